@@ -1,0 +1,74 @@
+# gpt — build, test, install. `make` builds ./gpt; `make test` runs every test.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+
+# OpenBLAS: prefer Debian's OpenMP build so BLAS and our own kernels share one
+# thread pool (no two pools spinning at once); fall back to any OpenBLAS.
+OPENBLAS_OMP := /usr/lib/x86_64-linux-gnu/openblas-openmp
+ifneq ($(wildcard $(OPENBLAS_OMP)/libopenblas.so),)
+  BLAS_CFLAGS := -I/usr/include/x86_64-linux-gnu/openblas-openmp
+  BLAS_LIBS   := -L$(OPENBLAS_OMP) -Wl,-rpath,$(OPENBLAS_OMP) -lopenblas
+else
+  BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
+  BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+endif
+CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson)
+CJSON_LIBS   := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
+UTF8_LIBS    := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
+
+OPT      ?= -O2
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes
+CFLAGS   ?=
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -fopenmp -Iinclude $(BLAS_CFLAGS) $(CJSON_CFLAGS)
+LDLIBS   += $(BLAS_LIBS) $(CJSON_LIBS) $(UTF8_LIBS) -fopenmp -lm
+
+BUILD    ?= build
+LIB_SRC  := $(filter-out src/main.c src/cli_%.c,$(wildcard src/*.c))
+CLI_SRC  := src/main.c $(wildcard src/cli_*.c)
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+GPT      ?= ./gpt
+
+.PHONY: all run test test-unit test-cli bench deps clean install uninstall
+
+all: gpt
+
+# The main job: install missing packages (when possible), build, generate.
+run: deps gpt
+	echo "Once upon a time" | $(GPT) generate -n 60 --seed 1
+
+deps:
+	@sh scripts/install-deps.sh
+
+gpt: $(BUILD)/libgpt.a $(CLI_OBJ)
+	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/libgpt.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: src/%.c include/gpt.h src/internal.h $(wildcard src/*.h) | $(BUILD)
+	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD) $(BUILD)/tests:
+	mkdir -p $@
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libgpt.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Isrc -Itests/unit -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
+
+# Every test: C unit tests, golden tests, then shell tests of the CLI.
+test: gpt $(UNIT_BIN)
+	@sh tests/run.sh $(BUILD)/tests $(GPT)
+
+test-unit: $(UNIT_BIN)
+	@sh tests/run.sh --unit-only $(BUILD)/tests $(GPT)
+
+bench: gpt
+	sh scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD) gpt

@@ -1,0 +1,168 @@
+/* gpt.h — the one public header of libgpt: a GPT-2 tokenizer, model loader,
+ * forward pass with a KV cache, sampler and generation loop.
+ *
+ * Contracts that hold everywhere:
+ * - The library never prints and never exits. A fallible call returns a
+ *   gpt_status and, when it is not GPT_OK, writes one line into the caller's
+ *   error buffer (err, err_len) naming the file and the field at fault.
+ *   err may be NULL.
+ * - Types are opaque; constructors and destructors come in pairs, and every
+ *   *_free accepts NULL.
+ */
+#ifndef GPT_H
+#define GPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GPT_VERSION "0.1.0"
+
+typedef enum {
+    GPT_OK = 0,
+    GPT_ERR_IO,           /* a file could not be opened, read or mapped */
+    GPT_ERR_FORMAT,       /* a file is malformed or does not fit the config */
+    GPT_ERR_UNSUPPORTED,  /* a well-formed setting this code does not implement */
+    GPT_ERR_OOM,          /* an allocation failed or a size overflowed */
+    GPT_ERR_ARG,          /* a caller passed an invalid argument */
+    GPT_ERR_CONTEXT_FULL, /* a sequence outgrew the context length */
+    GPT_ERR_NUMERIC       /* NaN or Inf where a finite number is needed */
+} gpt_status;
+
+/* A short constant name for a status ("ok", "io error", ...). */
+const char *gpt_status_string(gpt_status status);
+
+/* ------------------------------------------------------------------ */
+/* Tokenizer: GPT-2 byte-level BPE.                                     */
+/* ------------------------------------------------------------------ */
+typedef struct gpt_tokenizer gpt_tokenizer;
+
+/* Loads vocab.json + merges.txt from model_dir, or tokenizer.json when
+ * those two are absent. */
+gpt_status gpt_tokenizer_load(gpt_tokenizer **out, const char *model_dir,
+                              char *err, size_t err_len);
+void gpt_tokenizer_free(gpt_tokenizer *tok);
+
+int gpt_tokenizer_vocab_size(const gpt_tokenizer *tok);
+/* The id of <|endoftext|>, or -1 when the vocabulary has none. */
+int gpt_tokenizer_eot_id(const gpt_tokenizer *tok);
+
+/* Encodes len bytes of text (any bytes: invalid UTF-8 is encoded byte by
+ * byte, so decoding gives the same bytes back). With parse_special,
+ * "<|endoftext|>" becomes the special token; otherwise it is plain text.
+ * On success *ids is a malloc'd array of *n_ids ids that the caller frees.
+ * Not thread-safe: the tokenizer keeps a cache of encoded pieces. */
+gpt_status gpt_tokenizer_encode(gpt_tokenizer *tok, const char *text, size_t len,
+                                int parse_special, int **ids, size_t *n_ids,
+                                char *err, size_t err_len);
+
+/* The raw bytes of one token (not NUL-terminated; *len set), valid while
+ * tok lives; NULL when id is out of range. */
+const char *gpt_tokenizer_token_bytes(const gpt_tokenizer *tok, int id, size_t *len);
+
+/* The token's spelling in vocab.json (byte-level unicode), NUL-terminated;
+ * NULL when id is out of range. */
+const char *gpt_tokenizer_token_string(const gpt_tokenizer *tok, int id);
+
+/* ------------------------------------------------------------------ */
+/* Model: a GPT-2 checkpoint in the HuggingFace layout.                 */
+/* ------------------------------------------------------------------ */
+typedef enum {
+    GPT_DTYPE_F32 = 0,
+    GPT_DTYPE_F16,
+    GPT_DTYPE_BF16,
+    GPT_DTYPE_Q8      /* blocks of 32 int8 with one float scale, made at load */
+} gpt_dtype;
+
+const char *gpt_dtype_name(gpt_dtype dtype); /* "F32", "F16", "BF16", "Q8" */
+
+typedef struct {
+    int n_layer;
+    int n_head;
+    int n_embd;              /* C */
+    int n_inner;             /* MLP width; 4*C when config.json says null */
+    int n_positions;         /* context length */
+    int vocab_size;          /* V */
+    float layer_norm_epsilon;
+    int gelu_exact;          /* 1: erf GELU ("gelu"); 0: tanh form ("gelu_new") */
+    int bos_token_id;        /* -1 when absent */
+    int eos_token_id;        /* -1 when absent */
+} gpt_config;
+
+typedef struct {
+    int quantize_q8;         /* quantize the matrices to Q8 at load */
+    int check_finite;        /* refuse weights holding NaN or Inf (reads every weight) */
+} gpt_load_options;
+
+typedef struct gpt_model gpt_model;
+
+/* Loads config.json and model.safetensors (or a sharded index) from dir.
+ * Matrices stay memory-mapped in their stored dtype. opts may be NULL. */
+gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_options *opts,
+                          char *err, size_t err_len);
+void gpt_model_free(gpt_model *model);
+
+const gpt_config *gpt_model_config(const gpt_model *model);
+gpt_dtype gpt_model_dtype(const gpt_model *model);       /* the matrices' dtype in memory */
+gpt_dtype gpt_model_file_dtype(const gpt_model *model);  /* as stored on disk */
+size_t gpt_model_n_params(const gpt_model *model);
+size_t gpt_model_file_bytes(const gpt_model *model);     /* safetensors files on disk */
+size_t gpt_model_weight_bytes(const gpt_model *model);   /* weights as held in memory */
+
+/* ------------------------------------------------------------------ */
+/* Context: KV caches for n_seq sequences and the scratch of a forward. */
+/* ------------------------------------------------------------------ */
+typedef struct gpt_context gpt_context;
+
+/* n_ctx: positions per sequence (<= n_positions; 0 means n_positions).
+ * n_seq: sequences decoded side by side, each with its own cache.
+ * max_rows: most rows one gpt_forward call may take (0 means 512). */
+gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx, int n_seq,
+                           int max_rows, char *err, size_t err_len);
+void gpt_context_free(gpt_context *ctx);
+int gpt_context_n_ctx(const gpt_context *ctx);
+int gpt_context_max_rows(const gpt_context *ctx);
+size_t gpt_context_bytes(const gpt_context *ctx);  /* KV cache + scratch */
+
+/* Number of threads for the library's kernels and for BLAS (<= 0: all cores). */
+void gpt_set_threads(int n_threads);
+int gpt_get_threads(void);
+
+/* One step of work: n rows, each a token at a position in a sequence.
+ * Rows of one sequence must come in increasing position order, and a row at
+ * position p needs that sequence's positions 0..p-1 already in its cache
+ * (from earlier calls or earlier rows of this call). */
+typedef struct {
+    int n;                    /* rows, at most the context's max_rows */
+    const int *tokens;        /* (n) token ids */
+    const int *pos;           /* (n) position of each row in its sequence */
+    const int *seq;           /* (n) sequence slot of each row, 0..n_seq-1 */
+    const unsigned char *want_logits; /* (n) nonzero: this row's logits are wanted;
+                                         NULL: only the last row's */
+} gpt_batch;
+
+/* Runs the forward pass over the batch and writes the logits of the wanted
+ * rows, in row order, into logits (n_wanted, V). */
+gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *batch, float *logits,
+                       char *err, size_t err_len);
+
+/* ------------------------------------------------------------------ */
+/* Sampler: knows nothing of models.                                    */
+/* ------------------------------------------------------------------ */
+typedef struct {
+    float temperature;   /* 0: greedy (argmax, lowest id on ties) */
+    int top_k;           /* 0: off */
+    float top_p;         /* 1: off; in (0, 1] */
+    uint64_t seed;
+} gpt_sampler_params;
+
+typedef struct gpt_sampler gpt_sampler;
+
+gpt_status gpt_sampler_new(gpt_sampler **out, const gpt_sampler_params *params, int vocab_size,
+                           char *err, size_t err_len);
+void gpt_sampler_free(gpt_sampler *s);
+/* Picks one id from logits (vocab_size). GPT_ERR_NUMERIC when the logits
+ * hold NaN (or are all -Inf). */
+gpt_status gpt_sampler_sample(gpt_sampler *s, const float *logits, int *id,
+                              char *err, size_t err_len);
+
+#endif /* GPT_H */

@@ -1,0 +1,38 @@
+/* status.c — status names and the error-message helper every module uses. */
+#include <stdio.h>
+
+#include "internal.h"
+
+const char *gpt_status_string(gpt_status status) {
+    switch (status) {
+    case GPT_OK: return "ok";
+    case GPT_ERR_IO: return "i/o error";
+    case GPT_ERR_FORMAT: return "malformed input";
+    case GPT_ERR_UNSUPPORTED: return "unsupported";
+    case GPT_ERR_OOM: return "out of memory";
+    case GPT_ERR_ARG: return "invalid argument";
+    case GPT_ERR_CONTEXT_FULL: return "context full";
+    case GPT_ERR_NUMERIC: return "non-finite number";
+    }
+    return "unknown status";
+}
+
+const char *gpt_dtype_name(gpt_dtype dtype) {
+    switch (dtype) {
+    case GPT_DTYPE_F32: return "F32";
+    case GPT_DTYPE_F16: return "F16";
+    case GPT_DTYPE_BF16: return "BF16";
+    case GPT_DTYPE_Q8: return "Q8";
+    }
+    return "?";
+}
+
+gpt_status gpt_fail(char *err, size_t err_len, gpt_status status, const char *fmt, ...) {
+    if (err && err_len > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, err_len, fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
