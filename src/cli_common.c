@@ -1,0 +1,150 @@
+/* cli_common.c — helpers every subcommand uses. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_quiet = 0;
+int cli_verbose = 0;
+
+#ifndef GPT_DATADIR
+#define GPT_DATADIR "/usr/local/share/gpt"
+#endif
+#define BUNDLED_MODEL "gpt2-books-30m"
+
+void cli_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("gpt: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_info(const char *fmt, ...) {
+    if (cli_quiet) return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("gpt: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_usage_error(const char *usage, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("gpt: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    fprintf(stderr, "usage: %s\n", usage);
+    return EXIT_USAGE;
+}
+
+static int is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *cli_model_dir(const char *flag_value) {
+    static char found[PATH_MAX + 64];
+    if (flag_value && *flag_value) return flag_value;
+    const char *env = getenv("GPT_MODEL");
+    if (env && *env) return env;
+
+    /* Next to the executable (a build tree), or in its ../share/gpt (an install). */
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(found, sizeof found, "%s/models/%s", exe, BUNDLED_MODEL);
+            if (is_dir(found)) return found;
+            snprintf(found, sizeof found, "%s/../share/gpt/models/%s", exe, BUNDLED_MODEL);
+            if (is_dir(found)) return found;
+        }
+    }
+    snprintf(found, sizeof found, "%s/models/%s", GPT_DATADIR, BUNDLED_MODEL);
+    if (is_dir(found)) return found;
+    snprintf(found, sizeof found, "models/%s", BUNDLED_MODEL);
+    return found;
+}
+
+int cli_read_all(FILE *f, char **buf, size_t *len) {
+    size_t cap = 1 << 16, used = 0;
+    char *data = malloc(cap);
+    if (!data) return -1;
+    for (;;) {
+        if (cap - used < 1 << 15) {
+            if (cap > SIZE_MAX / 2) { free(data); errno = ENOMEM; return -1; }
+            char *bigger = realloc(data, cap * 2);
+            if (!bigger) { free(data); errno = ENOMEM; return -1; }
+            data = bigger;
+            cap *= 2;
+        }
+        size_t got = fread(data + used, 1, cap - used - 1, f);
+        used += got;
+        if (got == 0) {
+            if (ferror(f)) { free(data); return -1; }
+            break;
+        }
+    }
+    data[used] = '\0';
+    *buf = data;
+    *len = used;
+    return 0;
+}
+
+int cli_read_file(const char *path, char **buf, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    int rc = cli_read_all(f, buf, len);
+    int saved = errno;
+    fclose(f);
+    errno = saved;
+    return rc;
+}
+
+int cli_parse_int(const char *s, long min, long max, long *out) {
+    if (!s || !*s) return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_float(const char *s, double *out) {
+    if (!s || !*s) return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || v != v) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_threads(long flag_value) {
+    if (flag_value > 0) return (int)flag_value;
+    const char *env = getenv("GPT_THREADS");
+    long v;
+    if (env && cli_parse_int(env, 1, 1024, &v) == 0) return (int)v;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? (int)cores : 1;
+}
+
+int cli_write(const void *bytes, size_t len) {
+    if (len == 0) return 0;
+    if (fwrite(bytes, 1, len, stdout) != len) return -1;
+    return 0;
+}
