@@ -121,6 +121,8 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
 void gpt_context_free(gpt_context *ctx);
 int gpt_context_n_ctx(const gpt_context *ctx);
 int gpt_context_max_rows(const gpt_context *ctx);
+int gpt_context_n_seq(const gpt_context *ctx);
+const gpt_model *gpt_context_model(const gpt_context *ctx);
 size_t gpt_context_bytes(const gpt_context *ctx);  /* KV cache + scratch */
 
 /* Number of threads for the library's kernels and for BLAS (<= 0: all cores). */
@@ -164,5 +166,65 @@ void gpt_sampler_free(gpt_sampler *s);
  * hold NaN (or are all -Inf). */
 gpt_status gpt_sampler_sample(gpt_sampler *s, const float *logits, int *id,
                               char *err, size_t err_len);
+
+
+/* ------------------------------------------------------------------ */
+/* Generation: many requests decoded side by side (continuous batching). */
+/* ------------------------------------------------------------------ */
+typedef enum {
+    GPT_FINISH_EOS = 0,   /* the model produced its end-of-text token */
+    GPT_FINISH_STOP,      /* a stop string appeared (it is cut from the text) */
+    GPT_FINISH_LENGTH,    /* max_new_tokens were generated */
+    GPT_FINISH_CONTEXT,   /* the sequence filled the context */
+    GPT_FINISH_ERROR      /* the request failed; see gpt_result.error */
+} gpt_finish;
+
+const char *gpt_finish_name(gpt_finish finish); /* "eos", "stop", "length", "context", "error" */
+
+typedef struct {
+    const int *prompt;        /* (n_prompt) ids, at least one; borrowed until on_done */
+    int n_prompt;
+    int max_new_tokens;       /* < 0: until end of text or the context is full */
+    gpt_sampler_params sampling;
+    const char *const *stop;  /* (n_stop) stop strings, borrowed until on_done */
+    int n_stop;
+    int ignore_eos;           /* nonzero: the end-of-text token does not stop */
+    void *user;               /* the caller's own, passed back untouched */
+} gpt_request;
+
+typedef struct {
+    const int *tokens;        /* (n_tokens) generated ids (not the end-of-text token) */
+    int n_tokens;
+    const char *text;         /* (text_len) the completion's bytes, any stop string cut */
+    size_t text_len;
+    int prompt_tokens;
+    gpt_finish finish;
+    gpt_status status;        /* GPT_OK unless finish is GPT_FINISH_ERROR */
+    const char *error;        /* the message when status is not GPT_OK */
+} gpt_result;
+
+typedef struct {
+    /* Fills *req with the next request: returns 1, or 0 when there are no
+     * more. Called whenever a sequence slot is free. */
+    int (*next)(void *user, gpt_request *req);
+    /* Bytes of a request's completion, as soon as they are final: whole
+     * UTF-8 characters, never part of a stop string. May be NULL.
+     * Returns nonzero to stop all generation. */
+    int (*on_text)(void *user, const gpt_request *req, const char *bytes, size_t len);
+    /* A request finished; res is valid during the call only. Requests
+     * finish in any order. Returns nonzero to stop all generation. */
+    int (*on_done)(void *user, const gpt_request *req, const gpt_result *res);
+    void *user;
+    /* When set and *cancel becomes nonzero, generation stops after the
+     * current step: requests in flight finish with GPT_FINISH_ERROR. */
+    const volatile int *cancel;
+} gpt_generate_io;
+
+/* Runs requests until io->next has no more, up to the context's n_seq at a
+ * time. The result of a request depends only on the model, the request and
+ * its seed, never on the requests beside it. Returns GPT_OK unless the
+ * whole run failed (a request's own failure is reported in its result). */
+gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_generate_io *io,
+                        char *err, size_t err_len);
 
 #endif /* GPT_H */

@@ -49,6 +49,16 @@ int cli_threads(long flag_value);
 /* Writes bytes to stdout; returns -1 when stdout is closed (EPIPE). */
 int cli_write(const void *bytes, size_t len);
 
+/* Loads the tokenizer and (when model is not NULL) the model from dir,
+ * printing one diagnostic on failure. Returns EXIT_OK or EXIT_RUNTIME. */
+int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok, gpt_model **model);
+
+/* Replaces backslash escapes (\n \t \r \0 \\) in place; returns the new length. */
+size_t cli_unescape(char *s);
+
+/* Seconds on a monotonic clock. */
+double cli_now(void);
+
 /* Subcommands: each takes argc/argv starting at the subcommand name. */
 int cli_tokenize(int argc, char **argv);
 int cli_detokenize(int argc, char **argv);

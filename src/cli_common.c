@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -147,4 +148,53 @@ int cli_write(const void *bytes, size_t len) {
     if (len == 0) return 0;
     if (fwrite(bytes, 1, len, stdout) != len) return -1;
     return 0;
+}
+
+int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok, gpt_model **model) {
+    char err[1024];
+    double t0 = cli_now();
+    *tok = NULL;
+    if (model) *model = NULL;
+    if (gpt_tokenizer_load(tok, dir, err, sizeof err) != GPT_OK) {
+        cli_error("%s", err);
+        return EXIT_RUNTIME;
+    }
+    if (model && gpt_model_load(model, dir, opts, err, sizeof err) != GPT_OK) {
+        cli_error("%s", err);
+        gpt_tokenizer_free(*tok);
+        *tok = NULL;
+        return EXIT_RUNTIME;
+    }
+    if (cli_verbose)
+        cli_info("loaded %s in %.3f s", dir, cli_now() - t0);
+    return EXIT_OK;
+}
+
+size_t cli_unescape(char *s) {
+    char *out = s;
+    const char *in = s;
+    while (*in) {
+        if (*in != '\\' || !in[1]) {
+            *out++ = *in++;
+            continue;
+        }
+        switch (in[1]) {
+        case 'n': *out++ = '\n'; break;
+        case 't': *out++ = '\t'; break;
+        case 'r': *out++ = '\r'; break;
+        case '0': *out++ = '\0'; break;
+        case '\\': *out++ = '\\'; break;
+        default: *out++ = in[0]; *out++ = in[1]; break;
+        }
+        in += 2;
+    }
+    size_t n = (size_t)(out - s);
+    *out = '\0';
+    return n;
+}
+
+double cli_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }

@@ -1,7 +1,634 @@
-/* cli_generate.c — placeholder until the subcommands land: refuses to run. */
+/* cli_generate.c — `gpt generate`: one prompt streamed to stdout, or with
+ * --batch one request per input line, decoded side by side, one output
+ * line per input line in input order. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
 #include "cli.h"
-int cli_generate(int argc, char **argv) { (void)argc; cli_error("'%s' is not built yet", argv[0]); return EXIT_RUNTIME; }
-int cli_logits(int argc, char **argv) { (void)argc; cli_error("'%s' is not built yet", argv[0]); return EXIT_RUNTIME; }
-int cli_perplexity(int argc, char **argv) { (void)argc; cli_error("'%s' is not built yet", argv[0]); return EXIT_RUNTIME; }
-int cli_info_cmd(int argc, char **argv) { (void)argc; cli_error("'%s' is not built yet", argv[0]); return EXIT_RUNTIME; }
-int cli_bench(int argc, char **argv) { (void)argc; cli_error("'%s' is not built yet", argv[0]); return EXIT_RUNTIME; }
+#include "cli_json.h"
+
+static const char *USAGE =
+    "gpt generate [-m MODEL] [-p PROMPT | -f FILE] [-n N] [--temperature T] [--top-k K] [--top-p P]\n"
+    "             [--seed S] [--stop STR]... [--echo] [--special] [--truncate] [--ignore-eos]\n"
+    "             [--format text|jsonl] [--batch [--parallel N] [--shard K/N] [--separator STR]] [-t THREADS]";
+
+static const char *HELP =
+    "Generate text from a prompt: tokens stream to stdout as they are made.\n"
+    "\n"
+    "options:\n"
+    "  -m, --model DIR      model directory (default: $GPT_MODEL, else the bundled model)\n"
+    "  -p, --prompt TEXT    the prompt (default: all of stdin)\n"
+    "  -f, --file FILE      read the prompt from FILE\n"
+    "  -n, --max-tokens N   most tokens to generate (default 128; -1: until end of text\n"
+    "                       or the context is full)\n"
+    "      --temperature T  sampling temperature, 0 for greedy (default 0.8)\n"
+    "      --top-k K        sample from the K likeliest tokens, 0 for all (default 40)\n"
+    "      --top-p P        sample from the smallest set with probability >= P (default 0.95)\n"
+    "      --seed S         random seed; same seed, same output (default 0)\n"
+    "      --stop STR       stop when STR appears (not printed); repeatable; \\n \\t \\\\ escapes\n"
+    "      --echo           print the prompt before the completion\n"
+    "      --special        parse <|endoftext|> in the prompt as the special token\n"
+    "      --truncate       cut a prompt too long for the context from the left\n"
+    "      --ignore-eos     keep going past the end-of-text token\n"
+    "      --format F       text or jsonl (default text; jsonl with --batch)\n"
+    "      --batch          one request per stdin line: plain text (\\n and \\\\ escapes) or a\n"
+    "                       JSON object {\"prompt\",\"id\",\"max_tokens\",\"temperature\",\"top_k\",\n"
+    "                       \"top_p\",\"seed\",\"stop\"}; request i defaults to seed S+i\n"
+    "      --parallel N     requests decoded together with --batch (default 8, at most 64)\n"
+    "      --shard K/N      take only requests whose index is K modulo N\n"
+    "      --separator STR  what follows each completion with --batch --format text\n"
+    "                       (default \\0, a NUL byte: read with xargs -0 or read -d '')\n"
+    "  -t, --threads N      threads (default: $GPT_THREADS, else all cores)\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "An empty prompt starts from <|endoftext|>. Exit status: 0 success, 1 runtime or model\n"
+    "error, 2 usage error, 3 some batch requests failed.\n"
+    "\n"
+    "examples:\n"
+    "  echo \"Once upon a time\" | gpt generate -n 50\n"
+    "  gpt generate -p \"The king said\" --temperature 0 --stop \".\"\n"
+    "  printf 'Hello\\n{\"prompt\":\"Hi\",\"max_tokens\":5}\\n' | gpt generate --batch\n";
+
+#define MAX_STOPS 16
+#define MAX_PARALLEL 64  /* decode steps stay within ops' fixed-order kernels */
+
+typedef struct {
+    const char *model_dir;
+    const char *prompt;
+    const char *prompt_file;
+    long max_tokens;
+    double temperature, top_p;
+    long top_k;
+    unsigned long long seed;
+    char *stops[MAX_STOPS];
+    int n_stops;
+    int echo, special, truncate, ignore_eos, batch, jsonl;
+    long parallel, shard_k, shard_n, threads;
+    char *separator;
+    size_t separator_len;
+    int separator_owned;
+} options;
+
+static volatile int interrupted = 0;
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupted = 1;
+}
+
+/* ---- one request's life ------------------------------------------- */
+
+typedef struct {
+    long index;
+    cJSON *id;              // the request's "id", or NULL
+    int *ids;               // (n_ids) the prompt's tokens
+    size_t n_ids;
+    char *stop_store[MAX_STOPS];
+    const char *stops[MAX_STOPS];
+    char *output;           // the finished output record, waiting for its turn
+    size_t output_len;
+    int failed;
+} job;
+
+static void job_free(job *j) {
+    if (!j) return;
+    cJSON_Delete(j->id);
+    free(j->ids);
+    for (int i = 0; i < MAX_STOPS; i++) free(j->stop_store[i]);
+    free(j->output);
+    free(j);
+}
+
+typedef struct {
+    const options *opt;
+    gpt_tokenizer *tok;
+    const gpt_config *cfg;
+    int n_ctx;
+    int eot;
+    /* batch input */
+    FILE *in;
+    char *line;
+    size_t line_cap;
+    long next_index;        // index of the next input line
+    /* in-order output */
+    job **waiting;          // (cap) finished jobs by index - first_unprinted
+    long first_unprinted;
+    long cap;
+    int any_failed;
+    int out_closed;
+    /* single mode */
+    job *single;
+    int context_full;
+} run_state;
+
+/* Tokenizes a prompt into j->ids: <|endoftext|> for an empty prompt, cut
+ * from the left with --truncate. Returns 0, or -1 with msg set. */
+static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, long max_new, char *msg,
+                          size_t msg_len) {
+    char err[512];
+    int *ids = NULL;
+    size_t n = 0;
+    if (gpt_tokenizer_encode(rs->tok, text, len, rs->opt->special, &ids, &n, err, sizeof err) != GPT_OK) {
+        snprintf(msg, msg_len, "%s", err);
+        return -1;
+    }
+    if (n == 0) {  // nothing to condition on: start from end-of-text, as GPT-2 does
+        free(ids);
+        ids = malloc(sizeof(int));
+        if (!ids) { snprintf(msg, msg_len, "out of memory"); return -1; }
+        ids[0] = rs->eot >= 0 ? rs->eot : 0;
+        n = 1;
+    }
+    if ((long)n > rs->n_ctx || (rs->opt->truncate && max_new > 0 && (long)n + max_new > rs->n_ctx)) {
+        if (!rs->opt->truncate) {
+            snprintf(msg, msg_len, "prompt has %zu tokens, the context holds %d (use --truncate to cut it)", n,
+                     rs->n_ctx);
+            free(ids);
+            return -1;
+        }
+        long room = max_new < 0 ? rs->n_ctx / 2 : max_new;  // leave room for the completion
+        if (room > rs->n_ctx - 1) room = rs->n_ctx - 1;
+        size_t keep = (size_t)(rs->n_ctx - room);
+        if (keep < n) {
+            memmove(ids, ids + (n - keep), keep * sizeof(int));
+            n = keep;
+        }
+    }
+    j->ids = ids;
+    j->n_ids = n;
+    return 0;
+}
+
+static void fill_request(const options *o, job *j, gpt_request *req, long max_new, double temp, long top_k,
+                         double top_p, unsigned long long seed, int n_stops) {
+    memset(req, 0, sizeof *req);
+    req->prompt = j->ids;
+    req->n_prompt = (int)j->n_ids;
+    req->max_new_tokens = (int)max_new;
+    req->sampling.temperature = (float)temp;
+    req->sampling.top_k = (int)top_k;
+    req->sampling.top_p = (float)top_p;
+    req->sampling.seed = seed;
+    req->stop = j->stops;
+    req->n_stop = n_stops;
+    req->ignore_eos = o->ignore_eos;
+    req->user = j;
+}
+
+/* ---- output in input order ------------------------------------------ */
+
+static void write_ready(run_state *rs) {
+    while (rs->cap > 0 && rs->waiting[0]) {
+        job *j = rs->waiting[0];
+        if (!rs->out_closed) {
+            if (cli_write(j->output, j->output_len) != 0 || fflush(stdout) != 0) rs->out_closed = 1;
+        }
+        job_free(j);
+        memmove(rs->waiting, rs->waiting + 1, sizeof(job *) * (size_t)(rs->cap - 1));
+        rs->waiting[rs->cap - 1] = NULL;
+        rs->first_unprinted++;
+        /* skip indices that belong to other shards */
+        while (rs->opt->shard_n > 1 && rs->first_unprinted % rs->opt->shard_n != rs->opt->shard_k)
+            rs->first_unprinted++;
+    }
+}
+
+static int hand_in(run_state *rs, job *j) {
+    long slot = j->index - rs->first_unprinted;
+    if (rs->opt->shard_n > 1) slot /= rs->opt->shard_n;
+    if (slot >= rs->cap) {
+        long cap = rs->cap ? rs->cap : 64;
+        while (cap <= slot) cap *= 2;
+        job **w = realloc(rs->waiting, sizeof(job *) * (size_t)cap);
+        if (!w) return -1;
+        memset(w + rs->cap, 0, sizeof(job *) * (size_t)(cap - rs->cap));
+        rs->waiting = w;
+        rs->cap = cap;
+    }
+    rs->waiting[slot] = j;
+    write_ready(rs);
+    return 0;
+}
+
+/* The output record of a finished (or failed) request. */
+static void format_output(run_state *rs, job *j, const gpt_result *res, const char *error) {
+    const options *o = rs->opt;
+    if (!o->jsonl) {
+        const char *text = res ? res->text : "";
+        size_t len = res ? res->text_len : 0;
+        j->output = malloc(len + o->separator_len + 1);
+        if (!j->output) return;
+        memcpy(j->output, text, len);
+        memcpy(j->output + len, o->separator, o->separator_len);
+        j->output_len = len + o->separator_len;
+        return;
+    }
+    cJSON *obj = cJSON_CreateObject();
+    if (o->batch) cJSON_AddNumberToObject(obj, "index", (double)j->index);
+    if (j->id) cJSON_AddItemToObject(obj, "id", cJSON_Duplicate(j->id, 1));
+    else if (o->batch) cJSON_AddNullToObject(obj, "id");
+    if (res) {
+        cli_json_add_text(obj, "completion", res->text, res->text_len);
+        cJSON *toks = cJSON_AddArrayToObject(obj, "tokens");
+        for (int i = 0; i < res->n_tokens; i++) cJSON_AddItemToArray(toks, cJSON_CreateNumber(res->tokens[i]));
+        cJSON_AddStringToObject(obj, "finish_reason", gpt_finish_name(res->finish));
+    }
+    if (error) cJSON_AddStringToObject(obj, "error", error);
+    if (res) {
+        cJSON *usage = cJSON_AddObjectToObject(obj, "usage");
+        cJSON_AddNumberToObject(usage, "prompt_tokens", res->prompt_tokens);
+        cJSON_AddNumberToObject(usage, "completion_tokens", res->n_tokens);
+    }
+    char *s = cJSON_PrintUnformatted(obj);
+    cJSON_Delete(obj);
+    if (!s) return;
+    size_t n = strlen(s);
+    j->output = malloc(n + 2);
+    if (j->output) {
+        memcpy(j->output, s, n);
+        j->output[n] = '\n';
+        j->output_len = n + 1;
+    }
+    free(s);
+}
+
+static void fail_job(run_state *rs, job *j, const char *error) {
+    j->failed = 1;
+    rs->any_failed = 1;
+    format_output(rs, j, NULL, error);
+    if (hand_in(rs, j) != 0) job_free(j);
+}
+
+/* ---- batch input ------------------------------------------------------ */
+
+/* Reads the JSON fields of one request line into the job and request.
+ * Returns 0, or -1 with msg set. */
+static int parse_json_request(run_state *rs, job *j, gpt_request *req, const char *line, char *msg,
+                              size_t msg_len) {
+    const options *o = rs->opt;
+    cJSON *root = cJSON_Parse(line);
+    if (!root || !cJSON_IsObject(root)) {
+        snprintf(msg, msg_len, "line %ld: not a JSON object", j->index + 1);
+        cJSON_Delete(root);
+        return -1;
+    }
+    long max_new = o->max_tokens, top_k = o->top_k;
+    double temp = o->temperature, top_p = o->top_p;
+    unsigned long long seed = o->seed + (unsigned long long)j->index;
+    int n_stops = o->n_stops;
+    for (int i = 0; i < o->n_stops; i++) j->stops[i] = o->stops[i];
+    const cJSON *prompt = NULL;
+    int rc = -1;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, root) {
+        const char *k = f->string;
+        if (!strcmp(k, "prompt")) {
+            if (!cJSON_IsString(f)) { snprintf(msg, msg_len, "\"prompt\" must be a string"); goto out; }
+            prompt = f;
+        } else if (!strcmp(k, "id")) {
+            j->id = cJSON_Duplicate(f, 1);
+        } else if (!strcmp(k, "max_tokens")) {
+            if (!cli_json_int(f, -1, 1000000000, &max_new)) {
+                snprintf(msg, msg_len, "\"max_tokens\" must be an integer >= -1"); goto out;
+            }
+        } else if (!strcmp(k, "temperature")) {
+            if (!cJSON_IsNumber(f) || !(f->valuedouble >= 0) || f->valuedouble > 1e30) {
+                snprintf(msg, msg_len, "\"temperature\" must be a number >= 0"); goto out;
+            }
+            temp = f->valuedouble;
+        } else if (!strcmp(k, "top_k")) {
+            if (!cli_json_int(f, 0, 1000000000, &top_k)) {
+                snprintf(msg, msg_len, "\"top_k\" must be an integer >= 0"); goto out;
+            }
+        } else if (!strcmp(k, "top_p")) {
+            if (!cJSON_IsNumber(f) || !(f->valuedouble > 0 && f->valuedouble <= 1)) {
+                snprintf(msg, msg_len, "\"top_p\" must be a number in (0, 1]"); goto out;
+            }
+            top_p = f->valuedouble;
+        } else if (!strcmp(k, "seed")) {
+            long s;
+            if (!cli_json_int(f, 0, 9007199254740991L, &s)) {
+                snprintf(msg, msg_len, "\"seed\" must be an integer >= 0"); goto out;
+            }
+            seed = (unsigned long long)s;
+        } else if (!strcmp(k, "stop")) {
+            n_stops = 0;
+            if (cJSON_IsString(f)) {
+                j->stop_store[n_stops] = strdup(f->valuestring);
+                j->stops[n_stops] = j->stop_store[n_stops];
+                n_stops++;
+            } else if (cJSON_IsArray(f)) {
+                const cJSON *e;
+                cJSON_ArrayForEach(e, f) {
+                    if (!cJSON_IsString(e) || n_stops >= MAX_STOPS) {
+                        snprintf(msg, msg_len, "\"stop\" must be a string or an array of at most %d strings",
+                                 MAX_STOPS);
+                        goto out;
+                    }
+                    j->stop_store[n_stops] = strdup(e->valuestring);
+                    j->stops[n_stops] = j->stop_store[n_stops];
+                    n_stops++;
+                }
+            } else if (!cJSON_IsNull(f)) {
+                snprintf(msg, msg_len, "\"stop\" must be a string or an array of strings"); goto out;
+            }
+        } else {
+            snprintf(msg, msg_len, "unknown field \"%s\"", k);
+            goto out;
+        }
+    }
+    if (!prompt) { snprintf(msg, msg_len, "missing \"prompt\""); goto out; }
+    if (prepare_prompt(rs, j, prompt->valuestring, strlen(prompt->valuestring), max_new, msg, msg_len)) goto out;
+    fill_request(o, j, req, max_new, temp, top_k, top_p, seed, n_stops);
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* gpt_generate_io.next for --batch: the next good request of this shard;
+ * bad lines get their error record on the way. */
+static int batch_next(void *user, gpt_request *req) {
+    run_state *rs = user;
+    const options *o = rs->opt;
+    while (!interrupted && !rs->out_closed) {
+        errno = 0;
+        ssize_t n = getline(&rs->line, &rs->line_cap, rs->in);
+        if (n < 0) return 0;
+        long index = rs->next_index++;
+        if (o->shard_n > 1 && index % o->shard_n != o->shard_k) continue;
+        if (n > 0 && rs->line[n - 1] == '\n') rs->line[--n] = '\0';
+        if (n > 0 && rs->line[n - 1] == '\r') rs->line[--n] = '\0';
+        job *j = calloc(1, sizeof *j);
+        if (!j) return 0;
+        j->index = index;
+        char msg[600];
+        int bad;
+        if (memchr(rs->line, '\0', (size_t)n)) {
+            snprintf(msg, sizeof msg, "line %ld holds a NUL byte", index + 1);
+            bad = 1;
+        } else if (rs->line[0] == '{') {
+            bad = parse_json_request(rs, j, req, rs->line, msg, sizeof msg) != 0;
+        } else {
+            size_t len = cli_unescape(rs->line);
+            for (int i = 0; i < o->n_stops; i++) j->stops[i] = o->stops[i];
+            bad = prepare_prompt(rs, j, rs->line, len, o->max_tokens, msg, sizeof msg) != 0;
+            if (!bad)
+                fill_request(o, j, req, o->max_tokens, o->temperature, o->top_k, o->top_p,
+                             o->seed + (unsigned long long)index, o->n_stops);
+        }
+        if (bad) {
+            fail_job(rs, j, msg);
+            continue;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static int batch_done(void *user, const gpt_request *req, const gpt_result *res) {
+    run_state *rs = user;
+    job *j = req->user;
+    if (res->status != GPT_OK) {
+        j->failed = 1;
+        rs->any_failed = 1;
+    }
+    format_output(rs, j, res, res->status != GPT_OK ? res->error : NULL);
+    if (hand_in(rs, j) != 0) job_free(j);
+    return rs->out_closed;
+}
+
+/* ---- single prompt ------------------------------------------------------ */
+
+static int single_next(void *user, gpt_request *req) {
+    run_state *rs = user;
+    if (!rs->single) return 0;
+    job *j = rs->single;
+    rs->single = NULL;
+    for (int i = 0; i < rs->opt->n_stops; i++) j->stops[i] = rs->opt->stops[i];
+    fill_request(rs->opt, j, req, rs->opt->max_tokens, rs->opt->temperature, rs->opt->top_k, rs->opt->top_p,
+                 rs->opt->seed, rs->opt->n_stops);
+    return 1;
+}
+
+static int single_text(void *user, const gpt_request *req, const char *bytes, size_t len) {
+    (void)req;
+    run_state *rs = user;
+    if (rs->opt->jsonl || rs->out_closed) return rs->out_closed;
+    if (cli_write(bytes, len) != 0 || fflush(stdout) != 0) rs->out_closed = 1;
+    return rs->out_closed;
+}
+
+static int single_done(void *user, const gpt_request *req, const gpt_result *res) {
+    run_state *rs = user;
+    job *j = req->user;
+    if (res->status != GPT_OK) {
+        rs->any_failed = 1;
+        if (!rs->opt->jsonl) cli_error("%s", res->error);
+    }
+    if (res->finish == GPT_FINISH_CONTEXT) rs->context_full = 1;
+    if (rs->opt->jsonl) {
+        format_output(rs, j, res, res->status != GPT_OK ? res->error : NULL);
+        if (j->output && cli_write(j->output, j->output_len) != 0) rs->out_closed = 1;
+    } else if (!rs->out_closed && res->status == GPT_OK && cli_write("\n", 1) != 0) {
+        rs->out_closed = 1;
+    }
+    fflush(stdout);
+    job_free(j);
+    return 0;
+}
+
+/* ---- flags ----------------------------------------------------------- */
+
+static int parse_flags(int argc, char **argv, options *o) {
+    *o = (options){.max_tokens = 128, .temperature = 0.8, .top_k = 40, .top_p = 0.95, .parallel = 8,
+                   .shard_n = 1, .separator_len = 1, .jsonl = -1};
+    static char nul_separator[1] = {0};
+    o->separator = nul_separator;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEEDS_VALUE                                                          \
+    do {                                                                     \
+        if (!v) return cli_usage_error(USAGE, "option %s needs a value", a); \
+        i++;                                                                 \
+    } while (0)
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("usage: %s\n\n%s", USAGE, HELP);
+            return -1;
+        } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) { NEEDS_VALUE; o->model_dir = v; }
+        else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) { NEEDS_VALUE; o->prompt = v; }
+        else if (!strcmp(a, "-f") || !strcmp(a, "--file")) { NEEDS_VALUE; o->prompt_file = v; }
+        else if (!strcmp(a, "-n") || !strcmp(a, "--max-tokens")) {
+            NEEDS_VALUE;
+            if (cli_parse_int(v, -1, 1000000000, &o->max_tokens))
+                return cli_usage_error(USAGE, "-n wants an integer >= -1, not '%s'", v);
+        } else if (!strcmp(a, "--temperature")) {
+            NEEDS_VALUE;
+            if (cli_parse_float(v, &o->temperature) || o->temperature < 0 || o->temperature > 1e30)
+                return cli_usage_error(USAGE, "--temperature wants a number >= 0, not '%s'", v);
+        } else if (!strcmp(a, "--top-k")) {
+            NEEDS_VALUE;
+            if (cli_parse_int(v, 0, 1000000000, &o->top_k))
+                return cli_usage_error(USAGE, "--top-k wants an integer >= 0, not '%s'", v);
+        } else if (!strcmp(a, "--top-p")) {
+            NEEDS_VALUE;
+            if (cli_parse_float(v, &o->top_p) || !(o->top_p > 0 && o->top_p <= 1))
+                return cli_usage_error(USAGE, "--top-p wants a number in (0, 1], not '%s'", v);
+        } else if (!strcmp(a, "--seed")) {
+            NEEDS_VALUE;
+            long s;
+            if (cli_parse_int(v, 0, 9007199254740991L, &s))
+                return cli_usage_error(USAGE, "--seed wants an integer >= 0, not '%s'", v);
+            o->seed = (unsigned long long)s;
+        } else if (!strcmp(a, "--stop")) {
+            NEEDS_VALUE;
+            if (o->n_stops >= MAX_STOPS) return cli_usage_error(USAGE, "at most %d --stop strings", MAX_STOPS);
+            o->stops[o->n_stops] = strdup(v);
+            if (!o->stops[o->n_stops]) return cli_usage_error(USAGE, "out of memory");
+            cli_unescape(o->stops[o->n_stops++]);
+        } else if (!strcmp(a, "--echo")) o->echo = 1;
+        else if (!strcmp(a, "--special")) o->special = 1;
+        else if (!strcmp(a, "--truncate")) o->truncate = 1;
+        else if (!strcmp(a, "--ignore-eos")) o->ignore_eos = 1;
+        else if (!strcmp(a, "--batch")) o->batch = 1;
+        else if (!strcmp(a, "--format")) {
+            NEEDS_VALUE;
+            if (!strcmp(v, "text")) o->jsonl = 0;
+            else if (!strcmp(v, "jsonl")) o->jsonl = 1;
+            else return cli_usage_error(USAGE, "--format wants text or jsonl, not '%s'", v);
+        } else if (!strcmp(a, "--parallel")) {
+            NEEDS_VALUE;
+            if (cli_parse_int(v, 1, MAX_PARALLEL, &o->parallel))
+                return cli_usage_error(USAGE, "--parallel wants an integer in 1..%d, not '%s'", MAX_PARALLEL, v);
+        } else if (!strcmp(a, "--shard")) {
+            NEEDS_VALUE;
+            char *slash = strchr(v, '/');
+            char buf[64];
+            snprintf(buf, sizeof buf, "%.*s", slash ? (int)(slash - v) : 0, v);
+            if (!slash || cli_parse_int(buf, 0, 1000000, &o->shard_k) ||
+                cli_parse_int(slash + 1, 1, 1000000, &o->shard_n) || o->shard_k >= o->shard_n)
+                return cli_usage_error(USAGE, "--shard wants K/N with 0 <= K < N, not '%s'", v);
+        } else if (!strcmp(a, "--separator")) {
+            NEEDS_VALUE;
+            if (o->separator_owned) free(o->separator);
+            o->separator = strdup(v);
+            if (!o->separator) return cli_usage_error(USAGE, "out of memory");
+            o->separator_len = cli_unescape(o->separator);
+            o->separator_owned = 1;
+        } else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
+            NEEDS_VALUE;
+            if (cli_parse_int(v, 1, 1024, &o->threads))
+                return cli_usage_error(USAGE, "-t wants an integer in 1..1024, not '%s'", v);
+        } else {
+            return cli_usage_error(USAGE, "unknown option '%s'", a);
+        }
+#undef NEEDS_VALUE
+    }
+    if (o->prompt && o->prompt_file) return cli_usage_error(USAGE, "give -p or -f, not both");
+    if (o->batch && (o->prompt || o->prompt_file))
+        return cli_usage_error(USAGE, "--batch reads requests from stdin; -p and -f do not apply");
+    if (o->batch && o->echo) return cli_usage_error(USAGE, "--echo does not apply to --batch");
+    if (o->jsonl < 0) o->jsonl = o->batch;
+    if (!o->batch) o->parallel = 1;
+    return 0;
+}
+
+int cli_generate(int argc, char **argv) {
+    options o;
+    int rc = parse_flags(argc, argv, &o);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
+    gpt_set_threads(cli_threads(o.threads));
+
+    /* Read the prompt before loading, so a bad file fails fast. */
+    char *text = NULL;
+    size_t text_len = 0;
+    if (!o.batch) {
+        if (o.prompt) {
+            text = strdup(o.prompt);
+            text_len = strlen(o.prompt);
+        } else if (o.prompt_file) {
+            if (cli_read_file(o.prompt_file, &text, &text_len) != 0) {
+                cli_error("%s: %s", o.prompt_file, strerror(errno));
+                return EXIT_RUNTIME;
+            }
+        } else if (cli_read_all(stdin, &text, &text_len) != 0) {
+            cli_error("stdin: %s", strerror(errno));
+            return EXIT_RUNTIME;
+        }
+    }
+
+    const char *dir = cli_model_dir(o.model_dir);
+    gpt_tokenizer *tok;
+    gpt_model *model;
+    if (cli_open(dir, NULL, &tok, &model) != EXIT_OK) {
+        free(text);
+        return EXIT_RUNTIME;
+    }
+    const gpt_config *cfg = gpt_model_config(model);
+    char err[1024];
+    gpt_context *ctx = NULL;
+    if (gpt_context_new(&ctx, model, 0, (int)o.parallel, 0, err, sizeof err) != GPT_OK) {
+        cli_error("%s", err);
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+
+    run_state rs = {.opt = &o, .tok = tok, .cfg = cfg, .n_ctx = gpt_context_n_ctx(ctx), .in = stdin,
+                    .first_unprinted = o.shard_n > 1 ? o.shard_k : 0};
+    rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : gpt_tokenizer_eot_id(tok);
+    struct sigaction sa = {.sa_handler = on_sigint};  // no SA_RESTART: a blocked read returns
+    sigaction(SIGINT, &sa, NULL);
+
+    gpt_generate_io io = {.user = &rs, .cancel = &interrupted};
+    if (o.batch) {
+        io.next = batch_next;
+        io.on_done = batch_done;
+    } else {
+        job *j = calloc(1, sizeof *j);
+        char msg[600];
+        if (!j || prepare_prompt(&rs, j, text, text_len, o.max_tokens, msg, sizeof msg) != 0) {
+            cli_error("%s", j ? msg : "out of memory");
+            job_free(j);
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        rs.single = j;
+        io.next = single_next;
+        io.on_text = single_text;
+        io.on_done = single_done;
+        if (o.echo && !o.jsonl && (cli_write(text, text_len) != 0 || fflush(stdout) != 0)) rs.out_closed = 1;
+    }
+    double t0 = cli_now();
+    gpt_status st = gpt_generate(ctx, tok, &io, err, sizeof err);
+    if (st != GPT_OK) {
+        cli_error("%s", err);
+        rc = EXIT_RUNTIME;
+    } else if (rs.out_closed) {
+        rc = EXIT_OK;  // the reader went away: nothing more to say
+    } else if (o.batch) {
+        rc = rs.any_failed ? EXIT_PARTIAL : EXIT_OK;
+    } else {
+        rc = rs.any_failed ? EXIT_RUNTIME : EXIT_OK;
+        if (rs.context_full) cli_info("stopped: the context of %d tokens is full", rs.n_ctx);
+    }
+    if (interrupted) {
+        cli_error("interrupted");
+        rc = rc == EXIT_OK ? EXIT_RUNTIME : rc;
+    }
+    if (cli_verbose) cli_info("generated in %.3f s", cli_now() - t0);
+    for (long i = 0; i < rs.cap; i++) job_free(rs.waiting[i]);
+    free(rs.waiting);
+    free(rs.line);
+out:
+    gpt_context_free(ctx);
+    gpt_model_free(model);
+    gpt_tokenizer_free(tok);
+    free(text);
+    for (int i = 0; i < o.n_stops; i++) free(o.stops[i]);
+    if (o.separator_owned) free(o.separator);
+    return rc;
+}

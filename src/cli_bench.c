@@ -1,0 +1,192 @@
+/* cli_bench.c — `gpt bench`: prompt processing (ppP) and generation (tgN)
+ * tokens/s as the median of repeats, each beside the machine's limit
+ * measured in the same run: memory read bandwidth for generation, the
+ * arithmetic rate for the prompt. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "cli.h"
+
+static const char *USAGE = "gpt bench [-m MODEL] [-p N] [-n N] [-t THREADS] [-r REPEATS] [--format text|jsonl]";
+static const char *HELP =
+    "Measure speed: ppN processes an N-token prompt in one block, tgN generates N tokens\n"
+    "one at a time from an empty context. Each figure is the median of the repeats.\n"
+    "Beside tg: the bytes of weights each token reads, the memory bandwidth measured\n"
+    "now (a read pass over 512 MB), and the fraction of that roofline reached. Beside\n"
+    "pp: the matrix arithmetic rate reached (GFLOP/s).\n"
+    "\n"
+    "options:\n"
+    "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
+    "  -p N              prompt tokens (default 512; 0 skips the test)\n"
+    "  -n N              generated tokens (default 128; 0 skips the test)\n"
+    "  -t, --threads N   threads (default: $GPT_THREADS, else all cores)\n"
+    "  -r N              repeats (default 5)\n"
+    "      --format F    text or jsonl (default text)\n"
+    "  -h, --help        this help\n"
+    "\n"
+    "example:\n"
+    "  gpt bench -p 512 -n 128 -t 2 --format jsonl\n";
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+    qsort(v, n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Read bandwidth in GB/s: the best of three passes summing a buffer far
+ * larger than any cache, split across the threads. */
+static double measure_bandwidth(void) {
+    const size_t n = (size_t)512 << 20 >> 3;  // 512 MB of doubles
+    double *buf = malloc(n * sizeof(double));
+    if (!buf) return 0;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) buf[i] = (double)(i & 7);
+    double best = 0, sink = 0;
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = cli_now(), sum = 0;
+#pragma omp parallel for schedule(static) reduction(+ : sum)
+        for (size_t i = 0; i < n; i += 8)  // eight accumulators' worth of one line
+            sum += buf[i] + buf[i + 1] + buf[i + 2] + buf[i + 3] + buf[i + 4] + buf[i + 5] + buf[i + 6] + buf[i + 7];
+        double gbs = n * sizeof(double) / (cli_now() - t0) / 1e9;
+        sink += sum;
+        if (gbs > best) best = gbs;
+    }
+    free(buf);
+    return sink == -1 ? 0 : best;  // sink keeps the sums alive
+}
+
+int cli_bench(int argc, char **argv) {
+    const char *model_flag = NULL;
+    long n_prompt = 512, n_gen = 128, threads = 0, repeats = 5;
+    int jsonl = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("usage: %s\n\n%s", USAGE, HELP);
+            return EXIT_OK;
+        }
+        if (!v) return cli_usage_error(USAGE, "%s: unknown option or missing value", a);
+        i++;
+        if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_flag = v;
+        else if (!strcmp(a, "-p")) {
+            if (cli_parse_int(v, 0, 1 << 20, &n_prompt)) return cli_usage_error(USAGE, "-p wants an integer >= 0");
+        } else if (!strcmp(a, "-n")) {
+            if (cli_parse_int(v, 0, 1 << 20, &n_gen)) return cli_usage_error(USAGE, "-n wants an integer >= 0");
+        } else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
+            if (cli_parse_int(v, 1, 1024, &threads)) return cli_usage_error(USAGE, "-t wants an integer in 1..1024");
+        } else if (!strcmp(a, "-r")) {
+            if (cli_parse_int(v, 1, 1000, &repeats)) return cli_usage_error(USAGE, "-r wants an integer in 1..1000");
+        } else if (!strcmp(a, "--format")) {
+            if (!strcmp(v, "jsonl")) jsonl = 1;
+            else if (strcmp(v, "text")) return cli_usage_error(USAGE, "--format wants text or jsonl, not '%s'", v);
+        } else {
+            return cli_usage_error(USAGE, "unknown option '%s'", a);
+        }
+    }
+    gpt_set_threads(cli_threads(threads));
+    const int nt = gpt_get_threads();
+    const char *dir = cli_model_dir(model_flag);
+    gpt_tokenizer *tok;
+    gpt_model *model;
+    if (cli_open(dir, NULL, &tok, &model) != EXIT_OK) return EXIT_RUNTIME;
+    const gpt_config *c = gpt_model_config(model);
+    const int V = c->vocab_size, C = c->n_embd;
+    int rc = EXIT_OK;
+    char err[512];
+    if (n_prompt > c->n_positions || n_gen > c->n_positions) {
+        cli_error("-p and -n must fit the context of %d", c->n_positions);
+        gpt_model_free(model);
+        gpt_tokenizer_free(tok);
+        return EXIT_RUNTIME;
+    }
+    gpt_context *ctx = NULL;
+    long rows = n_prompt > 1 ? n_prompt : 1;
+    float *logits = malloc(sizeof(float) * V);
+    int *ids = malloc(sizeof(int) * rows), *pos = malloc(sizeof(int) * rows), *seq = calloc(rows, sizeof(int));
+    double *times = malloc(sizeof(double) * repeats);
+    if (!logits || !ids || !pos || !seq || !times ||
+        gpt_context_new(&ctx, model, 0, 1, (int)rows, err, sizeof err) != GPT_OK) {
+        cli_error("%s", ctx ? "out of memory" : err);
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    uint64_t x = 88172645463325252ULL;  // fixed pseudo-random prompt: same work every run
+    for (long i = 0; i < rows; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        ids[i] = (int)(x % (uint64_t)V), pos[i] = (int)i;
+    }
+    /* Weights one decode token reads: every matrix but the position table,
+     * of which it reads one row. */
+    const double wpe_bytes = (double)c->n_positions * C * (gpt_model_dtype(model) == GPT_DTYPE_F32 ? 4 : 2);
+    const double bytes_per_token = (double)gpt_model_weight_bytes(model) - wpe_bytes;
+    /* Matrix FLOPs per token: 2 per weight of the layers and the head. */
+    const double flops_per_token =
+        2.0 * ((double)c->n_layer * (4.0 * C * C + 2.0 * C * c->n_inner) + (double)V * C);
+    const double bandwidth = n_gen > 0 ? measure_bandwidth() : 0;
+    const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    if (!*name) name = dir;
+
+    if (n_prompt > 0) {
+        for (long r = 0; r < repeats; r++) {
+            gpt_batch b = {.n = (int)n_prompt, .tokens = ids, .pos = pos, .seq = seq};
+            double t0 = cli_now();
+            if (gpt_forward(ctx, &b, logits, err, sizeof err) != GPT_OK) {
+                cli_error("%s", err);
+                rc = EXIT_RUNTIME;
+                goto out;
+            }
+            times[r] = cli_now() - t0;
+        }
+        double t = median(times, (int)repeats), tps = n_prompt / t;
+        double gflops = flops_per_token * n_prompt / t / 1e9;
+        if (jsonl)
+            printf("{\"test\":\"pp%ld\",\"tokens_per_s\":%.2f,\"threads\":%d,\"model\":\"%s\",\"dtype\":\"%s\","
+                   "\"gflops\":%.1f}\n",
+                   n_prompt, tps, nt, name, gpt_dtype_name(gpt_model_dtype(model)), gflops);
+        else
+            printf("%-16s %-5s pp%-5ld %9.2f t/s  (%.1f GFLOP/s, %d threads)\n", name,
+                   gpt_dtype_name(gpt_model_dtype(model)), n_prompt, tps, gflops, nt);
+        fflush(stdout);
+    }
+    if (n_gen > 0) {
+        for (long r = 0; r < repeats; r++) {
+            double t0 = cli_now();
+            for (long i = 0; i < n_gen; i++) {
+                int p = (int)i, s = 0;
+                gpt_batch b = {.n = 1, .tokens = &ids[i % rows], .pos = &p, .seq = &s};
+                if (gpt_forward(ctx, &b, logits, err, sizeof err) != GPT_OK) {
+                    cli_error("%s", err);
+                    rc = EXIT_RUNTIME;
+                    goto out;
+                }
+            }
+            times[r] = cli_now() - t0;
+        }
+        double t = median(times, (int)repeats), tps = n_gen / t;
+        double roof = bandwidth > 0 ? tps * bytes_per_token / (bandwidth * 1e9) : 0;
+        if (jsonl)
+            printf("{\"test\":\"tg%ld\",\"tokens_per_s\":%.2f,\"threads\":%d,\"model\":\"%s\",\"dtype\":\"%s\","
+                   "\"weight_bytes_per_token\":%.0f,\"bandwidth_gbs\":%.2f,\"roofline_fraction\":%.3f}\n",
+                   n_gen, tps, nt, name, gpt_dtype_name(gpt_model_dtype(model)), bytes_per_token, bandwidth, roof);
+        else
+            printf("%-16s %-5s tg%-5ld %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB/token, %d threads)\n", name,
+                   gpt_dtype_name(gpt_model_dtype(model)), n_gen, tps, roof * 100, bandwidth,
+                   bytes_per_token / 1e6, nt);
+    }
+out:
+    free(logits);
+    free(ids);
+    free(pos);
+    free(seq);
+    free(times);
+    gpt_context_free(ctx);
+    gpt_model_free(model);
+    gpt_tokenizer_free(tok);
+    return rc;
+}

@@ -1,0 +1,413 @@
+/* cli_model.c — subcommands that score text rather than generate it:
+ * `gpt logits`, `gpt perplexity`, and `gpt info`, which describes a model. */
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "cli.h"
+
+/* Rows per forward call when every row's logits are wanted: the logits
+ * buffer is this many rows of the vocabulary. */
+#define SCORE_ROWS 128
+
+/* log(sum(exp(logits))) in double, from the largest logit. */
+static double logsumexp(const float *logits, int n) {
+    float maxv = -FLT_MAX;
+    for (int i = 0; i < n; i++)
+        if (logits[i] > maxv) maxv = logits[i];
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += exp((double)logits[i] - maxv);
+    return maxv + log(sum);
+}
+
+/* Runs ids (n) through a fresh sequence and calls score for every row's
+ * logits. Returns EXIT_OK or EXIT_RUNTIME (with a diagnostic). */
+typedef int (*score_fn)(void *user, int pos, const float *logits);
+static int score_rows(gpt_context *ctx, const int *ids, int n, float *logits, int V, score_fn score, void *user) {
+    int pos[SCORE_ROWS], seq[SCORE_ROWS];
+    unsigned char want[SCORE_ROWS];
+    char err[512];
+    for (int start = 0; start < n; start += SCORE_ROWS) {
+        int R = n - start < SCORE_ROWS ? n - start : SCORE_ROWS;
+        for (int r = 0; r < R; r++) pos[r] = start + r, seq[r] = 0, want[r] = 1;
+        gpt_batch b = {.n = R, .tokens = ids + start, .pos = pos, .seq = seq, .want_logits = want};
+        if (gpt_forward(ctx, &b, logits, err, sizeof err) != GPT_OK) {
+            cli_error("%s", err);
+            return EXIT_RUNTIME;
+        }
+        for (int r = 0; r < R; r++)
+            if (score(user, start + r, logits + (size_t)r * V)) return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
+/* Opens the model and a one-sequence context for scoring. */
+static int open_for_scoring(const char *model_flag, gpt_tokenizer **tok, gpt_model **model, gpt_context **ctx,
+                            float **logits) {
+    const char *dir = cli_model_dir(model_flag);
+    *ctx = NULL;
+    *logits = NULL;
+    if (cli_open(dir, NULL, tok, model) != EXIT_OK) return EXIT_RUNTIME;
+    char err[512];
+    if (gpt_context_new(ctx, *model, 0, 1, SCORE_ROWS, err, sizeof err) != GPT_OK) {
+        cli_error("%s", err);
+        return EXIT_RUNTIME;
+    }
+    *logits = malloc(sizeof(float) * (size_t)SCORE_ROWS * gpt_model_config(*model)->vocab_size);
+    if (!*logits) {
+        cli_error("out of memory for the logits");
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
+static void close_scoring(gpt_tokenizer *tok, gpt_model *model, gpt_context *ctx, float *logits) {
+    free(logits);
+    gpt_context_free(ctx);
+    gpt_model_free(model);
+    gpt_tokenizer_free(tok);
+}
+
+/* ---- gpt logits ------------------------------------------------------ */
+
+static const char *LOGITS_USAGE = "gpt logits [-m MODEL] [--ids] [--special] [--top K] [--full] [-t THREADS]";
+static const char *LOGITS_HELP =
+    "Print, for every position of the prompt on stdin, one JSON line:\n"
+    "  {\"pos\":i,\"id\":token,\"logsumexp\":x,\"top\":[[id,logit],...]}\n"
+    "\n"
+    "options:\n"
+    "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
+    "      --ids         stdin holds token ids (whitespace-separated), not text\n"
+    "      --special     parse <|endoftext|> in the text as the special token\n"
+    "      --top K       logits listed per position, highest first (default 10)\n"
+    "      --full        add \"logits\":[...] (every logit) to the last line\n"
+    "  -t, --threads N   threads (default: $GPT_THREADS, else all cores)\n"
+    "  -h, --help        this help\n"
+    "\n"
+    "example:\n"
+    "  echo -n \"Hello, my name is\" | gpt logits --top 3\n";
+
+typedef struct {
+    const int *ids;
+    int n, V, top, full;
+    int *order;  // (V) scratch for the top-K selection
+} logits_state;
+
+static int print_position(void *user, int pos, const float *logits) {
+    logits_state *s = user;
+    /* Top K by insertion into a short sorted list: K is small. */
+    int k = 0;
+    for (int v = 0; v < s->V && s->top > 0; v++) {
+        if (k == s->top && !(logits[v] > logits[s->order[k - 1]])) continue;
+        int i = k < s->top ? k++ : k - 1;
+        while (i > 0 && logits[v] > logits[s->order[i - 1]]) {
+            s->order[i] = s->order[i - 1];
+            i--;
+        }
+        s->order[i] = v;
+    }
+    printf("{\"pos\":%d,\"id\":%d,\"logsumexp\":%.9g,\"top\":[", pos, s->ids[pos], logsumexp(logits, s->V));
+    for (int i = 0; i < k; i++) printf("%s[%d,%.9g]", i ? "," : "", s->order[i], logits[s->order[i]]);
+    printf("]");
+    if (s->full && pos == s->n - 1) {
+        printf(",\"logits\":[");
+        for (int v = 0; v < s->V; v++) printf("%s%.9g", v ? "," : "", logits[v]);
+        printf("]");
+    }
+    printf("}\n");
+    return ferror(stdout) ? -1 : 0;
+}
+
+/* Parses whitespace-separated ids; returns 0 or -1 with a diagnostic. */
+static int parse_ids(char *text, int V, int **ids, size_t *n) {
+    size_t cap = 64, count = 0;
+    int *out = malloc(sizeof(int) * cap);
+    if (!out) return -1;
+    for (char *p = strtok(text, " \t\r\n"); p; p = strtok(NULL, " \t\r\n")) {
+        long v;
+        if (cli_parse_int(p, 0, V - 1, &v)) {
+            cli_error("stdin: '%s' is not a token id in 0..%d", p, V - 1);
+            free(out);
+            return -1;
+        }
+        if (count == cap) {
+            int *bigger = realloc(out, sizeof(int) * (cap *= 2));
+            if (!bigger) { free(out); return -1; }
+            out = bigger;
+        }
+        out[count++] = (int)v;
+    }
+    *ids = out;
+    *n = count;
+    return 0;
+}
+
+int cli_logits(int argc, char **argv) {
+    const char *model_flag = NULL;
+    int ids_in = 0, special = 0, full = 0;
+    long top = 10, threads = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("usage: %s\n\n%s", LOGITS_USAGE, LOGITS_HELP);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--ids")) ids_in = 1;
+        else if (!strcmp(a, "--special")) special = 1;
+        else if (!strcmp(a, "--full")) full = 1;
+        else if ((!strcmp(a, "-m") || !strcmp(a, "--model")) && v) model_flag = argv[++i];
+        else if (!strcmp(a, "--top") && v) {
+            if (cli_parse_int(argv[++i], 0, 1000000, &top))
+                return cli_usage_error(LOGITS_USAGE, "--top wants an integer >= 0, not '%s'", v);
+        } else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && v) {
+            if (cli_parse_int(argv[++i], 1, 1024, &threads))
+                return cli_usage_error(LOGITS_USAGE, "-t wants an integer in 1..1024, not '%s'", v);
+        } else if (!v && (!strcmp(a, "-m") || !strcmp(a, "--model") || !strcmp(a, "--top") || !strcmp(a, "-t") ||
+                          !strcmp(a, "--threads"))) {
+            return cli_usage_error(LOGITS_USAGE, "option %s needs a value", a);
+        } else {
+            return cli_usage_error(LOGITS_USAGE, "unknown option '%s'", a);
+        }
+    }
+    gpt_set_threads(cli_threads(threads));
+    char *text;
+    size_t len;
+    if (cli_read_all(stdin, &text, &len) != 0) {
+        cli_error("stdin: %s", strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    gpt_tokenizer *tok;
+    gpt_model *model;
+    gpt_context *ctx;
+    float *logits;
+    int rc = open_for_scoring(model_flag, &tok, &model, &ctx, &logits);
+    int *ids = NULL;
+    size_t n = 0;
+    if (rc == EXIT_OK) {
+        const gpt_config *cfg = gpt_model_config(model);
+        char err[512];
+        if (ids_in) {
+            if (parse_ids(text, cfg->vocab_size, &ids, &n)) rc = EXIT_RUNTIME;
+        } else if (gpt_tokenizer_encode(tok, text, len, special, &ids, &n, err, sizeof err) != GPT_OK) {
+            cli_error("%s", err);
+            rc = EXIT_RUNTIME;
+        }
+        if (rc == EXIT_OK && n == 0) {
+            cli_error("stdin: no tokens to score");
+            rc = EXIT_RUNTIME;
+        } else if (rc == EXIT_OK && (long)n > gpt_context_n_ctx(ctx)) {
+            cli_error("stdin: %zu tokens, the context holds %d", n, gpt_context_n_ctx(ctx));
+            rc = EXIT_RUNTIME;
+        }
+        if (rc == EXIT_OK) {
+            if (top > cfg->vocab_size) top = cfg->vocab_size;
+            logits_state s = {.ids = ids, .n = (int)n, .V = cfg->vocab_size, .top = (int)top, .full = full};
+            s.order = malloc(sizeof(int) * (size_t)(top + 1));
+            rc = s.order ? score_rows(ctx, ids, (int)n, logits, cfg->vocab_size, print_position, &s)
+                         : EXIT_RUNTIME;
+            free(s.order);
+        }
+    }
+    free(ids);
+    free(text);
+    close_scoring(tok, model, ctx, logits);
+    return rc;
+}
+
+/* ---- gpt perplexity --------------------------------------------------- */
+
+static const char *PPL_USAGE = "gpt perplexity [-m MODEL] -f FILE [--window W] [--special] [-t THREADS]";
+static const char *PPL_HELP =
+    "Score a text file: tokenize it into t[0..N-1], feed non-overlapping windows of W\n"
+    "tokens with a fresh cache each, and score every prediction of t[1..N-1]. Prints\n"
+    "  {\"tokens\":N-1,\"mean_nll\":x,\"perplexity\":y}\n"
+    "\n"
+    "options:\n"
+    "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
+    "  -f, --file FILE   the text to score (- for stdin)\n"
+    "      --window W    tokens per window (default: the context length)\n"
+    "      --special     parse <|endoftext|> in the text as the special token\n"
+    "  -t, --threads N   threads (default: $GPT_THREADS, else all cores)\n"
+    "  -h, --help        this help\n"
+    "\n"
+    "example:\n"
+    "  gpt perplexity -f book.txt --window 512\n";
+
+typedef struct {
+    const int *ids;      // the whole file's tokens
+    int start;           // the window's first token
+    int V;
+    double nll;          // summed over every scored token so far
+} ppl_state;
+
+static int add_nll(void *user, int pos, const float *logits) {
+    ppl_state *s = user;
+    int target = s->ids[s->start + pos + 1];
+    double lp = logits[target] - logsumexp(logits, s->V);
+    if (!isfinite(lp)) {
+        cli_error("perplexity: non-finite log-probability at token %d", s->start + pos + 1);
+        return -1;
+    }
+    s->nll -= lp;
+    return 0;
+}
+
+int cli_perplexity(int argc, char **argv) {
+    const char *model_flag = NULL, *file = NULL;
+    long window = 0, threads = 0;
+    int special = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("usage: %s\n\n%s", PPL_USAGE, PPL_HELP);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--special")) special = 1;
+        else if (!v && (!strcmp(a, "-m") || !strcmp(a, "--model") || !strcmp(a, "-f") || !strcmp(a, "--file") ||
+                        !strcmp(a, "--window") || !strcmp(a, "-t") || !strcmp(a, "--threads")))
+            return cli_usage_error(PPL_USAGE, "option %s needs a value", a);
+        else if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_flag = argv[++i];
+        else if (!strcmp(a, "-f") || !strcmp(a, "--file")) file = argv[++i];
+        else if (!strcmp(a, "--window")) {
+            if (cli_parse_int(argv[++i], 1, 1 << 30, &window))
+                return cli_usage_error(PPL_USAGE, "--window wants an integer >= 1, not '%s'", v);
+        } else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
+            if (cli_parse_int(argv[++i], 1, 1024, &threads))
+                return cli_usage_error(PPL_USAGE, "-t wants an integer in 1..1024, not '%s'", v);
+        } else {
+            return cli_usage_error(PPL_USAGE, "unknown option '%s'", a);
+        }
+    }
+    if (!file) return cli_usage_error(PPL_USAGE, "-f FILE is required");
+    gpt_set_threads(cli_threads(threads));
+    char *text;
+    size_t len;
+    int read_rc = strcmp(file, "-") ? cli_read_file(file, &text, &len) : cli_read_all(stdin, &text, &len);
+    if (read_rc != 0) {
+        cli_error("%s: %s", file, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    gpt_tokenizer *tok;
+    gpt_model *model;
+    gpt_context *ctx;
+    float *logits;
+    int rc = open_for_scoring(model_flag, &tok, &model, &ctx, &logits);
+    int *ids = NULL;
+    size_t n = 0;
+    char err[512];
+    if (rc == EXIT_OK && gpt_tokenizer_encode(tok, text, len, special, &ids, &n, err, sizeof err) != GPT_OK) {
+        cli_error("%s", err);
+        rc = EXIT_RUNTIME;
+    }
+    if (rc == EXIT_OK && n < 2) {
+        cli_error("%s: %zu tokens; at least 2 are needed to score one", file, n);
+        rc = EXIT_RUNTIME;
+    }
+    if (rc == EXIT_OK) {
+        int n_ctx = gpt_context_n_ctx(ctx);
+        if (window == 0) window = n_ctx;
+        if (window > n_ctx) {
+            cli_error("--window %ld is longer than the context of %d", window, n_ctx);
+            rc = EXIT_RUNTIME;
+        }
+    }
+    if (rc == EXIT_OK) {
+        const int V = gpt_model_config(model)->vocab_size;
+        const long scored = (long)n - 1;
+        const long n_windows = (scored + window - 1) / window;
+        const int progress = !cli_quiet && isatty(STDERR_FILENO) && n_windows > 1;
+        ppl_state s = {.ids = ids, .V = V};
+        for (long w = 0; w < n_windows && rc == EXIT_OK; w++) {
+            s.start = (int)(w * window);
+            int count = (int)(scored - s.start < window ? scored - s.start : window);
+            rc = score_rows(ctx, ids + s.start, count, logits, V, add_nll, &s);
+            if (progress) fprintf(stderr, "\rgpt: perplexity: window %ld of %ld", w + 1, n_windows);
+        }
+        if (progress) fputc('\n', stderr);
+        if (rc == EXIT_OK) {
+            double mean = s.nll / (double)scored;
+            printf("{\"tokens\":%ld,\"mean_nll\":%.9g,\"perplexity\":%.9g}\n", scored, mean, exp(mean));
+        }
+    }
+    free(ids);
+    free(text);
+    close_scoring(tok, model, ctx, logits);
+    return rc;
+}
+
+/* ---- gpt info --------------------------------------------------------- */
+
+static const char *INFO_USAGE = "gpt info [-m MODEL] [--format text|json]";
+static const char *INFO_HELP =
+    "Describe a model: its config, parameter count, dtype, bytes on disk, and the memory\n"
+    "its weights and a full-context KV cache need.\n"
+    "\n"
+    "options:\n"
+    "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
+    "      --format F    text or json (default text)\n"
+    "  -h, --help        this help\n"
+    "\n"
+    "example:\n"
+    "  gpt info -m models/gpt2-books-30m\n";
+
+int cli_info_cmd(int argc, char **argv) {
+    const char *model_flag = NULL;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("usage: %s\n\n%s", INFO_USAGE, INFO_HELP);
+            return EXIT_OK;
+        } else if ((!strcmp(a, "-m") || !strcmp(a, "--model")) && v) model_flag = argv[++i];
+        else if (!strcmp(a, "--format") && v) {
+            v = argv[++i];
+            if (!strcmp(v, "json")) json = 1;
+            else if (strcmp(v, "text")) return cli_usage_error(INFO_USAGE, "--format wants text or json, not '%s'", v);
+        } else if (!v && (!strcmp(a, "-m") || !strcmp(a, "--model") || !strcmp(a, "--format"))) {
+            return cli_usage_error(INFO_USAGE, "option %s needs a value", a);
+        } else {
+            return cli_usage_error(INFO_USAGE, "unknown option '%s'", a);
+        }
+    }
+    const char *dir = cli_model_dir(model_flag);
+    gpt_tokenizer *tok;
+    gpt_model *model;
+    if (cli_open(dir, NULL, &tok, &model) != EXIT_OK) return EXIT_RUNTIME;
+    const gpt_config *c = gpt_model_config(model);
+    /* Keys and values: 2 x layers x positions x n_embd floats. */
+    double kv_bytes = 2.0 * c->n_layer * c->n_positions * c->n_embd * sizeof(float);
+    const double MB = 1024.0 * 1024.0;
+    if (json) {
+        cJSON *name = cJSON_CreateString(dir);
+        char *quoted = name ? cJSON_PrintUnformatted(name) : NULL;  // JSON-escaped
+        cJSON_Delete(name);
+        printf("{\"model\":%s,\"n_layer\":%d,\"n_head\":%d,\"n_embd\":%d,\"n_inner\":%d,\"n_positions\":%d,"
+               "\"vocab_size\":%d,\"layer_norm_epsilon\":%g,\"activation\":\"%s\",\"params\":%zu,"
+               "\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,\"kv_cache_bytes\":%.0f}\n",
+               quoted ? quoted : "null", c->n_layer, c->n_head, c->n_embd, c->n_inner, c->n_positions, c->vocab_size,
+               c->layer_norm_epsilon, c->gelu_exact ? "gelu" : "gelu_new", gpt_model_n_params(model),
+               gpt_dtype_name(gpt_model_file_dtype(model)), gpt_model_file_bytes(model),
+               gpt_model_weight_bytes(model), kv_bytes);
+        free(quoted);
+    } else {
+        printf("model:        %s\n", dir);
+        printf("layers:       %d\n", c->n_layer);
+        printf("heads:        %d (head size %d)\n", c->n_head, c->n_embd / c->n_head);
+        printf("n_embd:       %d\n", c->n_embd);
+        printf("n_inner:      %d\n", c->n_inner);
+        printf("context:      %d tokens\n", c->n_positions);
+        printf("vocabulary:   %d tokens\n", c->vocab_size);
+        printf("activation:   %s\n", c->gelu_exact ? "gelu (erf)" : "gelu_new (tanh)");
+        printf("parameters:   %zu (%.1fM)\n", gpt_model_n_params(model), gpt_model_n_params(model) / 1e6);
+        printf("dtype:        %s\n", gpt_dtype_name(gpt_model_file_dtype(model)));
+        printf("on disk:      %.1f MB\n", gpt_model_file_bytes(model) / MB);
+        printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
+        printf("KV cache:     %.1f MB for the full context of one sequence\n", kv_bytes / MB);
+    }
+    gpt_model_free(model);
+    gpt_tokenizer_free(tok);
+    return EXIT_OK;
+}

@@ -1,0 +1,241 @@
+/* forward.c — gpt_context (KV caches and scratch) and the forward pass over
+ * a batch of rows, each a token at a position in one of n_seq sequences.
+ *
+ * One allocation is made up front by gpt_context_new; gpt_forward never
+ * allocates, so the per-token loop does not either.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <omp.h>
+
+#include "ops.h"
+
+struct gpt_context {
+    const gpt_model *model;
+    int n_ctx;      // positions per sequence
+    int n_seq;      // sequences with a cache each
+    int max_rows;   // rows one forward call may take
+
+    float *key_cache;    // (n_layer, n_seq, n_ctx, C)
+    float *value_cache;  // (n_layer, n_seq, n_ctx, C)
+
+    /* Scratch for one call of max_rows rows. */
+    float *x;        // (R, C) the residual stream
+    float *norm;     // (R, C) layernorm output
+    float *qkv;      // (R, 3C) query, key, value
+    float *attn;     // (R, C) attention output, heads side by side
+    float *proj;     // (R, C) a projection before it joins the residual
+    float *mlp;      // (R, I) the MLP's hidden layer
+    float *scores;   // (threads, n_ctx) attention weights of one row and head
+    float *embed;    // (C) one widened embedding row
+    float *panel;    // (PANEL) a widened panel of a 16-bit matrix for BLAS
+    int scores_threads;
+
+    void *block;     // the one allocation all the above live in
+    size_t bytes;
+};
+
+static int g_threads = 0;  // 0: not set yet
+
+void gpt_set_threads(int n_threads) {
+    if (n_threads <= 0) n_threads = omp_get_num_procs();
+    g_threads = n_threads;
+    omp_set_num_threads(n_threads);
+    openblas_set_num_threads(n_threads);
+}
+
+int gpt_get_threads(void) { return g_threads > 0 ? g_threads : omp_get_max_threads(); }
+
+static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
+
+/* a * b * c, or 0 when it overflows (callers treat 0 as too large). */
+static size_t mul3(size_t a, size_t b, size_t c) {
+    if (a && b > SIZE_MAX / a) return 0;
+    if (a * b != 0 && c > SIZE_MAX / (a * b)) return 0;
+    return a * b * c;
+}
+
+gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx, int n_seq, int max_rows,
+                           char *err, size_t err_len) {
+    *out = NULL;
+    if (!model) return gpt_fail(err, err_len, GPT_ERR_ARG, "no model");
+    const gpt_config *c = &model->cfg;
+    if (n_ctx <= 0 || n_ctx > c->n_positions) n_ctx = c->n_positions;
+    if (n_seq <= 0) n_seq = 1;
+    if (max_rows <= 0) max_rows = 512;
+    if (max_rows < n_seq) max_rows = n_seq;  // a decode step takes a row per sequence
+    const size_t C = c->n_embd, H = c->n_inner, L = c->n_layer, R = max_rows;  // (complex.h owns I)
+    int threads = omp_get_max_threads();
+    if (omp_get_num_procs() > threads) threads = omp_get_num_procs();
+
+    size_t cache = mul3(L * n_seq, n_ctx, C);
+    if (cache == 0 || cache > SIZE_MAX / 8)
+        return gpt_fail(err, err_len, GPT_ERR_OOM, "KV cache of %d sequences x %d positions is too large", n_seq,
+                        n_ctx);
+    size_t panel = max_size(max_size(matmul_panel_floats(3 * C), matmul_panel_floats(H)), matmul_panel_floats(C));
+    size_t floats[] = {
+        cache, cache,                  // key_cache, value_cache
+        R * C, R * C, R * 3 * C,       // x, norm, qkv
+        R * C, R * C, R * H,           // attn, proj, mlp
+        (size_t)threads * n_ctx, C, panel,
+    };
+    size_t total = 0;
+    /* Each buffer starts on a 64-byte line. */
+    for (size_t i = 0; i < sizeof floats / sizeof floats[0]; i++) total += (floats[i] + 15) & ~(size_t)15;
+    if (total > SIZE_MAX / sizeof(float))
+        return gpt_fail(err, err_len, GPT_ERR_OOM, "context of %d positions is too large", n_ctx);
+
+    gpt_context *ctx = calloc(1, sizeof *ctx);
+    void *block = NULL;
+    if (!ctx || posix_memalign(&block, 64, total * sizeof(float)) != 0) {
+        free(ctx);
+        return gpt_fail(err, err_len, GPT_ERR_OOM, "cannot allocate %zu MB for the KV cache and scratch",
+                        total * sizeof(float) >> 20);
+    }
+    float *p = block;
+    float **slots[] = {&ctx->key_cache, &ctx->value_cache, &ctx->x, &ctx->norm, &ctx->qkv, &ctx->attn,
+                       &ctx->proj, &ctx->mlp, &ctx->scores, &ctx->embed, &ctx->panel};
+    for (size_t i = 0; i < sizeof floats / sizeof floats[0]; i++) {
+        *slots[i] = p;
+        p += (floats[i] + 15) & ~(size_t)15;
+    }
+    ctx->model = model;
+    ctx->n_ctx = n_ctx;
+    ctx->n_seq = n_seq;
+    ctx->max_rows = max_rows;
+    ctx->scores_threads = threads;
+    ctx->block = block;
+    ctx->bytes = total * sizeof(float);
+    *out = ctx;
+    return GPT_OK;
+}
+
+void gpt_context_free(gpt_context *ctx) {
+    if (!ctx) return;
+    free(ctx->block);
+    free(ctx);
+}
+
+int gpt_context_n_ctx(const gpt_context *ctx) { return ctx->n_ctx; }
+int gpt_context_max_rows(const gpt_context *ctx) { return ctx->max_rows; }
+int gpt_context_n_seq(const gpt_context *ctx) { return ctx->n_seq; }
+const gpt_model *gpt_context_model(const gpt_context *ctx) { return ctx->model; }
+size_t gpt_context_bytes(const gpt_context *ctx) { return ctx->bytes; }
+
+/* The cache row of (layer, seq, pos): C floats. */
+static float *cache_row(const gpt_context *ctx, float *cache, int layer, int seq, int pos) {
+    size_t C = ctx->model->cfg.n_embd;
+    return cache + (((size_t)layer * ctx->n_seq + seq) * ctx->n_ctx + pos) * C;
+}
+
+/* Causal self-attention for each row: its query against its sequence's
+ * keys 0..pos, softmax, the weighted sum of values. One (row, head) pair per
+ * task; each thread has its own row of scores. */
+static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
+    const gpt_config *c = &ctx->model->cfg;
+    const int C = c->n_embd, NH = c->n_head, HD = C / NH, R = b->n;
+    const float scale = 1.0f / sqrtf((float)HD);
+    int threads = omp_get_max_threads();
+    if (threads > ctx->scores_threads) threads = ctx->scores_threads;  // one scores row each
+#pragma omp parallel for schedule(dynamic, 1) collapse(2) num_threads(threads)
+    for (int r = 0; r < R; r++) {
+        for (int h = 0; h < NH; h++) {
+            const int pos = b->pos[r], seq = b->seq[r];
+            const float *q = ctx->qkv + (size_t)r * 3 * C + h * HD;             // (HD)
+            float *scores = ctx->scores + (size_t)omp_get_thread_num() * ctx->n_ctx;  // (pos+1)
+            float maxv = -FLT_MAX;
+            for (int t = 0; t <= pos; t++) {
+                const float *k = cache_row(ctx, ctx->key_cache, layer, seq, t) + h * HD;
+                float s = dot_f32(q, k, HD) * scale;
+                scores[t] = s;
+                if (s > maxv) maxv = s;
+            }
+            float sum = 0;
+            for (int t = 0; t <= pos; t++) {
+                scores[t] = expf(scores[t] - maxv);
+                sum += scores[t];
+            }
+            float *o = ctx->attn + (size_t)r * C + h * HD;  // (HD)
+            memset(o, 0, sizeof(float) * HD);
+            float inv = 1.0f / sum;
+            for (int t = 0; t <= pos; t++) {
+                const float *v = cache_row(ctx, ctx->value_cache, layer, seq, t) + h * HD;
+                axpy_f32(o, scores[t] * inv, v, HD);
+            }
+        }
+    }
+}
+
+static gpt_status check_batch(const gpt_context *ctx, const gpt_batch *b, char *err, size_t err_len) {
+    const gpt_config *c = &ctx->model->cfg;
+    if (!b || b->n <= 0 || !b->tokens || !b->pos || !b->seq)
+        return gpt_fail(err, err_len, GPT_ERR_ARG, "empty batch");
+    if (b->n > ctx->max_rows)
+        return gpt_fail(err, err_len, GPT_ERR_ARG, "batch of %d rows exceeds the context's %d", b->n,
+                        ctx->max_rows);
+    for (int r = 0; r < b->n; r++) {
+        if (b->tokens[r] < 0 || b->tokens[r] >= c->vocab_size)
+            return gpt_fail(err, err_len, GPT_ERR_ARG, "token id %d is outside the vocabulary (0..%d)",
+                            b->tokens[r], c->vocab_size - 1);
+        if (b->seq[r] < 0 || b->seq[r] >= ctx->n_seq)
+            return gpt_fail(err, err_len, GPT_ERR_ARG, "sequence %d is outside 0..%d", b->seq[r], ctx->n_seq - 1);
+        if (b->pos[r] < 0 || b->pos[r] >= ctx->n_ctx)
+            return gpt_fail(err, err_len, GPT_ERR_CONTEXT_FULL, "position %d is past the context length %d",
+                            b->pos[r], ctx->n_ctx);
+    }
+    return GPT_OK;
+}
+
+gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char *err, size_t err_len) {
+    gpt_status st = check_batch(ctx, b, err, err_len);
+    if (st != GPT_OK) return st;
+    const gpt_model *m = ctx->model;
+    const gpt_config *c = &m->cfg;
+    const int C = c->n_embd, H = c->n_inner, R = b->n;
+
+    /* x = wte[token] + wpe[pos] */
+    for (int r = 0; r < R; r++) {
+        float *x = ctx->x + (size_t)r * C;
+        matrix_row(x, &m->wte, b->tokens[r]);
+        matrix_row(ctx->embed, &m->wpe, b->pos[r]);
+        for (int i = 0; i < C; i++) x[i] += ctx->embed[i];
+    }
+
+    for (int l = 0; l < c->n_layer; l++) {
+        const gpt_layer *L = &m->layers[l];
+        layernorm(ctx->norm, ctx->x, L->ln_1_w, L->ln_1_b, R, C, c->layer_norm_epsilon);
+        matmul(ctx->qkv, ctx->norm, &L->attn_w, L->attn_b, R, ctx->panel);
+        for (int r = 0; r < R; r++) {  // keys and values join the cache
+            const float *qkv = ctx->qkv + (size_t)r * 3 * C;
+            memcpy(cache_row(ctx, ctx->key_cache, l, b->seq[r], b->pos[r]), qkv + C, sizeof(float) * C);
+            memcpy(cache_row(ctx, ctx->value_cache, l, b->seq[r], b->pos[r]), qkv + 2 * C, sizeof(float) * C);
+        }
+        attention(ctx, l, b);
+        matmul(ctx->proj, ctx->attn, &L->attn_proj_w, L->attn_proj_b, R, ctx->panel);
+        for (size_t i = 0; i < (size_t)R * C; i++) ctx->x[i] += ctx->proj[i];
+
+        layernorm(ctx->norm, ctx->x, L->ln_2_w, L->ln_2_b, R, C, c->layer_norm_epsilon);
+        matmul(ctx->mlp, ctx->norm, &L->fc_w, L->fc_b, R, ctx->panel);
+        if (c->gelu_exact) gelu_erf(ctx->mlp, (size_t)R * H);
+        else gelu_tanh(ctx->mlp, (size_t)R * H);
+        matmul(ctx->proj, ctx->mlp, &L->fc_proj_w, L->fc_proj_b, R, ctx->panel);
+        for (size_t i = 0; i < (size_t)R * C; i++) ctx->x[i] += ctx->proj[i];
+    }
+
+    /* Gather the wanted rows, final layernorm, logits against the head. */
+    int n_out = 0;
+    for (int r = 0; r < R; r++) {
+        int want = b->want_logits ? b->want_logits[r] != 0 : r == R - 1;
+        if (!want) continue;
+        if (n_out != r) memcpy(ctx->x + (size_t)n_out * C, ctx->x + (size_t)r * C, sizeof(float) * C);
+        n_out++;
+    }
+    if (n_out == 0) return GPT_OK;
+    layernorm(ctx->norm, ctx->x, m->ln_f_w, m->ln_f_b, n_out, C, c->layer_norm_epsilon);
+    matmul_t(logits, c->vocab_size, ctx->norm, &m->lm_head, n_out, ctx->panel);
+    return GPT_OK;
+}

@@ -1,0 +1,279 @@
+/* generate.c — the generation loop: requests flow into sequence slots, each
+ * step feeds every active slot's rows through one forward pass (prompt
+ * chunks and single decode tokens side by side), samples the slots whose
+ * logits came out, and streams the finished bytes of each completion.
+ *
+ * A request's output depends only on itself: its rows attend only to its own
+ * cache, its sampler has its own seed, and the kernels compute each row the
+ * same way whatever rows stand beside it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *gpt_finish_name(gpt_finish finish) {
+    switch (finish) {
+    case GPT_FINISH_EOS: return "eos";
+    case GPT_FINISH_STOP: return "stop";
+    case GPT_FINISH_LENGTH: return "length";
+    case GPT_FINISH_CONTEXT: return "context";
+    case GPT_FINISH_ERROR: return "error";
+    }
+    return "?";
+}
+
+typedef struct {
+    int active;
+    gpt_request req;
+    gpt_sampler *sampler;
+    int n_fed;          // prompt and generated tokens already in the cache
+    int pending;        // the sampled token to feed next (decode phase), or -1
+    int *tokens;        // (cap_tokens) generated ids
+    int n_tokens, cap_tokens;
+    char *text;         // (cap_text) completion bytes
+    size_t text_len, cap_text, emitted;
+    int logits_row;     // row of this step's logits, or -1
+    char error[256];
+} slot;
+
+/* Length of an incomplete UTF-8 sequence at the end of s (0 when the end
+ * is a whole character or invalid bytes that will never complete). */
+static size_t incomplete_utf8_tail(const char *s, size_t len) {
+    for (size_t back = 1; back <= 3 && back <= len; back++) {
+        unsigned char c = (unsigned char)s[len - back];
+        if ((c & 0xC0) == 0x80) continue;  // continuation: look further back
+        size_t need = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+        return need > back ? back : 0;
+    }
+    return 0;
+}
+
+/* The longest suffix of text that is a proper prefix of a stop string. */
+static size_t stop_prefix_tail(const slot *s) {
+    size_t hold = 0;
+    for (int i = 0; i < s->req.n_stop; i++) {
+        const char *stop = s->req.stop[i];
+        size_t n = strlen(stop);
+        for (size_t k = n ? n - 1 : 0; k > hold; k--)
+            if (k <= s->text_len && memcmp(s->text + s->text_len - k, stop, k) == 0) {
+                hold = k;
+                break;
+            }
+    }
+    return hold;
+}
+
+static int grow(void **buf, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return 0;
+    size_t n = *cap ? *cap : 64;
+    while (n < need) n *= 2;
+    void *p = realloc(*buf, n * elem);
+    if (!p) return -1;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+static int emit(const gpt_generate_io *io, slot *s, size_t upto) {
+    if (upto <= s->emitted) return 0;
+    int rc = io->on_text ? io->on_text(io->user, &s->req, s->text + s->emitted, upto - s->emitted) : 0;
+    s->emitted = upto;
+    return rc;
+}
+
+static int finish(const gpt_generate_io *io, slot *s, gpt_finish why, gpt_status status) {
+    int rc = status == GPT_OK ? emit(io, s, s->text_len) : 0;
+    gpt_result res = {
+        .tokens = s->tokens, .n_tokens = s->n_tokens, .text = s->text ? s->text : "", .text_len = s->text_len,
+        .prompt_tokens = s->req.n_prompt, .finish = why, .status = status,
+        .error = status == GPT_OK ? NULL : s->error,
+    };
+    int rc2 = io->on_done(io->user, &s->req, &res);
+    gpt_sampler_free(s->sampler);
+    s->sampler = NULL;
+    s->active = 0;
+    return rc || rc2;
+}
+
+/* Takes a freshly sampled token; returns nonzero if the caller must stop. */
+static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, const gpt_config *cfg, int n_ctx,
+                        slot *s, int id) {
+    int eos = cfg->eos_token_id >= 0 ? cfg->eos_token_id : gpt_tokenizer_eot_id(tok);
+    if (id == eos && !s->req.ignore_eos) return finish(io, s, GPT_FINISH_EOS, GPT_OK);
+
+    size_t len = 0;
+    const char *bytes = gpt_tokenizer_token_bytes(tok, id, &len);
+    if (!bytes) len = 0;  // an id past the tokenizer's vocabulary decodes to nothing
+    if (grow((void **)&s->tokens, (size_t *)&s->cap_tokens, (size_t)s->n_tokens + 1, sizeof(int)) ||
+        grow((void **)&s->text, &s->cap_text, s->text_len + len + 1, 1)) {
+        snprintf(s->error, sizeof s->error, "out of memory");
+        return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_OOM);
+    }
+    s->tokens[s->n_tokens++] = id;
+    size_t old_len = s->text_len;
+    memcpy(s->text + s->text_len, bytes, len);
+    s->text_len += len;
+    s->text[s->text_len] = '\0';
+
+    /* A stop string can only end inside the new bytes. */
+    size_t first = SIZE_MAX;
+    for (int i = 0; i < s->req.n_stop; i++) {
+        size_t n = strlen(s->req.stop[i]);
+        if (n == 0) continue;
+        size_t from = old_len + 1 > n ? old_len + 1 - n : 0;
+        const char *hit = memmem(s->text + from, s->text_len - from, s->req.stop[i], n);
+        if (hit && (size_t)(hit - s->text) < first) first = (size_t)(hit - s->text);
+    }
+    if (first != SIZE_MAX) {
+        s->text_len = first;
+        s->text[first] = '\0';
+        return finish(io, s, GPT_FINISH_STOP, GPT_OK);
+    }
+    if (s->req.max_new_tokens >= 0 && s->n_tokens >= s->req.max_new_tokens)
+        return finish(io, s, GPT_FINISH_LENGTH, GPT_OK);
+    if (s->n_fed >= n_ctx) return finish(io, s, GPT_FINISH_CONTEXT, GPT_OK);
+
+    size_t hold = stop_prefix_tail(s);
+    size_t utf8 = incomplete_utf8_tail(s->text, s->text_len);
+    if (utf8 > hold) hold = utf8;
+    s->pending = id;
+    return emit(io, s, s->text_len - hold);
+}
+
+/* Puts a new request into a free slot; returns nonzero if the caller must stop. */
+static int start(const gpt_generate_io *io, const gpt_config *cfg, int n_ctx, slot *s, const gpt_request *req) {
+    memset(s->error, 0, sizeof s->error);
+    s->req = *req;
+    s->active = 1;
+    s->n_fed = 0;
+    s->pending = -1;
+    s->n_tokens = 0;
+    s->text_len = 0;
+    s->emitted = 0;
+    if (s->text) s->text[0] = '\0';
+    if (req->n_prompt <= 0 || !req->prompt) {
+        snprintf(s->error, sizeof s->error, "empty prompt");
+        return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_ARG);
+    }
+    if (req->n_prompt > n_ctx) {
+        snprintf(s->error, sizeof s->error, "prompt of %d tokens does not fit the context of %d", req->n_prompt,
+                 n_ctx);
+        return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_CONTEXT_FULL);
+    }
+    for (int i = 0; i < req->n_prompt; i++)
+        if (req->prompt[i] < 0 || req->prompt[i] >= cfg->vocab_size) {
+            snprintf(s->error, sizeof s->error, "prompt token %d is outside the vocabulary", req->prompt[i]);
+            return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_ARG);
+        }
+    gpt_status st = gpt_sampler_new(&s->sampler, &req->sampling, cfg->vocab_size, s->error, sizeof s->error);
+    if (st != GPT_OK) return finish(io, s, GPT_FINISH_ERROR, st);
+    if (req->max_new_tokens == 0) return finish(io, s, GPT_FINISH_LENGTH, GPT_OK);
+    return 0;
+}
+
+gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_generate_io *io, char *err,
+                        size_t err_len) {
+    const gpt_model *model = gpt_context_model(ctx);
+    const gpt_config *cfg = &model->cfg;
+    const int n_seq = gpt_context_n_seq(ctx), n_ctx = gpt_context_n_ctx(ctx), max_rows = gpt_context_max_rows(ctx);
+    const int V = cfg->vocab_size;
+    gpt_status status = GPT_OK;
+
+    slot *slots = calloc((size_t)n_seq, sizeof *slots);
+    int *tokens = malloc(sizeof(int) * max_rows * 3);   // (3, max_rows): tokens, pos, seq
+    unsigned char *want = malloc((size_t)max_rows);     // (max_rows)
+    float *logits = malloc(sizeof(float) * (size_t)V * (n_seq < max_rows ? n_seq : max_rows));  // (wanted, V)
+    if (!slots || !tokens || !want || !logits) {
+        status = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+        goto done;
+    }
+    int *pos = tokens + max_rows, *seq = tokens + 2 * max_rows;
+
+    int input_open = 1, stopping = 0;
+    for (;;) {
+        if (io->cancel && *io->cancel) stopping = 1;
+        /* Fill free slots from the input. */
+        for (int i = 0; i < n_seq && input_open && !stopping; i++) {
+            if (slots[i].active) continue;
+            gpt_request req;
+            if (io->next(io->user, &req) != 1) {
+                input_open = 0;
+                break;
+            }
+            if (start(io, cfg, n_ctx, &slots[i], &req)) stopping = 1;
+            if (!slots[i].active) i--;  // it finished at once (an error, or no tokens wanted): refill the slot
+        }
+        int any = 0;
+        for (int i = 0; i < n_seq; i++) any |= slots[i].active;
+        if (!any || stopping) break;
+
+        /* One step is either one slot's next prompt chunk, or one decode
+         * row for every decoding slot. Never both: a prompt is then always
+         * cut into the same chunks and each row is computed the same way as
+         * when its request runs alone, so batching cannot change a result. */
+        int R = 0, prefill = -1;
+        for (int i = 0; i < n_seq && prefill < 0; i++)
+            if (slots[i].active && slots[i].pending < 0) prefill = i;
+        for (int i = 0; i < n_seq; i++) slots[i].logits_row = -1;
+        if (prefill >= 0) {
+            slot *s = &slots[prefill];
+            int take = s->req.n_prompt - s->n_fed;
+            if (take > max_rows) take = max_rows;
+            for (; R < take; R++) {
+                int p = s->n_fed + R;
+                tokens[R] = s->req.prompt[p], pos[R] = p, seq[R] = prefill, want[R] = p == s->req.n_prompt - 1;
+            }
+        } else {
+            for (int i = 0; i < n_seq; i++) {
+                slot *s = &slots[i];
+                if (!s->active) continue;
+                tokens[R] = s->pending, pos[R] = s->n_fed, seq[R] = i, want[R] = 1;
+                R++;
+            }
+        }
+        gpt_batch batch = {.n = R, .tokens = tokens, .pos = pos, .seq = seq, .want_logits = want};
+        status = gpt_forward(ctx, &batch, logits, err, err_len);
+        if (status != GPT_OK) goto done;
+
+        /* Account the fed rows, then sample where logits came out. */
+        int out_row = 0;
+        for (int r = 0; r < R; r++) {
+            slot *s = &slots[seq[r]];
+            s->n_fed++;
+            if (want[r]) s->logits_row = out_row++;
+            if (s->pending >= 0) s->pending = -1;
+        }
+        for (int i = 0; i < n_seq && !stopping; i++) {
+            slot *s = &slots[i];
+            if (!s->active || s->logits_row < 0) continue;
+            int id;
+            gpt_status st = gpt_sampler_sample(s->sampler, logits + (size_t)s->logits_row * V, &id, s->error,
+                                               sizeof s->error);
+            if (st != GPT_OK) {
+                if (finish(io, s, GPT_FINISH_ERROR, st)) stopping = 1;
+                continue;
+            }
+            if (accept_token(io, tok, cfg, n_ctx, s, id)) stopping = 1;
+        }
+    }
+    /* Requests still in flight when generation was stopped. */
+    for (int i = 0; i < n_seq; i++)
+        if (slots[i].active) {
+            snprintf(slots[i].error, sizeof slots[i].error, "interrupted");
+            finish(io, &slots[i], GPT_FINISH_ERROR, GPT_ERR_ARG);
+        }
+done:
+    if (slots)
+        for (int i = 0; i < n_seq; i++) {
+            gpt_sampler_free(slots[i].sampler);
+            free(slots[i].tokens);
+            free(slots[i].text);
+        }
+    free(slots);
+    free(tokens);
+    free(want);
+    free(logits);
+    return status;
+}

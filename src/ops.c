@@ -1,0 +1,330 @@
+/* ops.c — kernels: layernorm, GELU, matrix products over stored weights.
+ *
+ * Weights stay in the dtype they were stored in (F32, F16, BF16) and are
+ * widened to float inside the kernels, so a decode step reads each weight's
+ * stored bytes once. Large products (the prompt) go to BLAS; for 16-bit
+ * weights a panel of rows is widened into caller scratch first.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <omp.h>
+
+#include "convert.h"
+#include "ops.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HAVE_X86 1
+#define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#else
+#define HAVE_X86 0
+#endif
+
+/* Rows of a product up to which our own kernels run it. They read the
+ * weights once (BLAS packs them first), and they compute every output
+ * element in one fixed order whatever the number of rows and threads, so a
+ * decode row gives the same bits alone or beside 63 others. Generation
+ * keeps its decode steps within this many rows. */
+#define SMALL_ROWS OPS_SMALL_ROWS
+/* Rows of a 16-bit matrix widened at a time for BLAS. */
+#define PANEL_ROWS 256
+
+static int cpu_has_avx2(void) {
+#if HAVE_X86
+    static int cached = -1;
+    if (cached < 0)
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                 __builtin_cpu_supports("f16c");
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+int ops_threads(void) { return omp_get_max_threads(); }
+
+void layernorm(float *out, const float *in, const float *w, const float *b, int R, int C, float eps) {
+    for (int r = 0; r < R; r++) {
+        const float *x = in + (size_t)r * C;  // (C)
+        float *y = out + (size_t)r * C;       // (C)
+        /* Two passes in double: the mean first, then the variance about it,
+         * so a large mean does not cancel the variance. */
+        double sum = 0;
+        for (int i = 0; i < C; i++) sum += x[i];
+        double mean = sum / C;
+        double var = 0;
+        for (int i = 0; i < C; i++) var += (x[i] - mean) * (x[i] - mean);
+        var /= C;
+        float rstd = (float)(1.0 / sqrt(var + eps));
+        float m = (float)mean;
+        for (int i = 0; i < C; i++) y[i] = (x[i] - m) * rstd * w[i] + b[i];
+    }
+}
+
+void gelu_tanh(float *x, size_t n) {
+    const float k = 0.7978845608028654f;  // sqrt(2/pi)
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        x[i] = 0.5f * v * (1.0f + tanhf(k * (v + 0.044715f * v * v * v)));
+    }
+}
+
+void gelu_erf(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.7071067811865476f));
+}
+
+size_t matmul_panel_floats(int cols) { return (size_t)PANEL_ROWS * (size_t)cols; }
+
+void matrix_row(float *out, const gpt_matrix *W, int row) { gpt_matrix_row_f32(out, W, row); }
+
+/* ---- widening loads ------------------------------------------------- */
+
+static inline float load_one(const void *data, gpt_dtype dt, size_t i) {
+    switch (dt) {
+    case GPT_DTYPE_F16: return gpt_half_to_float(((const uint16_t *)data)[i]);
+    case GPT_DTYPE_BF16: return gpt_bf16_to_float(((const uint16_t *)data)[i]);
+    default: {
+        float v;
+        memcpy(&v, (const char *)data + 4 * i, 4);  // rows may be unaligned
+        return v;
+    }
+    }
+}
+
+#if HAVE_X86
+TARGET_AVX2 static inline __m256 load8(const void *data, gpt_dtype dt, size_t i) {
+    switch (dt) {
+    case GPT_DTYPE_F16:
+        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)data + i)));
+    case GPT_DTYPE_BF16: {
+        __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)data + i));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    }
+    default: return _mm256_loadu_ps((const float *)data + i);
+    }
+}
+#endif
+
+/* ---- dot and axpy on floats ----------------------------------------- */
+
+#if HAVE_X86
+TARGET_AVX2 static float dot_avx2(const float *a, const float *b, int n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+    }
+    for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+    acc0 = _mm256_add_ps(acc0, acc1);
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc0), _mm256_extractf128_ps(acc0, 1));
+    s = _mm_hadd_ps(s, s);
+    s = _mm_hadd_ps(s, s);
+    float sum = _mm_cvtss_f32(s);
+    for (; i < n; i++) sum += a[i] * b[i];
+    return sum;
+}
+#endif
+
+/* The same sums in the same order as the AVX2 kernels (16 lanes, then the
+ * same reduction tree), so a machine without AVX2 gets the same bits. */
+static float dot_portable(const float *a, const void *b, gpt_dtype bt, size_t base, int n) {
+    float acc[16] = {0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; l++) acc[l] = fmaf(a[i + l], load_one(b, bt, base + i + l), acc[l]);
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++) acc[l] = fmaf(a[i + l], load_one(b, bt, base + i + l), acc[l]);
+    float t[8];
+    for (int l = 0; l < 8; l++) t[l] = acc[l] + acc[l + 8];
+    float sum = ((t[0] + t[4]) + (t[1] + t[5])) + ((t[2] + t[6]) + (t[3] + t[7]));
+    for (; i < n; i++) sum += a[i] * load_one(b, bt, base + i);
+    return sum;
+}
+
+float dot_f32(const float *a, const float *b, int n) {
+#if HAVE_X86
+    if (cpu_has_avx2()) return dot_avx2(a, b, n);
+#endif
+    return dot_portable(a, b, GPT_DTYPE_F32, 0, n);
+}
+
+void axpy_f32(float *y, float a, const float *x, int n) {
+    for (int i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+/* ---- out (R, OC) = in (R, IC) @ W [IC, OC], few rows ----------------- */
+
+/* Columns [j0, j1) of the product: each weight row is read once, for all R
+ * rows of in, while those output columns stay in cache. */
+static void matmul_small_cols(float *out, const float *in, const gpt_matrix *W, const float *bias,
+                              int R, int j0, int j1) {
+    const int IC = W->rows, OC = W->cols;
+    for (int r = 0; r < R; r++) {
+        float *o = out + (size_t)r * OC;
+        for (int j = j0; j < j1; j++) o[j] = bias ? bias[j] : 0.0f;
+    }
+    /* Each output: bias, then one fused multiply-add per input in order. */
+    for (int i = 0; i < IC; i++) {
+        size_t base = (size_t)i * OC;
+        for (int j = j0; j < j1; j++) {
+            float w = load_one(W->data, W->dtype, base + j);
+            for (int r = 0; r < R; r++) {
+                float *o = &out[(size_t)r * OC + j];
+                *o = fmaf(in[(size_t)r * IC + i], w, *o);
+            }
+        }
+    }
+}
+
+#if HAVE_X86
+TARGET_AVX2 static void matmul_small_cols_avx2(float *out, const float *in, const gpt_matrix *W,
+                                               const float *bias, int R, int j0, int j1) {
+    const int IC = W->rows, OC = W->cols;
+    const gpt_dtype dt = W->dtype;
+    for (int r = 0; r < R; r++) {
+        float *o = out + (size_t)r * OC;
+        for (int j = j0; j < j1; j++) o[j] = bias ? bias[j] : 0.0f;
+    }
+    /* Two weight rows per pass halve the loads and stores of out. */
+    int i = 0;
+    for (; i + 2 <= IC; i += 2) {
+        size_t b0 = (size_t)i * OC, b1 = b0 + OC;
+        for (int r = 0; r < R; r++) {
+            __m256 x0 = _mm256_set1_ps(in[(size_t)r * IC + i]);
+            __m256 x1 = _mm256_set1_ps(in[(size_t)r * IC + i + 1]);
+            float *o = out + (size_t)r * OC;
+            int j = j0;
+            for (; j + 8 <= j1; j += 8) {
+                __m256 acc = _mm256_loadu_ps(o + j);
+                acc = _mm256_fmadd_ps(x0, load8(W->data, dt, b0 + j), acc);
+                acc = _mm256_fmadd_ps(x1, load8(W->data, dt, b1 + j), acc);
+                _mm256_storeu_ps(o + j, acc);
+            }
+            for (; j < j1; j++) {
+                o[j] = fmaf(in[(size_t)r * IC + i], load_one(W->data, dt, b0 + j), o[j]);
+                o[j] = fmaf(in[(size_t)r * IC + i + 1], load_one(W->data, dt, b1 + j), o[j]);
+            }
+        }
+    }
+    for (; i < IC; i++) {
+        size_t b0 = (size_t)i * OC;
+        for (int r = 0; r < R; r++) {
+            float x = in[(size_t)r * IC + i];
+            float *o = out + (size_t)r * OC;
+            for (int j = j0; j < j1; j++) o[j] = fmaf(x, load_one(W->data, dt, b0 + j), o[j]);
+        }
+    }
+}
+#endif
+
+static void matmul_small(float *out, const float *in, const gpt_matrix *W, const float *bias, int R) {
+    const int OC = W->cols;
+    int nt = omp_get_max_threads();
+    /* Column chunks, a multiple of 16 wide, one or more per thread. */
+    int chunk = (OC + nt - 1) / nt;
+    chunk = (chunk + 15) & ~15;
+    if (chunk < 64) chunk = 64;
+    int n_chunks = (OC + chunk - 1) / chunk;
+    int avx2 = cpu_has_avx2();
+#pragma omp parallel for schedule(static) if (n_chunks > 1)
+    for (int c = 0; c < n_chunks; c++) {
+        int j0 = c * chunk, j1 = j0 + chunk < OC ? j0 + chunk : OC;
+#if HAVE_X86
+        if (avx2) { matmul_small_cols_avx2(out, in, W, bias, R, j0, j1); continue; }
+#endif
+        (void)avx2;
+        matmul_small_cols(out, in, W, bias, R, j0, j1);
+    }
+}
+
+/* Widens rows [r0, r0+n) of W into panel (n, W->cols). */
+static void widen_rows(float *panel, const gpt_matrix *W, int r0, int n) {
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < n; r++) gpt_matrix_row_f32(panel + (size_t)r * W->cols, W, r0 + r);
+}
+
+void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel) {
+    const int IC = W->rows, OC = W->cols;
+    if (R <= SMALL_ROWS) {
+        matmul_small(out, in, W, bias, R);
+        return;
+    }
+    for (int r = 0; r < R; r++) {
+        float *o = out + (size_t)r * OC;
+        if (bias) memcpy(o, bias, sizeof(float) * OC);
+        else memset(o, 0, sizeof(float) * OC);
+    }
+    if (W->dtype == GPT_DTYPE_F32) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, OC, IC, 1.0f, in, IC,
+                    (const float *)W->data, OC, 1.0f, out, OC);
+        return;
+    }
+    /* out += in[:, p:p+n] @ W[p:p+n, :], one widened panel at a time. */
+    for (int p = 0; p < IC; p += PANEL_ROWS) {
+        int n = IC - p < PANEL_ROWS ? IC - p : PANEL_ROWS;
+        widen_rows(panel, W, p, n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, OC, n, 1.0f, in + p, IC, panel, OC,
+                    1.0f, out, OC);
+    }
+}
+
+/* ---- out (R, V) = in (R, C) @ W^T, W [V, C] -------------------------- */
+
+#if HAVE_X86
+TARGET_AVX2 static float dot_stored_avx2(const float *x, const gpt_matrix *W, size_t base, int n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load8(W->data, W->dtype, base + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), load8(W->data, W->dtype, base + i + 8), acc1);
+    }
+    for (; i + 8 <= n; i += 8)
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load8(W->data, W->dtype, base + i), acc0);
+    acc0 = _mm256_add_ps(acc0, acc1);
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc0), _mm256_extractf128_ps(acc0, 1));
+    s = _mm_hadd_ps(s, s);
+    s = _mm_hadd_ps(s, s);
+    float sum = _mm_cvtss_f32(s);
+    for (; i < n; i++) sum += x[i] * load_one(W->data, W->dtype, base + i);
+    return sum;
+}
+#endif
+
+static float dot_stored(const float *x, const gpt_matrix *W, int row, int avx2) {
+    const int C = W->cols;
+    size_t base = (size_t)row * C;
+#if HAVE_X86
+    if (avx2) return dot_stored_avx2(x, W, base, C);
+#endif
+    (void)avx2;
+    return dot_portable(x, W->data, W->dtype, base, C);
+}
+
+void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel) {
+    const int V = W->rows, C = W->cols;
+    if (R <= SMALL_ROWS) {
+        /* Blocks of 16 head rows stay in cache while every input row meets them. */
+        int avx2 = cpu_has_avx2();
+        int n_blocks = (V + 15) / 16;
+#pragma omp parallel for schedule(static)
+        for (int blk = 0; blk < n_blocks; blk++) {
+            int v0 = blk * 16, v1 = v0 + 16 < V ? v0 + 16 : V;
+            for (int r = 0; r < R; r++)
+                for (int v = v0; v < v1; v++) out[(size_t)r * ldo + v] = dot_stored(in + (size_t)r * C, W, v, avx2);
+        }
+        return;
+    }
+    if (W->dtype == GPT_DTYPE_F32) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, V, C, 1.0f, in, C, (const float *)W->data, C,
+                    0.0f, out, ldo);
+        return;
+    }
+    for (int v = 0; v < V; v += PANEL_ROWS) {
+        int n = V - v < PANEL_ROWS ? V - v : PANEL_ROWS;
+        widen_rows(panel, W, v, n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, n, C, 1.0f, in, C, panel, C, 0.0f, out + v, ldo);
+    }
+}

@@ -1,0 +1,46 @@
+/* ops.h — the kernels of the forward pass. Output pointer first, inputs,
+ * then sizes; no kernel allocates. Shapes are in comments: (R, C) means R
+ * rows of C floats, row-major. */
+#ifndef GPT_OPS_H
+#define GPT_OPS_H
+
+#include "internal.h"
+
+/* out (R, C) = LayerNorm(in (R, C)) * w (C) + b (C). out may alias in. */
+void layernorm(float *out, const float *in, const float *w, const float *b, int R, int C, float eps);
+
+/* In place over n values: GELU, tanh form (gelu_new) or exact erf form. */
+void gelu_tanh(float *x, size_t n);
+void gelu_erf(float *x, size_t n);
+
+/* Up to this many rows, matmul and matmul_t compute each output element in
+ * one fixed order (bias, then a fused multiply-add per input, in input
+ * order; dots in a fixed 16-lane tree), independent of R and of the thread
+ * count: a row's result does not depend on the rows beside it. Above it,
+ * BLAS runs the product. */
+#define OPS_SMALL_ROWS 64
+
+/* out (R, OC) = in (R, IC) @ W [IC, OC] + bias (OC, or NULL).
+ * panel: scratch of matmul_panel_floats(OC) floats, used when W is 16-bit
+ * and R is large enough for BLAS. */
+void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel);
+
+/* out (R, V) = in (R, C) @ W^T, W [V, C] (the LM head). ldo: row stride of out.
+ * panel: scratch of matmul_panel_floats(C) floats. */
+void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel);
+
+/* Scratch floats matmul/matmul_t need for a matrix of `cols` columns. */
+size_t matmul_panel_floats(int cols);
+
+/* out (C) = row `row` of W, widened to float. */
+void matrix_row(float *out, const gpt_matrix *W, int row);
+
+/* Dot product of n floats. */
+float dot_f32(const float *a, const float *b, int n);
+/* y (n) += a * x (n) */
+void axpy_f32(float *y, float a, const float *x, int n);
+
+/* The thread count the kernels use (and BLAS is told). */
+int ops_threads(void);
+
+#endif

@@ -1,0 +1,195 @@
+/* test_golden.c — the forward pass against the float64 PyTorch reference
+ * (tests/golden/MODEL/reference.json): every position's top-10 ids in order
+ * and their logits, logsumexp, the full last-position logits, and greedy
+ * decoding through the KV cache for the steps whose margin is not a tie. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "check.h"
+#include "gpt.h"
+
+#define TOL 1e-3
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf) buf[n] = '\0';
+    if (len) *len = (size_t)n;
+    fclose(f);
+    return buf;
+}
+
+static int *json_ints(const cJSON *arr, int *n) {
+    *n = cJSON_GetArraySize(arr);
+    int *out = malloc(sizeof(int) * (*n > 0 ? *n : 1));
+    for (int i = 0; i < *n; i++) out[i] = cJSON_GetArrayItem(arr, i)->valueint;
+    return out;
+}
+
+/* Greedy continuation collected through gpt_generate. */
+typedef struct {
+    const int *prompt;
+    int n_prompt, max_new, given;
+    int got[256];
+    int n_got;
+} greedy_state;
+
+static int greedy_next(void *user, gpt_request *req) {
+    greedy_state *g = user;
+    if (g->given) return 0;
+    g->given = 1;
+    memset(req, 0, sizeof *req);
+    req->prompt = g->prompt;
+    req->n_prompt = g->n_prompt;
+    req->max_new_tokens = g->max_new;
+    req->sampling.temperature = 0;
+    req->sampling.top_p = 1;
+    req->ignore_eos = 1;  // the reference continues past end-of-text
+    return 1;
+}
+
+static int greedy_done(void *user, const gpt_request *req, const gpt_result *res) {
+    (void)req;
+    greedy_state *g = user;
+    g->n_got = res->n_tokens < 256 ? res->n_tokens : 256;
+    memcpy(g->got, res->tokens, sizeof(int) * g->n_got);
+    return 0;
+}
+
+/* model_dir holds the checkpoint; dir the reference and its logits files. */
+static void check_model(const char *model_dir, const char *dir) {
+    char path[512], err[512];
+    snprintf(path, sizeof path, "%s/reference.json", dir);
+    char *json = read_file(path, NULL);
+    CHECK(json != NULL, "cannot read %s", path);
+    if (!json) return;
+    cJSON *ref = cJSON_Parse(json);
+    free(json);
+
+    gpt_model *model = NULL;
+    gpt_tokenizer *tok = NULL;
+    gpt_context *ctx = NULL;
+    gpt_status st = gpt_model_load(&model, model_dir, NULL, err, sizeof err);
+    CHECK(st == GPT_OK, "load %s: %s", dir, err);
+    st = gpt_tokenizer_load(&tok, model_dir, err, sizeof err);
+    CHECK(st == GPT_OK, "tokenizer %s: %s", dir, err);
+    if (!model || !tok) goto out;
+    const int V = gpt_model_config(model)->vocab_size;
+    st = gpt_context_new(&ctx, model, 0, 1, 0, err, sizeof err);
+    CHECK(st == GPT_OK, "context: %s", err);
+    if (!ctx) goto out;
+
+    const cJSON *prompts = cJSON_GetObjectItem(ref, "prompts");
+    for (int p = 0; p < cJSON_GetArraySize(prompts); p++) {
+        const cJSON *pr = cJSON_GetArrayItem(prompts, p);
+        int n;
+        int *ids = json_ints(cJSON_GetObjectItem(pr, "input_ids"), &n);
+        float *logits = malloc(sizeof(float) * (size_t)V * n);
+        int *pos = malloc(sizeof(int) * n), *seq = calloc(n, sizeof(int));
+        unsigned char *want = malloc(n);
+        for (int i = 0; i < n; i++) pos[i] = i, want[i] = 1;
+        gpt_batch b = {.n = n, .tokens = ids, .pos = pos, .seq = seq, .want_logits = want};
+        st = gpt_forward(ctx, &b, logits, err, sizeof err);
+        CHECK(st == GPT_OK, "%s prompt %d forward: %s", dir, p, err);
+
+        /* Per position: top-10 ids in order, their logits, logsumexp. */
+        const cJSON *top_ids = cJSON_GetObjectItem(pr, "top10_ids");
+        const cJSON *top_logits = cJSON_GetObjectItem(pr, "top10_logits");
+        const cJSON *lse = cJSON_GetObjectItem(pr, "logsumexp");
+        double worst_logit = 0, worst_lse = 0;
+        int order_mismatches = 0;
+        for (int t = 0; t < n && st == GPT_OK; t++) {
+            const float *row = logits + (size_t)t * V;
+            int order[10];
+            for (int k = 0; k < 10; k++) {  // our top 10, highest first, lower id on ties
+                int best = -1;
+                for (int v = 0; v < V; v++) {
+                    int taken = 0;
+                    for (int j = 0; j < k; j++) taken |= order[j] == v;
+                    if (!taken && (best < 0 || row[v] > row[best])) best = v;
+                }
+                order[k] = best;
+            }
+            for (int k = 0; k < 10; k++) {
+                int want_id = cJSON_GetArrayItem(cJSON_GetArrayItem(top_ids, t), k)->valueint;
+                double want_logit = cJSON_GetArrayItem(cJSON_GetArrayItem(top_logits, t), k)->valuedouble;
+                if (order[k] != want_id) {
+                    order_mismatches++;
+                    fprintf(stderr, "%s prompt %d pos %d rank %d: id %d, reference %d\n", dir, p, t, k, order[k],
+                            want_id);
+                }
+                double d = fabs(row[want_id] - want_logit);
+                if (d > worst_logit) worst_logit = d;
+            }
+            double m = -DBL_MAX, s = 0;
+            for (int v = 0; v < V; v++) m = row[v] > m ? row[v] : m;
+            for (int v = 0; v < V; v++) s += exp(row[v] - m);
+            double d = fabs(m + log(s) - cJSON_GetArrayItem(lse, t)->valuedouble);
+            if (d > worst_lse) worst_lse = d;
+        }
+        CHECK(order_mismatches == 0, "%s prompt %d: %d top-10 ranks differ", dir, p, order_mismatches);
+        CHECK(worst_logit <= TOL, "%s prompt %d: top-10 logit error %.3g", dir, p, worst_logit);
+        CHECK(worst_lse <= TOL, "%s prompt %d: logsumexp error %.3g", dir, p, worst_lse);
+
+        /* The full last row against the float32 file. */
+        snprintf(path, sizeof path, "%s/%s", dir, cJSON_GetObjectItem(pr, "last_logits_file")->valuestring);
+        size_t bytes = 0;
+        float *want_last = (float *)read_file(path, &bytes);
+        CHECK(want_last && bytes == sizeof(float) * (size_t)V, "%s: %zu bytes, want %zu", path, bytes,
+              sizeof(float) * (size_t)V);
+        if (want_last && bytes == sizeof(float) * (size_t)V) {
+            double worst = 0;
+            int at = 0;
+            for (int v = 0; v < V; v++) {
+                double d = fabs(logits[(size_t)(n - 1) * V + v] - want_last[v]);
+                if (d > worst) worst = d, at = v;
+            }
+            CHECK(worst <= TOL, "%s prompt %d: last logits max error %.3g at id %d", dir, p, worst, at);
+        }
+        free(want_last);
+
+        /* Greedy through the KV cache, as far as the reference has no near-tie. */
+        int n_greedy, exact = cJSON_GetObjectItem(pr, "greedy_exact_steps")->valueint;
+        int *greedy = json_ints(cJSON_GetObjectItem(pr, "greedy_ids"), &n_greedy);
+        greedy_state g = {.prompt = ids, .n_prompt = n, .max_new = exact};
+        gpt_generate_io io = {.next = greedy_next, .on_done = greedy_done, .user = &g};
+        st = gpt_generate(ctx, tok, &io, err, sizeof err);
+        CHECK(st == GPT_OK, "%s prompt %d generate: %s", dir, p, err);
+        CHECK(g.n_got == exact, "%s prompt %d: %d greedy tokens, want %d", dir, p, g.n_got, exact);
+        for (int i = 0; i < exact && i < g.n_got; i++)
+            if (g.got[i] != greedy[i]) {
+                CHECK(0, "%s prompt %d: greedy step %d gave %d, reference %d", dir, p, i, g.got[i], greedy[i]);
+                break;
+            }
+        free(greedy);
+        free(ids);
+        free(logits);
+        free(pos);
+        free(seq);
+        free(want);
+    }
+out:
+    gpt_context_free(ctx);
+    gpt_tokenizer_free(tok);
+    gpt_model_free(model);
+    cJSON_Delete(ref);
+}
+
+int main(void) {
+    gpt_set_threads(2);
+    check_model("tests/golden/dev-tiny", "tests/golden/dev-tiny");
+    check_model("models/gpt2-books-30m", "tests/golden/gpt2-books-30m");
+    return check_done("test_golden");
+}
