@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 
@@ -433,8 +434,8 @@ static int single_done(void *user, const gpt_request *req, const gpt_result *res
     if (rs->opt->jsonl) {
         format_output(rs, j, res, res->status != GPT_OK ? res->error : NULL);
         if (j->output && cli_write(j->output, j->output_len) != 0) rs->out_closed = 1;
-    } else if (!rs->out_closed && res->status == GPT_OK && cli_write("\n", 1) != 0) {
-        rs->out_closed = 1;
+    } else if (!rs->out_closed && res->status == GPT_OK && isatty(STDOUT_FILENO) && cli_write("\n", 1) != 0) {
+        rs->out_closed = 1;  // a newline for the terminal's sake; pipes get the exact bytes
     }
     fflush(stdout);
     job_free(j);
