@@ -72,3 +72,7 @@ bench: gpt
 
 clean:
 	rm -rf $(BUILD) gpt
+
+# A GPT-2-shaped model with random weights, for benchmarks (not shipped).
+$(BUILD)/make-random-model: scripts/make-random-model.c | $(BUILD)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $< -lm

@@ -1,0 +1,165 @@
+/* make-random-model.c — writes a GPT-2-shaped checkpoint with random weights
+ * in the HuggingFace layout (config.json + model.safetensors), for
+ * benchmarks and loader tests. The tokenizer files are not written: copy
+ * vocab.json and merges.txt beside it.
+ *
+ *   make-random-model DIR [--layers 12] [--embd 768] [--heads 12] [--ctx 1024]
+ *                         [--vocab 50257] [--dtype F32|F16|BF16] [--seed 1]
+ *                         [--prefix] [--untied]
+ *
+ * Weights are N(0, 0.02) (layer norms N(1, 0.02)), from a fixed generator,
+ * so the same arguments give the same bytes. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct {
+    char name[96];
+    int ndim;
+    long shape[2];
+    int kind;  // 0: N(0, .02) weight, 1: N(1, .02) layer-norm gain, 2: N(0, .02) bias
+} tensor;
+
+static uint64_t rng = 88172645463325252ULL;
+static double uniform(void) {
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return ((rng >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+static float normal(void) { return (float)(sqrt(-2 * log(uniform())) * cos(6.283185307179586 * uniform())); }
+
+static uint16_t to_half(float f) {  // round to nearest even; no subnormal outputs needed at 0.02 scale
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000;
+    int exp = (int)((x >> 23) & 0xFF) - 127 + 15;
+    uint32_t mant = x & 0x7FFFFF;
+    if (exp <= 0) return (uint16_t)sign;  // tiny: flush to zero
+    if (exp >= 31) return (uint16_t)(sign | 0x7C00);
+    uint32_t h = sign | (uint32_t)(exp << 10) | (mant >> 13);
+    uint32_t rest = mant & 0x1FFF;
+    if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) h++;
+    return (uint16_t)h;
+}
+
+static uint16_t to_bf16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    x += 0x7FFF + ((x >> 16) & 1);
+    return (uint16_t)(x >> 16);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s DIR [--layers N] [--embd N] [--heads N] [--ctx N] [--vocab N] "
+                        "[--dtype F32|F16|BF16] [--seed N] [--prefix] [--untied]\n", argv[0]);
+        return 2;
+    }
+    const char *dir = argv[1], *dtype = "F32";
+    long L = 12, C = 768, H = 12, P = 1024, V = 50257, seed = 1;
+    int prefix = 0, untied = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--prefix")) prefix = 1;
+        else if (!strcmp(argv[i], "--untied")) untied = 1;
+        else if (i + 1 < argc && !strcmp(argv[i], "--layers")) L = atol(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--embd")) C = atol(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--heads")) H = atol(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--ctx")) P = atol(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--vocab")) V = atol(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--seed")) seed = atol(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--dtype")) dtype = argv[++i];
+        else { fprintf(stderr, "unknown argument %s\n", argv[i]); return 2; }
+    }
+    int esize = !strcmp(dtype, "F32") ? 4 : (!strcmp(dtype, "F16") || !strcmp(dtype, "BF16")) ? 2 : 0;
+    if (!esize || L < 1 || C < 1 || H < 1 || C % H || P < 1 || V < 1) {
+        fprintf(stderr, "bad shape or dtype\n");
+        return 2;
+    }
+    rng ^= (uint64_t)seed * 0x9E3779B97F4A7C15ULL;
+    mkdir(dir, 0755);
+
+    /* The tensor list, in the order HF writes it. */
+    int n = 0, cap = 4 + 12 * (int)L + 3;
+    tensor *t = calloc(cap, sizeof *t);
+    const char *pre = prefix ? "transformer." : "";
+#define ADD(kind_, nd, s0, s1, ...)                                       \
+    do {                                                                  \
+        snprintf(t[n].name, sizeof t[n].name, __VA_ARGS__);               \
+        t[n].ndim = nd, t[n].shape[0] = s0, t[n].shape[1] = s1, t[n].kind = kind_; \
+        n++;                                                              \
+    } while (0)
+    ADD(0, 2, V, C, "%swte.weight", pre);
+    ADD(0, 2, P, C, "%swpe.weight", pre);
+    for (long l = 0; l < L; l++) {
+        ADD(1, 1, C, 0, "%sh.%ld.ln_1.weight", pre, l);
+        ADD(2, 1, C, 0, "%sh.%ld.ln_1.bias", pre, l);
+        ADD(0, 2, C, 3 * C, "%sh.%ld.attn.c_attn.weight", pre, l);
+        ADD(2, 1, 3 * C, 0, "%sh.%ld.attn.c_attn.bias", pre, l);
+        ADD(0, 2, C, C, "%sh.%ld.attn.c_proj.weight", pre, l);
+        ADD(2, 1, C, 0, "%sh.%ld.attn.c_proj.bias", pre, l);
+        ADD(1, 1, C, 0, "%sh.%ld.ln_2.weight", pre, l);
+        ADD(2, 1, C, 0, "%sh.%ld.ln_2.bias", pre, l);
+        ADD(0, 2, C, 4 * C, "%sh.%ld.mlp.c_fc.weight", pre, l);
+        ADD(2, 1, 4 * C, 0, "%sh.%ld.mlp.c_fc.bias", pre, l);
+        ADD(0, 2, 4 * C, C, "%sh.%ld.mlp.c_proj.weight", pre, l);
+        ADD(2, 1, C, 0, "%sh.%ld.mlp.c_proj.bias", pre, l);
+    }
+    ADD(1, 1, C, 0, "%sln_f.weight", pre);
+    ADD(2, 1, C, 0, "%sln_f.bias", pre);
+    if (untied) ADD(0, 2, V, C, "lm_head.weight");
+
+    /* Header: JSON padded with spaces to a multiple of 8, as HF does. */
+    size_t hcap = (size_t)n * 200 + 64, hlen = 0, offset = 0;
+    char *header = malloc(hcap);
+    hlen += snprintf(header + hlen, hcap - hlen, "{\"__metadata__\":{\"format\":\"pt\"}");
+    for (int i = 0; i < n; i++) {
+        size_t count = (size_t)t[i].shape[0] * (t[i].ndim == 2 ? (size_t)t[i].shape[1] : 1);
+        size_t bytes = count * esize;
+        if (t[i].ndim == 2)
+            hlen += snprintf(header + hlen, hcap - hlen, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%ld,%ld],"
+                             "\"data_offsets\":[%zu,%zu]}", t[i].name, dtype, t[i].shape[0], t[i].shape[1],
+                             offset, offset + bytes);
+        else
+            hlen += snprintf(header + hlen, hcap - hlen, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%ld],"
+                             "\"data_offsets\":[%zu,%zu]}", t[i].name, dtype, t[i].shape[0], offset,
+                             offset + bytes);
+        offset += bytes;
+    }
+    hlen += snprintf(header + hlen, hcap - hlen, "}");
+    while (hlen % 8) header[hlen++] = ' ';
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f) { perror(path); return 1; }
+    uint64_t hl = hlen;
+    fwrite(&hl, 8, 1, f);  // little-endian on every machine this runs on
+    fwrite(header, 1, hlen, f);
+    for (int i = 0; i < n; i++) {
+        size_t count = (size_t)t[i].shape[0] * (t[i].ndim == 2 ? (size_t)t[i].shape[1] : 1);
+        for (size_t k = 0; k < count; k++) {
+            float v = 0.02f * normal() + (t[i].kind == 1 ? 1.0f : 0.0f);
+            if (esize == 4) fwrite(&v, 4, 1, f);
+            else {
+                uint16_t h = !strcmp(dtype, "F16") ? to_half(v) : to_bf16(v);
+                fwrite(&h, 2, 1, f);
+            }
+        }
+    }
+    if (fclose(f) != 0) { perror(path); return 1; }
+
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    f = fopen(path, "w");
+    if (!f) { perror(path); return 1; }
+    fprintf(f, "{\n  \"model_type\": \"gpt2\",\n  \"activation_function\": \"gelu_new\",\n"
+               "  \"n_layer\": %ld,\n  \"n_head\": %ld,\n  \"n_embd\": %ld,\n  \"n_positions\": %ld,\n"
+               "  \"n_inner\": null,\n  \"vocab_size\": %ld,\n  \"layer_norm_epsilon\": 1e-05,\n"
+               "  \"bos_token_id\": 50256,\n  \"eos_token_id\": 50256,\n  \"tie_word_embeddings\": %s\n}\n",
+            L, H, C, P, V, untied ? "false" : "true");
+    fclose(f);
+    free(header);
+    free(t);
+    return 0;
+}
