@@ -13,6 +13,7 @@
 
 #include "convert.h"
 #include "ops.h"
+#include "quant.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -77,7 +78,12 @@ void gelu_erf(float *x, size_t n) {
 
 size_t matmul_panel_floats(int cols) { return (size_t)PANEL_ROWS * (size_t)cols; }
 
-void matrix_row(float *out, const gpt_matrix *W, int row) { gpt_matrix_row_f32(out, W, row); }
+void matrix_row(float *out, const gpt_matrix *W, int row) {
+    if (W->dtype == GPT_DTYPE_Q8)
+        dequantize_row_q8(out, (const gpt_q8_block *)W->data + (size_t)row * (W->cols / GPT_Q8_BLOCK), W->cols);
+    else
+        gpt_matrix_row_f32(out, W, row);
+}
 
 /* ---- widening loads ------------------------------------------------- */
 
@@ -243,10 +249,90 @@ static void matmul_small(float *out, const float *in, const gpt_matrix *W, const
 /* Widens rows [r0, r0+n) of W into panel (n, W->cols). */
 static void widen_rows(float *panel, const gpt_matrix *W, int r0, int n) {
 #pragma omp parallel for schedule(static)
-    for (int r = 0; r < n; r++) gpt_matrix_row_f32(panel + (size_t)r * W->cols, W, r0 + r);
+    for (int r = 0; r < n; r++) matrix_row(panel + (size_t)r * W->cols, W, r0 + r);
+}
+
+/* ---- Q8: out[r][j] = in[r] . W[j], W [OUT][IN/32 blocks] --------------- */
+
+/* Per block: the integer dot of 32 pairs as 8 partial sums of 4 adjacent
+ * products, each scaled and fused into its own lane; then the same
+ * reduction tree as the float dots. The portable version mirrors it. */
+static float dot_q8_portable(const gpt_q8_block *x, const gpt_q8_block *w, int n_blocks) {
+    float acc[8] = {0};
+    for (int b = 0; b < n_blocks; b++) {
+        float s = x[b].scale * w[b].scale;
+        for (int l = 0; l < 8; l++) {
+            int sum = 0;
+            for (int k = 0; k < 4; k++) sum += x[b].q[4 * l + k] * w[b].q[4 * l + k];
+            acc[l] = fmaf((float)sum, s, acc[l]);
+        }
+    }
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+#if HAVE_X86
+TARGET_AVX2 static float dot_q8_avx2(const gpt_q8_block *x, const gpt_q8_block *w, int n_blocks) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int b = 0; b < n_blocks; b++) {
+        __m256i qx = _mm256_loadu_si256((const __m256i *)x[b].q);
+        __m256i qw = _mm256_loadu_si256((const __m256i *)w[b].q);
+        /* |x| times w with x's sign: unsigned-by-signed pairs, as maddubs wants. */
+        __m256i prod16 = _mm256_maddubs_epi16(_mm256_sign_epi8(qx, qx), _mm256_sign_epi8(qw, qx));
+        __m256i sum32 = _mm256_madd_epi16(prod16, ones);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum32), _mm256_set1_ps(x[b].scale * w[b].scale), acc);
+    }
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    s = _mm_hadd_ps(s, s);
+    s = _mm_hadd_ps(s, s);
+    return _mm_cvtss_f32(s);
+}
+#endif
+
+static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W, const float *bias, int R,
+                      float *panel) {
+    const int OUT = W->rows, IN = W->cols, nb = IN / GPT_Q8_BLOCK;
+    const gpt_q8_block *wq = W->data;
+    if (R <= SMALL_ROWS) {
+        gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb): the inputs, quantized per row
+        for (int r = 0; r < R; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)r * IN, IN);
+        int avx2 = cpu_has_avx2();
+        int n_blocks = (OUT + 15) / 16;
+#pragma omp parallel for schedule(static)
+        for (int blk = 0; blk < n_blocks; blk++) {
+            int j0 = blk * 16, j1 = j0 + 16 < OUT ? j0 + 16 : OUT;
+            for (int r = 0; r < R; r++)
+                for (int j = j0; j < j1; j++) {
+                    const gpt_q8_block *x = xq + (size_t)r * nb, *w = wq + (size_t)j * nb;
+#if HAVE_X86
+                    float d = avx2 ? dot_q8_avx2(x, w, nb) : dot_q8_portable(x, w, nb);
+#else
+                    float d = dot_q8_portable(x, w, nb);
+#endif
+                    out[(size_t)r * ldo + j] = bias ? bias[j] + d : d;
+                }
+        }
+        (void)avx2;
+        return;
+    }
+    /* Many rows: widen panels of W and let BLAS run the product. */
+    for (int r = 0; r < R; r++) {
+        float *o = out + (size_t)r * ldo;
+        if (bias) memcpy(o, bias, sizeof(float) * OUT);
+        else memset(o, 0, sizeof(float) * OUT);
+    }
+    for (int j = 0; j < OUT; j += PANEL_ROWS) {
+        int n = OUT - j < PANEL_ROWS ? OUT - j : PANEL_ROWS;
+        widen_rows(panel, W, j, n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, n, IN, 1.0f, in, IN, panel, IN, 1.0f, out + j, ldo);
+    }
 }
 
 void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel) {
+    if (W->dtype == GPT_DTYPE_Q8) {  // stored [OUT][IN]
+        matmul_q8(out, W->rows, in, W, bias, R, panel);
+        return;
+    }
     const int IC = W->rows, OC = W->cols;
     if (R <= SMALL_ROWS) {
         matmul_small(out, in, W, bias, R);
@@ -304,6 +390,10 @@ static float dot_stored(const float *x, const gpt_matrix *W, int row, int avx2) 
 }
 
 void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel) {
+    if (W->dtype == GPT_DTYPE_Q8) {
+        matmul_q8(out, ldo, in, W, NULL, R, panel);
+        return;
+    }
     const int V = W->rows, C = W->cols;
     if (R <= SMALL_ROWS) {
         /* Blocks of 16 head rows stay in cache while every input row meets them. */

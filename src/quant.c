@@ -1,0 +1,66 @@
+/* quant.c — turning stored weights into Q8 blocks at load time.
+ * A block holds 32 consecutive values of one row along the product's sum,
+ * as q * scale with q in [-127, 127] and scale = max|x| / 127, so the
+ * largest value of each block is exact up to float rounding. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "convert.h"
+#include "quant.h"
+
+void quantize_row_q8(gpt_q8_block *out, const float *x, int n) {
+    for (int b = 0; b < n / GPT_Q8_BLOCK; b++) {
+        const float *v = x + b * GPT_Q8_BLOCK;
+        float amax = 0;
+        for (int i = 0; i < GPT_Q8_BLOCK; i++) amax = fabsf(v[i]) > amax ? fabsf(v[i]) : amax;
+        float scale = amax / 127.0f;
+        float inv = scale > 0 ? 1.0f / scale : 0.0f;
+        out[b].scale = scale;
+        for (int i = 0; i < GPT_Q8_BLOCK; i++) out[b].q[i] = (int8_t)lrintf(v[i] * inv);
+    }
+}
+
+void dequantize_row_q8(float *out, const gpt_q8_block *blocks, int n) {
+    for (int b = 0; b < n / GPT_Q8_BLOCK; b++)
+        for (int i = 0; i < GPT_Q8_BLOCK; i++) out[b * GPT_Q8_BLOCK + i] = blocks[b].scale * blocks[b].q[i];
+}
+
+gpt_status quantize_q8(gpt_matrix *out, void **storage, const gpt_matrix *m, int transpose, const char *name,
+                       char *err, size_t err_len) {
+    const int rows = transpose ? m->cols : m->rows;  // outputs
+    const int cols = transpose ? m->rows : m->cols;  // the sum
+    if (cols % GPT_Q8_BLOCK)
+        return gpt_fail(err, err_len, GPT_ERR_UNSUPPORTED, "%s: Q8 needs a length that is a multiple of %d, not %d",
+                        name, GPT_Q8_BLOCK, cols);
+    const size_t per_row = (size_t)cols / GPT_Q8_BLOCK;
+    gpt_q8_block *blocks = malloc(sizeof(gpt_q8_block) * per_row * (size_t)rows);
+    if (!blocks) return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory for Q8 weights", name);
+    /* Widen to float with the sum along rows: [rows][cols]. A Conv1D
+     * weight is transposed in 32x32 tiles so both sides stay in cache. */
+    float *wide = malloc(sizeof(float) * (size_t)rows * cols);           // (rows, cols)
+    float *stored = transpose ? malloc(sizeof(float) * (size_t)m->rows * m->cols) : NULL;  // (in, out)
+    if (!wide || (transpose && !stored)) {
+        free(wide);
+        free(stored);
+        free(blocks);
+        return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory for Q8 weights", name);
+    }
+    float *dst = transpose ? stored : wide;
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < m->rows; r++) gpt_matrix_row_f32(dst + (size_t)r * m->cols, m, r);
+    if (transpose) {
+#pragma omp parallel for schedule(static)
+        for (int i0 = 0; i0 < m->rows; i0 += 32)
+            for (int j0 = 0; j0 < m->cols; j0 += 32)
+                for (int i = i0; i < i0 + 32 && i < m->rows; i++)
+                    for (int j = j0; j < j0 + 32 && j < m->cols; j++)
+                        wide[(size_t)j * m->rows + i] = stored[(size_t)i * m->cols + j];
+    }
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < rows; r++) quantize_row_q8(blocks + (size_t)r * per_row, wide + (size_t)r * cols, cols);
+    free(wide);
+    free(stored);
+    *out = (gpt_matrix){.data = blocks, .dtype = GPT_DTYPE_Q8, .rows = rows, .cols = cols};
+    *storage = blocks;
+    return GPT_OK;
+}
