@@ -30,7 +30,8 @@ struct gpt_context {
     float *attn;     // (R, C) attention output, heads side by side
     float *proj;     // (R, C) a projection before it joins the residual
     float *mlp;      // (R, I) the MLP's hidden layer
-    float *scores;   // (threads, n_ctx) attention weights of one row and head
+    float *scores;   // (max(threads, R), n_ctx) attention weights: a row per thread,
+                     // or every row of one head for a prompt chunk
     float *embed;    // (C) one widened embedding row
     float *panel;    // (PANEL) a widened panel of a 16-bit matrix for BLAS
     int scores_threads;
@@ -81,7 +82,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
         cache, cache,                  // key_cache, value_cache
         R * C, R * C, R * 3 * C,       // x, norm, qkv
         R * C, R * C, R * H,           // attn, proj, mlp
-        (size_t)threads * n_ctx, C, panel,
+        (size_t)(threads > max_rows ? threads : max_rows) * n_ctx, C, panel,
     };
     size_t total = 0;
     /* Each buffer starts on a 64-byte line. */
@@ -170,6 +171,49 @@ static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
     }
 }
 
+/* Attention for a prompt chunk: R rows of one sequence at consecutive
+ * positions p0.., head by head as two matrix products,
+ * S (R, N) = Q K^T over the N = p0 + R cached positions, and O = S V,
+ * with the causal mask and softmax applied to S in between. */
+static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
+    const gpt_config *c = &ctx->model->cfg;
+    const int C = c->n_embd, NH = c->n_head, HD = C / NH, R = b->n;
+    const int p0 = b->pos[0], N = p0 + R, seq = b->seq[0];
+    const float scale = 1.0f / sqrtf((float)HD);
+    float *S = ctx->scores;  // (R, N)
+    for (int h = 0; h < NH; h++) {
+        const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + h * HD;    // (N, HD), row stride C
+        const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + h * HD;  // (N, HD), row stride C
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, N, HD, scale, ctx->qkv + h * HD, 3 * C, K, C, 0.0f,
+                    S, N);
+#pragma omp parallel for schedule(static)
+        for (int i = 0; i < R; i++) {
+            float *row = S + (size_t)i * N;
+            const int last = p0 + i;  // row i sees positions 0..last
+            float maxv = -FLT_MAX;
+            for (int t = 0; t <= last; t++) maxv = row[t] > maxv ? row[t] : maxv;
+            float sum = 0;
+            for (int t = 0; t <= last; t++) {
+                row[t] = expf(row[t] - maxv);
+                sum += row[t];
+            }
+            float inv = 1.0f / sum;
+            for (int t = 0; t <= last; t++) row[t] *= inv;
+            for (int t = last + 1; t < N; t++) row[t] = 0.0f;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, HD, N, 1.0f, S, N, V, C, 0.0f, ctx->attn + h * HD,
+                    C);
+    }
+}
+
+/* A chunk of one sequence's prompt, long enough for matrix products. */
+static int is_prompt_chunk(const gpt_batch *b) {
+    if (b->n <= OPS_SMALL_ROWS) return 0;  // few rows: the per-row path, the same as decoding
+    for (int r = 1; r < b->n; r++)
+        if (b->seq[r] != b->seq[0] || b->pos[r] != b->pos[0] + r) return 0;
+    return 1;
+}
+
 static gpt_status check_batch(const gpt_context *ctx, const gpt_batch *b, char *err, size_t err_len) {
     const gpt_config *c = &ctx->model->cfg;
     if (!b || b->n <= 0 || !b->tokens || !b->pos || !b->seq)
@@ -196,6 +240,7 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
     const gpt_model *m = ctx->model;
     const gpt_config *c = &m->cfg;
     const int C = c->n_embd, H = c->n_inner, R = b->n;
+    const int chunk = is_prompt_chunk(b);
 
     /* x = wte[token] + wpe[pos] */
     for (int r = 0; r < R; r++) {
@@ -214,7 +259,8 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
             memcpy(cache_row(ctx, ctx->key_cache, l, b->seq[r], b->pos[r]), qkv + C, sizeof(float) * C);
             memcpy(cache_row(ctx, ctx->value_cache, l, b->seq[r], b->pos[r]), qkv + 2 * C, sizeof(float) * C);
         }
-        attention(ctx, l, b);
+        if (chunk) attention_chunk(ctx, l, b);
+        else attention(ctx, l, b);
         matmul(ctx->proj, ctx->attn, &L->attn_proj_w, L->attn_proj_b, R, ctx->panel);
         for (size_t i = 0; i < (size_t)R * C; i++) ctx->x[i] += ctx->proj[i];
 
