@@ -1,0 +1,58 @@
+/* convert.c — widening stored F16/BF16 values to float. */
+#include <string.h>
+
+#include "convert.h"
+
+float gpt_half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1F;
+    uint32_t mant = h & 0x3FF;
+    uint32_t bits;
+    if (exp == 0x1F) {
+        bits = sign | 0x7F800000 | (mant << 13);  // infinity or NaN
+    } else if (exp != 0) {
+        bits = sign | ((exp + 112) << 23) | (mant << 13);  // 112 = 127 - 15
+    } else if (mant == 0) {
+        bits = sign;  // signed zero
+    } else {
+        /* Subnormal: shift the mantissa up until its leading 1 is implicit. */
+        int e = -1;
+        do {
+            e++;
+            mant <<= 1;
+        } while (!(mant & 0x400));
+        bits = sign | ((uint32_t)(112 - e) << 23) | ((mant & 0x3FF) << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+float gpt_bf16_to_float(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+void gpt_matrix_row_f32(float *out, const gpt_matrix *m, int row) {
+    const size_t n = (size_t)m->cols, base = (size_t)row * n;
+    switch (m->dtype) {
+    case GPT_DTYPE_F32:
+        memcpy(out, (const char *)m->data + base * 4, n * 4);  // rows may be unaligned
+        break;
+    case GPT_DTYPE_F16: {
+        const unsigned char *p = (const unsigned char *)m->data + base * 2;
+        for (size_t i = 0; i < n; i++) out[i] = gpt_half_to_float((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+        break;
+    }
+    case GPT_DTYPE_BF16: {
+        const unsigned char *p = (const unsigned char *)m->data + base * 2;
+        for (size_t i = 0; i < n; i++) out[i] = gpt_bf16_to_float((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+        break;
+    }
+    default:
+        memset(out, 0, n * sizeof(float));  // Q8 rows are widened by quant.c
+        break;
+    }
+}

@@ -1,0 +1,242 @@
+/* safetensors.c — mmap safetensors files and check their headers.
+ *
+ * The format: 8 bytes of little-endian header length N, N bytes of JSON
+ * {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}},
+ * then the data; offsets count from the byte after the header. Nothing in a
+ * header is trusted until it is checked against the file's real size. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "safetensors.h"
+
+#define MAX_HEADER (100u << 20)  /* 100 MB of JSON is far beyond any real header */
+#define MAX_SHARDS 4096
+
+static int dtype_size(const char *dtype) {
+    static const struct { const char *name; int size; } sizes[] = {
+        {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8}, {"I32", 4}, {"I16", 2},
+        {"I8", 1},  {"U8", 1},  {"BOOL", 1}, {"U16", 2}, {"U32", 4}, {"U64", 8}, {"F8_E4M3", 1}, {"F8_E5M2", 1},
+    };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        if (!strcmp(dtype, sizes[i].name)) return sizes[i].size;
+    return 0;
+}
+
+/* Maps one file and appends its tensors. */
+static gpt_status open_file(st_archive *a, const char *dir, const char *file, char *err, size_t err_len) {
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
+        return gpt_fail(err, err_len, GPT_ERR_IO, "%s/%s: path too long", dir, file);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return gpt_fail(err, err_len, GPT_ERR_IO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return gpt_fail(err, err_len, GPT_ERR_IO, "%s: not a regular file", path);
+    }
+    size_t size = (size_t)st.st_size;
+    if (size < 8) {
+        close(fd);
+        return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: %zu bytes, too short for a safetensors header", path, size);
+    }
+    void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) return gpt_fail(err, err_len, GPT_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
+    int idx = a->n_files;
+    a->maps[idx] = map;
+    a->map_sizes[idx] = size;
+    a->file_names[idx] = strdup(file);
+    a->n_files++;
+    a->total_bytes += size;
+    if (!a->file_names[idx]) return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+
+    const unsigned char *bytes = map;
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--) hlen = hlen << 8 | bytes[i];
+    if (hlen == 0 || hlen > size - 8 || hlen > MAX_HEADER)
+        return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: header length %llu does not fit the file of %zu bytes",
+                        file, (unsigned long long)hlen, size);
+    const char *data = (const char *)bytes + 8 + hlen;
+    const size_t data_size = size - 8 - hlen;
+    cJSON *root = cJSON_ParseWithLength((const char *)bytes + 8, (size_t)hlen);
+    if (!root || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: header is not a JSON object", file);
+    }
+    int count = cJSON_GetArraySize(root);
+    st_tensor *grown = realloc(a->tensors, sizeof(st_tensor) * ((size_t)a->n_tensors + count + 1));
+    if (!grown) {
+        cJSON_Delete(root);
+        return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+    }
+    a->tensors = grown;
+    gpt_status status = GPT_OK;
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, root) {
+        const char *name = entry->string;
+        if (!strcmp(name, "__metadata__")) continue;
+        const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(entry, "dtype");
+        const cJSON *shape = cJSON_GetObjectItemCaseSensitive(entry, "shape");
+        const cJSON *offs = cJSON_GetObjectItemCaseSensitive(entry, "data_offsets");
+        if (!cJSON_IsObject(entry) || !cJSON_IsString(dtype) || !cJSON_IsArray(shape) || !cJSON_IsArray(offs) ||
+            cJSON_GetArraySize(offs) != 2) {
+            status = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: %s: needs dtype, shape and data_offsets", file, name);
+            break;
+        }
+        int esize = dtype_size(dtype->valuestring);
+        if (!esize || strlen(dtype->valuestring) >= sizeof a->tensors[0].dtype) {
+            status = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: %s: unknown dtype \"%.16s\"", file, name,
+                              dtype->valuestring);
+            break;
+        }
+        int ndim = cJSON_GetArraySize(shape);
+        if (ndim > 8) {
+            status = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: %s: %d dimensions", file, name, ndim);
+            break;
+        }
+        st_tensor *t = &a->tensors[a->n_tensors];
+        memset(t, 0, sizeof *t);
+        snprintf(t->dtype, sizeof t->dtype, "%s", dtype->valuestring);
+        t->ndim = ndim;
+        t->file = a->file_names[idx];
+        /* Elements: the shape's product, checked for overflow at every step. */
+        uint64_t elems = 1;
+        for (int d = 0; d < ndim && status == GPT_OK; d++) {
+            const cJSON *dim = cJSON_GetArrayItem(shape, d);
+            double v = cJSON_IsNumber(dim) ? dim->valuedouble : -1;
+            if (!(v >= 0 && v <= 9007199254740991.0) || v != (double)(int64_t)v)
+                status = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: %s: shape dimension %d is not a size", file,
+                                  name, d);
+            else if (v > 0 && elems > UINT64_MAX / (uint64_t)v / (uint64_t)esize)
+                status = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: %s: shape overflows", file, name);
+            else
+                t->shape[d] = (int64_t)v, elems *= (uint64_t)v;
+        }
+        if (status != GPT_OK) break;
+        double begin = cJSON_IsNumber(cJSON_GetArrayItem(offs, 0)) ? cJSON_GetArrayItem(offs, 0)->valuedouble : -1;
+        double end = cJSON_IsNumber(cJSON_GetArrayItem(offs, 1)) ? cJSON_GetArrayItem(offs, 1)->valuedouble : -1;
+        if (!(begin >= 0 && end >= begin && end <= (double)data_size) || begin != (double)(uint64_t)begin ||
+            end != (double)(uint64_t)end) {
+            status = gpt_fail(err, err_len, GPT_ERR_FORMAT,
+                              "%s: %s: data_offsets [%.0f, %.0f] fall outside the %zu data bytes", file, name, begin,
+                              end, data_size);
+            break;
+        }
+        if ((uint64_t)(end - begin) != elems * (uint64_t)esize) {
+            status = gpt_fail(err, err_len, GPT_ERR_FORMAT,
+                              "%s: %s: data_offsets span %.0f bytes, shape and dtype need %llu", file, name,
+                              end - begin, (unsigned long long)(elems * esize));
+            break;
+        }
+        t->data = data + (size_t)begin;
+        t->nbytes = (size_t)(end - begin);
+        t->name = strdup(name);
+        if (!t->name) {
+            status = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+            break;
+        }
+        a->n_tensors++;
+    }
+    cJSON_Delete(root);
+    return status;
+}
+
+/* A shard name from an index file: a plain file name in the model directory. */
+static int safe_file_name(const char *name) {
+    return *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..") && strlen(name) < 256;
+}
+
+static gpt_status open_index(st_archive *a, const char *dir, char *err, size_t err_len) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/model.safetensors.index.json", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return gpt_fail(err, err_len, GPT_ERR_IO, "%s: no model.safetensors or model.safetensors.index.json", dir);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (n < 0 || n > (long)MAX_HEADER) {
+        fclose(f);
+        return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: unreasonable size", path);
+    }
+    char *text = malloc((size_t)n + 1);
+    size_t got = text ? fread(text, 1, (size_t)n, f) : 0;
+    fclose(f);
+    if (!text || got != (size_t)n) {
+        free(text);
+        return gpt_fail(err, err_len, GPT_ERR_IO, "%s: cannot read", path);
+    }
+    cJSON *root = cJSON_ParseWithLength(text, (size_t)n);
+    free(text);
+    const cJSON *map = cJSON_GetObjectItemCaseSensitive(root, "weight_map");
+    if (!cJSON_IsObject(map)) {
+        cJSON_Delete(root);
+        return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: no \"weight_map\" object", path);
+    }
+    /* Each distinct shard once, in order of first mention. */
+    gpt_status status = GPT_OK;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, map) {
+        if (!cJSON_IsString(e) || !safe_file_name(e->valuestring)) {
+            status = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: %s: shard name must be a file in %s", path,
+                              e->string, dir);
+            break;
+        }
+        int seen = 0;
+        for (int i = 0; i < a->n_files && !seen; i++) seen = !strcmp(a->file_names[i], e->valuestring);
+        if (seen) continue;
+        if (a->n_files >= MAX_SHARDS) {
+            status = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: more than %d shards", path, MAX_SHARDS);
+            break;
+        }
+        status = open_file(a, dir, e->valuestring, err, err_len);
+        if (status != GPT_OK) break;
+    }
+    cJSON_Delete(root);
+    return status;
+}
+
+gpt_status st_open(st_archive *a, const char *dir, char *err, size_t err_len) {
+    memset(a, 0, sizeof *a);
+    a->maps = calloc(MAX_SHARDS, sizeof(void *));
+    a->map_sizes = calloc(MAX_SHARDS, sizeof(size_t));
+    a->file_names = calloc(MAX_SHARDS, sizeof(char *));
+    if (!a->maps || !a->map_sizes || !a->file_names) {
+        st_close(a);
+        return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    gpt_status status = access(path, F_OK) == 0 ? open_file(a, dir, "model.safetensors", err, err_len)
+                                                : open_index(a, dir, err, err_len);
+    if (status != GPT_OK) st_close(a);
+    return status;
+}
+
+void st_close(st_archive *a) {
+    for (int i = 0; i < a->n_tensors; i++) free(a->tensors[i].name);
+    for (int i = 0; i < a->n_files; i++) {
+        if (a->maps[i]) munmap(a->maps[i], a->map_sizes[i]);
+        free(a->file_names[i]);
+    }
+    free(a->tensors);
+    free(a->maps);
+    free(a->map_sizes);
+    free(a->file_names);
+    memset(a, 0, sizeof *a);
+}
+
+const st_tensor *st_find(const st_archive *a, const char *name) {
+    for (int i = 0; i < a->n_tensors; i++)
+        if (!strcmp(a->tensors[i].name, name)) return &a->tensors[i];
+    return NULL;
+}

@@ -1,0 +1,37 @@
+/* safetensors.h — read-only access to safetensors files (single or sharded). */
+#ifndef GPT_SAFETENSORS_H
+#define GPT_SAFETENSORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+typedef struct {
+    char *name;          // tensor name as stored
+    char dtype[8];       // "F32", "F16", "BF16", "I8", ...
+    int ndim;
+    int64_t shape[8];
+    const void *data;    // into the file's mapping
+    size_t nbytes;
+    const char *file;    // the file's name, for messages
+} st_tensor;
+
+typedef struct {
+    int n_files;
+    void **maps;          // (n_files) mappings
+    size_t *map_sizes;    // (n_files)
+    char **file_names;    // (n_files) names within the model directory
+    st_tensor *tensors;   // (n_tensors)
+    int n_tensors;
+    size_t total_bytes;   // the files' sizes added up
+} st_archive;
+
+/* Opens DIR/model.safetensors, or the shards listed by
+ * DIR/model.safetensors.index.json. Every header is checked against its
+ * file before anything is trusted. */
+gpt_status st_open(st_archive *a, const char *dir, char *err, size_t err_len);
+void st_close(st_archive *a);
+const st_tensor *st_find(const st_archive *a, const char *name);
+
+#endif
