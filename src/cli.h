@@ -19,6 +19,13 @@ enum {
 /* Global flags, set by main before a subcommand runs. */
 extern int cli_quiet;    /* -q: no progress or timing lines */
 extern int cli_verbose;  /* -v: load timings, kernels chosen */
+/* Model options every loading subcommand takes (--quant q8, --check),
+ * taken out of argv by cli_take_model_options before the subcommand's own
+ * parser runs. */
+extern gpt_load_options cli_load_options;
+/* Removes --quant Q and --check from argv (updating *argc); returns
+ * EXIT_OK or EXIT_USAGE with a diagnostic. */
+int cli_take_model_options(int *argc, char **argv);
 
 /* One diagnostic line on stderr, prefixed "gpt: ". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,6 +13,27 @@
 
 int cli_quiet = 0;
 int cli_verbose = 0;
+gpt_load_options cli_load_options;
+
+int cli_take_model_options(int *argc, char **argv) {
+    int out = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (!strcmp(argv[i], "--check")) {
+            cli_load_options.check_finite = 1;
+        } else if (!strcmp(argv[i], "--quant")) {
+            if (i + 1 >= *argc || (strcmp(argv[i + 1], "q8") && strcmp(argv[i + 1], "none"))) {
+                cli_error("--quant wants q8 or none");
+                return EXIT_USAGE;
+            }
+            cli_load_options.quantize_q8 = !strcmp(argv[++i], "q8");
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return EXIT_OK;
+}
 
 #ifndef GPT_DATADIR
 #define GPT_DATADIR "/usr/local/share/gpt"
@@ -159,6 +180,7 @@ int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok,
         cli_error("%s", err);
         return EXIT_RUNTIME;
     }
+    if (!opts) opts = &cli_load_options;
     if (model && gpt_model_load(model, dir, opts, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         gpt_tokenizer_free(*tok);

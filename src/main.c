@@ -47,8 +47,12 @@ int main(int argc, char **argv) {
         print_usage(stderr);
         return EXIT_USAGE;
     }
-    for (size_t s = 0; s < N_SUBCOMMANDS; s++)
-        if (!strcmp(argv[i], subcommands[s].name)) return subcommands[s].run(argc - i, argv + i);
+    for (size_t s = 0; s < N_SUBCOMMANDS; s++) {
+        if (strcmp(argv[i], subcommands[s].name)) continue;
+        int sub_argc = argc - i;
+        if (cli_take_model_options(&sub_argc, argv + i) != EXIT_OK) return EXIT_USAGE;
+        return subcommands[s].run(sub_argc, argv + i);
+    }
     cli_error("unknown subcommand '%s'", argv[i]);
     print_usage(stderr);
     return EXIT_USAGE;
