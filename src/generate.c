@@ -31,7 +31,7 @@ typedef struct {
     int n_fed;          // prompt and generated tokens already in the cache
     int pending;        // the sampled token to feed next (decode phase), or -1
     int *tokens;        // (cap_tokens) generated ids
-    int n_tokens, cap_tokens;
+    size_t n_tokens, cap_tokens;
     char *text;         // (cap_text) completion bytes
     size_t text_len, cap_text, emitted;
     int logits_row;     // row of this step's logits, or -1
@@ -86,7 +86,7 @@ static int emit(const gpt_generate_io *io, slot *s, size_t upto) {
 static int finish(const gpt_generate_io *io, slot *s, gpt_finish why, gpt_status status) {
     int rc = status == GPT_OK ? emit(io, s, s->text_len) : 0;
     gpt_result res = {
-        .tokens = s->tokens, .n_tokens = s->n_tokens, .text = s->text ? s->text : "", .text_len = s->text_len,
+        .tokens = s->tokens, .n_tokens = (int)s->n_tokens, .text = s->text ? s->text : "", .text_len = s->text_len,
         .prompt_tokens = s->req.n_prompt, .finish = why, .status = status,
         .error = status == GPT_OK ? NULL : s->error,
     };
@@ -106,7 +106,7 @@ static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, con
     size_t len = 0;
     const char *bytes = gpt_tokenizer_token_bytes(tok, id, &len);
     if (!bytes) len = 0;  // an id past the tokenizer's vocabulary decodes to nothing
-    if (grow((void **)&s->tokens, (size_t *)&s->cap_tokens, (size_t)s->n_tokens + 1, sizeof(int)) ||
+    if (grow((void **)&s->tokens, &s->cap_tokens, s->n_tokens + 1, sizeof(int)) ||
         grow((void **)&s->text, &s->cap_text, s->text_len + len + 1, 1)) {
         snprintf(s->error, sizeof s->error, "out of memory");
         return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_OOM);
@@ -131,7 +131,7 @@ static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, con
         s->text[first] = '\0';
         return finish(io, s, GPT_FINISH_STOP, GPT_OK);
     }
-    if (s->req.max_new_tokens >= 0 && s->n_tokens >= s->req.max_new_tokens)
+    if (s->req.max_new_tokens >= 0 && s->n_tokens >= (size_t)s->req.max_new_tokens)
         return finish(io, s, GPT_FINISH_LENGTH, GPT_OK);
     if (s->n_fed >= n_ctx) return finish(io, s, GPT_FINISH_CONTEXT, GPT_OK);
 
