@@ -224,6 +224,46 @@ TARGET_AVX2 static void matmul_small_cols_avx2(float *out, const float *in, cons
         }
     }
 }
+/* Many rows: a tile of up to 4 rows x 16 columns stays in registers while
+ * the sum runs over every input in order, so each element gets exactly the
+ * chain matmul_small_cols_avx2 gives it (bias, then one fused multiply-add
+ * per input in order) while each weight load serves 4 rows. Columns past
+ * the last full tile of 16 go to the one-row kernel. */
+TARGET_AVX2 static void matmul_tiled_cols_avx2(float *out, const float *in, const gpt_matrix *W,
+                                               const float *bias, int R, int j0, int j1) {
+    const int IC = W->rows, OC = W->cols;
+    const gpt_dtype dt = W->dtype;
+    const int j_full = j0 + (j1 - j0) / 16 * 16;
+    for (int j = j0; j < j_full; j += 16) {
+        for (int r0 = 0; r0 < R; r0 += 4) {
+            const int rr = R - r0 < 4 ? R - r0 : 4;
+            const float *x0 = in + (size_t)r0 * IC;
+            const float *x1 = x0 + (rr > 1 ? IC : 0), *x2 = x0 + (rr > 2 ? 2 * IC : 0), *x3 = x0 + (rr > 3 ? 3 * IC : 0);
+            __m256 b0 = bias ? _mm256_loadu_ps(bias + j) : _mm256_setzero_ps();
+            __m256 b1 = bias ? _mm256_loadu_ps(bias + j + 8) : _mm256_setzero_ps();
+            __m256 a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+            size_t base = (size_t)j;
+            for (int i = 0; i < IC; i++, base += OC) {
+                __m256 w0 = load8(W->data, dt, base), w1 = load8(W->data, dt, base + 8);
+                __m256 x = _mm256_broadcast_ss(x0 + i);
+                a00 = _mm256_fmadd_ps(x, w0, a00), a01 = _mm256_fmadd_ps(x, w1, a01);
+                x = _mm256_broadcast_ss(x1 + i);
+                a10 = _mm256_fmadd_ps(x, w0, a10), a11 = _mm256_fmadd_ps(x, w1, a11);
+                x = _mm256_broadcast_ss(x2 + i);
+                a20 = _mm256_fmadd_ps(x, w0, a20), a21 = _mm256_fmadd_ps(x, w1, a21);
+                x = _mm256_broadcast_ss(x3 + i);
+                a30 = _mm256_fmadd_ps(x, w0, a30), a31 = _mm256_fmadd_ps(x, w1, a31);
+            }
+            /* Rows past R were computed from a repeated row and are dropped. */
+            float *o = out + (size_t)r0 * OC + j;
+            _mm256_storeu_ps(o, a00), _mm256_storeu_ps(o + 8, a01);
+            if (rr > 1) _mm256_storeu_ps(o + OC, a10), _mm256_storeu_ps(o + OC + 8, a11);
+            if (rr > 2) _mm256_storeu_ps(o + 2 * OC, a20), _mm256_storeu_ps(o + 2 * OC + 8, a21);
+            if (rr > 3) _mm256_storeu_ps(o + 3 * OC, a30), _mm256_storeu_ps(o + 3 * OC + 8, a31);
+        }
+    }
+    if (j_full < j1) matmul_small_cols_avx2(out, in, W, bias, R, j_full, j1);
+}
 #endif
 
 static void matmul_small(float *out, const float *in, const gpt_matrix *W, const float *bias, int R) {
@@ -239,6 +279,7 @@ static void matmul_small(float *out, const float *in, const gpt_matrix *W, const
     for (int c = 0; c < n_chunks; c++) {
         int j0 = c * chunk, j1 = j0 + chunk < OC ? j0 + chunk : OC;
 #if HAVE_X86
+        if (avx2 && R >= 3) { matmul_tiled_cols_avx2(out, in, W, bias, R, j0, j1); continue; }
         if (avx2) { matmul_small_cols_avx2(out, in, W, bias, R, j0, j1); continue; }
 #endif
         (void)avx2;
