@@ -109,6 +109,7 @@ typedef struct {
     const gpt_config *cfg;
     int n_ctx;
     int eot;
+    int max_token_bytes;    // the longest token's bytes
     /* batch input */
     FILE *in;
     char *line;
@@ -132,6 +133,19 @@ static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, l
     char err[512];
     int *ids = NULL;
     size_t n = 0;
+    /* No token is longer than max_token_bytes, so a text longer than the
+     * context times that cannot fit: say so (or keep only its tail) before
+     * spending time and memory tokenizing it all. */
+    size_t most = (size_t)rs->n_ctx * (size_t)rs->max_token_bytes;
+    if (len > most) {
+        if (!rs->opt->truncate) {
+            snprintf(msg, msg_len, "prompt of %zu bytes is longer than the context of %d tokens can hold "
+                     "(use --truncate to cut it)", len, rs->n_ctx);
+            return -1;
+        }
+        text += len - most;
+        len = most;
+    }
     if (gpt_tokenizer_encode(rs->tok, text, len, rs->opt->special, &ids, &n, err, sizeof err) != GPT_OK) {
         snprintf(msg, msg_len, "%s", err);
         return -1;
@@ -581,6 +595,10 @@ int cli_generate(int argc, char **argv) {
     run_state rs = {.opt = &o, .tok = tok, .cfg = cfg, .n_ctx = gpt_context_n_ctx(ctx), .in = stdin,
                     .first_unprinted = o.shard_n > 1 ? o.shard_k : 0};
     rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : gpt_tokenizer_eot_id(tok);
+    for (int id = 0; id < gpt_tokenizer_vocab_size(tok); id++) {
+        size_t bytes = 0;
+        if (gpt_tokenizer_token_bytes(tok, id, &bytes) && (int)bytes > rs.max_token_bytes) rs.max_token_bytes = (int)bytes;
+    }
     struct sigaction sa = {.sa_handler = on_sigint};  // no SA_RESTART: a blocked read returns
     sigaction(SIGINT, &sa, NULL);
 

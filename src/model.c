@@ -22,13 +22,14 @@ typedef struct {
 typedef struct {
     const st_archive *a;
     const char *prefix;    // "" or "transformer."
+    const char *dir;       // the model directory, for messages
     char *err;
     size_t err_len;
 } binder;
 
-static const st_tensor *find(const binder *b, const char *name) {
-    char full[256];
-    snprintf(full, sizeof full, "%s%s", b->prefix, name);
+/* The tensor `prefix + name`; full receives that name for messages. */
+static const st_tensor *find(const binder *b, const char *name, char full[256]) {
+    snprintf(full, 256, "%s%s", b->prefix, name);
     return st_find(b->a, full);
 }
 
@@ -41,9 +42,10 @@ static gpt_status dtype_of(const binder *b, const st_tensor *t, const char *name
     return GPT_OK;
 }
 
-static gpt_status bind_matrix(const binder *b, gpt_matrix *m, const char *name, int rows, int cols) {
-    const st_tensor *t = find(b, name);
-    if (!t) return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "checkpoint has no tensor %s%s", b->prefix, name);
+static gpt_status bind_matrix(const binder *b, gpt_matrix *m, const char *short_name, int rows, int cols) {
+    char name[256];
+    const st_tensor *t = find(b, short_name, name);
+    if (!t) return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "%s: the checkpoint has no tensor %s", b->dir, name);
     if (t->ndim != 2 || t->shape[0] != rows || t->shape[1] != cols)
         return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "%s: %s has shape [%lld%s%lld], config wants [%d,%d]",
                         t->file, name, t->ndim > 0 ? (long long)t->shape[0] : 0LL, t->ndim > 1 ? "," : "",
@@ -57,9 +59,10 @@ static gpt_status bind_matrix(const binder *b, gpt_matrix *m, const char *name, 
 }
 
 /* Widens a vector tensor of n values into dst. */
-static gpt_status bind_vector(const binder *b, float *dst, const char *name, int n) {
-    const st_tensor *t = find(b, name);
-    if (!t) return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "checkpoint has no tensor %s%s", b->prefix, name);
+static gpt_status bind_vector(const binder *b, float *dst, const char *short_name, int n) {
+    char name[256];
+    const st_tensor *t = find(b, short_name, name);
+    if (!t) return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "%s: the checkpoint has no tensor %s", b->dir, name);
     if (t->ndim != 1 || t->shape[0] != n)
         return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "%s: %s has shape [%lld], config wants [%d]", t->file,
                         name, t->ndim > 0 ? (long long)t->shape[0] : 0LL, n);
@@ -122,7 +125,7 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
     }
     const gpt_config *c = &m->cfg;
     const int C = c->n_embd, H = c->n_inner, V = c->vocab_size, P = c->n_positions, L = c->n_layer;
-    binder b = {.a = &s->archive, .prefix = "", .err = err, .err_len = err_len};
+    binder b = {.a = &s->archive, .prefix = "", .dir = dir, .err = err, .err_len = err_len};
     if (!st_find(&s->archive, "wte.weight") && st_find(&s->archive, "transformer.wte.weight"))
         b.prefix = "transformer.";
 

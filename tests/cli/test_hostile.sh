@@ -1,0 +1,142 @@
+# test_hostile.sh — a table of corrupted or hostile inputs, built here from
+# the dev-tiny fixture: each must give its exit status and a one-line message
+# naming the problem, never a crash, a hang or a silent answer.
+. "$(dirname "$0")/lib.sh"
+
+# model DIR: a fresh copy of dev-tiny in $TMP/DIR (links for files left alone).
+model() {
+    d="$TMP/$1"
+    mkdir -p "$d"
+    for f in config.json model.safetensors vocab.json merges.txt; do ln -sf "$TINY/$f" "$d/$f"; done
+    echo "$d"
+}
+# own DIR FILE: replace a link by a private copy, to be changed.
+own() { rm -f "$1/$2"; cp "$TINY/$2" "$1/$2"; chmod u+w "$1/$2"; }
+# config DIR SED: edit config.json.
+config() { own "$1" config.json; sed -i "$2" "$1/config.json"; }
+
+# hostile NAME STATUS NEEDLE COMMAND...: the exit status, one stderr line that
+# contains NEEDLE (a fixed string), and no sign of a crash.
+n_cases=0
+hostile() {
+    name=$1 want=$2 needle=$3
+    shift 3
+    n_cases=$((n_cases + 1))
+    if [ "$1" = gen ]; then  # the usual generate call, against model directory $2
+        shift
+        set -- "$GPT" generate -n 2 --temperature 0 -p Hello -m "$@"
+    fi
+    set +e
+    timeout 60 "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    got=$?
+    set -e
+    if [ "$got" != "$want" ]; then
+        fail "$name: exit status $got, want $want"
+        head -3 "$TMP/err" | sed 's/^/  stderr: /' >&2
+        return
+    fi
+    if [ -n "$needle" ] && ! grep -qF -- "$needle" "$TMP/err"; then
+        fail "$name: stderr does not say '$needle': $(cat "$TMP/err")"
+    fi
+    # One line for a runtime error; a usage error adds the usage text after it.
+    if [ "$want" = 1 ] && [ "$(wc -l <"$TMP/err")" != 1 ]; then
+        fail "$name: want one line on stderr, got $(wc -l <"$TMP/err"): $(head -3 "$TMP/err")"
+    fi
+}
+
+
+# --- config.json ---
+hostile "missing directory" 1 "$TMP/nope" gen "$TMP/nope"
+d=$(model noconfig); rm "$d/config.json"
+hostile "no config.json" 1 "config.json" gen "$d"
+d=$(model badjson); own "$d" config.json; echo '{"n_layer": 2,' >"$d/config.json"
+hostile "config.json not JSON" 1 "config.json: not a JSON object" gen "$d"
+d=$(model nhead); config "$d" 's/"n_head": 4/"n_head": 5/'
+hostile "n_head does not divide n_embd" 1 "n_head 5 does not divide n_embd 32" gen "$d"
+d=$(model act); config "$d" 's/"gelu_new"/"relu"/'
+hostile "unsupported activation" 1 'activation_function "relu"' gen "$d"
+d=$(model scale); config "$d" 's/"scale_attn_by_inverse_layer_idx": false/"scale_attn_by_inverse_layer_idx": true/'
+hostile "scale_attn_by_inverse_layer_idx" 1 "scale_attn_by_inverse_layer_idx" gen "$d"
+d=$(model mtype); config "$d" 's/"model_type": "gpt2"/"model_type": "llama"/'
+hostile "model_type llama" 1 'model_type "llama"' gen "$d"
+d=$(model nolayer); config "$d" '/"n_layer"/d'
+hostile "n_layer missing" 1 "n_layer is missing" gen "$d"
+d=$(model neglayer); config "$d" 's/"n_layer": 2/"n_layer": -1/'
+hostile "n_layer negative" 1 "n_layer is malformed" gen "$d"
+d=$(model vocab); config "$d" 's/"vocab_size": 50257/"vocab_size": 50300/'
+hostile "vocab_size against wte" 1 "transformer.wte.weight has shape [50257,32], config wants [50300,32]" gen "$d"
+d=$(model layers); config "$d" 's/"n_layer": 2/"n_layer": 3/'
+hostile "more layers than tensors" 1 "no tensor transformer.h.2" gen "$d"
+d=$(model embd); config "$d" 's/"n_embd": 32/"n_embd": 64/'
+hostile "n_embd against the tensors" 1 "config wants [50257,64]" gen "$d"
+
+# --- model.safetensors ---
+d=$(model noweights); rm "$d/model.safetensors"
+hostile "no weights" 1 "no model.safetensors or model.safetensors.index.json" gen "$d"
+d=$(model short); rm "$d/model.safetensors"; printf 'abcd' >"$d/model.safetensors"
+hostile "4-byte safetensors" 1 "too short" gen "$d"
+d=$(model hugeheader); own "$d" model.safetensors
+printf '\377\377\377\377\377\377\377\177' | dd of="$d/model.safetensors" conv=notrunc 2>/dev/null
+hostile "header length past the file" 1 "header length" gen "$d"
+d=$(model zeroheader); own "$d" model.safetensors
+printf '\000\000\000\000\000\000\000\000' | dd of="$d/model.safetensors" conv=notrunc 2>/dev/null
+hostile "header length 0" 1 "header length 0" gen "$d"
+d=$(model garbage); own "$d" model.safetensors
+printf 'not json at all' | dd of="$d/model.safetensors" bs=1 seek=8 conv=notrunc 2>/dev/null
+hostile "header not JSON" 1 "header is not a JSON object" gen "$d"
+d=$(model truncated); rm "$d/model.safetensors"; head -c 3000000 "$TINY/model.safetensors" >"$d/model.safetensors"
+hostile "truncated file" 1 "fall outside" gen "$d"
+d=$(model sparse); rm "$d/model.safetensors"; truncate -s 10G "$d/model.safetensors"
+hostile "10 GB sparse file" 1 "header length 0" gen "$d"
+# dtype and shape lies, same length so the header still fits.
+d=$(model dtype); own "$d" model.safetensors
+sed -i '0,/"transformer.ln_f.weight":{"dtype":"F32"/s//"transformer.ln_f.weight":{"dtype":"I32"/' "$d/model.safetensors"
+hostile "bound tensor of dtype I32" 1 "transformer.ln_f.weight" gen "$d"
+d=$(model shape); own "$d" model.safetensors
+sed -i '0,/"transformer.ln_f.weight":{"dtype":"F32","shape":\[32\]/s//"transformer.ln_f.weight":{"dtype":"F32","shape":[64]/' "$d/model.safetensors"
+hostile "shape against offsets" 1 "data_offsets span" gen "$d"
+
+# --- sharded index ---
+d=$(model escape); rm "$d/model.safetensors"
+printf '{"weight_map": {"transformer.wte.weight": "../evil.safetensors"}}' >"$d/model.safetensors.index.json"
+hostile "shard path escape" 1 "shard name must be a file in" gen "$d"
+d=$(model badindex); rm "$d/model.safetensors"; printf '[1, 2' >"$d/model.safetensors.index.json"
+hostile "index not JSON" 1 "weight_map" gen "$d"
+d=$(model noshard); rm "$d/model.safetensors"
+printf '{"weight_map": {"transformer.wte.weight": "model-00001-of-00002.safetensors"}}' >"$d/model.safetensors.index.json"
+hostile "missing shard" 1 "model-00001-of-00002.safetensors" gen "$d"
+
+# --- tokenizer files ---
+d=$(model emptyvocab); rm "$d/vocab.json"; : >"$d/vocab.json"
+hostile "empty vocab.json" 1 "vocab.json" gen "$d"
+d=$(model badmerges); rm "$d/merges.txt"; printf '#version: 0.2\n\304\240 t\nthree token line\n' >"$d/merges.txt"
+hostile "merges.txt bad line" 1 "merges.txt: line 3" gen "$d"
+d=$(model nomerges); rm "$d/merges.txt"
+hostile "vocab.json without merges.txt" 1 "merges.txt" gen "$d"
+
+# --- numbers ---
+# NaN in ln_f.weight: --check refuses the model; without it the sampler
+# reports the NaN logits instead of looping on garbage.
+d=$(model nan); own "$d" model.safetensors
+hlen=$(od -An -tu8 -N8 "$d/model.safetensors" | tr -d ' ')
+off=$(head -c $((8 + hlen)) "$d/model.safetensors" | tail -c "$hlen" |
+    sed 's/.*"transformer.ln_f.weight":{[^}]*"data_offsets":\[\([0-9]*\),.*/\1/')
+printf '\377\377\377\177' | dd of="$d/model.safetensors" bs=1 seek=$((8 + hlen + off)) conv=notrunc 2>/dev/null
+hostile "NaN weight with --check" 1 "NaN" "$GPT" generate --check -p Hello -n 2 -m "$d"
+hostile "NaN logits while sampling" 1 "NaN" gen "$d"
+
+# --- flags and resources ---
+hostile "-n past the limit" 2 "-n wants" "$GPT" generate -n 99999999999 -p hi
+hostile "--top-k above the vocabulary" 0 "" "$GPT" generate --top-k 100000 -n 3 -p hi
+hostile "--top-p 0" 2 "--top-p" "$GPT" generate --top-p 0 -p hi
+hostile "--top-p 1.5" 2 "--top-p" "$GPT" generate --top-p 1.5 -p hi
+hostile "negative temperature" 2 "--temperature" "$GPT" generate --temperature -0.5 -p hi
+hostile "NaN temperature" 2 "--temperature" "$GPT" generate --temperature nan -p hi
+hostile "id past the vocabulary" 1 "50257" sh -c "echo 50257 | '$GPT' detokenize"
+hostile "negative id for logits" 1 "-5" sh -c "echo 1 -5 | '$GPT' logits --ids"
+head -c 100000000 /dev/zero | tr '\0' 'a' >"$TMP/huge.txt"
+hostile "100 MB prompt" 1 "longer than the context of 512 tokens" "$GPT" generate -f "$TMP/huge.txt" -n 1
+
+[ "$n_cases" -ge 25 ] || fail "only $n_cases hostile cases"
+echo "$n_cases hostile inputs checked"
+finish
