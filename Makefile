@@ -21,7 +21,7 @@ UTF8_LIBS    := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8
 OPT      ?= -O2
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes
 CFLAGS   ?=
-CFLAGS   += -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -fopenmp -Iinclude $(BLAS_CFLAGS) $(CJSON_CFLAGS)
+CFLAGS   += -std=c11 -D_GNU_SOURCE -DGPT_DATADIR='"$(PREFIX)/share/gpt"' $(OPT) -g $(WARN) -fopenmp -Iinclude $(BLAS_CFLAGS) $(CJSON_CFLAGS)
 LDLIBS   += $(BLAS_LIBS) $(CJSON_LIBS) $(UTF8_LIBS) -fopenmp -lm
 
 BUILD    ?= build
@@ -33,7 +33,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 GPT      ?= ./gpt
 
-.PHONY: all run test test-unit test-cli bench deps clean install uninstall
+.PHONY: all run test test-unit bench deps clean install uninstall
 
 all: gpt
 
@@ -72,6 +72,25 @@ bench: gpt
 
 clean:
 	rm -rf $(BUILD) gpt
+
+# Installs the binary, the bundled model, the man page and the bash
+# completion under $(DESTDIR)$(PREFIX). An installed gpt finds the model in
+# <its directory>/../share/gpt, so DESTDIR trees work where they land.
+BINDIR  = $(DESTDIR)$(PREFIX)/bin
+DATADIR = $(DESTDIR)$(PREFIX)/share/gpt
+MANDIR  = $(DESTDIR)$(PREFIX)/share/man/man1
+COMPDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+
+install: gpt
+	install -d $(BINDIR) $(DATADIR)/models/gpt2-books-30m $(MANDIR) $(COMPDIR)
+	install -m 755 gpt $(BINDIR)/gpt
+	install -m 644 models/gpt2-books-30m/* $(DATADIR)/models/gpt2-books-30m/
+	install -m 644 docs/gpt.1 $(MANDIR)/gpt.1
+	install -m 644 scripts/gpt.bash-completion $(COMPDIR)/gpt
+
+uninstall:
+	rm -f $(BINDIR)/gpt $(MANDIR)/gpt.1 $(COMPDIR)/gpt
+	rm -rf $(DATADIR)
 
 # A GPT-2-shaped model with random weights, for benchmarks (not shipped).
 $(BUILD)/make-random-model: scripts/make-random-model.c | $(BUILD)

@@ -125,6 +125,9 @@ int gpt_context_n_seq(const gpt_context *ctx);
 const gpt_model *gpt_context_model(const gpt_context *ctx);
 size_t gpt_context_bytes(const gpt_context *ctx);  /* KV cache + scratch */
 
+/* The CPU features the kernels use here, e.g. "avx2 fma f16c" or "portable". */
+const char *gpt_cpu_features(void);
+
 /* Number of threads for the library's kernels and for BLAS (<= 0: all cores). */
 void gpt_set_threads(int n_threads);
 int gpt_get_threads(void);

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cblas.h>
+
 #include "cli.h"
 
 int cli_quiet = 0;
@@ -187,8 +189,10 @@ int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok,
         *tok = NULL;
         return EXIT_RUNTIME;
     }
-    if (cli_verbose)
+    if (cli_verbose) {
         cli_info("loaded %s in %.3f s", dir, cli_now() - t0);
+        cli_info("threads: %d; kernels: %s; blas: %s", gpt_get_threads(), gpt_cpu_features(), openblas_get_corename());
+    }
     return EXIT_OK;
 }
 

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "cli.h"
 
 typedef struct {
@@ -22,11 +24,45 @@ static const subcommand subcommands[] = {
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 
-static void print_usage(FILE *f) {
-    fprintf(f, "usage: gpt [-q|-v] SUBCOMMAND [OPTIONS]\n\nsubcommands:\n");
-    for (size_t i = 0; i < N_SUBCOMMANDS; i++)
-        fprintf(f, "  %-11s %s\n", subcommands[i].name, subcommands[i].summary);
-    fprintf(f, "\nRun 'gpt SUBCOMMAND --help' for a subcommand's options.\n");
+static const char *USAGE = "gpt [-q|-v] SUBCOMMAND [OPTIONS]   (gpt --help for more)";
+
+static void print_help(void) {
+    printf("usage: gpt [-q|-v] SUBCOMMAND [OPTIONS]\n\n"
+           "Run GPT-2-family checkpoints (HuggingFace layout: config.json, model.safetensors,\n"
+           "vocab.json + merges.txt) on the CPU: generate, score and tokenize text.\n\nsubcommands:\n");
+    for (size_t i = 0; i < N_SUBCOMMANDS; i++) printf("  %-11s %s\n", subcommands[i].name, subcommands[i].summary);
+    printf("  %-11s %s\n", "help", "help SUBCOMMAND: that subcommand's options");
+    printf("\nglobal options:\n"
+           "  -q, --quiet    no progress or timing lines on stderr\n"
+           "  -v, --verbose  load timings, threads, the BLAS and CPU kernels chosen\n"
+           "  -h, --help     this help\n"
+           "      --version  version, BLAS library and core, CPU features\n"
+           "\nmodel options (every subcommand that loads a model):\n"
+           "      --quant q8  quantize the weights to 8 bits at load (a quarter of F32's bytes)\n"
+           "      --check     refuse weights that hold NaN or Inf (reads every weight at load)\n"
+           "\nenvironment:\n"
+           "  GPT_MODEL      model directory used when -m is not given (default: the bundled\n"
+           "                 gpt2-books-30m)\n"
+           "  GPT_THREADS    thread count used when -t is not given (default: all cores)\n"
+           "  Flags win over the environment.\n"
+           "\nexit status:\n"
+           "  0  success\n"
+           "  1  runtime, file or model error\n"
+           "  2  usage error\n"
+           "  3  some batch requests failed (gpt generate --batch); the others succeeded\n"
+           "\nexamples:\n"
+           "  echo \"Once upon a time\" | gpt generate -n 50\n"
+           "  gpt generate --batch < prompts.txt > completions.jsonl\n"
+           "  gpt perplexity -f book.txt\n");
+}
+
+static void print_version(void) {
+    printf("gpt %s\n", GPT_VERSION);
+    printf("blas: %s (core %s)\n", openblas_get_config(), openblas_get_corename());
+    printf("cpu: %s\n", gpt_cpu_features());
+#ifdef __VERSION__
+    printf("compiler: %s\n", __VERSION__);
+#endif
 }
 
 int main(int argc, char **argv) {
@@ -35,17 +71,20 @@ int main(int argc, char **argv) {
         const char *a = argv[i];
         if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) cli_quiet = 1;
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) cli_verbose = 1;
-        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { print_usage(stdout); return EXIT_OK; }
-        else if (!strcmp(a, "--version")) { printf("gpt %s\n", GPT_VERSION); return EXIT_OK; }
-        else {
-            cli_error("unknown option '%s'", a);
-            print_usage(stderr);
-            return EXIT_USAGE;
-        }
+        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { print_help(); return EXIT_OK; }
+        else if (!strcmp(a, "--version")) { print_version(); return EXIT_OK; }
+        else return cli_usage_error(USAGE, "unknown option '%s'", a);
     }
-    if (i >= argc) {
-        print_usage(stderr);
-        return EXIT_USAGE;
+    if (i >= argc) return cli_usage_error(USAGE, "a subcommand is needed");
+    gpt_set_threads(cli_threads(0));  // $GPT_THREADS or all cores; a subcommand's -t overrides
+    if (!strcmp(argv[i], "help")) {  // gpt help [SUBCOMMAND]
+        if (i + 1 >= argc) { print_help(); return EXIT_OK; }
+        for (size_t s = 0; s < N_SUBCOMMANDS; s++)
+            if (!strcmp(argv[i + 1], subcommands[s].name)) {
+                char *help_argv[] = {argv[i + 1], "--help", NULL};
+                return subcommands[s].run(2, help_argv);
+            }
+        return cli_usage_error(USAGE, "no subcommand '%s'", argv[i + 1]);
     }
     for (size_t s = 0; s < N_SUBCOMMANDS; s++) {
         if (strcmp(argv[i], subcommands[s].name)) continue;
@@ -53,7 +92,5 @@ int main(int argc, char **argv) {
         if (cli_take_model_options(&sub_argc, argv + i) != EXIT_OK) return EXIT_USAGE;
         return subcommands[s].run(sub_argc, argv + i);
     }
-    cli_error("unknown subcommand '%s'", argv[i]);
-    print_usage(stderr);
-    return EXIT_USAGE;
+    return cli_usage_error(USAGE, "unknown subcommand '%s'", argv[i]);
 }

@@ -46,6 +46,8 @@ static int cpu_has_avx2(void) {
 
 int ops_threads(void) { return omp_get_max_threads(); }
 
+const char *gpt_cpu_features(void) { return cpu_has_avx2() ? "avx2 fma f16c" : "portable (no AVX2)"; }
+
 void layernorm(float *out, const float *in, const float *w, const float *b, int R, int C, float eps) {
     for (int r = 0; r < R; r++) {
         const float *x = in + (size_t)r * C;  // (C)
