@@ -402,7 +402,11 @@ int cli_info_cmd(int argc, char **argv) {
         printf("vocabulary:   %d tokens\n", c->vocab_size);
         printf("activation:   %s\n", c->gelu_exact ? "gelu (erf)" : "gelu_new (tanh)");
         printf("parameters:   %zu (%.1fM)\n", gpt_model_n_params(model), gpt_model_n_params(model) / 1e6);
-        printf("dtype:        %s\n", gpt_dtype_name(gpt_model_file_dtype(model)));
+        if (gpt_model_dtype(model) != gpt_model_file_dtype(model))
+            printf("dtype:        %s (%s in memory)\n", gpt_dtype_name(gpt_model_file_dtype(model)),
+                   gpt_dtype_name(gpt_model_dtype(model)));
+        else
+            printf("dtype:        %s\n", gpt_dtype_name(gpt_model_file_dtype(model)));
         printf("on disk:      %.1f MB\n", gpt_model_file_bytes(model) / MB);
         printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
         printf("KV cache:     %.1f MB for the full context of one sequence\n", kv_bytes / MB);
