@@ -34,7 +34,7 @@ static void print_help(void) {
            "  -q, --quiet    no progress or timing lines on stderr\n"
            "  -v, --verbose  load timings, threads, the BLAS and CPU kernels chosen\n"
            "  -h, --help     this help\n"
-           "      --version  version, BLAS library and core, CPU features\n"
+           "      --version  version, BLAS library and core, CPU SIMD level, compiler, build\n"
            "\nmodel options (every subcommand that loads a model):\n"
            "      --quant q8  quantize the weights to 8 bits at load (a quarter of F32's bytes)\n"
            "      --check     refuse weights that hold NaN or Inf (reads every weight at load)\n"
