@@ -88,9 +88,12 @@ install: gpt
 	install -m 644 docs/gpt.1 $(MANDIR)/gpt.1
 	install -m 644 scripts/gpt.bash-completion $(COMPDIR)/gpt
 
+# Removes only what install put there; directories go when left empty.
+MODEL_FILES = $(notdir $(wildcard models/gpt2-books-30m/*))
 uninstall:
 	rm -f $(BINDIR)/gpt $(MANDIR)/gpt.1 $(COMPDIR)/gpt
-	rm -rf $(DATADIR)
+	rm -f $(addprefix $(DATADIR)/models/gpt2-books-30m/,$(MODEL_FILES))
+	rmdir $(DATADIR)/models/gpt2-books-30m $(DATADIR)/models $(DATADIR) 2>/dev/null || true
 
 # A GPT-2-shaped model with random weights, for benchmarks (not shipped).
 $(BUILD)/make-random-model: scripts/make-random-model.c | $(BUILD)

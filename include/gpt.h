@@ -125,9 +125,6 @@ int gpt_context_n_seq(const gpt_context *ctx);
 const gpt_model *gpt_context_model(const gpt_context *ctx);
 size_t gpt_context_bytes(const gpt_context *ctx);  /* KV cache + scratch */
 
-/* The CPU features the kernels use here, e.g. "avx2 fma f16c" or "portable". */
-const char *gpt_cpu_features(void);
-
 /* Number of threads for the library's kernels and for BLAS (<= 0: all cores). */
 void gpt_set_threads(int n_threads);
 int gpt_get_threads(void);
@@ -229,5 +226,19 @@ typedef struct {
  * whole run failed (a request's own failure is reported in its result). */
 gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_generate_io *io,
                         char *err, size_t err_len);
+
+/* ------------------------------------------------------------------ */
+/* What this build runs on (for --version and -v): constant strings.    */
+/* ------------------------------------------------------------------ */
+/* The BLAS library's build configuration and the core it chose at run
+ * time, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell
+ * MAX_THREADS=64 (core Haswell)". */
+const char *gpt_blas_info(void);
+/* The CPU's SIMD level as detected at run time: "AVX-512", "AVX2+FMA+F16C"
+ * or "none". */
+const char *gpt_cpu_features(void);
+/* The library's own kernels chosen for this CPU: "avx2" (AVX2+FMA+F16C
+ * present) or "portable". Both give the same bits. */
+const char *gpt_kernels(void);
 
 #endif /* GPT_H */

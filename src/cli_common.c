@@ -9,8 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cblas.h>
-
 #include "cli.h"
 
 int cli_quiet = 0;
@@ -162,7 +160,11 @@ int cli_threads(long flag_value) {
     if (flag_value > 0) return (int)flag_value;
     const char *env = getenv("GPT_THREADS");
     long v;
-    if (env && cli_parse_int(env, 1, 1024, &v) == 0) return (int)v;
+    static int warned = 0;
+    if (env && *env) {
+        if (cli_parse_int(env, 1, 1024, &v) == 0) return (int)v;
+        if (!warned++) cli_error("GPT_THREADS='%s' is not a thread count in 1..1024; using all cores", env);
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     return cores > 0 ? (int)cores : 1;
 }
@@ -191,7 +193,8 @@ int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok,
     }
     if (cli_verbose) {
         cli_info("loaded %s in %.3f s", dir, cli_now() - t0);
-        cli_info("threads: %d; kernels: %s; blas: %s", gpt_get_threads(), gpt_cpu_features(), openblas_get_corename());
+        cli_info("threads: %d; kernels: %s; cpu: %s; blas: %s", gpt_get_threads(), gpt_kernels(), gpt_cpu_features(),
+                 gpt_blas_info());
     }
     return EXIT_OK;
 }

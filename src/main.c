@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-
 #include "cli.h"
 
 typedef struct {
@@ -36,7 +34,7 @@ static void print_help(void) {
            "  -q, --quiet    no progress or timing lines on stderr\n"
            "  -v, --verbose  load timings, threads, the BLAS and CPU kernels chosen\n"
            "  -h, --help     this help\n"
-           "      --version  version, BLAS library and core, CPU features\n"
+           "      --version  version, BLAS library and core, CPU SIMD level, compiler, build\n"
            "\nmodel options (every subcommand that loads a model):\n"
            "      --quant q8  quantize the weights to 8 bits at load (a quarter of F32's bytes)\n"
            "      --check     refuse weights that hold NaN or Inf (reads every weight at load)\n"
@@ -58,11 +56,30 @@ static void print_help(void) {
 
 static void print_version(void) {
     printf("gpt %s\n", GPT_VERSION);
-    printf("blas: %s (core %s)\n", openblas_get_config(), openblas_get_corename());
-    printf("cpu: %s\n", gpt_cpu_features());
-#ifdef __VERSION__
+    printf("blas: %s\n", gpt_blas_info());
+    printf("cpu: %s (kernels: %s)\n", gpt_cpu_features(), gpt_kernels());
+#if defined(__GNUC__) && !defined(__clang__)
+    printf("compiler: gcc %s\n", __VERSION__);
+#elif defined(__VERSION__)
     printf("compiler: %s\n", __VERSION__);
 #endif
+    /* The build flags that change what runs: optimization, OpenMP, sanitizers. */
+    printf("build:");
+#ifdef __OPTIMIZE__
+    printf(" optimized");
+#else
+    printf(" unoptimized");
+#endif
+#ifdef _OPENMP
+    printf(", OpenMP %d", _OPENMP);
+#endif
+#ifdef __SANITIZE_ADDRESS__
+    printf(", AddressSanitizer");
+#endif
+#ifdef __FAST_MATH__
+    printf(", fast-math");
+#endif
+    printf("\n");
 }
 
 int main(int argc, char **argv) {
@@ -76,9 +93,9 @@ int main(int argc, char **argv) {
         else return cli_usage_error(USAGE, "unknown option '%s'", a);
     }
     if (i >= argc) return cli_usage_error(USAGE, "a subcommand is needed");
-    gpt_set_threads(cli_threads(0));  // $GPT_THREADS or all cores; a subcommand's -t overrides
-    if (!strcmp(argv[i], "help")) {  // gpt help [SUBCOMMAND]
+    if (!strcmp(argv[i], "help")) {  // gpt help [SUBCOMMAND]: the same as SUBCOMMAND --help
         if (i + 1 >= argc) { print_help(); return EXIT_OK; }
+        if (i + 2 < argc) return cli_usage_error(USAGE, "help takes one subcommand, not '%s'", argv[i + 2]);
         for (size_t s = 0; s < N_SUBCOMMANDS; s++)
             if (!strcmp(argv[i + 1], subcommands[s].name)) {
                 char *help_argv[] = {argv[i + 1], "--help", NULL};
@@ -86,6 +103,7 @@ int main(int argc, char **argv) {
             }
         return cli_usage_error(USAGE, "no subcommand '%s'", argv[i + 1]);
     }
+    gpt_set_threads(cli_threads(0));  // $GPT_THREADS or all cores; a subcommand's -t overrides
     for (size_t s = 0; s < N_SUBCOMMANDS; s++) {
         if (strcmp(argv[i], subcommands[s].name)) continue;
         int sub_argc = argc - i;

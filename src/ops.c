@@ -46,7 +46,7 @@ static int cpu_has_avx2(void) {
 
 int ops_threads(void) { return omp_get_max_threads(); }
 
-const char *gpt_cpu_features(void) { return cpu_has_avx2() ? "avx2 fma f16c" : "portable (no AVX2)"; }
+const char *gpt_kernels(void) { return cpu_has_avx2() ? "avx2" : "portable"; }
 
 void layernorm(float *out, const float *in, const float *w, const float *b, int R, int C, float eps) {
     for (int r = 0; r < R; r++) {

@@ -4,29 +4,51 @@ subs="generate tokenize detokenize logits perplexity info bench"
 
 # Help and version: stdout, exit 0; usage errors: stderr, exit 2.
 expect_status "gpt --help" 0 "$GPT" --help
-grep -q "GPT_MODEL" "$TMP/out" && grep -q "GPT_THREADS" "$TMP/out" && grep -q "exit status" "$TMP/out" ||
-    fail "--help lacks the environment or exit statuses"
-[ ! -s "$TMP/err" ] || fail "--help wrote to stderr"
+cp "$TMP/out" "$TMP/help-top"
+[ ! -s "$TMP/err" ] || fail "--help wrote to stderr: $(cat "$TMP/err")"
+# It names the global flags, every subcommand, the environment, the exit statuses and an example.
+for word in -q --quiet -v --verbose --version --help GPT_MODEL GPT_THREADS "exit status" example \
+    $subs help "  0 " "  1 " "  2 " "  3 "; do
+    grep -q -- "$word" "$TMP/help-top" || fail "gpt --help lacks '$word'"
+done
+expect_status "gpt -h" 0 "$GPT" -h
+expect_file_eq "gpt -h vs gpt --help" "$TMP/out" "$TMP/help-top"
 expect_status "gpt help" 0 "$GPT" help
+expect_file_eq "gpt help vs gpt --help" "$TMP/out" "$TMP/help-top"
 expect_status "gpt --version" 0 "$GPT" --version
-grep -q "^gpt [0-9]" "$TMP/out" && grep -q "^blas: " "$TMP/out" && grep -q "^cpu: " "$TMP/out" ||
-    fail "--version: $(cat "$TMP/out")"
+[ ! -s "$TMP/err" ] || fail "--version wrote to stderr: $(cat "$TMP/err")"
+version=$(sed -n 's/^#define GPT_VERSION "\(.*\)"/\1/p' "$ROOT/include/gpt.h")
+expect_eq "--version first line" "$(head -1 "$TMP/out")" "gpt $version"
+grep -q "^blas: OpenBLAS .*(core .*)$" "$TMP/out" || fail "--version has no 'blas: OpenBLAS ... (core ...)': $(cat "$TMP/out")"
+grep -Eq "^cpu: (AVX-512|AVX2\+FMA\+F16C|none) \(kernels: (avx2|portable)\)$" "$TMP/out" ||
+    fail "--version has no 'cpu: LEVEL (kernels: K)': $(cat "$TMP/out")"
+grep -q "^compiler: ." "$TMP/out" && grep -q "^build: " "$TMP/out" ||
+    fail "--version lacks the compiler or build line: $(cat "$TMP/out")"
 expect_status "no subcommand" 2 "$GPT"
 grep -q "^usage: " "$TMP/err" || fail "no subcommand: no usage on stderr"
 [ ! -s "$TMP/out" ] || fail "usage error wrote to stdout"
 expect_status "unknown subcommand" 2 "$GPT" frobnicate
 expect_status "help for no such subcommand" 2 "$GPT" help frobnicate
+grep -q "^gpt: .*frobnicate" "$TMP/err" && grep -q "^usage: gpt" "$TMP/err" || fail "gpt help frobnicate: $(cat "$TMP/err")"
+[ ! -s "$TMP/out" ] || fail "gpt help frobnicate wrote to stdout"
+expect_status "help with two subcommands" 2 "$GPT" help generate info
 expect_status "unknown global flag" 2 "$GPT" --frobnicate
 
 for s in $subs; do
     expect_status "gpt $s --help" 0 "$GPT" "$s" --help
     cp "$TMP/out" "$TMP/help-$s"
+    [ ! -s "$TMP/err" ] || fail "gpt $s --help wrote to stderr: $(cat "$TMP/err")"
+    expect_status "gpt $s -h" 0 "$GPT" "$s" -h
+    expect_file_eq "gpt $s -h vs gpt $s --help" "$TMP/out" "$TMP/help-$s"
+    grep -q -- "-h, --help" "$TMP/help-$s" || fail "gpt $s --help does not list -h, --help"
     grep -q "^usage: gpt $s" "$TMP/help-$s" || fail "gpt $s --help has no usage line"
     grep -qi "example" "$TMP/help-$s" || fail "gpt $s --help has no example"
     "$GPT" help "$s" >"$TMP/help2-$s"
     expect_file_eq "gpt help $s vs gpt $s --help" "$TMP/help2-$s" "$TMP/help-$s"
     expect_status "gpt $s with a bad flag" 2 "$GPT" "$s" --no-such-flag
-    grep -q "^gpt: " "$TMP/err" && grep -q "^usage: gpt $s" "$TMP/err" || fail "gpt $s bad flag: $(cat "$TMP/err")"
+    grep -q "^gpt: .*--no-such-flag" "$TMP/err" && grep -q "^usage: gpt $s" "$TMP/err" ||
+        fail "gpt $s bad flag: $(cat "$TMP/err")"
+    [ ! -s "$TMP/out" ] || fail "gpt $s bad flag wrote to stdout: $(cat "$TMP/out")"
 done
 
 # Each subcommand: 0 on success, 1 on a runtime error (a missing model).
@@ -44,6 +66,7 @@ for s in $subs; do
     esac
     expect_status "gpt $s with a missing model" 1 sh -c "echo hi | '$GPT' $s -m '$TMP/none' $*"
     grep -q "^gpt: .*$TMP/none" "$TMP/err" || fail "gpt $s missing model: $(cat "$TMP/err")"
+    expect_eq "gpt $s missing model: lines on stderr" "$(wc -l <"$TMP/err" | tr -d ' ')" 1
 done
 
 # Environment: GPT_MODEL and GPT_THREADS are defaults that flags override.
@@ -55,7 +78,25 @@ GPT_THREADS=1 "$GPT" -v info >/dev/null 2>"$TMP/err"
 grep -q "threads: 1;" "$TMP/err" || fail "GPT_THREADS=1 not used: $(cat "$TMP/err")"
 GPT_THREADS=1 "$GPT" -v bench -p 4 -n 2 -r 1 -t 2 >/dev/null 2>"$TMP/err"
 grep -q "threads: 2;" "$TMP/err" || fail "-t 2 does not win over GPT_THREADS=1: $(cat "$TMP/err")"
-GPT_THREADS=abc "$GPT" -v info >/dev/null 2>"$TMP/err" || fail "GPT_THREADS=abc broke gpt info"
+GPT_THREADS=1 "$GPT" -v generate -p hi -n 2 -t 3 >/dev/null 2>"$TMP/err"
+grep -q "threads: 3;" "$TMP/err" || fail "generate -t 3 does not win over GPT_THREADS=1: $(cat "$TMP/err")"
+# A bad GPT_THREADS: one warning, then the default (as if it were unset).
+"$GPT" -v info >/dev/null 2>"$TMP/err-unset"
+default_threads=$(sed -n 's/.*threads: \([0-9]*\);.*/\1/p' "$TMP/err-unset")
+[ -n "$default_threads" ] || fail "gpt -v info names no thread count: $(cat "$TMP/err-unset")"
+GPT_THREADS=abc "$GPT" -v info >/dev/null 2>"$TMP/err" || fail "GPT_THREADS=abc broke gpt info: $(cat "$TMP/err")"
+expect_eq "threads with GPT_THREADS=abc" "$(sed -n 's/.*threads: \([0-9]*\);.*/\1/p' "$TMP/err")" "$default_threads"
+expect_eq "warnings about GPT_THREADS=abc" "$(grep -c "^gpt: GPT_THREADS='abc'" "$TMP/err")" 1
+GPT_THREADS=abc "$GPT" -v generate -p hi -n 1 -t 2 >/dev/null 2>"$TMP/err"
+grep -q "threads: 2;" "$TMP/err" || fail "-t 2 with GPT_THREADS=abc: $(cat "$TMP/err")"
+# -v adds the load time and the kernels; without it, neither shows.
+"$GPT" -v info >/dev/null 2>"$TMP/err"
+grep -q "^gpt: loaded .* in [0-9.]* s$" "$TMP/err" && grep -q "^gpt: threads: [0-9]*; kernels: " "$TMP/err" ||
+    fail "gpt -v info: $(cat "$TMP/err")"
+"$GPT" info >/dev/null 2>"$TMP/err"
+[ ! -s "$TMP/err" ] || fail "gpt info without -v wrote to stderr: $(cat "$TMP/err")"
+"$GPT" -q -v info >/dev/null 2>"$TMP/err"
+[ ! -s "$TMP/err" ] || fail "gpt -q -v info still printed: $(cat "$TMP/err")"
 # -q silences progress; errors still show.
 "$GPT" -q generate -f "$TMP/text.txt" -n 600 --ignore-eos >/dev/null 2>"$TMP/err"
 [ ! -s "$TMP/err" ] || fail "-q still printed: $(cat "$TMP/err")"
@@ -66,10 +107,19 @@ for f in usr/bin/gpt usr/share/man/man1/gpt.1 usr/share/bash-completion/completi
     usr/share/gpt/models/gpt2-books-30m/model.safetensors; do
     [ -f "$TMP/root/$f" ] || fail "make install did not install $f"
 done
-got=$(cd / && "$TMP/root/usr/bin/gpt" generate -p "Once upon a time" -n 4 --temperature 0)
+for f in "$ROOT"/models/gpt2-books-30m/*; do
+    cmp -s "$f" "$TMP/root/usr/share/gpt/models/gpt2-books-30m/${f##*/}" || fail "installed model file ${f##*/} differs"
+done
+[ -x "$TMP/root/usr/bin/gpt" ] || fail "installed gpt is not executable"
+got=$(cd / && env -u GPT_MODEL "$TMP/root/usr/bin/gpt" -v generate -p "Once upon a time" -n 4 --temperature 0 2>"$TMP/err")
 expect_eq "installed gpt from /" "$got" "$(printf ', and\nthe')"
-make -s -C "$ROOT" uninstall DESTDIR="$TMP/root" PREFIX=/usr >/dev/null 2>&1
+grep -q "^gpt: loaded $TMP/root/usr/bin/../share/gpt/models/gpt2-books-30m in" "$TMP/err" ||
+    fail "installed gpt did not load <exe>/../share/gpt/models/gpt2-books-30m: $(cat "$TMP/err")"
+got=$(cd / && "$TMP/root/usr/bin/gpt" help generate)
+expect_eq "installed gpt help generate" "$got" "$(cat "$TMP/help-generate")"
+make -s -C "$ROOT" uninstall DESTDIR="$TMP/root" PREFIX=/usr >"$TMP/install.log" 2>&1 || fail "make uninstall: $(cat "$TMP/install.log")"
 [ -z "$(find "$TMP/root" -type f)" ] || fail "make uninstall left: $(find "$TMP/root" -type f)"
+[ ! -e "$TMP/root/usr/share/gpt" ] || fail "make uninstall left $TMP/root/usr/share/gpt"
 
 # The man page names every long flag that any --help names.
 sed 's/\\-/-/g' "$ROOT/docs/gpt.1" >"$TMP/man.txt"
@@ -82,8 +132,44 @@ if command -v groff >/dev/null 2>&1; then
     groff -man -Tutf8 -ww "$ROOT/docs/gpt.1" >/dev/null 2>"$TMP/groff" || fail "groff failed"
     [ ! -s "$TMP/groff" ] || fail "groff warnings: $(cat "$TMP/groff")"
 fi
-# The completion script parses and completes subcommands.
-bash -c ". '$ROOT/scripts/gpt.bash-completion'; COMP_WORDS=(gpt gen); COMP_CWORD=1; _gpt; echo \${COMPREPLY[*]}" >"$TMP/comp"
-expect_eq "completion of 'gpt gen'" "$(cat "$TMP/comp")" "generate"
+# The man page has the usual sections and one per subcommand, and renders without warnings.
+for section in NAME SYNOPSIS DESCRIPTION "EXIT STATUS" ENVIRONMENT FILES EXAMPLES; do
+    grep -q "^\.SH \"*$section\"*$" "$ROOT/docs/gpt.1" || fail "man page lacks .SH $section"
+done
+for s in $subs; do
+    grep -q "^\.SS \"gpt $s\"$" "$ROOT/docs/gpt.1" || fail "man page lacks .SS \"gpt $s\""
+done
+if command -v man >/dev/null 2>&1; then
+    MANWIDTH=80 man --warnings -l "$ROOT/docs/gpt.1" >/dev/null 2>"$TMP/man-warn" || fail "man -l docs/gpt.1 failed"
+    [ ! -s "$TMP/man-warn" ] || fail "man -l warnings: $(cat "$TMP/man-warn")"
+fi
+
+# The completion script: subcommands, their flags, directories after -m, values after --format.
+complete_words() { # WORD... (the last is being completed)
+    bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _gpt; printf "%s\n" "${COMPREPLY[@]}"' \
+        sh "$ROOT/scripts/gpt.bash-completion" "$@" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+if command -v bash >/dev/null 2>&1; then
+    expect_eq "completion of 'gpt gen'" "$(complete_words gpt gen)" "generate"
+    expect_eq "completion of 'gpt -v perp'" "$(complete_words gpt -v perp)" "perplexity"
+    expect_eq "completion of 'gpt generate --for'" "$(complete_words gpt generate --for)" "--format"
+    expect_eq "completion of 'gpt generate --format '" "$(complete_words gpt generate --format '')" "jsonl text"
+    expect_eq "completion of 'gpt tokenize --format '" "$(complete_words gpt tokenize --format '')" "ids jsonl"
+    expect_eq "completion of 'gpt info --format '" "$(complete_words gpt info --format '')" "json text"
+    expect_eq "completion of 'gpt help in'" "$(complete_words gpt help in)" "info"
+    mkdir -p "$TMP/comp/modeldir"
+    : >"$TMP/comp/modelfile"
+    expect_eq "completion after -m" "$(complete_words gpt info -m "$TMP/comp/model")" "$TMP/comp/modeldir"
+    expect_eq "completion after -f" "$(complete_words gpt perplexity -f "$TMP/comp/modelf")" "$TMP/comp/modelfile"
+    # Every long flag of every subcommand's --help completes.
+    for s in $subs; do
+        for flag in $(grep -o -- '--[a-z][a-z-]*' "$TMP/help-$s" | sort -u); do
+            case " $(complete_words gpt "$s" --) " in
+                *" $flag "*) ;;
+                *) fail "completion of 'gpt $s --' lacks $flag" ;;
+            esac
+        done
+    done
+fi
 
 finish
