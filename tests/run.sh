@@ -8,6 +8,9 @@ bin_dir=$1
 gpt=$2
 case "$gpt" in /*) ;; *) gpt="$(pwd)/$gpt" ;; esac
 root=$(pwd)
+# Tests share the machine with whatever else runs: without this, OpenMP threads
+# spin-wait for descheduled siblings and a loaded machine slows them tenfold.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 passed=0
 failed=0
 failed_names=""
