@@ -31,11 +31,12 @@ LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-GPT      ?= ./gpt
+BIN      ?= gpt
+GPT      ?= ./$(BIN)
 
-.PHONY: all run test test-unit bench deps clean install uninstall
+.PHONY: all run test test-unit test-asan bench deps clean install uninstall
 
-all: gpt
+all: $(BIN)
 
 # The main job: install missing packages (when possible), build, generate.
 run: deps gpt
@@ -44,7 +45,7 @@ run: deps gpt
 deps:
 	@sh scripts/install-deps.sh
 
-gpt: $(BUILD)/libgpt.a $(CLI_OBJ)
+$(BIN): $(BUILD)/libgpt.a $(CLI_OBJ)
 	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/libgpt.a: $(LIB_OBJ)
@@ -61,17 +62,23 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libgpt.a | $(BUILD)
 	$(CC) $(CFLAGS) -Isrc -Itests/unit -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
 
 # Every test: C unit tests, golden tests, then shell tests of the CLI.
-test: gpt $(UNIT_BIN)
+test: $(BIN) $(UNIT_BIN)
 	@sh tests/run.sh $(BUILD)/tests $(GPT)
 
 test-unit: $(UNIT_BIN)
 	@sh tests/run.sh --unit-only $(BUILD)/tests $(GPT)
 
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (and
+# LeakSanitizer), in its own build directory and binary.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+test-asan:
+	$(MAKE) BUILD=build-asan BIN=gpt-asan OPT="-O1 $(SAN)" LDFLAGS="$(SAN)" test
+
 bench: gpt
 	sh scripts/bench.sh
 
 clean:
-	rm -rf $(BUILD) gpt
+	rm -rf $(BUILD) build-asan gpt gpt-asan
 
 # Installs the binary, the bundled model, the man page and the bash
 # completion under $(DESTDIR)$(PREFIX). An installed gpt finds the model in
@@ -81,7 +88,7 @@ DATADIR = $(DESTDIR)$(PREFIX)/share/gpt
 MANDIR  = $(DESTDIR)$(PREFIX)/share/man/man1
 COMPDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 
-install: gpt
+install: $(BIN)
 	install -d $(BINDIR) $(DATADIR)/models/gpt2-books-30m $(MANDIR) $(COMPDIR)
 	install -m 755 gpt $(BINDIR)/gpt
 	install -m 644 models/gpt2-books-30m/* $(DATADIR)/models/gpt2-books-30m/
