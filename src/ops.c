@@ -32,9 +32,14 @@
 /* Rows of a 16-bit matrix widened at a time for BLAS. */
 #define PANEL_ROWS 256
 
+static int force_portable = 0;
+
+void ops_force_portable(int on) { force_portable = on != 0; }
+
 static int cpu_has_avx2(void) {
 #if HAVE_X86
     static int cached = -1;
+    if (force_portable) return 0;
     if (cached < 0)
         cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                  __builtin_cpu_supports("f16c");
@@ -100,7 +105,7 @@ static inline float load_one(const void *data, gpt_dtype dt, size_t i) {
 }
 
 #if HAVE_X86
-TARGET_AVX2 static inline __m256 load8(const void *data, gpt_dtype dt, size_t i) {
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256 load8(const void *data, gpt_dtype dt, size_t i) {
     switch (dt) {
     case GPT_DTYPE_F16:
         return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)data + i)));
@@ -186,33 +191,62 @@ static void matmul_small_cols(float *out, const float *in, const gpt_matrix *W, 
 }
 
 #if HAVE_X86
-TARGET_AVX2 static void matmul_small_cols_avx2(float *out, const float *in, const gpt_matrix *W,
-                                               const float *bias, int R, int j0, int j1) {
-    const int IC = W->rows, OC = W->cols;
-    const gpt_dtype dt = W->dtype;
+/* Eight weight rows per pass: out is loaded and stored once per eight
+ * fused multiply-adds, in input order, so each element still sees bias,
+ * then i, i+1, ... i+7. dt is a constant in each specialized copy, so the
+ * widening is chosen once, not per load. */
+#define KROWS 8
+TARGET_AVX2 static inline __attribute__((always_inline)) void small_cols_body(
+    float *out, const float *in, const void *wd, const gpt_dtype dt, const float *bias, int R, int IC, int OC,
+    int j0, int j1) {
     for (int r = 0; r < R; r++) {
         float *o = out + (size_t)r * OC;
         for (int j = j0; j < j1; j++) o[j] = bias ? bias[j] : 0.0f;
     }
-    /* Two weight rows per pass halve the loads and stores of out. */
+    const int jv = j0 + ((j1 - j0) & ~15);  // end of the 16-wide part
     int i = 0;
-    for (; i + 2 <= IC; i += 2) {
-        size_t b0 = (size_t)i * OC, b1 = b0 + OC;
-        for (int r = 0; r < R; r++) {
-            __m256 x0 = _mm256_set1_ps(in[(size_t)r * IC + i]);
-            __m256 x1 = _mm256_set1_ps(in[(size_t)r * IC + i + 1]);
-            float *o = out + (size_t)r * OC;
+    for (; i + KROWS <= IC; i += KROWS) {
+        const size_t b = (size_t)i * OC;
+        if (R == 1) {
+            __m256 x[KROWS];
+            for (int k = 0; k < KROWS; k++) x[k] = _mm256_set1_ps(in[i + k]);
             int j = j0;
-            for (; j + 8 <= j1; j += 8) {
-                __m256 acc = _mm256_loadu_ps(o + j);
-                acc = _mm256_fmadd_ps(x0, load8(W->data, dt, b0 + j), acc);
-                acc = _mm256_fmadd_ps(x1, load8(W->data, dt, b1 + j), acc);
-                _mm256_storeu_ps(o + j, acc);
+            for (; j < jv; j += 16) {
+                __m256 a0 = _mm256_loadu_ps(out + j), a1 = _mm256_loadu_ps(out + j + 8);
+                for (int k = 0; k < KROWS; k++) {
+                    a0 = _mm256_fmadd_ps(x[k], load8(wd, dt, b + (size_t)k * OC + j), a0);
+                    a1 = _mm256_fmadd_ps(x[k], load8(wd, dt, b + (size_t)k * OC + j + 8), a1);
+                }
+                _mm256_storeu_ps(out + j, a0);
+                _mm256_storeu_ps(out + j + 8, a1);
             }
             for (; j < j1; j++) {
-                o[j] = fmaf(in[(size_t)r * IC + i], load_one(W->data, dt, b0 + j), o[j]);
-                o[j] = fmaf(in[(size_t)r * IC + i + 1], load_one(W->data, dt, b1 + j), o[j]);
+                float a = out[j];
+                for (int k = 0; k < KROWS; k++) a = fmaf(in[i + k], load_one(wd, dt, b + (size_t)k * OC + j), a);
+                out[j] = a;
             }
+        } else {
+            /* Each widened weight vector meets every row of in. */
+            int j = j0;
+            for (; j < jv; j += 8) {
+                __m256 w[KROWS];
+                for (int k = 0; k < KROWS; k++) w[k] = load8(wd, dt, b + (size_t)k * OC + j);
+                for (int r = 0; r < R; r++) {
+                    const float *xr = in + (size_t)r * IC + i;
+                    float *o = out + (size_t)r * OC + j;
+                    __m256 a = _mm256_loadu_ps(o);
+                    for (int k = 0; k < KROWS; k++) a = _mm256_fmadd_ps(_mm256_broadcast_ss(xr + k), w[k], a);
+                    _mm256_storeu_ps(o, a);
+                }
+            }
+            for (; j < j1; j++)
+                for (int r = 0; r < R; r++) {
+                    const float *xr = in + (size_t)r * IC + i;
+                    float *o = out + (size_t)r * OC + j;
+                    float a = *o;
+                    for (int k = 0; k < KROWS; k++) a = fmaf(xr[k], load_one(wd, dt, b + (size_t)k * OC + j), a);
+                    *o = a;
+                }
         }
     }
     for (; i < IC; i++) {
@@ -220,8 +254,21 @@ TARGET_AVX2 static void matmul_small_cols_avx2(float *out, const float *in, cons
         for (int r = 0; r < R; r++) {
             float x = in[(size_t)r * IC + i];
             float *o = out + (size_t)r * OC;
-            for (int j = j0; j < j1; j++) o[j] = fmaf(x, load_one(W->data, dt, b0 + j), o[j]);
+            int j = j0;
+            for (; j + 8 <= j1; j += 8)
+                _mm256_storeu_ps(o + j, _mm256_fmadd_ps(_mm256_set1_ps(x), load8(wd, dt, b0 + j), _mm256_loadu_ps(o + j)));
+            for (; j < j1; j++) o[j] = fmaf(x, load_one(wd, dt, b0 + j), o[j]);
         }
+    }
+}
+
+TARGET_AVX2 static void matmul_small_cols_avx2(float *out, const float *in, const gpt_matrix *W,
+                                               const float *bias, int R, int j0, int j1) {
+    const int IC = W->rows, OC = W->cols;
+    switch (W->dtype) {
+    case GPT_DTYPE_F16: small_cols_body(out, in, W->data, GPT_DTYPE_F16, bias, R, IC, OC, j0, j1); break;
+    case GPT_DTYPE_BF16: small_cols_body(out, in, W->data, GPT_DTYPE_BF16, bias, R, IC, OC, j0, j1); break;
+    default: small_cols_body(out, in, W->data, GPT_DTYPE_F32, bias, R, IC, OC, j0, j1); break;
     }
 }
 #endif
