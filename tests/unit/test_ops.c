@@ -180,8 +180,33 @@ static void test_dot(void) {
     }
 }
 
+/* quantize_row_q8 (vectorized where it can be) against its definition. */
+static void test_quantize(void) {
+    enum { N = 32 * 40 };
+    float x[N];
+    for (int i = 0; i < N; i++) x[i] = uniform() * (float)(1 + i / 32);
+    for (int i = 0; i < 32; i++) x[i] = (float)(i - 16) + 0.5f;  // ties: amax 16 -> inv 127/16
+    for (int i = 32; i < 64; i++) x[i] = 0.0f;                    // an all-zero block
+    for (int i = 64; i < 96; i++) x[i] = (float)(i - 80) * 0.25f;                 // amax 4: more ties
+    x[96] = 127.0f;                                               // scale 1: k + 0.5 ties
+    for (int i = 97; i < 128; i++) x[i] = (float)(i - 112) + 0.5f;
+    gpt_q8_block got[N / 32];
+    quantize_row_q8(got, x, N);
+    int bad = 0;
+    for (int b = 0; b < N / 32; b++) {
+        float amax = 0;
+        for (int i = 0; i < 32; i++) amax = fabsf(x[32 * b + i]) > amax ? fabsf(x[32 * b + i]) : amax;
+        float scale = amax / 127.0f, inv = scale > 0 ? 1.0f / scale : 0.0f;
+        if (memcmp(&scale, &got[b].scale, 4)) bad++;
+        for (int i = 0; i < 32; i++)
+            if (got[b].q[i] != (int8_t)lrintf(x[32 * b + i] * inv)) bad++;
+    }
+    CHECK(bad == 0, "quantize_row_q8: %d values differ from the definition", bad);
+}
+
 int main(void) {
     test_dot();
+    test_quantize();
     const gpt_dtype dts[] = {GPT_DTYPE_F32, GPT_DTYPE_F16, GPT_DTYPE_BF16};
     const char *names[] = {"F32", "F16", "BF16"};
     for (int d = 0; d < 3; d++) {
