@@ -51,7 +51,13 @@ static int cpu_has_avx2(void) {
 
 int ops_threads(void) { return omp_get_max_threads(); }
 
+/* Elementwise work below this many values stays on one thread: the
+ * parallel region would cost more than it saves. Each value is computed
+ * the same way either way. */
+#define PAR_MIN 32768
+
 void layernorm(float *out, const float *in, const float *w, const float *b, int R, int C, float eps) {
+#pragma omp parallel for schedule(static) if ((size_t)R * C >= PAR_MIN)
     for (int r = 0; r < R; r++) {
         const float *x = in + (size_t)r * C;  // (C)
         float *y = out + (size_t)r * C;       // (C)
@@ -71,6 +77,7 @@ void layernorm(float *out, const float *in, const float *w, const float *b, int 
 
 void gelu_tanh(float *x, size_t n) {
     const float k = 0.7978845608028654f;  // sqrt(2/pi)
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
         x[i] = 0.5f * v * (1.0f + tanhf(k * (v + 0.044715f * v * v * v)));
@@ -78,6 +85,7 @@ void gelu_tanh(float *x, size_t n) {
 }
 
 void gelu_erf(float *x, size_t n) {
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.7071067811865476f));
 }
 
