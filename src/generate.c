@@ -31,7 +31,8 @@ typedef struct {
     int n_fed;          // prompt and generated tokens already in the cache
     int pending;        // the sampled token to feed next (decode phase), or -1
     int *tokens;        // (cap_tokens) generated ids
-    int n_tokens, cap_tokens;
+    int n_tokens;
+    size_t cap_tokens;
     char *text;         // (cap_text) completion bytes
     size_t text_len, cap_text, emitted;
     int logits_row;     // row of this step's logits, or -1
@@ -106,7 +107,7 @@ static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, con
     size_t len = 0;
     const char *bytes = gpt_tokenizer_token_bytes(tok, id, &len);
     if (!bytes) len = 0;  // an id past the tokenizer's vocabulary decodes to nothing
-    if (grow((void **)&s->tokens, (size_t *)&s->cap_tokens, (size_t)s->n_tokens + 1, sizeof(int)) ||
+    if (grow((void **)&s->tokens, &s->cap_tokens, (size_t)s->n_tokens + 1, sizeof(int)) ||
         grow((void **)&s->text, &s->cap_text, s->text_len + len + 1, 1)) {
         snprintf(s->error, sizeof s->error, "out of memory");
         return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_OOM);
