@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
 #include <omp.h>
 
 #include "cli.h"
@@ -15,7 +16,9 @@ static const char *HELP =
     "one at a time from an empty context. Each figure is the median of the repeats.\n"
     "Beside tg: the bytes of weights each token reads, the memory bandwidth measured\n"
     "now (a read pass over 512 MB), and the fraction of that roofline reached. Beside\n"
-    "pp: the matrix arithmetic rate reached (GFLOP/s).\n"
+    "pp: the matrix arithmetic rate reached (GFLOP/s) and its fraction of the BLAS\n"
+    "sgemm rate measured now (512x768 @ 768x3072, the shape of the prompt's MLP).\n"
+    "The first line names the BLAS library's kernel core (OpenBLAS).\n"
     "\n"
     "options:\n"
     "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
@@ -59,6 +62,37 @@ static double measure_bandwidth(void) {
     }
     free(buf);
     return sink == -1 ? 0 : best;  // sink keeps the sums alive
+}
+
+/* The BLAS sgemm rate in GFLOP/s on the prompt MLP's shape, best of
+ * three after a warm-up: the arithmetic roofline for pp. */
+static double measure_gemm(void) {
+    const int M = 512, K = 768, N = 3072;
+    float *a = malloc(sizeof(float) * M * K), *b = malloc(sizeof(float) * K * N), *c = malloc(sizeof(float) * M * N);
+    if (!a || !b || !c) {
+        free(a), free(b), free(c);
+        return 0;
+    }
+    for (int i = 0; i < M * K; i++) a[i] = (float)(i % 17) * 0.01f;
+    for (int i = 0; i < K * N; i++) b[i] = (float)(i % 13) * 0.01f;
+    double best = 0;
+    for (int rep = 0; rep < 4; rep++) {
+        double t0 = cli_now();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, a, K, b, N, 0.0f, c, N);
+        double g = 2.0 * M * K * N / (cli_now() - t0) / 1e9;
+        if (rep > 0 && g > best) best = g;
+    }
+    free(a), free(b), free(c);
+    return best;
+}
+
+static const char *blas_core(void) {
+#ifdef OPENBLAS_VERSION
+    const char *name = openblas_get_corename();
+    return name ? name : "unknown";
+#else
+    return "unknown";
+#endif
 }
 
 int cli_bench(int argc, char **argv) {
@@ -132,7 +166,9 @@ int cli_bench(int argc, char **argv) {
     const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     if (!*name) name = dir;
 
+    if (!jsonl) printf("# BLAS: OpenBLAS core %s, %d threads\n", blas_core(), nt);
     if (n_prompt > 0) {
+        const double gemm = measure_gemm();
         for (long r = 0; r < repeats; r++) {
             gpt_batch b = {.n = (int)n_prompt, .tokens = ids, .pos = pos, .seq = seq};
             double t0 = cli_now();
@@ -145,13 +181,14 @@ int cli_bench(int argc, char **argv) {
         }
         double t = median(times, (int)repeats), tps = n_prompt / t;
         double gflops = flops_per_token * n_prompt / t / 1e9;
+        double frac = gemm > 0 ? gflops / gemm : 0;
         if (jsonl)
             printf("{\"test\":\"pp%ld\",\"tokens_per_s\":%.2f,\"threads\":%d,\"model\":\"%s\",\"dtype\":\"%s\","
-                   "\"gflops\":%.1f}\n",
-                   n_prompt, tps, nt, name, gpt_dtype_name(gpt_model_dtype(model)), gflops);
+                   "\"gflops\":%.1f,\"gemm_gflops\":%.1f,\"gemm_fraction\":%.3f,\"blas_core\":\"%s\"}\n",
+                   n_prompt, tps, nt, name, gpt_dtype_name(gpt_model_dtype(model)), gflops, gemm, frac, blas_core());
         else
-            printf("%-16s %-5s pp%-5ld %9.2f t/s  (%.1f GFLOP/s, %d threads)\n", name,
-                   gpt_dtype_name(gpt_model_dtype(model)), n_prompt, tps, gflops, nt);
+            printf("%-16s %-5s pp%-5ld %9.2f t/s  (%.1f GFLOP/s = %.0f%% of sgemm %.1f GFLOP/s, %d threads)\n", name,
+                   gpt_dtype_name(gpt_model_dtype(model)), n_prompt, tps, gflops, frac * 100, gemm, nt);
         fflush(stdout);
     }
     if (n_gen > 0) {

@@ -127,6 +127,12 @@ int gpt_context_n_seq(const gpt_context *ctx) { return ctx->n_seq; }
 const gpt_model *gpt_context_model(const gpt_context *ctx) { return ctx->model; }
 size_t gpt_context_bytes(const gpt_context *ctx) { return ctx->bytes; }
 
+/* x (n) += y (n): the residual stream; threads split long ones. */
+static void add_rows(float *x, const float *y, size_t n) {
+#pragma omp parallel for schedule(static) if (n >= 32768)
+    for (size_t i = 0; i < n; i++) x[i] += y[i];
+}
+
 /* The cache row of (layer, seq, pos): C floats. */
 static float *cache_row(const gpt_context *ctx, float *cache, int layer, int seq, int pos) {
     size_t C = ctx->model->cfg.n_embd;
@@ -262,14 +268,14 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
         if (chunk) attention_chunk(ctx, l, b);
         else attention(ctx, l, b);
         matmul(ctx->proj, ctx->attn, &L->attn_proj_w, L->attn_proj_b, R, ctx->panel);
-        for (size_t i = 0; i < (size_t)R * C; i++) ctx->x[i] += ctx->proj[i];
+        add_rows(ctx->x, ctx->proj, (size_t)R * C);
 
         layernorm(ctx->norm, ctx->x, L->ln_2_w, L->ln_2_b, R, C, c->layer_norm_epsilon);
         matmul(ctx->mlp, ctx->norm, &L->fc_w, L->fc_b, R, ctx->panel);
         if (c->gelu_exact) gelu_erf(ctx->mlp, (size_t)R * H);
         else gelu_tanh(ctx->mlp, (size_t)R * H);
         matmul(ctx->proj, ctx->mlp, &L->fc_proj_w, L->fc_proj_b, R, ctx->panel);
-        for (size_t i = 0; i < (size_t)R * C; i++) ctx->x[i] += ctx->proj[i];
+        add_rows(ctx->x, ctx->proj, (size_t)R * C);
     }
 
     /* Gather the wanted rows, final layernorm, logits against the head. */

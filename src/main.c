@@ -2,6 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cblas.h>
 
 #include "cli.h"
 
@@ -82,7 +86,38 @@ static void print_version(void) {
     printf("\n");
 }
 
+/* Debian's OpenBLAS 0.3.21 picks its kernels when it loads, by CPU model,
+ * and on CPUs newer than it knows (some AVX-512 Intel parts) it falls back
+ * to an SSE-only core such as Prescott: several times slower prompts. The
+ * choice cannot be changed once loaded, so when the CPU has AVX2 and FMA but
+ * OpenBLAS chose an SSE-only core, run this program again with
+ * OPENBLAS_CORETYPE set (SkylakeX with AVX-512, else Haswell). Never when
+ * the user set OPENBLAS_CORETYPE; GPT_BLAS_REEXEC marks the second run so it
+ * cannot loop; if exec fails we carry on with the core we have. */
+static void maybe_reexec_for_blas(char **argv) {
+#if defined(OPENBLAS_VERSION) && (defined(__x86_64__) || defined(__i386__))
+    if (getenv("OPENBLAS_CORETYPE") || getenv("GPT_BLAS_REEXEC")) return;
+    const char *core = openblas_get_corename();
+    static const char *const sse_only[] = {"unknown", "katmai",  "coppermine", "northwood", "prescott",
+                                           "banias",  "atom",    "core2",      "penryn",    "dunnington",
+                                           "nehalem", "athlon",  "opteron",    "opteron_sse3",
+                                           "barcelona", "nano",  "bobcat"};
+    int weak = 0;
+    for (size_t k = 0; core && k < sizeof sse_only / sizeof sse_only[0]; k++) weak |= !strcasecmp(core, sse_only[k]);
+    if (!weak || !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+    int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+    setenv("OPENBLAS_CORETYPE", avx512 ? "SkylakeX" : "Haswell", 1);
+    setenv("GPT_BLAS_REEXEC", core, 1);  // what OpenBLAS chose by itself, for -v
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE");  // exec failed: go on as we were
+#else
+    (void)argv;
+#endif
+}
+
 int main(int argc, char **argv) {
+    maybe_reexec_for_blas(argv);
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];

@@ -32,9 +32,14 @@
 /* Rows of a 16-bit matrix widened at a time for BLAS. */
 #define PANEL_ROWS 256
 
+static int force_portable = 0;
+
+void ops_force_portable(int on) { force_portable = on != 0; }
+
 static int cpu_has_avx2(void) {
 #if HAVE_X86
     static int cached = -1;
+    if (force_portable) return 0;
     if (cached < 0)
         cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                  __builtin_cpu_supports("f16c");
@@ -47,8 +52,13 @@ static int cpu_has_avx2(void) {
 int ops_threads(void) { return omp_get_max_threads(); }
 
 const char *gpt_kernels(void) { return cpu_has_avx2() ? "avx2" : "portable"; }
+/* Elementwise work below this many values stays on one thread: the
+ * parallel region would cost more than it saves. Each value is computed
+ * the same way either way. */
+#define PAR_MIN 32768
 
 void layernorm(float *out, const float *in, const float *w, const float *b, int R, int C, float eps) {
+#pragma omp parallel for schedule(static) if ((size_t)R * C >= PAR_MIN)
     for (int r = 0; r < R; r++) {
         const float *x = in + (size_t)r * C;  // (C)
         float *y = out + (size_t)r * C;       // (C)
@@ -68,6 +78,7 @@ void layernorm(float *out, const float *in, const float *w, const float *b, int 
 
 void gelu_tanh(float *x, size_t n) {
     const float k = 0.7978845608028654f;  // sqrt(2/pi)
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
         x[i] = 0.5f * v * (1.0f + tanhf(k * (v + 0.044715f * v * v * v)));
@@ -75,6 +86,7 @@ void gelu_tanh(float *x, size_t n) {
 }
 
 void gelu_erf(float *x, size_t n) {
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.7071067811865476f));
 }
 
@@ -102,7 +114,7 @@ static inline float load_one(const void *data, gpt_dtype dt, size_t i) {
 }
 
 #if HAVE_X86
-TARGET_AVX2 static inline __m256 load8(const void *data, gpt_dtype dt, size_t i) {
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256 load8(const void *data, gpt_dtype dt, size_t i) {
     switch (dt) {
     case GPT_DTYPE_F16:
         return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)data + i)));
@@ -117,24 +129,6 @@ TARGET_AVX2 static inline __m256 load8(const void *data, gpt_dtype dt, size_t i)
 
 /* ---- dot and axpy on floats ----------------------------------------- */
 
-#if HAVE_X86
-TARGET_AVX2 static float dot_avx2(const float *a, const float *b, int n) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
-    }
-    for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
-    acc0 = _mm256_add_ps(acc0, acc1);
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc0), _mm256_extractf128_ps(acc0, 1));
-    s = _mm_hadd_ps(s, s);
-    s = _mm_hadd_ps(s, s);
-    float sum = _mm_cvtss_f32(s);
-    for (; i < n; i++) sum += a[i] * b[i];
-    return sum;
-}
-#endif
 
 /* The same sums in the same order as the AVX2 kernels (16 lanes, then the
  * same reduction tree), so a machine without AVX2 gets the same bits. */
@@ -151,6 +145,10 @@ static float dot_portable(const float *a, const void *b, gpt_dtype bt, size_t ba
     for (; i < n; i++) sum += a[i] * load_one(b, bt, base + i);
     return sum;
 }
+
+#if HAVE_X86
+TARGET_AVX2 static float dot_avx2(const float *a, const float *b, int n);
+#endif
 
 float dot_f32(const float *a, const float *b, int n) {
 #if HAVE_X86
@@ -188,33 +186,62 @@ static void matmul_small_cols(float *out, const float *in, const gpt_matrix *W, 
 }
 
 #if HAVE_X86
-TARGET_AVX2 static void matmul_small_cols_avx2(float *out, const float *in, const gpt_matrix *W,
-                                               const float *bias, int R, int j0, int j1) {
-    const int IC = W->rows, OC = W->cols;
-    const gpt_dtype dt = W->dtype;
+/* Eight weight rows per pass: out is loaded and stored once per eight
+ * fused multiply-adds, in input order, so each element still sees bias,
+ * then i, i+1, ... i+7. dt is a constant in each specialized copy, so the
+ * widening is chosen once, not per load. */
+#define KROWS 8
+TARGET_AVX2 static inline __attribute__((always_inline)) void small_cols_body(
+    float *out, const float *in, const void *wd, const gpt_dtype dt, const float *bias, int R, int IC, int OC,
+    int j0, int j1) {
     for (int r = 0; r < R; r++) {
         float *o = out + (size_t)r * OC;
         for (int j = j0; j < j1; j++) o[j] = bias ? bias[j] : 0.0f;
     }
-    /* Two weight rows per pass halve the loads and stores of out. */
+    const int jv = j0 + ((j1 - j0) & ~15);  // end of the 16-wide part
     int i = 0;
-    for (; i + 2 <= IC; i += 2) {
-        size_t b0 = (size_t)i * OC, b1 = b0 + OC;
-        for (int r = 0; r < R; r++) {
-            __m256 x0 = _mm256_set1_ps(in[(size_t)r * IC + i]);
-            __m256 x1 = _mm256_set1_ps(in[(size_t)r * IC + i + 1]);
-            float *o = out + (size_t)r * OC;
+    for (; i + KROWS <= IC; i += KROWS) {
+        const size_t b = (size_t)i * OC;
+        if (R == 1) {
+            __m256 x[KROWS];
+            for (int k = 0; k < KROWS; k++) x[k] = _mm256_set1_ps(in[i + k]);
             int j = j0;
-            for (; j + 8 <= j1; j += 8) {
-                __m256 acc = _mm256_loadu_ps(o + j);
-                acc = _mm256_fmadd_ps(x0, load8(W->data, dt, b0 + j), acc);
-                acc = _mm256_fmadd_ps(x1, load8(W->data, dt, b1 + j), acc);
-                _mm256_storeu_ps(o + j, acc);
+            for (; j < jv; j += 16) {
+                __m256 a0 = _mm256_loadu_ps(out + j), a1 = _mm256_loadu_ps(out + j + 8);
+                for (int k = 0; k < KROWS; k++) {
+                    a0 = _mm256_fmadd_ps(x[k], load8(wd, dt, b + (size_t)k * OC + j), a0);
+                    a1 = _mm256_fmadd_ps(x[k], load8(wd, dt, b + (size_t)k * OC + j + 8), a1);
+                }
+                _mm256_storeu_ps(out + j, a0);
+                _mm256_storeu_ps(out + j + 8, a1);
             }
             for (; j < j1; j++) {
-                o[j] = fmaf(in[(size_t)r * IC + i], load_one(W->data, dt, b0 + j), o[j]);
-                o[j] = fmaf(in[(size_t)r * IC + i + 1], load_one(W->data, dt, b1 + j), o[j]);
+                float a = out[j];
+                for (int k = 0; k < KROWS; k++) a = fmaf(in[i + k], load_one(wd, dt, b + (size_t)k * OC + j), a);
+                out[j] = a;
             }
+        } else {
+            /* Each widened weight vector meets every row of in. */
+            int j = j0;
+            for (; j < jv; j += 8) {
+                __m256 w[KROWS];
+                for (int k = 0; k < KROWS; k++) w[k] = load8(wd, dt, b + (size_t)k * OC + j);
+                for (int r = 0; r < R; r++) {
+                    const float *xr = in + (size_t)r * IC + i;
+                    float *o = out + (size_t)r * OC + j;
+                    __m256 a = _mm256_loadu_ps(o);
+                    for (int k = 0; k < KROWS; k++) a = _mm256_fmadd_ps(_mm256_broadcast_ss(xr + k), w[k], a);
+                    _mm256_storeu_ps(o, a);
+                }
+            }
+            for (; j < j1; j++)
+                for (int r = 0; r < R; r++) {
+                    const float *xr = in + (size_t)r * IC + i;
+                    float *o = out + (size_t)r * OC + j;
+                    float a = *o;
+                    for (int k = 0; k < KROWS; k++) a = fmaf(xr[k], load_one(wd, dt, b + (size_t)k * OC + j), a);
+                    *o = a;
+                }
         }
     }
     for (; i < IC; i++) {
@@ -222,10 +249,24 @@ TARGET_AVX2 static void matmul_small_cols_avx2(float *out, const float *in, cons
         for (int r = 0; r < R; r++) {
             float x = in[(size_t)r * IC + i];
             float *o = out + (size_t)r * OC;
-            for (int j = j0; j < j1; j++) o[j] = fmaf(x, load_one(W->data, dt, b0 + j), o[j]);
+            int j = j0;
+            for (; j + 8 <= j1; j += 8)
+                _mm256_storeu_ps(o + j, _mm256_fmadd_ps(_mm256_set1_ps(x), load8(wd, dt, b0 + j), _mm256_loadu_ps(o + j)));
+            for (; j < j1; j++) o[j] = fmaf(x, load_one(wd, dt, b0 + j), o[j]);
         }
     }
 }
+
+TARGET_AVX2 static void matmul_small_cols_avx2(float *out, const float *in, const gpt_matrix *W,
+                                               const float *bias, int R, int j0, int j1) {
+    const int IC = W->rows, OC = W->cols;
+    switch (W->dtype) {
+    case GPT_DTYPE_F16: small_cols_body(out, in, W->data, GPT_DTYPE_F16, bias, R, IC, OC, j0, j1); break;
+    case GPT_DTYPE_BF16: small_cols_body(out, in, W->data, GPT_DTYPE_BF16, bias, R, IC, OC, j0, j1); break;
+    default: small_cols_body(out, in, W->data, GPT_DTYPE_F32, bias, R, IC, OC, j0, j1); break;
+    }
+}
+
 /* Many rows: a tile of up to 4 rows x 16 columns stays in registers while
  * the sum runs over every input in order, so each element gets exactly the
  * chain matmul_small_cols_avx2 gives it (bias, then one fused multiply-add
@@ -314,21 +355,61 @@ static float dot_q8_portable(const gpt_q8_block *x, const gpt_q8_block *w, int n
 }
 
 #if HAVE_X86
-TARGET_AVX2 static float dot_q8_avx2(const gpt_q8_block *x, const gpt_q8_block *w, int n_blocks) {
+/* One block's contribution: the integer dot of 32 pairs as 8 lanes of 4
+ * adjacent products, scaled and fused into acc. ax = |x|, x's sign is moved
+ * onto w, as maddubs (unsigned by signed) wants. */
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256 q8_step(__m256 acc, __m256i ax, __m256i qx, float xs,
+                                                                      const gpt_q8_block *w) {
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256 acc = _mm256_setzero_ps();
-    for (int b = 0; b < n_blocks; b++) {
-        __m256i qx = _mm256_loadu_si256((const __m256i *)x[b].q);
-        __m256i qw = _mm256_loadu_si256((const __m256i *)w[b].q);
-        /* |x| times w with x's sign: unsigned-by-signed pairs, as maddubs wants. */
-        __m256i prod16 = _mm256_maddubs_epi16(_mm256_sign_epi8(qx, qx), _mm256_sign_epi8(qw, qx));
-        __m256i sum32 = _mm256_madd_epi16(prod16, ones);
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum32), _mm256_set1_ps(x[b].scale * w[b].scale), acc);
-    }
+    __m256i qw = _mm256_loadu_si256((const __m256i *)w->q);
+    __m256i prod16 = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(qw, qx));
+    __m256i sum32 = _mm256_madd_epi16(prod16, ones);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum32), _mm256_set1_ps(xs * w->scale), acc);
+}
+
+TARGET_AVX2 static float reduce8(__m256 acc) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
     s = _mm_hadd_ps(s, s);
     s = _mm_hadd_ps(s, s);
     return _mm_cvtss_f32(s);
+}
+
+TARGET_AVX2 static float dot_q8_avx2(const gpt_q8_block *x, const gpt_q8_block *w, int n_blocks) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int b = 0; b < n_blocks; b++) {
+        __m256i qx = _mm256_loadu_si256((const __m256i *)x[b].q);
+        acc = q8_step(acc, _mm256_sign_epi8(qx, qx), qx, x[b].scale, &w[b]);
+    }
+    return reduce8(acc);
+}
+
+/* Four rows of W against one x: each x block is loaded and its signs
+ * taken once for the four; every dot keeps its own order. */
+TARGET_AVX2 static void dot4_q8_avx2(float *out, const gpt_q8_block *x, const gpt_q8_block *w, int n_blocks) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    const gpt_q8_block *w0 = w, *w1 = w + n_blocks, *w2 = w1 + n_blocks, *w3 = w2 + n_blocks;
+    /* The four rows are one run of memory, read as four interleaved
+     * streams, which the hardware prefetchers follow poorly; fetch the next
+     * four rows ahead, linearly. */
+    const char *next = (const char *)(w3 + n_blocks);
+    const size_t step = 4 * sizeof(gpt_q8_block);  // bytes of the next rows per block step
+    for (int b = 0; b < n_blocks; b++) {
+        const char *p = next + (size_t)b * step;
+        _mm_prefetch(p, _MM_HINT_T0);
+        _mm_prefetch(p + 64, _MM_HINT_T0);
+        _mm_prefetch(p + 128, _MM_HINT_T0);
+        __m256i qx = _mm256_loadu_si256((const __m256i *)x[b].q);
+        __m256i ax = _mm256_sign_epi8(qx, qx);
+        float xs = x[b].scale;
+        a0 = q8_step(a0, ax, qx, xs, &w0[b]);
+        a1 = q8_step(a1, ax, qx, xs, &w1[b]);
+        a2 = q8_step(a2, ax, qx, xs, &w2[b]);
+        a3 = q8_step(a3, ax, qx, xs, &w3[b]);
+    }
+    out[0] = reduce8(a0);
+    out[1] = reduce8(a1);
+    out[2] = reduce8(a2);
+    out[3] = reduce8(a3);
 }
 #endif
 
@@ -344,8 +425,17 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
 #pragma omp parallel for schedule(static)
         for (int blk = 0; blk < n_blocks; blk++) {
             int j0 = blk * 16, j1 = j0 + 16 < OUT ? j0 + 16 : OUT;
-            for (int r = 0; r < R; r++)
-                for (int j = j0; j < j1; j++) {
+            for (int r = 0; r < R; r++) {
+                int j = j0;
+#if HAVE_X86
+                if (avx2)
+                    for (; j + 4 <= j1; j += 4) {
+                        float d[4];
+                        dot4_q8_avx2(d, xq + (size_t)r * nb, wq + (size_t)j * nb, nb);
+                        for (int k = 0; k < 4; k++) out[(size_t)r * ldo + j + k] = bias ? bias[j + k] + d[k] : d[k];
+                    }
+#endif
+                for (; j < j1; j++) {
                     const gpt_q8_block *x = xq + (size_t)r * nb, *w = wq + (size_t)j * nb;
 #if HAVE_X86
                     float d = avx2 ? dot_q8_avx2(x, w, nb) : dot_q8_portable(x, w, nb);
@@ -354,6 +444,7 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
 #endif
                     out[(size_t)r * ldo + j] = bias ? bias[j] + d : d;
                 }
+            }
         }
         (void)avx2;
         return;
@@ -403,34 +494,85 @@ void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias,
 /* ---- out (R, V) = in (R, C) @ W^T, W [V, C] -------------------------- */
 
 #if HAVE_X86
-TARGET_AVX2 static float dot_stored_avx2(const float *x, const gpt_matrix *W, size_t base, int n) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load8(W->data, W->dtype, base + i), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), load8(W->data, W->dtype, base + i + 8), acc1);
-    }
-    for (; i + 8 <= n; i += 8)
-        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load8(W->data, W->dtype, base + i), acc0);
+/* The 16-lane tree's reduction: acc0 + acc1, halves, pairs. */
+TARGET_AVX2 static inline __attribute__((always_inline)) float reduce16(__m256 acc0, __m256 acc1) {
     acc0 = _mm256_add_ps(acc0, acc1);
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc0), _mm256_extractf128_ps(acc0, 1));
     s = _mm_hadd_ps(s, s);
     s = _mm_hadd_ps(s, s);
-    float sum = _mm_cvtss_f32(s);
-    for (; i < n; i++) sum += x[i] * load_one(W->data, W->dtype, base + i);
+    return _mm_cvtss_f32(s);
+}
+
+/* out[k] = x . W row (v + k) for k < 4: four dots of the 16-lane tree side
+ * by side, sharing the loads of x (eight independent chains). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void dot4_body(float *out, const float *x, const void *wd,
+                                                                      const gpt_dtype dt, size_t base, int n) {
+    __m256 a0[4], a1[4];
+    for (int k = 0; k < 4; k++) a0[k] = a1[k] = _mm256_setzero_ps();
+    /* The four rows are one run of memory read as four streams; fetch the
+     * next four rows ahead, linearly (bytes per step: 4 rows x 16 values). */
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    const char *next = (const char *)wd + (base + (size_t)4 * n) * esize;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const char *p = next + (size_t)i * 4 * esize;
+        for (size_t off = 0; off < 64 * esize; off += 64) _mm_prefetch(p + off, _MM_HINT_T0);
+        __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
+        for (int k = 0; k < 4; k++) {
+            a0[k] = _mm256_fmadd_ps(x0, load8(wd, dt, base + (size_t)k * n + i), a0[k]);
+            a1[k] = _mm256_fmadd_ps(x1, load8(wd, dt, base + (size_t)k * n + i + 8), a1[k]);
+        }
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 x0 = _mm256_loadu_ps(x + i);
+        for (int k = 0; k < 4; k++) a0[k] = _mm256_fmadd_ps(x0, load8(wd, dt, base + (size_t)k * n + i), a0[k]);
+    }
+    for (int k = 0; k < 4; k++) {
+        float sum = reduce16(a0[k], a1[k]);
+        for (int t = i; t < n; t++) sum += x[t] * load_one(wd, dt, base + (size_t)k * n + t);
+        out[k] = sum;
+    }
+}
+
+TARGET_AVX2 static inline __attribute__((always_inline)) float dot1_body(const float *x, const void *wd,
+                                                                       const gpt_dtype dt, size_t base, int n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load8(wd, dt, base + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), load8(wd, dt, base + i + 8), acc1);
+    }
+    for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load8(wd, dt, base + i), acc0);
+    float sum = reduce16(acc0, acc1);
+    for (; i < n; i++) sum += x[i] * load_one(wd, dt, base + i);
     return sum;
 }
-#endif
 
-static float dot_stored(const float *x, const gpt_matrix *W, int row, int avx2) {
-    const int C = W->cols;
-    size_t base = (size_t)row * C;
-#if HAVE_X86
-    if (avx2) return dot_stored_avx2(x, W, base, C);
-#endif
-    (void)avx2;
-    return dot_portable(x, W->data, W->dtype, base, C);
+/* out[r * ldo + v] for rows r < R and head rows v in [v0, v1). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void head_block_body(
+    float *out, int ldo, const float *in, const void *wd, const gpt_dtype dt, int R, int C, int v0, int v1) {
+    for (int r = 0; r < R; r++) {
+        const float *x = in + (size_t)r * C;
+        float *o = out + (size_t)r * ldo;
+        int v = v0;
+        for (; v + 4 <= v1; v += 4) dot4_body(o + v, x, wd, dt, (size_t)v * C, C);
+        for (; v < v1; v++) o[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
+    }
 }
+
+TARGET_AVX2 static void head_block_avx2(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0,
+                                        int v1) {
+    switch (W->dtype) {
+    case GPT_DTYPE_F16: head_block_body(out, ldo, in, W->data, GPT_DTYPE_F16, R, W->cols, v0, v1); break;
+    case GPT_DTYPE_BF16: head_block_body(out, ldo, in, W->data, GPT_DTYPE_BF16, R, W->cols, v0, v1); break;
+    default: head_block_body(out, ldo, in, W->data, GPT_DTYPE_F32, R, W->cols, v0, v1); break;
+    }
+}
+
+TARGET_AVX2 static float dot_avx2(const float *a, const float *b, int n) {
+    return dot1_body(a, b, GPT_DTYPE_F32, 0, n);
+}
+#endif
 
 void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel) {
     if (W->dtype == GPT_DTYPE_Q8) {
@@ -445,8 +587,15 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
 #pragma omp parallel for schedule(static)
         for (int blk = 0; blk < n_blocks; blk++) {
             int v0 = blk * 16, v1 = v0 + 16 < V ? v0 + 16 : V;
+#if HAVE_X86
+            if (avx2) {
+                head_block_avx2(out, ldo, in, W, R, v0, v1);
+                continue;
+            }
+#endif
             for (int r = 0; r < R; r++)
-                for (int v = v0; v < v1; v++) out[(size_t)r * ldo + v] = dot_stored(in + (size_t)r * C, W, v, avx2);
+                for (int v = v0; v < v1; v++)
+                    out[(size_t)r * ldo + v] = dot_portable(in + (size_t)r * C, W->data, W->dtype, (size_t)v * C, C);
         }
         return;
     }

@@ -40,6 +40,10 @@ float dot_f32(const float *a, const float *b, int n);
 /* y (n) += a * x (n) */
 void axpy_f32(float *y, float a, const float *x, int n);
 
+/* For tests: nonzero makes every kernel take its portable path (the same
+ * bits as the AVX2 path, by construction); 0 restores the detection. */
+void ops_force_portable(int on);
+
 /* The thread count the kernels use (and BLAS is told). */
 int ops_threads(void);
 

@@ -1,0 +1,218 @@
+/* test_ops.c — the "one row, one answer" rule of the matrix kernels
+ * (docs/DESIGN.md): for up to OPS_SMALL_ROWS rows, a row's output is the
+ * same bits whether it is computed alone, beside 6 or 63 other rows, with 1
+ * or 2 threads, by the AVX2 kernels or the portable ones; and a
+ * Conv1D-style product is exactly the bias followed by one fmaf per input
+ * in input order. F32, F16, BF16 and Q8 weights. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "check.h"
+#include "convert.h"
+#include "ops.h"
+#include "quant.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+static uint32_t next_u32(void) {
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (uint32_t)(rng >> 16);
+}
+static float uniform(void) { return (float)(next_u32() % 2000001) / 1000000.0f - 1.0f; }  // [-1, 1]
+
+/* A rows x cols matrix of random values in dtype (F32, F16 or BF16);
+ * *wide gets the same values as floats. */
+static void *random_matrix(gpt_dtype dt, int rows, int cols, float **wide) {
+    size_t n = (size_t)rows * cols;
+    *wide = malloc(sizeof(float) * n);
+    if (dt == GPT_DTYPE_F32) {
+        float *d = malloc(sizeof(float) * n);
+        for (size_t i = 0; i < n; i++) d[i] = (*wide)[i] = uniform();
+        return d;
+    }
+    uint16_t *d = malloc(sizeof(uint16_t) * n);
+    for (size_t i = 0; i < n; i++) {
+        if (dt == GPT_DTYPE_F16) {
+            /* sign, exponent 10..16 (2^-5 .. 2^1), random mantissa */
+            uint32_t u = next_u32();
+            d[i] = (uint16_t)(((u & 1) << 15) | ((10 + (u >> 1) % 7) << 10) | ((u >> 8) & 0x3FF));
+            (*wide)[i] = gpt_half_to_float(d[i]);
+        } else {
+            float f = uniform();
+            uint32_t bits;
+            memcpy(&bits, &f, 4);
+            d[i] = (uint16_t)(bits >> 16);
+            (*wide)[i] = gpt_bf16_to_float(d[i]);
+        }
+    }
+    return d;
+}
+
+static int same_bits(const float *a, const float *b, size_t n, size_t *where) {
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof(float))) {
+            *where = i;
+            return 0;
+        }
+    return 1;
+}
+
+#define NROWS OPS_SMALL_ROWS
+
+/* Runs the product for rows [r0, r0+R) of in into out (R rows, ldo OC). */
+static void run(int transposed, float *out, const float *in, const gpt_matrix *W, const float *bias, int r0, int R,
+                int IN, int OUT, float *panel) {
+    if (transposed) matmul_t(out, OUT, in + (size_t)r0 * IN, W, R, panel);
+    else matmul(out, in + (size_t)r0 * IN, W, bias, R, panel);
+}
+
+static void check_product(const char *what, int transposed, const gpt_matrix *W, const float *wide, int IN,
+                          int OUT, int with_bias) {
+    float *in = malloc(sizeof(float) * NROWS * IN), *bias = malloc(sizeof(float) * OUT);
+    for (int i = 0; i < NROWS * IN; i++) in[i] = uniform();
+    for (int j = 0; j < OUT; j++) bias[j] = uniform();
+    const float *b = with_bias ? bias : NULL;
+    int panel_cols = IN > OUT ? IN : OUT;
+    float *panel = malloc(sizeof(float) * matmul_panel_floats(panel_cols));
+    float *ref = malloc(sizeof(float) * NROWS * OUT), *got = malloc(sizeof(float) * NROWS * OUT);
+
+    /* The reference: every row alone, one thread, the default path. */
+    omp_set_num_threads(1);
+    ops_force_portable(0);
+    for (int r = 0; r < NROWS; r++) run(transposed, ref + (size_t)r * OUT, in, W, b, r, 1, IN, OUT, panel);
+
+    /* The definition, for Conv1D products of float weights. */
+    if (!transposed && wide) {
+        int bad = 0;
+        for (int r = 0; r < NROWS && !bad; r++)
+            for (int j = 0; j < OUT && !bad; j++) {
+                float a = b ? b[j] : 0.0f;
+                for (int i = 0; i < IN; i++) a = fmaf(in[(size_t)r * IN + i], wide[(size_t)i * OUT + j], a);
+                if (memcmp(&a, &ref[(size_t)r * OUT + j], 4)) {
+                    bad = 1;
+                    CHECK(0, "%s: row %d col %d: %.9g, the fmaf chain gives %.9g", what, r, j,
+                          ref[(size_t)r * OUT + j], a);
+                }
+            }
+        CHECK(!bad, "%s: matches the fmaf chain", what);
+    }
+
+    for (int portable = 0; portable <= 1; portable++)
+        for (int threads = 1; threads <= 2; threads++) {
+            omp_set_num_threads(threads);
+            ops_force_portable(portable);
+            const int sizes[] = {1, 7, NROWS};
+            for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+                int R = sizes[s];
+                memset(got, 0xFF, sizeof(float) * NROWS * OUT);
+                for (int r0 = 0; r0 + R <= NROWS; r0 += R)
+                    run(transposed, got + (size_t)r0 * OUT, in, W, b, r0, R, IN, OUT, panel);
+                int covered = NROWS / R * R;
+                size_t where = 0;
+                int ok = same_bits(got, ref, (size_t)covered * OUT, &where);
+                CHECK(ok, "%s: %s, %d threads, %d rows at a time: row %zu col %zu differs (%.9g vs %.9g)", what,
+                      portable ? "portable" : "default", threads, R, where / OUT, where % OUT, got[where],
+                      ref[where]);
+            }
+        }
+    ops_force_portable(0);
+    omp_set_num_threads(2);
+    free(in);
+    free(bias);
+    free(panel);
+    free(ref);
+    free(got);
+}
+
+static void test_dtype(gpt_dtype dt, const char *name, int IN, int OUT) {
+    char what[96];
+    float *wide;
+    /* Conv1D: W [IN, OUT] */
+    void *data = random_matrix(dt, IN, OUT, &wide);
+    gpt_matrix W = {.data = data, .dtype = dt, .rows = IN, .cols = OUT};
+    snprintf(what, sizeof what, "matmul %s %dx%d", name, IN, OUT);
+    check_product(what, 0, &W, wide, IN, OUT, 1);
+    snprintf(what, sizeof what, "matmul %s %dx%d no bias", name, IN, OUT);
+    check_product(what, 0, &W, wide, IN, OUT, 0);
+    if (IN % GPT_Q8_BLOCK == 0) {
+        gpt_matrix Q;
+        void *storage;
+        char err[256];
+        CHECK(quantize_q8(&Q, &storage, &W, 1, "w", err, sizeof err) == GPT_OK, "%s", err);
+        snprintf(what, sizeof what, "matmul Q8 from %s %dx%d", name, IN, OUT);
+        check_product(what, 0, &Q, NULL, IN, OUT, 1);
+        free(storage);
+    }
+    free(data);
+    free(wide);
+    /* The head: W [OUT, IN], out = in @ W^T */
+    data = random_matrix(dt, OUT, IN, &wide);
+    W = (gpt_matrix){.data = data, .dtype = dt, .rows = OUT, .cols = IN};
+    snprintf(what, sizeof what, "matmul_t %s %dx%d", name, OUT, IN);
+    check_product(what, 1, &W, NULL, IN, OUT, 0);
+    if (IN % GPT_Q8_BLOCK == 0) {
+        gpt_matrix Q;
+        void *storage;
+        char err[256];
+        CHECK(quantize_q8(&Q, &storage, &W, 0, "head", err, sizeof err) == GPT_OK, "%s", err);
+        snprintf(what, sizeof what, "matmul_t Q8 from %s %dx%d", name, OUT, IN);
+        check_product(what, 1, &Q, NULL, IN, OUT, 0);
+        free(storage);
+    }
+    free(data);
+    free(wide);
+}
+
+static void test_dot(void) {
+    const int ns[] = {1, 7, 8, 15, 16, 17, 31, 64, 77, 100};
+    float a[128], b[128];
+    for (int i = 0; i < 128; i++) a[i] = uniform(), b[i] = uniform();
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        ops_force_portable(0);
+        float x = dot_f32(a, b, ns[k]);
+        ops_force_portable(1);
+        float y = dot_f32(a, b, ns[k]);
+        ops_force_portable(0);
+        CHECK(!memcmp(&x, &y, 4), "dot_f32 n=%d: %.9g (default) vs %.9g (portable)", ns[k], x, y);
+    }
+}
+
+/* quantize_row_q8 (vectorized where it can be) against its definition. */
+static void test_quantize(void) {
+    enum { N = 32 * 40 };
+    float x[N];
+    for (int i = 0; i < N; i++) x[i] = uniform() * (float)(1 + i / 32);
+    for (int i = 0; i < 32; i++) x[i] = (float)(i - 16) + 0.5f;  // ties: amax 16 -> inv 127/16
+    for (int i = 32; i < 64; i++) x[i] = 0.0f;                    // an all-zero block
+    for (int i = 64; i < 96; i++) x[i] = (float)(i - 80) * 0.25f;                 // amax 4: more ties
+    x[96] = 127.0f;                                               // scale 1: k + 0.5 ties
+    for (int i = 97; i < 128; i++) x[i] = (float)(i - 112) + 0.5f;
+    gpt_q8_block got[N / 32];
+    quantize_row_q8(got, x, N);
+    int bad = 0;
+    for (int b = 0; b < N / 32; b++) {
+        float amax = 0;
+        for (int i = 0; i < 32; i++) amax = fabsf(x[32 * b + i]) > amax ? fabsf(x[32 * b + i]) : amax;
+        float scale = amax / 127.0f, inv = scale > 0 ? 1.0f / scale : 0.0f;
+        if (memcmp(&scale, &got[b].scale, 4)) bad++;
+        for (int i = 0; i < 32; i++)
+            if (got[b].q[i] != (int8_t)lrintf(x[32 * b + i] * inv)) bad++;
+    }
+    CHECK(bad == 0, "quantize_row_q8: %d values differ from the definition", bad);
+}
+
+int main(void) {
+    test_dot();
+    test_quantize();
+    const gpt_dtype dts[] = {GPT_DTYPE_F32, GPT_DTYPE_F16, GPT_DTYPE_BF16};
+    const char *names[] = {"F32", "F16", "BF16"};
+    for (int d = 0; d < 3; d++) {
+        test_dtype(dts[d], names[d], 77, 203);   // odd sizes: every tail path
+        test_dtype(dts[d], names[d], 96, 211);   // Q8-sized sum
+        test_dtype(dts[d], names[d], 768, 300);  // GPT-2's width
+    }
+    return check_done("test_ops");
+}
