@@ -20,9 +20,9 @@ done
 "$gpt" bench -m "$dir/gpt2-124m-F32" -p 512 -n 128 -t "$threads"
 "$gpt" bench -m "$dir/gpt2-124m-F16" -p 512 -n 128 -t "$threads"
 "$gpt" bench -m "$dir/gpt2-124m-F32" --quant q8 -p 512 -n 128 -t "$threads"
-corpus=${CORPUS:-../shared/fixtures/corpus/tinyshakespeare.txt}
-if [ -f "$corpus" ]; then
+corpus=${CORPUS:-}  # e.g. the fixtures' corpus/tinyshakespeare.txt; not shipped here
+if [ -n "$corpus" ] && [ -f "$corpus" ]; then
     sh scripts/bench-tokenizer.sh "$corpus" "$gpt"
 else
-    echo "no corpus at $corpus: set CORPUS=FILE for the tokenizer figures" >&2
+    echo "set CORPUS=FILE (a text file of a megabyte or more) for the tokenizer figures" >&2
 fi
