@@ -59,6 +59,10 @@ gpt_status gpt_tokenizer_encode(gpt_tokenizer *tok, const char *text, size_t len
  * tok lives; NULL when id is out of range. */
 const char *gpt_tokenizer_token_bytes(const gpt_tokenizer *tok, int id, size_t *len);
 
+/* The length in bytes of the longest token: no text of n tokens is longer
+ * than n times this. */
+int gpt_tokenizer_max_token_bytes(const gpt_tokenizer *tok);
+
 /* The token's spelling in vocab.json (byte-level unicode), NUL-terminated;
  * NULL when id is out of range. */
 const char *gpt_tokenizer_token_string(const gpt_tokenizer *tok, int id);

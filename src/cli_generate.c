@@ -595,10 +595,7 @@ int cli_generate(int argc, char **argv) {
     run_state rs = {.opt = &o, .tok = tok, .cfg = cfg, .n_ctx = gpt_context_n_ctx(ctx), .in = stdin,
                     .first_unprinted = o.shard_n > 1 ? o.shard_k : 0};
     rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : gpt_tokenizer_eot_id(tok);
-    for (int id = 0; id < gpt_tokenizer_vocab_size(tok); id++) {
-        size_t bytes = 0;
-        if (gpt_tokenizer_token_bytes(tok, id, &bytes) && (int)bytes > rs.max_token_bytes) rs.max_token_bytes = (int)bytes;
-    }
+    rs.max_token_bytes = gpt_tokenizer_max_token_bytes(tok);
     struct sigaction sa = {.sa_handler = on_sigint};  // no SA_RESTART: a blocked read returns
     sigaction(SIGINT, &sa, NULL);
 

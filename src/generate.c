@@ -143,7 +143,8 @@ static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, con
 }
 
 /* Puts a new request into a free slot; returns nonzero if the caller must stop. */
-static int start(const gpt_generate_io *io, const gpt_config *cfg, int n_ctx, slot *s, const gpt_request *req) {
+static int start(const gpt_generate_io *io, const gpt_config *cfg, int n_ctx, int max_token_bytes, slot *s,
+                 const gpt_request *req) {
     memset(s->error, 0, sizeof s->error);
     s->req = *req;
     s->active = 1;
@@ -167,6 +168,15 @@ static int start(const gpt_generate_io *io, const gpt_config *cfg, int n_ctx, sl
             snprintf(s->error, sizeof s->error, "prompt token %d is outside the vocabulary", req->prompt[i]);
             return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_ARG);
         }
+    /* Room for the longest completion this request can have, made now so
+     * the per-token loop does not allocate (grow() there is only a guard). */
+    size_t most = (size_t)(n_ctx - req->n_prompt + 1);
+    if (req->max_new_tokens >= 0 && (size_t)req->max_new_tokens < most) most = (size_t)req->max_new_tokens;
+    if (grow((void **)&s->tokens, &s->cap_tokens, most + 1, sizeof(int)) ||
+        grow((void **)&s->text, &s->cap_text, most * (size_t)max_token_bytes + 1, 1)) {
+        snprintf(s->error, sizeof s->error, "out of memory");
+        return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_OOM);
+    }
     gpt_status st = gpt_sampler_new(&s->sampler, &req->sampling, cfg->vocab_size, s->error, sizeof s->error);
     if (st != GPT_OK) return finish(io, s, GPT_FINISH_ERROR, st);
     if (req->max_new_tokens == 0) return finish(io, s, GPT_FINISH_LENGTH, GPT_OK);
@@ -179,6 +189,7 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
     const gpt_config *cfg = &model->cfg;
     const int n_seq = gpt_context_n_seq(ctx), n_ctx = gpt_context_n_ctx(ctx), max_rows = gpt_context_max_rows(ctx);
     const int V = cfg->vocab_size;
+    const int max_token_bytes = gpt_tokenizer_max_token_bytes(tok);
     gpt_status status = GPT_OK;
 
     slot *slots = calloc((size_t)n_seq, sizeof *slots);
@@ -202,7 +213,7 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
                 input_open = 0;
                 break;
             }
-            if (start(io, cfg, n_ctx, &slots[i], &req)) stopping = 1;
+            if (start(io, cfg, n_ctx, max_token_bytes, &slots[i], &req)) stopping = 1;
             if (!slots[i].active) i--;  // it finished at once (an error, or no tokens wanted): refill the slot
         }
         int any = 0;

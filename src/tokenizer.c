@@ -53,6 +53,7 @@ struct gpt_tokenizer {
     char **spelling;        // (n_vocab) vocab.json strings (byte-level unicode)
     char **bytes;           // (n_vocab) raw bytes of each token
     int *n_bytes;           // (n_vocab)
+    int max_bytes;          // the longest token's bytes
     int *by_spelling;       // (spell_slots) ids hashed by spelling, -1 empty
     size_t spell_slots;
     pair_entry *pairs;      // (pair_slots) merges
@@ -210,6 +211,7 @@ static gpt_status load_vocab(gpt_tokenizer *t, const cJSON *vocab, const char *f
             i += (size_t)k;
         }
         t->n_bytes[id] = len;
+        if (len > t->max_bytes) t->max_bytes = len;
         size_t mask = t->spell_slots - 1, i = hash_bytes(e->string, n) & mask;
         while (t->by_spelling[i] >= 0) i = (i + 1) & mask;
         t->by_spelling[i] = id;
@@ -393,6 +395,7 @@ void gpt_tokenizer_free(gpt_tokenizer *t) {
 
 int gpt_tokenizer_vocab_size(const gpt_tokenizer *t) { return t->n_vocab; }
 int gpt_tokenizer_eot_id(const gpt_tokenizer *t) { return t->eot; }
+int gpt_tokenizer_max_token_bytes(const gpt_tokenizer *t) { return t->max_bytes; }
 
 const char *gpt_tokenizer_token_bytes(const gpt_tokenizer *t, int id, size_t *len) {
     if (id < 0 || id >= t->n_vocab || !t->bytes[id]) return NULL;
