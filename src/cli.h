@@ -40,11 +40,10 @@ int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((form
  * under the install prefix). Never NULL. */
 const char *cli_model_dir(const char *flag_value);
 
-/* Reads all of f into a malloc'd buffer (NUL-terminated; *len excludes the
- * NUL). Returns 0 on success, -1 on error (errno set). */
-int cli_read_all(FILE *f, char **buf, size_t *len);
-/* Reads a whole file by path; same contract. */
-int cli_read_file(const char *path, char **buf, size_t *len);
+/* Reads a whole file, or all of stdin when path is NULL or "-", into a
+ * malloc'd buffer (NUL-terminated; *len excludes the NUL). Returns EXIT_OK,
+ * or EXIT_RUNTIME after one diagnostic naming the file. */
+int cli_read_input(const char *path, char **buf, size_t *len);
 
 /* Parses an integer / float flag value; returns 0 on success. */
 int cli_parse_int(const char *s, long min, long max, long *out);

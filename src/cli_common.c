@@ -40,12 +40,17 @@ int cli_take_model_options(int *argc, char **argv) {
 #endif
 #define BUNDLED_MODEL "gpt2-books-30m"
 
-void cli_error(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
+/* One "gpt: ..." line on stderr. */
+static void say(const char *fmt, va_list ap) {
     fputs("gpt: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    say(fmt, ap);
     va_end(ap);
 }
 
@@ -53,18 +58,14 @@ void cli_info(const char *fmt, ...) {
     if (cli_quiet) return;
     va_list ap;
     va_start(ap, fmt);
-    fputs("gpt: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say(fmt, ap);
     va_end(ap);
 }
 
 int cli_usage_error(const char *usage, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fputs("gpt: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say(fmt, ap);
     va_end(ap);
     fprintf(stderr, "usage: %s\n", usage);
     return EXIT_USAGE;
@@ -101,7 +102,7 @@ const char *cli_model_dir(const char *flag_value) {
     return found;
 }
 
-int cli_read_all(FILE *f, char **buf, size_t *len) {
+static int read_all(FILE *f, char **buf, size_t *len) {
     size_t cap = 1 << 16, used = 0;
     char *data = malloc(cap);
     if (!data) return -1;
@@ -126,14 +127,13 @@ int cli_read_all(FILE *f, char **buf, size_t *len) {
     return 0;
 }
 
-int cli_read_file(const char *path, char **buf, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    int rc = cli_read_all(f, buf, len);
-    int saved = errno;
-    fclose(f);
-    errno = saved;
-    return rc;
+int cli_read_input(const char *path, char **buf, size_t *len) {
+    int from_stdin = !path || !strcmp(path, "-");
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
+    int rc = f ? read_all(f, buf, len) : -1;
+    if (rc != 0) cli_error("%s: %s", from_stdin ? "stdin" : path, strerror(errno));
+    if (f && !from_stdin) fclose(f);
+    return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
 
 int cli_parse_int(const char *s, long min, long max, long *out) {

@@ -565,13 +565,7 @@ int cli_generate(int argc, char **argv) {
         if (o.prompt) {
             text = strdup(o.prompt);
             text_len = strlen(o.prompt);
-        } else if (o.prompt_file) {
-            if (cli_read_file(o.prompt_file, &text, &text_len) != 0) {
-                cli_error("%s: %s", o.prompt_file, strerror(errno));
-                return EXIT_RUNTIME;
-            }
-        } else if (cli_read_all(stdin, &text, &text_len) != 0) {
-            cli_error("stdin: %s", strerror(errno));
+        } else if (cli_read_input(o.prompt_file, &text, &text_len) != EXIT_OK) {
             return EXIT_RUNTIME;
         }
     }

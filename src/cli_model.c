@@ -176,10 +176,7 @@ int cli_logits(int argc, char **argv) {
     gpt_set_threads(cli_threads(threads));
     char *text;
     size_t len;
-    if (cli_read_all(stdin, &text, &len) != 0) {
-        cli_error("stdin: %s", strerror(errno));
-        return EXIT_RUNTIME;
-    }
+    if (cli_read_input(NULL, &text, &len) != EXIT_OK) return EXIT_RUNTIME;
     gpt_tokenizer *tok;
     gpt_model *model;
     gpt_context *ctx;
@@ -285,11 +282,7 @@ int cli_perplexity(int argc, char **argv) {
     gpt_set_threads(cli_threads(threads));
     char *text;
     size_t len;
-    int read_rc = strcmp(file, "-") ? cli_read_file(file, &text, &len) : cli_read_all(stdin, &text, &len);
-    if (read_rc != 0) {
-        cli_error("%s: %s", file, strerror(errno));
-        return EXIT_RUNTIME;
-    }
+    if (cli_read_input(file, &text, &len) != EXIT_OK) return EXIT_RUNTIME;
     gpt_tokenizer *tok;
     gpt_model *model;
     gpt_context *ctx;

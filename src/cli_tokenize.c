@@ -57,10 +57,7 @@ int cli_tokenize(int argc, char **argv) {
     }
     char *text;
     size_t len;
-    if (cli_read_all(stdin, &text, &len) != 0) {
-        cli_error("stdin: %s", strerror(errno));
-        return EXIT_RUNTIME;
-    }
+    if (cli_read_input(NULL, &text, &len) != EXIT_OK) return EXIT_RUNTIME;
     gpt_tokenizer *tok;
     if (cli_open(cli_model_dir(model_flag), NULL, &tok, NULL) != EXIT_OK) {
         free(text);
@@ -127,10 +124,7 @@ int cli_detokenize(int argc, char **argv) {
     }
     char *text;
     size_t len;
-    if (cli_read_all(stdin, &text, &len) != 0) {
-        cli_error("stdin: %s", strerror(errno));
-        return EXIT_RUNTIME;
-    }
+    if (cli_read_input(NULL, &text, &len) != EXIT_OK) return EXIT_RUNTIME;
     gpt_tokenizer *tok;
     if (cli_open(cli_model_dir(model_flag), NULL, &tok, NULL) != EXIT_OK) {
         free(text);
