@@ -27,6 +27,24 @@ static int check_count = 0;
               (what), g_, w_, fabs(g_ - w_), (double)(tol));                      \
     } while (0)
 
+/* A whole file in a malloc'd, NUL-terminated buffer (*len set when not
+ * NULL), or NULL when it cannot be read. */
+static inline char *check_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
+        fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf) buf[n] = '\0';
+    if (buf && len) *len = (size_t)n;
+    fclose(f);
+    return buf;
+}
+
 /* Ends a test program: prints a summary line and returns its exit status. */
 static inline int check_done(const char *name) {
     if (check_failures) {

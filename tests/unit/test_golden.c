@@ -14,23 +14,6 @@
 
 #define TOL 1e-3
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf) buf[n] = '\0';
-    if (len) *len = (size_t)n;
-    fclose(f);
-    return buf;
-}
-
 static int *json_ints(const cJSON *arr, int *n) {
     *n = cJSON_GetArraySize(arr);
     int *out = malloc(sizeof(int) * (*n > 0 ? *n : 1));
@@ -72,7 +55,7 @@ static int greedy_done(void *user, const gpt_request *req, const gpt_result *res
 static void check_model(const char *model_dir, const char *dir) {
     char path[512], err[512];
     snprintf(path, sizeof path, "%s/reference.json", dir);
-    char *json = read_file(path, NULL);
+    char *json = check_read_file(path, NULL);
     CHECK(json != NULL, "cannot read %s", path);
     if (!json) return;
     cJSON *ref = cJSON_Parse(json);
@@ -146,7 +129,7 @@ static void check_model(const char *model_dir, const char *dir) {
         /* The full last row against the float32 file. */
         snprintf(path, sizeof path, "%s/%s", dir, cJSON_GetObjectItem(pr, "last_logits_file")->valuestring);
         size_t bytes = 0;
-        float *want_last = (float *)read_file(path, &bytes);
+        float *want_last = (float *)check_read_file(path, &bytes);
         CHECK(want_last && bytes == sizeof(float) * (size_t)V, "%s: %zu bytes, want %zu", path, bytes,
               sizeof(float) * (size_t)V);
         if (want_last && bytes == sizeof(float) * (size_t)V) {

@@ -14,20 +14,6 @@
 
 #define MODEL "models/gpt2-books-30m"
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) n = 0;
-    buf[n] = '\0';
-    fclose(f);
-    if (len) *len = (size_t)n;
-    return buf;
-}
-
 static void write_file(const char *path, const char *text, size_t len) {
     FILE *f = fopen(path, "wb");
     fwrite(text, 1, len, f);
@@ -53,7 +39,7 @@ static void print_ids(const char *label, const int *ids, size_t n) {
 }
 
 static void check_cases(gpt_tokenizer *t) {
-    char *json = read_file("tests/golden/tokenizer/cases.json", NULL);
+    char *json = check_read_file("tests/golden/tokenizer/cases.json", NULL);
     CHECK(json != NULL, "cannot read tests/golden/tokenizer/cases.json");
     if (!json) return;
     cJSON *root = cJSON_Parse(json);
@@ -174,7 +160,7 @@ static void expect_load_error(const char *what, const char *dir, gpt_status want
 
 static void check_bad_files(void) {
     size_t vlen, mlen;
-    char *vocab = read_file(MODEL "/vocab.json", &vlen), *merges = read_file(MODEL "/merges.txt", &mlen);
+    char *vocab = check_read_file(MODEL "/vocab.json", &vlen), *merges = check_read_file(MODEL "/merges.txt", &mlen);
     expect_load_error("missing dir", "/tmp/no-such-gpt-model", GPT_ERR_IO, "/tmp/no-such-gpt-model");
 
     char *dir = make_dir("{\"a\": 0", "#version: 0.2\n", NULL);
