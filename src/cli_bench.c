@@ -10,10 +10,14 @@
 
 #include "cli.h"
 
-static const char *USAGE = "gpt bench [-m MODEL] [-p N] [-n N] [-t THREADS] [-r REPEATS] [--format text|jsonl]";
+static const char *USAGE =
+    "gpt bench [-m MODEL] [-p N] [-n N] [--parallel P] [-t THREADS] [-r REPEATS] [--format text|jsonl]";
 static const char *HELP =
     "Measure speed: ppN processes an N-token prompt in one block, tgN generates N tokens\n"
     "one at a time from an empty context. Each figure is the median of the repeats.\n"
+    "With --parallel P, tgN decodes P sequences side by side (one forward pass of P\n"
+    "rows per step, as `gpt generate --batch --parallel P` does) and reports the\n"
+    "aggregate tokens/s of all P.\n"
     "Beside tg: the bytes of weights each token reads, the memory bandwidth measured\n"
     "now (a read pass over 512 MB), and the fraction of that roofline reached. Beside\n"
     "pp: the matrix arithmetic rate reached (GFLOP/s) and its fraction of the BLAS\n"
@@ -24,6 +28,7 @@ static const char *HELP =
     "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
     "  -p N              prompt tokens (default 512; 0 skips the test)\n"
     "  -n N              generated tokens (default 128; 0 skips the test)\n"
+    "      --parallel P  sequences decoded together in tgN (default 1, at most 64)\n"
     "  -t, --threads N   threads (default: $GPT_THREADS, else all cores)\n"
     "  -r N              repeats (default 5)\n"
     "      --format F    text or jsonl (default text)\n"
@@ -97,7 +102,7 @@ static const char *blas_core(void) {
 
 int cli_bench(int argc, char **argv) {
     const char *model_flag = NULL;
-    long n_prompt = 512, n_gen = 128, threads = 0, repeats = 5;
+    long n_prompt = 512, n_gen = 128, threads = 0, repeats = 5, parallel = 1;
     int jsonl = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -112,6 +117,8 @@ int cli_bench(int argc, char **argv) {
             if (cli_parse_int(v, 0, 1 << 20, &n_prompt)) return cli_usage_error(USAGE, "-p wants an integer >= 0");
         } else if (!strcmp(a, "-n")) {
             if (cli_parse_int(v, 0, 1 << 20, &n_gen)) return cli_usage_error(USAGE, "-n wants an integer >= 0");
+        } else if (!strcmp(a, "--parallel")) {
+            if (cli_parse_int(v, 1, 64, &parallel)) return cli_usage_error(USAGE, "--parallel wants an integer in 1..64");
         } else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
             if (cli_parse_int(v, 1, 1024, &threads)) return cli_usage_error(USAGE, "-t wants an integer in 1..1024");
         } else if (!strcmp(a, "-r")) {
@@ -140,12 +147,13 @@ int cli_bench(int argc, char **argv) {
         return EXIT_RUNTIME;
     }
     gpt_context *ctx = NULL;
-    long rows = n_prompt > 1 ? n_prompt : 1;
-    float *logits = malloc(sizeof(float) * V);
+    long rows = n_prompt > parallel ? n_prompt : parallel;  // a prompt, or one decode step of every sequence
+    float *logits = malloc(sizeof(float) * V * parallel);  // (parallel, V)
     int *ids = malloc(sizeof(int) * rows), *pos = malloc(sizeof(int) * rows), *seq = calloc(rows, sizeof(int));
+    unsigned char *want = malloc((size_t)rows);  // (rows) every decode row's logits are wanted
     double *times = malloc(sizeof(double) * repeats);
-    if (!logits || !ids || !pos || !seq || !times ||
-        gpt_context_new(&ctx, model, 0, 1, (int)rows, err, sizeof err) != GPT_OK) {
+    if (!logits || !ids || !pos || !seq || !want || !times ||
+        gpt_context_new(&ctx, model, 0, (int)parallel, (int)rows, err, sizeof err) != GPT_OK) {
         cli_error("%s", ctx ? "out of memory" : err);
         rc = EXIT_RUNTIME;
         goto out;
@@ -155,6 +163,7 @@ int cli_bench(int argc, char **argv) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         ids[i] = (int)(x % (uint64_t)V), pos[i] = (int)i;
     }
+    memset(want, 1, (size_t)rows);
     /* Weights one decode token reads: every matrix but the position table,
      * of which it reads one row. */
     const double wpe_bytes = (double)c->n_positions * C * (gpt_model_dtype(model) == GPT_DTYPE_F32 ? 4 : 2);
@@ -195,8 +204,11 @@ int cli_bench(int argc, char **argv) {
         for (long r = 0; r < repeats; r++) {
             double t0 = cli_now();
             for (long i = 0; i < n_gen; i++) {
-                int p = (int)i, s = 0;
-                gpt_batch b = {.n = 1, .tokens = &ids[i % rows], .pos = &p, .seq = &s};
+                int step_pos[64], step_seq[64], step_ids[64];  // (parallel) one row per sequence
+                for (int s = 0; s < parallel; s++)
+                    step_pos[s] = (int)i, step_seq[s] = s, step_ids[s] = ids[(i * parallel + s) % rows];
+                gpt_batch b = {.n = (int)parallel, .tokens = step_ids, .pos = step_pos, .seq = step_seq,
+                               .want_logits = want};
                 if (gpt_forward(ctx, &b, logits, err, sizeof err) != GPT_OK) {
                     cli_error("%s", err);
                     rc = EXIT_RUNTIME;
@@ -205,15 +217,20 @@ int cli_bench(int argc, char **argv) {
             }
             times[r] = cli_now() - t0;
         }
-        double t = median(times, (int)repeats), tps = n_gen / t;
-        double roof = bandwidth > 0 ? tps * bytes_per_token / (bandwidth * 1e9) : 0;
+        double t = median(times, (int)repeats), tps = n_gen * parallel / t;
+        /* The roofline of a step: it reads the weights once, whatever P. */
+        double roof = bandwidth > 0 ? tps / parallel * bytes_per_token / (bandwidth * 1e9) : 0;
+        char test[48];
+        if (parallel > 1) snprintf(test, sizeof test, "tg%ldx%ld", n_gen, parallel);
+        else snprintf(test, sizeof test, "tg%ld", n_gen);
         if (jsonl)
-            printf("{\"test\":\"tg%ld\",\"tokens_per_s\":%.2f,\"threads\":%d,\"model\":\"%s\",\"dtype\":\"%s\","
-                   "\"weight_bytes_per_token\":%.0f,\"bandwidth_gbs\":%.2f,\"roofline_fraction\":%.3f}\n",
-                   n_gen, tps, nt, name, gpt_dtype_name(gpt_model_dtype(model)), bytes_per_token, bandwidth, roof);
+            printf("{\"test\":\"%s\",\"tokens_per_s\":%.2f,\"threads\":%d,\"parallel\":%ld,\"model\":\"%s\","
+                   "\"dtype\":\"%s\",\"weight_bytes_per_token\":%.0f,\"bandwidth_gbs\":%.2f,"
+                   "\"roofline_fraction\":%.3f}\n",
+                   test, tps, nt, parallel, name, gpt_dtype_name(gpt_model_dtype(model)), bytes_per_token, bandwidth, roof);
         else
-            printf("%-16s %-5s tg%-5ld %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB/token, %d threads)\n", name,
-                   gpt_dtype_name(gpt_model_dtype(model)), n_gen, tps, roof * 100, bandwidth,
+            printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB/step, %d threads)\n", name,
+                   gpt_dtype_name(gpt_model_dtype(model)), test, tps, roof * 100, bandwidth,
                    bytes_per_token / 1e6, nt);
     }
 out:
@@ -221,6 +238,7 @@ out:
     free(ids);
     free(pos);
     free(seq);
+    free(want);
     free(times);
     gpt_context_free(ctx);
     gpt_model_free(model);
