@@ -267,49 +267,111 @@ TARGET_AVX2 static void matmul_small_cols_avx2(float *out, const float *in, cons
     }
 }
 
-/* Many rows: a tile of up to 4 rows x 16 columns stays in registers while
- * the sum runs over every input in order, so each element gets exactly the
- * chain matmul_small_cols_avx2 gives it (bias, then one fused multiply-add
- * per input in order) while each weight load serves 4 rows. Columns past
- * the last full tile of 16 go to the one-row kernel. */
-TARGET_AVX2 static void matmul_tiled_cols_avx2(float *out, const float *in, const gpt_matrix *W,
-                                               const float *bias, int R, int j0, int j1) {
-    const int IC = W->rows, OC = W->cols;
-    const gpt_dtype dt = W->dtype;
-    const int j_full = j0 + (j1 - j0) / 16 * 16;
-    for (int j = j0; j < j_full; j += 16) {
-        for (int r0 = 0; r0 < R; r0 += 4) {
-            const int rr = R - r0 < 4 ? R - r0 : 4;
-            const float *x0 = in + (size_t)r0 * IC;
-            const float *x1 = x0 + (rr > 1 ? IC : 0), *x2 = x0 + (rr > 2 ? 2 * IC : 0), *x3 = x0 + (rr > 3 ? 3 * IC : 0);
-            __m256 b0 = bias ? _mm256_loadu_ps(bias + j) : _mm256_setzero_ps();
-            __m256 b1 = bias ? _mm256_loadu_ps(bias + j + 8) : _mm256_setzero_ps();
-            __m256 a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
-            size_t base = (size_t)j;
-            for (int i = 0; i < IC; i++, base += OC) {
-                __m256 w0 = load8(W->data, dt, base), w1 = load8(W->data, dt, base + 8);
-                __m256 x = _mm256_broadcast_ss(x0 + i);
-                a00 = _mm256_fmadd_ps(x, w0, a00), a01 = _mm256_fmadd_ps(x, w1, a01);
-                x = _mm256_broadcast_ss(x1 + i);
-                a10 = _mm256_fmadd_ps(x, w0, a10), a11 = _mm256_fmadd_ps(x, w1, a11);
-                x = _mm256_broadcast_ss(x2 + i);
-                a20 = _mm256_fmadd_ps(x, w0, a20), a21 = _mm256_fmadd_ps(x, w1, a21);
-                x = _mm256_broadcast_ss(x3 + i);
-                a30 = _mm256_fmadd_ps(x, w0, a30), a31 = _mm256_fmadd_ps(x, w1, a31);
-            }
-            /* Rows past R were computed from a repeated row and are dropped. */
-            float *o = out + (size_t)r0 * OC + j;
-            _mm256_storeu_ps(o, a00), _mm256_storeu_ps(o + 8, a01);
-            if (rr > 1) _mm256_storeu_ps(o + OC, a10), _mm256_storeu_ps(o + OC + 8, a11);
-            if (rr > 2) _mm256_storeu_ps(o + 2 * OC, a20), _mm256_storeu_ps(o + 2 * OC + 8, a21);
-            if (rr > 3) _mm256_storeu_ps(o + 3 * OC, a30), _mm256_storeu_ps(o + 3 * OC + 8, a31);
+/* Many rows. A tile of NR rows (up to 6) x 16 columns sits in twelve
+ * registers while the sum runs over a block of inputs [i0, i0 + n) in
+ * order; it starts from the bias at i0 = 0 and from the partial sums in
+ * out after that, and a float stored and loaded back is the same float, so
+ * each element gets exactly the chain matmul_small_cols_avx2 gives it
+ * (bias, then one fused multiply-add per input in order) while each weight
+ * load serves NR rows. wp is the block's weights for the tile, packed
+ * (n, 16): the tile's lines in W are a whole weight row apart, and with
+ * rows of 3072 floats they all fall in one L1 set. */
+#define K_BLOCK 128
+_Static_assert(K_BLOCK + 1 <= PANEL_ROWS, "matmul_small packs K_BLOCK rows of W into the panel");
+TARGET_AVX2 static inline __attribute__((always_inline)) void tile_body(
+    float *out, int OC, const float *in, int IC, const float *wp, int n, const float *bias, int i0, int j,
+    const int NR) {
+    __m256 acc[6][2];
+    if (i0 == 0) {
+        __m256 b0 = bias ? _mm256_loadu_ps(bias + j) : _mm256_setzero_ps();
+        __m256 b1 = bias ? _mm256_loadu_ps(bias + j + 8) : _mm256_setzero_ps();
+#pragma GCC unroll 6
+        for (int r = 0; r < NR; r++) acc[r][0] = b0, acc[r][1] = b1;
+    } else {
+#pragma GCC unroll 6
+        for (int r = 0; r < NR; r++) {
+            acc[r][0] = _mm256_loadu_ps(out + (size_t)r * OC + j);
+            acc[r][1] = _mm256_loadu_ps(out + (size_t)r * OC + j + 8);
         }
+    }
+    const float *x = in + i0;
+    for (int k = 0; k < n; k++, wp += 16, x++) {
+        __m256 w0 = _mm256_loadu_ps(wp), w1 = _mm256_loadu_ps(wp + 8);
+#pragma GCC unroll 6
+        for (int r = 0; r < NR; r++) {
+            __m256 xr = _mm256_broadcast_ss(x + (size_t)r * IC);
+            acc[r][0] = _mm256_fmadd_ps(xr, w0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(xr, w1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < NR; r++) {
+        _mm256_storeu_ps(out + (size_t)r * OC + j, acc[r][0]);
+        _mm256_storeu_ps(out + (size_t)r * OC + j + 8, acc[r][1]);
+    }
+}
+
+TARGET_AVX2 static void tile_avx2(float *out, int OC, const float *in, int IC, const float *wp, int n,
+                                  const float *bias, int i0, int j, int nr) {
+    switch (nr) {  // one copy per row count, so the loops unroll
+    case 1: tile_body(out, OC, in, IC, wp, n, bias, i0, j, 1); break;
+    case 2: tile_body(out, OC, in, IC, wp, n, bias, i0, j, 2); break;
+    case 3: tile_body(out, OC, in, IC, wp, n, bias, i0, j, 3); break;
+    case 4: tile_body(out, OC, in, IC, wp, n, bias, i0, j, 4); break;
+    case 5: tile_body(out, OC, in, IC, wp, n, bias, i0, j, 5); break;
+    default: tile_body(out, OC, in, IC, wp, n, bias, i0, j, 6); break;
+    }
+}
+
+/* Packs the block of weight rows [i0, i0+n), columns [j0, j0 + 16 * n_tiles),
+ * widened, tile by tile: tile t is wp + t * (n + 1) * 16, (n, 16). The
+ * weights are read along their rows, which the hardware prefetchers follow
+ * (a tile's own lines are a whole weight row apart, and rows of 768 or 3072
+ * floats put them all in one cache set). The extra line between tiles
+ * keeps the scattered stores out of one cache set too. */
+TARGET_AVX2 static inline __attribute__((always_inline)) void pack_body(float *wp, const void *wd, const gpt_dtype dt,
+                                                                      int OC, int i0, int n, int j0, int n_tiles) {
+    for (int k = 0; k < n; k++) {
+        size_t src = (size_t)(i0 + k) * OC + j0;
+        float *dst = wp + (size_t)k * 16;
+        for (int t = 0; t < n_tiles; t++, src += 16, dst += (size_t)(n + 1) * 16) {
+            _mm256_storeu_ps(dst, load8(wd, dt, src));
+            _mm256_storeu_ps(dst + 8, load8(wd, dt, src + 8));
+        }
+    }
+}
+
+TARGET_AVX2 static void pack_avx2(float *wp, const gpt_matrix *W, int i0, int n, int j0, int n_tiles) {
+    switch (W->dtype) {
+    case GPT_DTYPE_F16: pack_body(wp, W->data, GPT_DTYPE_F16, W->cols, i0, n, j0, n_tiles); break;
+    case GPT_DTYPE_BF16: pack_body(wp, W->data, GPT_DTYPE_BF16, W->cols, i0, n, j0, n_tiles); break;
+    default: pack_body(wp, W->data, GPT_DTYPE_F32, W->cols, i0, n, j0, n_tiles); break;
+    }
+}
+
+/* Columns [j0, j1) for R rows: input block by input block (packed once
+ * into wp, (K_BLOCK + 1) x (j1 - j0) floats), tile by tile, each
+ * tile's rows in groups of six. Columns past the last full tile of 16 go
+ * to the one-row kernel. */
+TARGET_AVX2 static void matmul_tiled_cols_avx2(float *out, const float *in, const gpt_matrix *W,
+                                               const float *bias, int R, int j0, int j1, float *wp) {
+    const int IC = W->rows, OC = W->cols;
+    const int n_tiles = (j1 - j0) / 16, j_full = j0 + 16 * n_tiles;
+    for (int i0 = 0; i0 < IC; i0 += K_BLOCK) {
+        int n = IC - i0 < K_BLOCK ? IC - i0 : K_BLOCK;
+        pack_avx2(wp, W, i0, n, j0, n_tiles);
+        for (int t = 0; t < n_tiles; t++)
+            for (int r0 = 0; r0 < R; r0 += 6) {
+                int nr = R - r0 < 6 ? R - r0 : 6;
+                tile_avx2(out + (size_t)r0 * OC, OC, in + (size_t)r0 * IC, IC, wp + (size_t)t * (n + 1) * 16, n, bias, i0,
+                          j0 + 16 * t, nr);
+            }
     }
     if (j_full < j1) matmul_small_cols_avx2(out, in, W, bias, R, j_full, j1);
 }
 #endif
 
-static void matmul_small(float *out, const float *in, const gpt_matrix *W, const float *bias, int R) {
+static void matmul_small(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel) {
     const int OC = W->cols;
     int nt = omp_get_max_threads();
     /* Column chunks, a multiple of 16 wide, one or more per thread. */
@@ -322,7 +384,10 @@ static void matmul_small(float *out, const float *in, const gpt_matrix *W, const
     for (int c = 0; c < n_chunks; c++) {
         int j0 = c * chunk, j1 = j0 + chunk < OC ? j0 + chunk : OC;
 #if HAVE_X86
-        if (avx2 && R >= 3) { matmul_tiled_cols_avx2(out, in, W, bias, R, j0, j1); continue; }
+        if (avx2 && R >= 2) {  // each chunk packs into its own columns of panel
+            matmul_tiled_cols_avx2(out, in, W, bias, R, j0, j1, panel + (size_t)(K_BLOCK + 1) * j0);
+            continue;
+        }
         if (avx2) { matmul_small_cols_avx2(out, in, W, bias, R, j0, j1); continue; }
 #endif
         (void)avx2;
@@ -469,7 +534,7 @@ void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias,
     }
     const int IC = W->rows, OC = W->cols;
     if (R <= SMALL_ROWS) {
-        matmul_small(out, in, W, bias, R);
+        matmul_small(out, in, W, bias, R, panel);
         return;
     }
     for (int r = 0; r < R; r++) {
@@ -560,8 +625,84 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void head_block_body(
     }
 }
 
+/* Several input rows: tiles of NV head rows x NR input rows (up to 3 x 3),
+ * each dot the same 16-lane tree as dot1_body. Its two 8-lane halves are
+ * summed in two passes (lanes 0-7 of every 16 inputs, then lanes 8-15), so
+ * nine dots need only nine accumulators; the tile's weights and inputs stay
+ * in L1 between the passes. */
+TARGET_AVX2 static inline __attribute__((always_inline)) void head_tile_body(
+    float *out, int ldo, const float *in, const void *wd, const gpt_dtype dt, int C, int v, const int NV,
+    const int NR) {
+    const int n16 = C / 16 * 16;
+    __m256 half[2][3][3];  // [pass][head row][input row]
+    for (int pass = 0; pass < 2; pass++) {
+        __m256 acc[3][3];
+#pragma GCC unroll 3
+        for (int a = 0; a < NV; a++)
+#pragma GCC unroll 3
+            for (int r = 0; r < NR; r++) acc[a][r] = _mm256_setzero_ps();
+        /* Lanes 0-7 also take the last eight inputs when C % 16 >= 8, as dot1_body does. */
+        const int end = pass == 0 ? (C - n16 >= 8 ? n16 + 8 : n16) : n16;
+        for (int i = pass * 8; i + 8 <= end; i += 16) {
+            __m256 w[3];
+#pragma GCC unroll 3
+            for (int a = 0; a < NV; a++) w[a] = load8(wd, dt, (size_t)(v + a) * C + i);
+#pragma GCC unroll 3
+            for (int r = 0; r < NR; r++) {
+                __m256 x = _mm256_loadu_ps(in + (size_t)r * C + i);
+#pragma GCC unroll 3
+                for (int a = 0; a < NV; a++) acc[a][r] = _mm256_fmadd_ps(x, w[a], acc[a][r]);
+            }
+        }
+#pragma GCC unroll 3
+        for (int a = 0; a < NV; a++)
+#pragma GCC unroll 3
+            for (int r = 0; r < NR; r++) half[pass][a][r] = acc[a][r];
+    }
+    const int n8 = C / 8 * 8;
+    for (int a = 0; a < NV; a++)
+        for (int r = 0; r < NR; r++) {
+            const float *x = in + (size_t)r * C;
+            float sum = reduce16(half[0][a][r], half[1][a][r]);
+            for (int t = n8; t < C; t++) sum += x[t] * load_one(wd, dt, (size_t)(v + a) * C + t);
+            out[(size_t)r * ldo + v + a] = sum;
+        }
+}
+
+#define HEAD_TILE_CASES(DT)                                                                                  \
+    switch (nv * 4 + nr) {                                                                                   \
+    case 5: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 1); break;                                         \
+    case 6: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 2); break;                                         \
+    case 7: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 3); break;                                         \
+    case 9: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 1); break;                                         \
+    case 10: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 2); break;                                        \
+    case 11: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 3); break;                                        \
+    case 13: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 1); break;                                        \
+    case 14: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 2); break;                                        \
+    default: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 3); break;                                        \
+    }
+
+/* out[r * ldo + v] for nv head rows from v and nr input rows of in. */
+TARGET_AVX2 static void head_tile_avx2(float *out, int ldo, const float *in, const gpt_matrix *W, int v, int nv,
+                                       int nr) {
+    const int C = W->cols;
+    const void *wd = W->data;
+    switch (W->dtype) {
+    case GPT_DTYPE_F16: HEAD_TILE_CASES(GPT_DTYPE_F16); break;
+    case GPT_DTYPE_BF16: HEAD_TILE_CASES(GPT_DTYPE_BF16); break;
+    default: HEAD_TILE_CASES(GPT_DTYPE_F32); break;
+    }
+}
+
 TARGET_AVX2 static void head_block_avx2(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0,
                                         int v1) {
+    if (R > 1) {
+        for (int v = v0; v < v1; v += 3)
+            for (int r = 0; r < R; r += 3)
+                head_tile_avx2(out + (size_t)r * ldo, ldo, in + (size_t)r * W->cols, W, v, v1 - v < 3 ? v1 - v : 3,
+                               R - r < 3 ? R - r : 3);
+        return;
+    }
     switch (W->dtype) {
     case GPT_DTYPE_F16: head_block_body(out, ldo, in, W->data, GPT_DTYPE_F16, R, W->cols, v0, v1); break;
     case GPT_DTYPE_BF16: head_block_body(out, ldo, in, W->data, GPT_DTYPE_BF16, R, W->cols, v0, v1); break;

@@ -104,7 +104,7 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
         for (int threads = 1; threads <= 2; threads++) {
             omp_set_num_threads(threads);
             ops_force_portable(portable);
-            const int sizes[] = {1, 7, NROWS};
+            const int sizes[] = {1, 7, 16, NROWS};
             for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
                 int R = sizes[s];
                 memset(got, 0xFF, sizeof(float) * NROWS * OUT);
@@ -213,6 +213,7 @@ int main(void) {
         test_dtype(dts[d], names[d], 77, 203);   // odd sizes: every tail path
         test_dtype(dts[d], names[d], 96, 211);   // Q8-sized sum
         test_dtype(dts[d], names[d], 768, 300);  // GPT-2's width
+        test_dtype(dts[d], names[d], 300, 77);   // inputs over several blocks of the packed kernel, with a tail
     }
     return check_done("test_ops");
 }
