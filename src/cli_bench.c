@@ -16,8 +16,7 @@ static const char *HELP =
     "Measure speed: ppN processes an N-token prompt in one block, tgN generates N tokens\n"
     "one at a time from an empty context. Each figure is the median of the repeats.\n"
     "With --parallel P, tgN decodes P sequences side by side (one forward pass of P\n"
-    "rows per step, as `gpt generate --batch --parallel P` does) and reports the\n"
-    "aggregate tokens/s of all P.\n"
+    "rows per step, as batch generation does) and reports the aggregate tokens/s.\n"
     "Beside tg: the bytes of weights each token reads, the memory bandwidth measured\n"
     "now (a read pass over 512 MB), and the fraction of that roofline reached. Beside\n"
     "pp: the matrix arithmetic rate reached (GFLOP/s) and its fraction of the BLAS\n"
@@ -168,9 +167,12 @@ int cli_bench(int argc, char **argv) {
      * of which it reads one row. */
     const double wpe_bytes = (double)c->n_positions * C * (gpt_model_dtype(model) == GPT_DTYPE_F32 ? 4 : 2);
     const double bytes_per_token = (double)gpt_model_weight_bytes(model) - wpe_bytes;
-    /* Matrix FLOPs per token: 2 per weight of the layers and the head. */
-    const double flops_per_token =
-        2.0 * ((double)c->n_layer * (4.0 * C * C + 2.0 * C * c->n_inner) + (double)V * C);
+    /* FLOPs of a ppN block: 2 per weight of the layers for each token, the
+     * causal attention (Q K^T and S V over positions 0..i for token i: 2 C
+     * (i + 1) multiply-adds each), and the head for the last token only. */
+    const double n = (double)n_prompt;
+    const double pp_flops = 2.0 * n * c->n_layer * (4.0 * C * C + 2.0 * C * c->n_inner) +
+                            2.0 * c->n_layer * (double)C * n * (n + 1) + 2.0 * (double)V * C;
     const double bandwidth = n_gen > 0 ? measure_bandwidth() : 0;
     const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     if (!*name) name = dir;
@@ -189,7 +191,7 @@ int cli_bench(int argc, char **argv) {
             times[r] = cli_now() - t0;
         }
         double t = median(times, (int)repeats), tps = n_prompt / t;
-        double gflops = flops_per_token * n_prompt / t / 1e9;
+        double gflops = pp_flops / t / 1e9;
         double frac = gemm > 0 ? gflops / gemm : 0;
         if (jsonl)
             printf("{\"test\":\"pp%ld\",\"tokens_per_s\":%.2f,\"threads\":%d,\"model\":\"%s\",\"dtype\":\"%s\","

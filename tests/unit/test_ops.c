@@ -180,6 +180,40 @@ static void test_dot(void) {
     }
 }
 
+/* gelu_tanh: the AVX2 and portable paths give the same bits, and both are
+ * close to the formula computed in double. */
+static void test_gelu(void) {
+    enum { N = 20011 };  // not a multiple of 8: the scalar tail too
+    float *x = malloc(sizeof(float) * N), *a = malloc(sizeof(float) * N), *b = malloc(sizeof(float) * N);
+    for (int i = 0; i < N; i++) x[i] = (float)(i - N / 2) * (24.0f / N) + uniform() * 1e-3f;  // [-12, 12]
+    x[0] = -1e30f, x[1] = 1e30f, x[2] = 0.0f, x[3] = -0.0f, x[4] = 1e-30f, x[5] = -200.0f, x[6] = 200.0f;
+    memcpy(a, x, sizeof(float) * N);
+    memcpy(b, x, sizeof(float) * N);
+    ops_force_portable(0);
+    gelu_tanh(a, N);
+    ops_force_portable(1);
+    gelu_tanh(b, N);
+    ops_force_portable(0);
+    size_t where = 0;
+    int same = same_bits(a, b, N, &where);
+    CHECK(same, "gelu_tanh(%.9g): %.9g (default) vs %.9g (portable)", x[where], a[where], b[where]);
+    /* Error in units of the allowed error: 4e-6 relative, or 1e-11 absolute
+     * for tiny values. Float's own rounding of the exponent allows no
+     * better: an ulp of z = 2u near 25 is 2e-6 of exp(z). (The float tanh
+     * form 0.5 v (1 + tanhf(u)) is off by 7% of the value near v = -4.) */
+    double worst = 0;
+    int worst_i = 0;
+    for (int i = 0; i < N; i++) {
+        /* 0.5 v (1 + tanh u) as v / (1 + exp(-2u)): no cancellation in 1 + tanh u near -1. */
+        double v = x[i], ref = v / (1.0 + exp(-2.0 * 0.7978845608028654 * (v + 0.044715 * v * v * v)));
+        double err = fabs(a[i] - ref) / fmax(4e-6 * fabs(ref), 1e-11);
+        if (err > worst) worst = err, worst_i = i;
+    }
+    CHECK(worst <= 1, "gelu_tanh(%.9g) = %.9g, error %.3g times the allowed (4e-6 relative, 1e-11 absolute)", x[worst_i],
+          a[worst_i], worst);
+    free(x), free(a), free(b);
+}
+
 /* quantize_row_q8 (vectorized where it can be) against its definition. */
 static void test_quantize(void) {
     enum { N = 32 * 40 };
@@ -207,6 +241,7 @@ static void test_quantize(void) {
 int main(void) {
     test_dot();
     test_quantize();
+    test_gelu();
     const gpt_dtype dts[] = {GPT_DTYPE_F32, GPT_DTYPE_F16, GPT_DTYPE_BF16};
     const char *names[] = {"F32", "F16", "BF16"};
     for (int d = 0; d < 3; d++) {
