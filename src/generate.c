@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ops.h"
 
 const char *gpt_finish_name(gpt_finish finish) {
     switch (finish) {
@@ -189,6 +190,8 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
     const gpt_config *cfg = &model->cfg;
     const int n_seq = gpt_context_n_seq(ctx), n_ctx = gpt_context_n_ctx(ctx), max_rows = gpt_context_max_rows(ctx);
     const int V = cfg->vocab_size;
+    /* Rows of a step computed row by row (see gpt_forward). */
+    const int small_rows = max_rows < OPS_SMALL_ROWS ? max_rows : OPS_SMALL_ROWS;
     const int max_token_bytes = gpt_tokenizer_max_token_bytes(tok);
     gpt_status status = GPT_OK;
 
@@ -220,28 +223,40 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
         for (int i = 0; i < n_seq; i++) any |= slots[i].active;
         if (!any || stopping) break;
 
-        /* One step is either one slot's next prompt chunk, or one decode
-         * row for every decoding slot. Never both: a prompt is then always
-         * cut into the same chunks and each row is computed the same way as
-         * when its request runs alone, so batching cannot change a result. */
-        int R = 0, prefill = -1;
-        for (int i = 0; i < n_seq && prefill < 0; i++)
-            if (slots[i].active && slots[i].pending < 0) prefill = i;
+        /* A step is either one slot's prompt chunk of more than
+         * OPS_SMALL_ROWS rows, which runs alone (matrix products whose sums
+         * depend on the chunk), or up to OPS_SMALL_ROWS rows computed row
+         * by row: a decode row for every decoding slot, then prompt rows of
+         * the slots still reading their prompts. A prompt is cut into
+         * chunks of max_rows as when its request runs alone, and a row of
+         * the row-by-row kind gives the same bits whatever rows stand
+         * beside it, so batching cannot change a result. */
+        int R = 0, big = -1;
+        for (int i = 0; i < n_seq && big < 0; i++) {
+            slot *s = &slots[i];
+            int chunk = s->req.n_prompt - s->n_fed < max_rows ? s->req.n_prompt - s->n_fed : max_rows;
+            if (s->active && s->pending < 0 && chunk > small_rows) big = i;
+        }
         for (int i = 0; i < n_seq; i++) slots[i].logits_row = -1;
-        if (prefill >= 0) {
-            slot *s = &slots[prefill];
-            int take = s->req.n_prompt - s->n_fed;
-            if (take > max_rows) take = max_rows;
+        if (big >= 0) {
+            slot *s = &slots[big];
+            int take = s->req.n_prompt - s->n_fed < max_rows ? s->req.n_prompt - s->n_fed : max_rows;
             for (; R < take; R++) {
                 int p = s->n_fed + R;
-                tokens[R] = s->req.prompt[p], pos[R] = p, seq[R] = prefill, want[R] = p == s->req.n_prompt - 1;
+                tokens[R] = s->req.prompt[p], pos[R] = p, seq[R] = big, want[R] = p == s->req.n_prompt - 1;
             }
         } else {
-            for (int i = 0; i < n_seq; i++) {
+            for (int i = 0; i < n_seq && R < small_rows; i++) {
                 slot *s = &slots[i];
-                if (!s->active) continue;
+                if (!s->active || s->pending < 0) continue;
                 tokens[R] = s->pending, pos[R] = s->n_fed, seq[R] = i, want[R] = 1;
                 R++;
+            }
+            for (int i = 0; i < n_seq && R < small_rows; i++) {
+                slot *s = &slots[i];
+                if (!s->active || s->pending >= 0) continue;
+                for (int p = s->n_fed; p < s->req.n_prompt && R < small_rows; p++, R++)
+                    tokens[R] = s->req.prompt[p], pos[R] = p, seq[R] = i, want[R] = p == s->req.n_prompt - 1;
             }
         }
         gpt_batch batch = {.n = R, .tokens = tokens, .pos = pos, .seq = seq, .want_logits = want};
