@@ -45,8 +45,14 @@ static int g_threads = 0;  // 0: not set yet
 void gpt_set_threads(int n_threads) {
     if (n_threads <= 0) n_threads = omp_get_num_procs();
     g_threads = n_threads;
+    /* BLAS must run single-threaded, on the fixed blocks that our threads
+     * share (gemm_fixed_blocks): its own threading would make the bits of a
+     * product depend on the thread count. OpenBLAS's OpenMP build does so
+     * by itself inside a parallel region, and there its thread count is
+     * OpenMP's (setting it sets OpenMP's); a pthreads build is told 1. */
+    if (openblas_get_parallel() == 2) openblas_set_num_threads(n_threads);
+    else openblas_set_num_threads(1);
     omp_set_num_threads(n_threads);
-    openblas_set_num_threads(n_threads);
 }
 
 int gpt_get_threads(void) { return g_threads > 0 ? g_threads : omp_get_max_threads(); }
@@ -190,8 +196,7 @@ static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
     for (int h = 0; h < NH; h++) {
         const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + h * HD;    // (N, HD), row stride C
         const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + h * HD;  // (N, HD), row stride C
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, N, HD, scale, ctx->qkv + h * HD, 3 * C, K, C, 0.0f,
-                    S, N);
+        gemm_fixed_blocks(1, R, N, HD, scale, ctx->qkv + h * HD, 3 * C, K, C, 0.0f, S, N);
 #pragma omp parallel for schedule(static)
         for (int i = 0; i < R; i++) {
             float *row = S + (size_t)i * N;
@@ -207,8 +212,7 @@ static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
             for (int t = 0; t <= last; t++) row[t] *= inv;
             for (int t = last + 1; t < N; t++) row[t] = 0.0f;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, HD, N, 1.0f, S, N, V, C, 0.0f, ctx->attn + h * HD,
-                    C);
+        gemm_fixed_blocks(0, R, HD, N, 1.0f, S, N, V, C, 0.0f, ctx->attn + h * HD, C);
     }
 }
 

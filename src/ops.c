@@ -459,6 +459,33 @@ static void matmul_small(float *out, const float *in, const gpt_matrix *W, const
     }
 }
 
+/* ---- BLAS on fixed blocks ------------------------------------------- */
+
+/* C (M, N) = alpha A (M, K) @ B + beta C, B (K, N) or with trans_b B^T for
+ * B (N, K); lda, ldb, ldc are row strides. The product runs as one
+ * single-threaded BLAS call per block of GEMM_ROWS x GEMM_COLS of C, the
+ * blocks split across our threads. The blocks depend on M and N alone, so
+ * each element's bits do not depend on the thread count: OpenBLAS's own
+ * threading cuts the work by thread count, and its edge kernels sum in
+ * other orders. (OpenBLAS's OpenMP build runs single-threaded inside a
+ * parallel region.) */
+#define GEMM_ROWS 256
+#define GEMM_COLS 256
+void gemm_fixed_blocks(int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                       int ldb, float beta, float *C, int ldc) {
+    const int mb = (M + GEMM_ROWS - 1) / GEMM_ROWS, nb = (N + GEMM_COLS - 1) / GEMM_COLS;
+    /* Always a parallel region, even for one block: outside one, OpenBLAS
+     * would thread the call itself. */
+#pragma omp parallel for schedule(static)
+    for (int b = 0; b < mb * nb; b++) {
+        const int m0 = b / nb * GEMM_ROWS, n0 = b % nb * GEMM_COLS;
+        const int m = M - m0 < GEMM_ROWS ? M - m0 : GEMM_ROWS, n = N - n0 < GEMM_COLS ? N - n0 : GEMM_COLS;
+        const float *Bb = trans_b ? B + (size_t)n0 * ldb : B + n0;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, K, alpha,
+                    A + (size_t)m0 * lda, lda, Bb, ldb, beta, C + (size_t)m0 * ldc + n0, ldc);
+    }
+}
+
 /* Widens rows [r0, r0+n) of W into panel (n, W->cols). */
 static void widen_rows(float *panel, const gpt_matrix *W, int r0, int n) {
 #pragma omp parallel for schedule(static)
@@ -587,7 +614,7 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
     for (int j = 0; j < OUT; j += PANEL_ROWS) {
         int n = OUT - j < PANEL_ROWS ? OUT - j : PANEL_ROWS;
         widen_rows(panel, W, j, n);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, n, IN, 1.0f, in, IN, panel, IN, 1.0f, out + j, ldo);
+        gemm_fixed_blocks(1, R, n, IN, 1.0f, in, IN, panel, IN, 1.0f, out + j, ldo);
     }
 }
 
@@ -607,16 +634,14 @@ void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias,
         else memset(o, 0, sizeof(float) * OC);
     }
     if (W->dtype == GPT_DTYPE_F32) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, OC, IC, 1.0f, in, IC,
-                    (const float *)W->data, OC, 1.0f, out, OC);
+        gemm_fixed_blocks(0, R, OC, IC, 1.0f, in, IC, (const float *)W->data, OC, 1.0f, out, OC);
         return;
     }
     /* out += in[:, p:p+n] @ W[p:p+n, :], one widened panel at a time. */
     for (int p = 0; p < IC; p += PANEL_ROWS) {
         int n = IC - p < PANEL_ROWS ? IC - p : PANEL_ROWS;
         widen_rows(panel, W, p, n);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, OC, n, 1.0f, in + p, IC, panel, OC,
-                    1.0f, out, OC);
+        gemm_fixed_blocks(0, R, OC, n, 1.0f, in + p, IC, panel, OC, 1.0f, out, OC);
     }
 }
 
@@ -805,13 +830,12 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
         return;
     }
     if (W->dtype == GPT_DTYPE_F32) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, V, C, 1.0f, in, C, (const float *)W->data, C,
-                    0.0f, out, ldo);
+        gemm_fixed_blocks(1, R, V, C, 1.0f, in, C, (const float *)W->data, C, 0.0f, out, ldo);
         return;
     }
     for (int v = 0; v < V; v += PANEL_ROWS) {
         int n = V - v < PANEL_ROWS ? V - v : PANEL_ROWS;
         widen_rows(panel, W, v, n);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, n, C, 1.0f, in, C, panel, C, 0.0f, out + v, ldo);
+        gemm_fixed_blocks(1, R, n, C, 1.0f, in, C, panel, C, 0.0f, out + v, ldo);
     }
 }

@@ -29,6 +29,12 @@ void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias,
  * panel: scratch of matmul_panel_floats(C) floats. */
 void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel);
 
+/* C (M, N) = alpha A (M, K) @ B + beta C, with trans_b B^T: BLAS on fixed
+ * blocks of C split across the threads, so every element is the same bits
+ * whatever the thread count. Row strides lda, ldb, ldc. */
+void gemm_fixed_blocks(int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                       int ldb, float beta, float *C, int ldc);
+
 /* Scratch floats matmul/matmul_t need for a matrix of `cols` columns. */
 size_t matmul_panel_floats(int cols);
 
