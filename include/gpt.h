@@ -193,12 +193,16 @@ typedef struct {
     const char *const *stop;  /* (n_stop) stop strings, borrowed until on_done */
     int n_stop;
     int ignore_eos;           /* nonzero: the end-of-text token does not stop */
+    int logprobs;             /* nonzero: report each generated token's log-probability */
     void *user;               /* the caller's own, passed back untouched */
 } gpt_request;
 
 typedef struct {
     const int *tokens;        /* (n_tokens) generated ids (not the end-of-text token) */
     int n_tokens;
+    const float *logprobs;    /* (n_tokens) with gpt_request.logprobs: the natural log of each
+                                 token's probability under the model (softmax of the raw
+                                 logits, before temperature, top-k and top-p); else NULL */
     const char *text;         /* (text_len) the completion's bytes, any stop string cut */
     size_t text_len;
     int prompt_tokens;

@@ -15,7 +15,8 @@
 static const char *USAGE =
     "gpt generate [-m MODEL] [-p PROMPT | -f FILE] [-n N] [--temperature T] [--top-k K] [--top-p P]\n"
     "             [--seed S] [--stop STR]... [--echo] [--special] [--truncate] [--ignore-eos]\n"
-    "             [--format text|jsonl] [--batch [--parallel N] [--shard K/N] [--separator STR]] [-t THREADS]";
+    "             [--format text|jsonl] [--logprobs] [--batch [--parallel N] [--shard K/N] [--separator STR]]\n"
+    "             [-t THREADS]";
 
 static const char *HELP =
     "Generate text from a prompt: tokens stream to stdout as they are made.\n"
@@ -36,6 +37,8 @@ static const char *HELP =
     "      --truncate       cut a prompt too long for the context from the left\n"
     "      --ignore-eos     keep going past the end-of-text token\n"
     "      --format F       text or jsonl (default text; jsonl with --batch)\n"
+    "      --logprobs       with jsonl: \"logprobs\", each token's natural-log probability\n"
+    "                       under the model (before temperature, top-k and top-p)\n"
     "      --batch          one request per stdin line: plain text (\\n and \\\\ escapes) or a\n"
     "                       JSON object {\"prompt\",\"id\",\"max_tokens\",\"temperature\",\"top_k\",\n"
     "                       \"top_p\",\"seed\",\"stop\"}; request i defaults to seed S+i\n"
@@ -67,7 +70,7 @@ typedef struct {
     unsigned long long seed;
     char *stops[MAX_STOPS];
     int n_stops;
-    int echo, special, truncate, ignore_eos, batch, jsonl;
+    int echo, special, truncate, ignore_eos, batch, jsonl, logprobs;
     long parallel, shard_k, shard_n, threads;
     char *separator;
     size_t separator_len;
@@ -190,6 +193,7 @@ static void fill_request(const options *o, job *j, gpt_request *req, long max_ne
     req->stop = j->stops;
     req->n_stop = n_stops;
     req->ignore_eos = o->ignore_eos;
+    req->logprobs = o->logprobs;
     req->user = j;
 }
 
@@ -249,6 +253,10 @@ static void format_output(run_state *rs, job *j, const gpt_result *res, const ch
         cli_json_add_text(obj, "completion", res->text, res->text_len);
         cJSON *toks = cJSON_AddArrayToObject(obj, "tokens");
         for (int i = 0; i < res->n_tokens; i++) cJSON_AddItemToArray(toks, cJSON_CreateNumber(res->tokens[i]));
+        if (res->logprobs) {
+            cJSON *lps = cJSON_AddArrayToObject(obj, "logprobs");
+            for (int i = 0; i < res->n_tokens; i++) cJSON_AddItemToArray(lps, cJSON_CreateNumber(res->logprobs[i]));
+        }
         cJSON_AddStringToObject(obj, "finish_reason", gpt_finish_name(res->finish));
     }
     if (error) cJSON_AddStringToObject(obj, "error", error);
@@ -510,6 +518,7 @@ static int parse_flags(int argc, char **argv, options *o) {
         else if (!strcmp(a, "--truncate")) o->truncate = 1;
         else if (!strcmp(a, "--ignore-eos")) o->ignore_eos = 1;
         else if (!strcmp(a, "--batch")) o->batch = 1;
+        else if (!strcmp(a, "--logprobs")) o->logprobs = 1;
         else if (!strcmp(a, "--format")) {
             NEEDS_VALUE;
             if (!strcmp(v, "text")) o->jsonl = 0;
@@ -548,6 +557,7 @@ static int parse_flags(int argc, char **argv, options *o) {
         return cli_usage_error(USAGE, "--batch reads requests from stdin; -p and -f do not apply");
     if (o->batch && o->echo) return cli_usage_error(USAGE, "--echo does not apply to --batch");
     if (o->jsonl < 0) o->jsonl = o->batch;
+    if (o->logprobs && !o->jsonl) return cli_usage_error(USAGE, "--logprobs needs --format jsonl");
     if (!o->batch) o->parallel = 1;
     return 0;
 }

@@ -7,6 +7,7 @@
  * cache, its sampler has its own seed, and the kernels compute each row the
  * same way whatever rows stand beside it.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ typedef struct {
     int n_fed;          // prompt and generated tokens already in the cache
     int pending;        // the sampled token to feed next (decode phase), or -1
     int *tokens;        // (cap_tokens) generated ids
+    float *logprobs;    // (cap_logprobs) their log-probabilities
+    size_t cap_logprobs;
     size_t n_tokens, cap_tokens;
     char *text;         // (cap_text) completion bytes
     size_t text_len, cap_text, emitted;
@@ -87,7 +90,8 @@ static int emit(const gpt_generate_io *io, slot *s, size_t upto) {
 static int finish(const gpt_generate_io *io, slot *s, gpt_finish why, gpt_status status) {
     int rc = status == GPT_OK ? emit(io, s, s->text_len) : 0;
     gpt_result res = {
-        .tokens = s->tokens, .n_tokens = (int)s->n_tokens, .text = s->text ? s->text : "", .text_len = s->text_len,
+        .tokens = s->tokens, .n_tokens = (int)s->n_tokens,
+        .logprobs = s->req.logprobs ? s->logprobs : NULL, .text = s->text ? s->text : "", .text_len = s->text_len,
         .prompt_tokens = s->req.n_prompt, .finish = why, .status = status,
         .error = status == GPT_OK ? NULL : s->error,
     };
@@ -98,9 +102,19 @@ static int finish(const gpt_generate_io *io, slot *s, gpt_finish why, gpt_status
     return rc || rc2;
 }
 
-/* Takes a freshly sampled token; returns nonzero if the caller must stop. */
+/* log softmax(logits)[id], summed in double in index order. */
+static float log_prob(const float *logits, int V, int id) {
+    float maxv = logits[0];
+    for (int i = 1; i < V; i++) maxv = logits[i] > maxv ? logits[i] : maxv;
+    double sum = 0;
+    for (int i = 0; i < V; i++) sum += exp((double)logits[i] - maxv);
+    return (float)((double)logits[id] - maxv - log(sum));
+}
+
+/* Takes a freshly sampled token (and its log-probability); returns nonzero
+ * if the caller must stop. */
 static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, const gpt_config *cfg, int n_ctx,
-                        slot *s, int id) {
+                        slot *s, int id, float logprob) {
     int eos = cfg->eos_token_id >= 0 ? cfg->eos_token_id : gpt_tokenizer_eot_id(tok);
     if (id == eos && !s->req.ignore_eos) return finish(io, s, GPT_FINISH_EOS, GPT_OK);
 
@@ -108,10 +122,12 @@ static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, con
     const char *bytes = gpt_tokenizer_token_bytes(tok, id, &len);
     if (!bytes) len = 0;  // an id past the tokenizer's vocabulary decodes to nothing
     if (grow((void **)&s->tokens, &s->cap_tokens, s->n_tokens + 1, sizeof(int)) ||
+        grow((void **)&s->logprobs, &s->cap_logprobs, s->n_tokens + 1, sizeof(float)) ||
         grow((void **)&s->text, &s->cap_text, s->text_len + len + 1, 1)) {
         snprintf(s->error, sizeof s->error, "out of memory");
         return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_OOM);
     }
+    s->logprobs[s->n_tokens] = logprob;
     s->tokens[s->n_tokens++] = id;
     size_t old_len = s->text_len;
     memcpy(s->text + s->text_len, bytes, len);
@@ -174,6 +190,7 @@ static int start(const gpt_generate_io *io, const gpt_config *cfg, int n_ctx, in
     size_t most = (size_t)(n_ctx - req->n_prompt + 1);
     if (req->max_new_tokens >= 0 && (size_t)req->max_new_tokens < most) most = (size_t)req->max_new_tokens;
     if (grow((void **)&s->tokens, &s->cap_tokens, most + 1, sizeof(int)) ||
+        grow((void **)&s->logprobs, &s->cap_logprobs, most + 1, sizeof(float)) ||
         grow((void **)&s->text, &s->cap_text, most * (size_t)max_token_bytes + 1, 1)) {
         snprintf(s->error, sizeof s->error, "out of memory");
         return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_OOM);
@@ -281,7 +298,8 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
                 if (finish(io, s, GPT_FINISH_ERROR, st)) stopping = 1;
                 continue;
             }
-            if (accept_token(io, tok, cfg, n_ctx, s, id)) stopping = 1;
+            const float *row = logits + (size_t)s->logits_row * V;
+            if (accept_token(io, tok, cfg, n_ctx, s, id, s->req.logprobs ? log_prob(row, V, id) : 0.0f)) stopping = 1;
         }
     }
     /* Requests still in flight when generation was stopped. */
@@ -295,6 +313,7 @@ done:
         for (int i = 0; i < n_seq; i++) {
             gpt_sampler_free(slots[i].sampler);
             free(slots[i].tokens);
+            free(slots[i].logprobs);
             free(slots[i].text);
         }
     free(slots);

@@ -37,8 +37,12 @@ printf 'Once upon a time\nThe king' | "$GPT" generate --batch -n 3 >"$TMP/nofina
 expect_eq "input without a final newline" "$(wc -l <"$TMP/nofinal.jsonl")" 2
 
 # At temperature 0 a request in a batch gives what it gives alone.
-printf '%s\n' "Once upon a time" "The little girl" "ROMEO:" "It was a dark and stormy night" \
-    "Alice was beginning" "The king said" "In the morning" "She looked at" >"$TMP/prompts.txt"
+# Two prompts are longer than a row-by-row step (64 rows), so they run as
+# prompt chunks of their own, while the short ones share steps with decoding.
+long1=$(for i in 1 2 3 4 5 6 7 8 9 10 11 12; do printf 'The cat sat on the mat by the door. '; done)
+long2=$(for i in 1 2 3 4 5 6 7; do printf 'And the old man said to his son, go home. '; done)
+printf '%s\n' "Once upon a time" "$long1" "The little girl" "ROMEO:" "It was a dark and stormy night" \
+    "Alice was beginning" "$long2" "The king said" "In the morning" "She looked at" >"$TMP/prompts.txt"
 "$GPT" generate --batch --parallel 8 -n 24 --temperature 0 --format text --separator '\n--\n' \
     <"$TMP/prompts.txt" >"$TMP/batched.txt"
 : >"$TMP/alone.txt"
@@ -46,18 +50,31 @@ while IFS= read -r p; do
     "$GPT" generate -p "$p" -n 24 --temperature 0 >>"$TMP/alone.txt"
     printf '\n--\n' >>"$TMP/alone.txt"
 done <"$TMP/prompts.txt"
-expect_file_eq "batch of 8 vs each alone (temperature 0)" "$TMP/batched.txt" "$TMP/alone.txt"
+expect_file_eq "batch of 10 vs each alone (temperature 0)" "$TMP/batched.txt" "$TMP/alone.txt"
+# The same to the bit: every token's log-probability, printed in full.
+"$GPT" generate --batch --parallel 8 -n 24 --temperature 0 --logprobs <"$TMP/prompts.txt" |
+    grep -o '"logprobs":\[[^]]*\]' >"$TMP/batched.lp"
+: >"$TMP/alone.lp"
+while IFS= read -r p; do
+    "$GPT" generate -p "$p" -n 24 --temperature 0 --format jsonl --logprobs | grep -o '"logprobs":\[[^]]*\]' >>"$TMP/alone.lp"
+done <"$TMP/prompts.txt"
+expect_eq "logprobs lines, one per request" "$(wc -l <"$TMP/batched.lp")" 10
+expect_file_eq "logprobs, batch of 10 vs each alone (temperature 0)" "$TMP/batched.lp" "$TMP/alone.lp"
 
 # Sampled requests depend on their own seed, not on the batch size.
-"$GPT" generate --batch --parallel 1 -n 12 --seed 3 <"$TMP/prompts.txt" >"$TMP/p1.jsonl"
-"$GPT" generate --batch --parallel 5 -n 12 --seed 3 <"$TMP/prompts.txt" >"$TMP/p5.jsonl"
+"$GPT" generate --batch --parallel 1 -n 12 --seed 3 --logprobs <"$TMP/prompts.txt" >"$TMP/p1.jsonl"
+"$GPT" generate --batch --parallel 5 -n 12 --seed 3 --logprobs <"$TMP/prompts.txt" >"$TMP/p5.jsonl"
 expect_file_eq "sampled batch, parallel 1 vs 5" "$TMP/p1.jsonl" "$TMP/p5.jsonl"
+expect_eq "prompt tokens of the long prompts (more than one 64-row step)" \
+    "$(sed -n '2p;7p' "$TMP/p1.jsonl" | grep -o '"prompt_tokens":[0-9]*' | tr '\n' ' ')" '"prompt_tokens":121 "prompt_tokens":85 '
+"$GPT" generate --batch --parallel 10 -n 12 --seed 3 -t 1 --logprobs <"$TMP/prompts.txt" >"$TMP/p10.jsonl"
+expect_file_eq "sampled batch, parallel 1 vs 10 with one thread" "$TMP/p1.jsonl" "$TMP/p10.jsonl"
 
 # Shards: two processes, merged by index, equal one run.
 "$GPT" generate --batch --shard 0/2 -n 6 <"$TMP/prompts.txt" >"$TMP/s0.jsonl"
 "$GPT" generate --batch --shard 1/2 -n 6 <"$TMP/prompts.txt" >"$TMP/s1.jsonl"
 expect_eq "shard 0 takes even indices" "$(grep -o '"index":[0-9]*' "$TMP/s0.jsonl" | tr '\n' ' ')" \
-    '"index":0 "index":2 "index":4 "index":6 '
+    '"index":0 "index":2 "index":4 "index":6 "index":8 '
 "$GPT" generate --batch -n 6 <"$TMP/prompts.txt" >"$TMP/whole.jsonl"
 cat "$TMP/s0.jsonl" "$TMP/s1.jsonl" | sort -t: -k2 -n >"$TMP/merged.jsonl"
 sort -t: -k2 -n "$TMP/whole.jsonl" >"$TMP/whole.sorted"

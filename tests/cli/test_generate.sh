@@ -58,6 +58,15 @@ expect_status "missing prompt file" 1 "$GPT" generate -f "$TMP/none.txt"
 expect_status "--help" 0 "$GPT" generate --help
 grep -q -- "--temperature" "$TMP/out" || fail "--help does not list --temperature"
 
+# --logprobs: the first greedy token's log-probability against the reference
+# (tests/golden/gpt2-books-30m/reference.json, prompt 0: top10_logits of the
+# last position [0] minus its logsumexp, from HF transformers in float64).
+lp=$("$GPT" generate -p "Once upon a time" -n 3 --temperature 0 --format jsonl --logprobs |
+    sed 's/.*"logprobs":\[\([^],]*\).*/\1/')
+awk -v got="$lp" -v want=-1.6962825940666075 'BEGIN { d = got - want; if (d < 0) d = -d; exit !(d < 1e-4) }' ||
+    fail "logprob of the first greedy token: got $lp, reference -1.6962825940666075 (tolerance 1e-4)"
+expect_status "--logprobs without jsonl" 2 "$GPT" generate -p hi --logprobs
+
 # A closed pipe ends quietly.
 "$GPT" generate -p "Once upon a time" -n 200 2>"$TMP/err" | head -c 1 >/dev/null
 [ ! -s "$TMP/err" ] || fail "closed pipe printed: $(cat "$TMP/err")"
