@@ -3,7 +3,8 @@
  * same bits whether it is computed alone, beside 6 or 63 other rows, with 1
  * or 2 threads, by the AVX2 kernels or the portable ones; and a
  * Conv1D-style product is exactly the bias followed by one fmaf per input
- * in input order. F32, F16, BF16 and Q8 weights. */
+ * in input order; above OPS_SMALL_ROWS rows (BLAS) a product is the same
+ * bits with 1, 2 or 3 threads. F32, F16, BF16 and Q8 weights. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -119,6 +120,24 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
             }
         }
     ops_force_portable(0);
+
+    /* More rows than OPS_SMALL_ROWS: BLAS on fixed blocks, the same bits with
+     * 1, 2 or 3 threads (rule 4). 100 rows: one block; 300: two, one partial. */
+    for (int RB = 100; RB <= 300; RB += 200) {
+        float *big_in = malloc(sizeof(float) * RB * IN), *one = malloc(sizeof(float) * RB * OUT),
+              *many = malloc(sizeof(float) * RB * OUT);
+        for (int i = 0; i < RB * IN; i++) big_in[i] = uniform();
+        for (int threads = 1; threads <= 3; threads++) {
+            omp_set_num_threads(threads);
+            run(transposed, threads == 1 ? one : many, big_in, W, b, 0, RB, IN, OUT, panel);
+            if (threads == 1) continue;
+            size_t where = 0;
+            int ok = same_bits(many, one, (size_t)RB * OUT, &where);
+            CHECK(ok, "%s: %d rows (BLAS), %d threads vs 1: row %zu col %zu differs (%.9g vs %.9g)", what, RB, threads,
+                  where / OUT, where % OUT, many[where], one[where]);
+        }
+        free(big_in), free(one), free(many);
+    }
     omp_set_num_threads(2);
     free(in);
     free(bias);
