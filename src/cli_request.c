@@ -61,6 +61,10 @@ static int add_stop(cli_request *req, const char *s) {
 
 /* "stop": a string, an array of strings, or null (no stops at all). */
 static int parse_stops(cli_request *req, const cJSON *f, char *msg, size_t msg_len) {
+    for (int i = 0; i < CLI_MAX_STOPS; i++) {  // a repeated "stop" replaces the one before
+        free(req->stop_store[i]);
+        req->stop_store[i] = NULL;
+    }
     req->n_stops = 0;
     if (cJSON_IsString(f)) {
         if (add_stop(req, f->valuestring) == 0) return 0;
@@ -92,6 +96,7 @@ static int parse_field(cli_request *req, const cJSON *f, const cJSON **prompt, c
         if (!cJSON_IsString(f)) { snprintf(msg, msg_len, "\"prompt\" must be a string"); return -1; }
         *prompt = f;
     } else if (!strcmp(k, "id")) {
+        cJSON_Delete(req->id);  // a repeated key: the last one wins, as for every field
         req->id = cJSON_Duplicate(f, 1);
     } else if (!strcmp(k, "max_tokens")) {
         if (!cli_json_int(f, -1, 1000000000, &req->max_tokens)) {
