@@ -34,7 +34,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      ?= gpt
 GPT      ?= ./$(BIN)
 
-.PHONY: all run test test-unit test-asan bench deps clean install uninstall
+.PHONY: all run test test-unit test-asan bench deps clean install uninstall fuzz fuzz-build
 
 all: $(BIN)
 
@@ -77,8 +77,39 @@ test-asan:
 bench: gpt
 	sh scripts/bench.sh
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang under ASan +
+# UBSan in their own directory. Only the loaders and parsers they call are
+# linked: no BLAS and no OpenMP (the pragmas are ignored), so a fuzz run is
+# one thread. `make fuzz` runs each target FUZZ_TIME seconds over its seed
+# corpus; findings land in tests/fuzz/findings/.
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_TIME    ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas -Iinclude -Isrc $(CJSON_CFLAGS) $(FUZZ_SAN) \
+                -DGPT_FUZZ_MODEL_DIR='"$(CURDIR)/models/gpt2-books-30m"'
+FUZZ_SRC     := src/config.c src/convert.c src/model.c src/quant.c src/safetensors.c src/status.c src/tokenizer.c \
+                src/cli_request.c src/cli_json.c
+FUZZ_OBJ     := $(FUZZ_SRC:src/%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+.SECONDARY: $(FUZZ_OBJ)
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+$(FUZZ_BUILD)/%.o: src/%.c include/gpt.h src/internal.h $(wildcard src/*.h) | $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(CJSON_LIBS) $(UTF8_LIBS) -lm
+
+$(FUZZ_BUILD):
+	mkdir -p $@
+
 clean:
-	rm -rf $(BUILD) build-asan gpt gpt-asan
+	rm -rf $(BUILD) build-asan $(FUZZ_BUILD) gpt gpt-asan
 
 # Installs the binary, the bundled model, the man page and the bash
 # completion under $(DESTDIR)$(PREFIX). An installed gpt finds the model in

@@ -59,9 +59,6 @@ int cli_write(const void *bytes, size_t len);
  * printing one diagnostic on failure. Returns EXIT_OK or EXIT_RUNTIME. */
 int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok, gpt_model **model);
 
-/* Replaces backslash escapes (\n \t \r \0 \\) in place; returns the new length. */
-size_t cli_unescape(char *s);
-
 /* Seconds on a monotonic clock. */
 double cli_now(void);
 

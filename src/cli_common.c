@@ -199,29 +199,6 @@ int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok,
     return EXIT_OK;
 }
 
-size_t cli_unescape(char *s) {
-    char *out = s;
-    const char *in = s;
-    while (*in) {
-        if (*in != '\\' || !in[1]) {
-            *out++ = *in++;
-            continue;
-        }
-        switch (in[1]) {
-        case 'n': *out++ = '\n'; break;
-        case 't': *out++ = '\t'; break;
-        case 'r': *out++ = '\r'; break;
-        case '0': *out++ = '\0'; break;
-        case '\\': *out++ = '\\'; break;
-        default: *out++ = in[0]; *out++ = in[1]; break;
-        }
-        in += 2;
-    }
-    size_t n = (size_t)(out - s);
-    *out = '\0';
-    return n;
-}
-
 double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

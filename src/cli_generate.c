@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "cli_json.h"
+#include "cli_request.h"
 
 static const char *USAGE =
     "gpt generate [-m MODEL] [-p PROMPT | -f FILE] [-n N] [--temperature T] [--top-k K] [--top-p P]\n"
@@ -57,7 +58,6 @@ static const char *HELP =
     "  gpt generate -p \"The king said\" --temperature 0 --stop \".\"\n"
     "  printf 'Hello\\n{\"prompt\":\"Hi\",\"max_tokens\":5}\\n' | gpt generate --batch\n";
 
-#define MAX_STOPS 16
 #define MAX_PARALLEL 64  /* decode steps stay within ops' fixed-order kernels */
 
 typedef struct {
@@ -68,7 +68,7 @@ typedef struct {
     double temperature, top_p;
     long top_k;
     unsigned long long seed;
-    char *stops[MAX_STOPS];
+    char *stops[CLI_MAX_STOPS];
     int n_stops;
     int echo, special, truncate, ignore_eos, batch, jsonl, logprobs;
     long parallel, shard_k, shard_n, threads;
@@ -87,11 +87,9 @@ static void on_sigint(int sig) {
 
 typedef struct {
     long index;
-    cJSON *id;              // the request's "id", or NULL
+    cli_request req;        // the request's settings, stop strings and "id"
     int *ids;               // (n_ids) the prompt's tokens
     size_t n_ids;
-    char *stop_store[MAX_STOPS];
-    const char *stops[MAX_STOPS];
     char *output;           // the finished output record, waiting for its turn
     size_t output_len;
     int failed;
@@ -99,9 +97,8 @@ typedef struct {
 
 static void job_free(job *j) {
     if (!j) return;
-    cJSON_Delete(j->id);
+    cli_request_free(&j->req);
     free(j->ids);
-    for (int i = 0; i < MAX_STOPS; i++) free(j->stop_store[i]);
     free(j->output);
     free(j);
 }
@@ -180,21 +177,28 @@ static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, l
     return 0;
 }
 
-static void fill_request(const options *o, job *j, gpt_request *req, long max_new, double temp, long top_k,
-                         double top_p, unsigned long long seed, int n_stops) {
+static void fill_request(const options *o, job *j, gpt_request *req) {
+    const cli_request *r = &j->req;
     memset(req, 0, sizeof *req);
     req->prompt = j->ids;
     req->n_prompt = (int)j->n_ids;
-    req->max_new_tokens = (int)max_new;
-    req->sampling.temperature = (float)temp;
-    req->sampling.top_k = (int)top_k;
-    req->sampling.top_p = (float)top_p;
-    req->sampling.seed = seed;
-    req->stop = j->stops;
-    req->n_stop = n_stops;
+    req->max_new_tokens = (int)r->max_tokens;
+    req->sampling.temperature = (float)r->temperature;
+    req->sampling.top_k = (int)r->top_k;
+    req->sampling.top_p = (float)r->top_p;
+    req->sampling.seed = r->seed;
+    req->stop = r->stops;
+    req->n_stop = r->n_stops;
     req->ignore_eos = o->ignore_eos;
     req->logprobs = o->logprobs;
     req->user = j;
+}
+
+/* The command line's settings, which every request starts from. */
+static cli_request_defaults defaults_of(const options *o) {
+    return (cli_request_defaults){.max_tokens = o->max_tokens, .temperature = o->temperature, .top_p = o->top_p,
+                                  .top_k = o->top_k, .seed = o->seed, .stops = (const char *const *)o->stops,
+                                  .n_stops = o->n_stops};
 }
 
 /* ---- output in input order ------------------------------------------ */
@@ -247,7 +251,7 @@ static void format_output(run_state *rs, job *j, const gpt_result *res, const ch
     }
     cJSON *obj = cJSON_CreateObject();
     if (o->batch) cJSON_AddNumberToObject(obj, "index", (double)j->index);
-    if (j->id) cJSON_AddItemToObject(obj, "id", cJSON_Duplicate(j->id, 1));
+    if (j->req.id) cJSON_AddItemToObject(obj, "id", cJSON_Duplicate(j->req.id, 1));
     else if (o->batch) cJSON_AddNullToObject(obj, "id");
     if (res) {
         cli_json_add_text(obj, "completion", res->text, res->text_len);
@@ -287,91 +291,6 @@ static void fail_job(run_state *rs, job *j, const char *error) {
 
 /* ---- batch input ------------------------------------------------------ */
 
-/* Reads the JSON fields of one request line into the job and request.
- * Returns 0, or -1 with msg set. */
-static int parse_json_request(run_state *rs, job *j, gpt_request *req, const char *line, char *msg,
-                              size_t msg_len) {
-    const options *o = rs->opt;
-    cJSON *root = cJSON_Parse(line);
-    if (!root || !cJSON_IsObject(root)) {
-        snprintf(msg, msg_len, "line %ld: not a JSON object", j->index + 1);
-        cJSON_Delete(root);
-        return -1;
-    }
-    long max_new = o->max_tokens, top_k = o->top_k;
-    double temp = o->temperature, top_p = o->top_p;
-    unsigned long long seed = o->seed + (unsigned long long)j->index;
-    int n_stops = o->n_stops;
-    for (int i = 0; i < o->n_stops; i++) j->stops[i] = o->stops[i];
-    const cJSON *prompt = NULL;
-    int rc = -1;
-    const cJSON *f;
-    cJSON_ArrayForEach(f, root) {
-        const char *k = f->string;
-        if (!strcmp(k, "prompt")) {
-            if (!cJSON_IsString(f)) { snprintf(msg, msg_len, "\"prompt\" must be a string"); goto out; }
-            prompt = f;
-        } else if (!strcmp(k, "id")) {
-            j->id = cJSON_Duplicate(f, 1);
-        } else if (!strcmp(k, "max_tokens")) {
-            if (!cli_json_int(f, -1, 1000000000, &max_new)) {
-                snprintf(msg, msg_len, "\"max_tokens\" must be an integer >= -1"); goto out;
-            }
-        } else if (!strcmp(k, "temperature")) {
-            if (!cJSON_IsNumber(f) || !(f->valuedouble >= 0) || f->valuedouble > 1e30) {
-                snprintf(msg, msg_len, "\"temperature\" must be a number >= 0"); goto out;
-            }
-            temp = f->valuedouble;
-        } else if (!strcmp(k, "top_k")) {
-            if (!cli_json_int(f, 0, 1000000000, &top_k)) {
-                snprintf(msg, msg_len, "\"top_k\" must be an integer >= 0"); goto out;
-            }
-        } else if (!strcmp(k, "top_p")) {
-            if (!cJSON_IsNumber(f) || !(f->valuedouble > 0 && f->valuedouble <= 1)) {
-                snprintf(msg, msg_len, "\"top_p\" must be a number in (0, 1]"); goto out;
-            }
-            top_p = f->valuedouble;
-        } else if (!strcmp(k, "seed")) {
-            long s;
-            if (!cli_json_int(f, 0, 9007199254740991L, &s)) {
-                snprintf(msg, msg_len, "\"seed\" must be an integer >= 0"); goto out;
-            }
-            seed = (unsigned long long)s;
-        } else if (!strcmp(k, "stop")) {
-            n_stops = 0;
-            if (cJSON_IsString(f)) {
-                j->stop_store[n_stops] = strdup(f->valuestring);
-                j->stops[n_stops] = j->stop_store[n_stops];
-                n_stops++;
-            } else if (cJSON_IsArray(f)) {
-                const cJSON *e;
-                cJSON_ArrayForEach(e, f) {
-                    if (!cJSON_IsString(e) || n_stops >= MAX_STOPS) {
-                        snprintf(msg, msg_len, "\"stop\" must be a string or an array of at most %d strings",
-                                 MAX_STOPS);
-                        goto out;
-                    }
-                    j->stop_store[n_stops] = strdup(e->valuestring);
-                    j->stops[n_stops] = j->stop_store[n_stops];
-                    n_stops++;
-                }
-            } else if (!cJSON_IsNull(f)) {
-                snprintf(msg, msg_len, "\"stop\" must be a string or an array of strings"); goto out;
-            }
-        } else {
-            snprintf(msg, msg_len, "unknown field \"%s\"", k);
-            goto out;
-        }
-    }
-    if (!prompt) { snprintf(msg, msg_len, "missing \"prompt\""); goto out; }
-    if (prepare_prompt(rs, j, prompt->valuestring, strlen(prompt->valuestring), max_new, msg, msg_len)) goto out;
-    fill_request(o, j, req, max_new, temp, top_k, top_p, seed, n_stops);
-    rc = 0;
-out:
-    cJSON_Delete(root);
-    return rc;
-}
-
 /* gpt_generate_io.next for --batch: the next good request of this shard;
  * bad lines get their error record on the way. */
 static int batch_next(void *user, gpt_request *req) {
@@ -389,24 +308,13 @@ static int batch_next(void *user, gpt_request *req) {
         if (!j) return 0;
         j->index = index;
         char msg[600];
-        int bad;
-        if (memchr(rs->line, '\0', (size_t)n)) {
-            snprintf(msg, sizeof msg, "line %ld holds a NUL byte", index + 1);
-            bad = 1;
-        } else if (rs->line[0] == '{') {
-            bad = parse_json_request(rs, j, req, rs->line, msg, sizeof msg) != 0;
-        } else {
-            size_t len = cli_unescape(rs->line);
-            for (int i = 0; i < o->n_stops; i++) j->stops[i] = o->stops[i];
-            bad = prepare_prompt(rs, j, rs->line, len, o->max_tokens, msg, sizeof msg) != 0;
-            if (!bad)
-                fill_request(o, j, req, o->max_tokens, o->temperature, o->top_k, o->top_p,
-                             o->seed + (unsigned long long)index, o->n_stops);
-        }
-        if (bad) {
+        const cli_request_defaults def = defaults_of(o);
+        if (cli_request_parse(rs->line, (size_t)n, index, &def, &j->req, msg, sizeof msg) != 0 ||
+            prepare_prompt(rs, j, j->req.prompt, j->req.prompt_len, j->req.max_tokens, msg, sizeof msg) != 0) {
             fail_job(rs, j, msg);
             continue;
         }
+        fill_request(o, j, req);
         return 1;
     }
     return 0;
@@ -431,9 +339,7 @@ static int single_next(void *user, gpt_request *req) {
     if (!rs->single) return 0;
     job *j = rs->single;
     rs->single = NULL;
-    for (int i = 0; i < rs->opt->n_stops; i++) j->stops[i] = rs->opt->stops[i];
-    fill_request(rs->opt, j, req, rs->opt->max_tokens, rs->opt->temperature, rs->opt->top_k, rs->opt->top_p,
-                 rs->opt->seed, rs->opt->n_stops);
+    fill_request(rs->opt, j, req);
     return 1;
 }
 
@@ -509,7 +415,7 @@ static int parse_flags(int argc, char **argv, options *o) {
             o->seed = (unsigned long long)s;
         } else if (!strcmp(a, "--stop")) {
             NEEDS_VALUE;
-            if (o->n_stops >= MAX_STOPS) return cli_usage_error(USAGE, "at most %d --stop strings", MAX_STOPS);
+            if (o->n_stops >= CLI_MAX_STOPS) return cli_usage_error(USAGE, "at most %d --stop strings", CLI_MAX_STOPS);
             o->stops[o->n_stops] = strdup(v);
             if (!o->stops[o->n_stops]) return cli_usage_error(USAGE, "out of memory");
             cli_unescape(o->stops[o->n_stops++]);
@@ -610,6 +516,8 @@ int cli_generate(int argc, char **argv) {
     } else {
         job *j = calloc(1, sizeof *j);
         char msg[600];
+        const cli_request_defaults def = defaults_of(&o);
+        if (j) cli_request_init(&j->req, &def, 0);
         if (!j || prepare_prompt(&rs, j, text, text_len, o.max_tokens, msg, sizeof msg) != 0) {
             cli_error("%s", j ? msg : "out of memory");
             job_free(j);

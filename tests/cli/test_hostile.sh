@@ -137,6 +137,13 @@ hostile "negative id for logits" 1 "-5" sh -c "echo 1 -5 | '$GPT' logits --ids"
 head -c 100000000 /dev/zero | tr '\0' 'a' >"$TMP/huge.txt"
 hostile "100 MB prompt" 1 "longer than the context of 512 tokens" "$GPT" generate -f "$TMP/huge.txt" -n 1
 
+# --- --batch lines (found by tests/fuzz/fuzz_batch_line) ---
+# A repeated key: the last one wins and the value it replaces is freed (a
+# leak before, which make test-asan's LeakSanitizer turns into a failure).
+printf '%s\n' '{"prompt":"Hi","id":1,"id":2,"stop":"a","stop":["b"],"max_tokens":1}' >"$TMP/repeat.jsonl"
+hostile "repeated keys in a batch line" 0 "" sh -c "'$GPT' generate --batch <'$TMP/repeat.jsonl'"
+grep -q '"index":0,"id":2,' "$TMP/out" || fail "repeated \"id\": want the last one, got: $(cat "$TMP/out")"
+
 [ "$n_cases" -ge 25 ] || fail "only $n_cases hostile cases"
 echo "$n_cases hostile inputs checked"
 finish

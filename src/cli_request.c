@@ -1,0 +1,177 @@
+/* cli_request.c — one --batch input line into a request's fields, and the
+ * backslash escapes that plain lines and flags (--stop, --separator) use. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_json.h"
+#include "cli_request.h"
+
+size_t cli_unescape(char *s) {
+    char *out = s;
+    const char *in = s;
+    while (*in) {
+        if (*in != '\\' || !in[1]) {
+            *out++ = *in++;
+            continue;
+        }
+        switch (in[1]) {
+        case 'n': *out++ = '\n'; break;
+        case 't': *out++ = '\t'; break;
+        case 'r': *out++ = '\r'; break;
+        case '0': *out++ = '\0'; break;
+        case '\\': *out++ = '\\'; break;
+        default: *out++ = in[0]; *out++ = in[1]; break;
+        }
+        in += 2;
+    }
+    size_t n = (size_t)(out - s);
+    *out = '\0';
+    return n;
+}
+
+void cli_request_init(cli_request *req, const cli_request_defaults *def, long index) {
+    memset(req, 0, sizeof *req);
+    req->max_tokens = def->max_tokens;
+    req->temperature = def->temperature;
+    req->top_p = def->top_p;
+    req->top_k = def->top_k;
+    req->seed = def->seed + (unsigned long long)index;
+    req->n_stops = def->n_stops < CLI_MAX_STOPS ? def->n_stops : CLI_MAX_STOPS;
+    for (int i = 0; i < req->n_stops; i++) req->stops[i] = def->stops[i];
+}
+
+void cli_request_free(cli_request *req) {
+    if (!req) return;
+    free(req->prompt);
+    cJSON_Delete(req->id);
+    for (int i = 0; i < CLI_MAX_STOPS; i++) free(req->stop_store[i]);
+    memset(req, 0, sizeof *req);
+}
+
+/* Keeps a copy of the stop string s as the request's next stop. */
+static int add_stop(cli_request *req, const char *s) {
+    char *copy = strdup(s);
+    if (!copy) return -1;
+    req->stop_store[req->n_stops] = copy;
+    req->stops[req->n_stops] = copy;
+    req->n_stops++;
+    return 0;
+}
+
+/* "stop": a string, an array of strings, or null (no stops at all). */
+static int parse_stops(cli_request *req, const cJSON *f, char *msg, size_t msg_len) {
+    for (int i = 0; i < CLI_MAX_STOPS; i++) {  // a repeated "stop" replaces the one before
+        free(req->stop_store[i]);
+        req->stop_store[i] = NULL;
+    }
+    req->n_stops = 0;
+    if (cJSON_IsString(f)) {
+        if (add_stop(req, f->valuestring) == 0) return 0;
+    } else if (cJSON_IsArray(f)) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, f) {
+            if (!cJSON_IsString(e) || req->n_stops >= CLI_MAX_STOPS) {
+                snprintf(msg, msg_len, "\"stop\" must be a string or an array of at most %d strings",
+                         CLI_MAX_STOPS);
+                return -1;
+            }
+            if (add_stop(req, e->valuestring) != 0) break;
+        }
+        if (!e) return 0;
+    } else if (cJSON_IsNull(f)) {
+        return 0;
+    } else {
+        snprintf(msg, msg_len, "\"stop\" must be a string or an array of strings");
+        return -1;
+    }
+    snprintf(msg, msg_len, "out of memory");
+    return -1;
+}
+
+/* One field of a JSON request. Returns 0, or -1 with msg set. */
+static int parse_field(cli_request *req, const cJSON *f, const cJSON **prompt, char *msg, size_t msg_len) {
+    const char *k = f->string;
+    if (!strcmp(k, "prompt")) {
+        if (!cJSON_IsString(f)) { snprintf(msg, msg_len, "\"prompt\" must be a string"); return -1; }
+        *prompt = f;
+    } else if (!strcmp(k, "id")) {
+        cJSON_Delete(req->id);  // a repeated key: the last one wins, as for every field
+        req->id = cJSON_Duplicate(f, 1);
+    } else if (!strcmp(k, "max_tokens")) {
+        if (!cli_json_int(f, -1, 1000000000, &req->max_tokens)) {
+            snprintf(msg, msg_len, "\"max_tokens\" must be an integer >= -1"); return -1;
+        }
+    } else if (!strcmp(k, "temperature")) {
+        if (!cJSON_IsNumber(f) || !(f->valuedouble >= 0) || f->valuedouble > 1e30) {
+            snprintf(msg, msg_len, "\"temperature\" must be a number >= 0"); return -1;
+        }
+        req->temperature = f->valuedouble;
+    } else if (!strcmp(k, "top_k")) {
+        if (!cli_json_int(f, 0, 1000000000, &req->top_k)) {
+            snprintf(msg, msg_len, "\"top_k\" must be an integer >= 0"); return -1;
+        }
+    } else if (!strcmp(k, "top_p")) {
+        if (!cJSON_IsNumber(f) || !(f->valuedouble > 0 && f->valuedouble <= 1)) {
+            snprintf(msg, msg_len, "\"top_p\" must be a number in (0, 1]"); return -1;
+        }
+        req->top_p = f->valuedouble;
+    } else if (!strcmp(k, "seed")) {
+        long s;
+        if (!cli_json_int(f, 0, 9007199254740991L, &s)) {
+            snprintf(msg, msg_len, "\"seed\" must be an integer >= 0"); return -1;
+        }
+        req->seed = (unsigned long long)s;
+    } else if (!strcmp(k, "stop")) {
+        return parse_stops(req, f, msg, msg_len);
+    } else {
+        snprintf(msg, msg_len, "unknown field \"%s\"", k);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_json(const char *line, size_t len, long index, cli_request *req, char *msg, size_t msg_len) {
+    cJSON *root = cJSON_ParseWithLength(line, len);
+    if (!root || !cJSON_IsObject(root)) {
+        snprintf(msg, msg_len, "line %ld: not a JSON object", index + 1);
+        cJSON_Delete(root);
+        return -1;
+    }
+    const cJSON *prompt = NULL, *f;
+    int rc = 0;
+    cJSON_ArrayForEach(f, root) {
+        rc = parse_field(req, f, &prompt, msg, msg_len);
+        if (rc != 0) break;
+    }
+    if (rc == 0 && !prompt) {
+        snprintf(msg, msg_len, "missing \"prompt\"");
+        rc = -1;
+    }
+    if (rc == 0) {
+        req->prompt = strdup(prompt->valuestring);
+        req->prompt_len = req->prompt ? strlen(req->prompt) : 0;
+        if (!req->prompt) rc = -1, snprintf(msg, msg_len, "out of memory");
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+int cli_request_parse(const char *line, size_t len, long index, const cli_request_defaults *def,
+                      cli_request *req, char *msg, size_t msg_len) {
+    cli_request_init(req, def, index);
+    if (memchr(line, '\0', len)) {
+        snprintf(msg, msg_len, "line %ld holds a NUL byte", index + 1);
+        return -1;
+    }
+    if (len > 0 && line[0] == '{') return parse_json(line, len, index, req, msg, msg_len);
+    req->prompt = malloc(len + 1);
+    if (!req->prompt) {
+        snprintf(msg, msg_len, "out of memory");
+        return -1;
+    }
+    memcpy(req->prompt, line, len);
+    req->prompt[len] = '\0';
+    req->prompt_len = cli_unescape(req->prompt);
+    return 0;
+}

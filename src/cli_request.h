@@ -1,0 +1,53 @@
+/* cli_request.h — one `gpt generate --batch` input line into a request's
+ * fields: no tokenizer, no model, no I/O, so it can be tested and fuzzed
+ * on its own. */
+#ifndef GPT_CLI_REQUEST_H
+#define GPT_CLI_REQUEST_H
+
+#include <stddef.h>
+
+#include <cJSON.h>
+
+#define CLI_MAX_STOPS 16
+
+/* The settings a line starts from (the command line's), and what a line
+ * may change. */
+typedef struct {
+    long max_tokens;
+    double temperature, top_p;
+    long top_k;
+    unsigned long long seed;
+    const char *const *stops;  /* (n_stops) borrowed */
+    int n_stops;
+} cli_request_defaults;
+
+typedef struct {
+    char *prompt;               /* owned, NUL-terminated; may hold NULs from a \0 escape */
+    size_t prompt_len;
+    cJSON *id;                  /* the JSON line's "id", owned; NULL when absent */
+    long max_tokens;
+    double temperature, top_p;
+    long top_k;
+    unsigned long long seed;
+    const char *stops[CLI_MAX_STOPS];   /* (n_stops) borrowed defaults or stop_store */
+    int n_stops;
+    char *stop_store[CLI_MAX_STOPS];    /* owned: the line's own stop strings */
+} cli_request;
+
+/* Sets *req to the defaults, request number index taking seed + index. */
+void cli_request_init(cli_request *req, const cli_request_defaults *def, long index);
+
+/* Parses line (len bytes, its newline already removed), request number
+ * index (0-based, seed default + index), into *req: a line starting with
+ * '{' is a JSON object of {"prompt", "id", "max_tokens", "temperature",
+ * "top_k", "top_p", "seed", "stop"}; any other line is the prompt itself
+ * with \n \t \r \0 \\ escapes. Returns 0, or -1 with a one-line message in
+ * msg. Either way *req holds only what cli_request_free releases. */
+int cli_request_parse(const char *line, size_t len, long index, const cli_request_defaults *def,
+                      cli_request *req, char *msg, size_t msg_len);
+void cli_request_free(cli_request *req);
+
+/* Replaces backslash escapes (\n \t \r \0 \\) in place; returns the new length. */
+size_t cli_unescape(char *s);
+
+#endif

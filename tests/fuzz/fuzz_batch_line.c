@@ -1,0 +1,38 @@
+/* fuzz_batch_line.c — one `gpt generate --batch` input line
+ * (cli_request_parse): JSON requests and plain lines with escapes.
+ *
+ * Checks: no crash, leak or undefined behaviour; a failure says why; a
+ * parsed request has a NUL-terminated prompt of prompt_len bytes, at most
+ * CLI_MAX_STOPS stop strings, settings in the ranges the CLI accepts, and
+ * a plain line without backslashes is its own prompt. */
+#include "fuzz.h"
+
+#include "cli_request.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static const char *const default_stops[] = {"\n\n", "THE END"};
+    const cli_request_defaults def = {.max_tokens = 128, .temperature = 0.8, .top_p = 0.95, .top_k = 40,
+                                      .seed = 7, .stops = default_stops, .n_stops = 2};
+    const char *line = (const char *)data;
+    cli_request req;
+    char msg[600] = "";
+    if (cli_request_parse(line, size, 3, &def, &req, msg, sizeof msg) != 0) {
+        FUZZ_CHECK(msg[0] != '\0');
+        cli_request_free(&req);
+        return 0;
+    }
+    FUZZ_CHECK(req.prompt != NULL && req.prompt[req.prompt_len] == '\0');
+    FUZZ_CHECK(req.n_stops >= 0 && req.n_stops <= CLI_MAX_STOPS);
+    for (int i = 0; i < req.n_stops; i++) FUZZ_CHECK(req.stops[i] != NULL);
+    FUZZ_CHECK(req.max_tokens >= -1 && req.max_tokens <= 1000000000);
+    FUZZ_CHECK(req.temperature >= 0 && req.temperature <= 1e30);
+    FUZZ_CHECK(req.top_p > 0 && req.top_p <= 1);
+    FUZZ_CHECK(req.top_k >= 0);
+    if (size == 0 || line[0] != '{') {
+        FUZZ_CHECK(req.prompt_len <= size);
+        FUZZ_CHECK(req.seed == def.seed + 3 && req.n_stops == def.n_stops && req.id == NULL);
+        if (!memchr(line, '\\', size)) FUZZ_CHECK(req.prompt_len == size && !memcmp(req.prompt, line, size));
+    }
+    cli_request_free(&req);
+    return 0;
+}

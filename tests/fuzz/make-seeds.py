@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""make-seeds.py — writes the committed seed corpus, tests/fuzz/corpus/<target>/,
+from small hand-made inputs and the repository's fixtures (never their big
+files). Run from the repository root; the same run gives the same bytes.
+Seeds found by fuzzing (regressions) are added by hand as regress-*."""
+import json
+import os
+import struct
+
+ROOT = "tests/fuzz/corpus"
+
+
+def put(target, name, data):
+    os.makedirs(os.path.join(ROOT, target), exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(ROOT, target, name), "wb") as f:
+        f.write(data)
+
+
+# ---- safetensors: the tiny model fuzz_safetensors.c configures ----------
+TINY = [("wte.weight", [8, 4]), ("wpe.weight", [4, 4]), ("ln_f.weight", [4]), ("ln_f.bias", [4]),
+        ("h.0.ln_1.weight", [4]), ("h.0.ln_1.bias", [4]), ("h.0.attn.c_attn.weight", [4, 12]),
+        ("h.0.attn.c_attn.bias", [12]), ("h.0.attn.c_proj.weight", [4, 4]), ("h.0.attn.c_proj.bias", [4]),
+        ("h.0.ln_2.weight", [4]), ("h.0.ln_2.bias", [4]), ("h.0.mlp.c_fc.weight", [4, 16]),
+        ("h.0.mlp.c_fc.bias", [16]), ("h.0.mlp.c_proj.weight", [16, 4]), ("h.0.mlp.c_proj.bias", [4])]
+
+
+def safetensors(tensors, dtype="F32", prefix="", metadata=True):
+    size = {"F32": 4, "F16": 2, "BF16": 2}[dtype]
+    header, offset = {}, 0
+    if metadata:
+        header["__metadata__"] = {"format": "pt"}
+    for name, shape in tensors:
+        n = size
+        for d in shape:
+            n *= d
+        full = name if name == "lm_head.weight" else prefix + name
+        header[full] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + n]}
+        offset += n
+    text = json.dumps(header, separators=(",", ":")).encode()
+    one = {"F32": struct.pack("<f", 1.0), "F16": b"\x00\x3c", "BF16": b"\x80\x3f"}[dtype]
+    return struct.pack("<Q", len(text)) + text + one * (offset // size)
+
+
+# Mode byte: bit 0 index file, bit 1 Q8, bit 2 --check (see fuzz_safetensors.c).
+put("fuzz_safetensors", "tiny-f32", b"\x00" + safetensors(TINY))
+put("fuzz_safetensors", "tiny-f16-check", b"\x04" + safetensors(TINY, "F16"))
+put("fuzz_safetensors", "tiny-bf16-prefix", b"\x00" + safetensors(TINY, "BF16", "transformer."))
+put("fuzz_safetensors", "tiny-untied-q8", b"\x02" + safetensors(TINY + [("lm_head.weight", [8, 4])]))
+put("fuzz_safetensors", "one-tensor-no-metadata", b"\x00" + safetensors(TINY[:1], metadata=False))
+index = {"metadata": {"total_size": 1},
+         "weight_map": {name: ("a" if i < 4 else "b") + ".safetensors" for i, (name, _) in enumerate(TINY)}}
+put("fuzz_safetensors", "index", b"\x01" + json.dumps(index).encode())
+put("fuzz_safetensors", "index-one-shard", b"\x05" + b'{"weight_map": {"wte.weight": "a.safetensors"}}')
+
+# ---- config.json ----------------------------------------------------------
+put("fuzz_config", "dev-tiny", open("tests/golden/dev-tiny/config.json", "rb").read())
+put("fuzz_config", "books-30m", open("models/gpt2-books-30m/config.json", "rb").read())
+put("fuzz_config", "minimal", '{"n_layer":1,"n_head":1,"n_embd":4,"n_positions":4,"vocab_size":8}')
+put("fuzz_config", "n_ctx-gelu", '{"n_layer":2,"n_head":2,"n_embd":8,"n_ctx":16,"vocab_size":300,'
+    '"n_inner":null,"activation_function":"gelu","layer_norm_epsilon":0.001,"bos_token_id":0,"eos_token_id":299}')
+put("fuzz_config", "unsupported", '{"model_type":"gpt2","n_layer":1,"n_head":1,"n_embd":4,"n_positions":4,'
+    '"vocab_size":8,"scale_attn_by_inverse_layer_idx":true,"scale_attn_weights":false,"add_cross_attention":true}')
+
+# ---- tokenizer files: 256 byte tokens, <|endoftext|>, a few merges ---------
+def byte_spelling():
+    printable = [b for b in range(256) if 0x21 <= b <= 0x7E or 0xA1 <= b <= 0xAC or 0xAE <= b <= 0xFF]
+    out, n = {}, 0
+    for b in range(256):
+        if b in printable:
+            out[b] = chr(b)
+        else:
+            out[b] = chr(256 + n)
+            n += 1
+    return out
+
+
+SPELL = byte_spelling()
+MERGES = [("\u0120", "t"), ("h", "e"), ("\u0120t", "he"), ("i", "n"), ("\u0120", "a"), ("e", "r"),
+          ("\u0120a", "n"), ("o", "n")]
+vocab = {SPELL[b]: b for b in range(256)}
+for left, right in MERGES:
+    vocab.setdefault(left + right, len(vocab))
+vocab["<|endoftext|>"] = len(vocab)
+merges_txt = "#version: 0.2\n" + "".join(f"{l} {r}\n" for l, r in MERGES)
+vocab_json = json.dumps(vocab, ensure_ascii=False)
+# fuzz_tokenizer_load: vocab.json NUL merges.txt, or tokenizer.json alone.
+put("fuzz_tokenizer_load", "vocab-merges", vocab_json.encode() + b"\0" + merges_txt.encode())
+put("fuzz_tokenizer_load", "vocab-merges-crlf", vocab_json.encode() + b"\0" + merges_txt.replace("\n", "\r\n").encode())
+put("fuzz_tokenizer_load", "tokenizer-json-strings",
+    json.dumps({"model": {"vocab": vocab, "merges": [f"{l} {r}" for l, r in MERGES]}}, ensure_ascii=False))
+put("fuzz_tokenizer_load", "tokenizer-json-pairs",
+    json.dumps({"model": {"vocab": vocab, "merges": [[l, r] for l, r in MERGES]}}, ensure_ascii=False))
+
+# ---- text to tokenize (first byte: bit 0 parses <|endoftext|>) ------------
+for i, text in enumerate([
+        "Hello world! It's 2024, isn't it?",
+        "  leading and trailing spaces   \n\n\ttabs\r\n",
+        "<|endoftext|>The end.<|endoftext|>",
+        "Ünïcödé: naïve café, 東京, 😀👍, ١٢٣ digits",
+        b"\xff\xfe invalid \xc3 utf-8 \xed\xa0\x80 surrogate",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "I'll we've they're she'd he's 'LL 'S",
+]):
+    data = text if isinstance(text, bytes) else text.encode()
+    put("fuzz_tokenize", f"text-{i}", bytes([i % 2]) + data)
+
+# ---- --batch lines -----------------------------------------------------------
+for i, line in enumerate([
+        "Once upon a time",
+        '{"prompt": "Once upon a time", "id": "j1", "max_tokens": 4, "temperature": 0}',
+        '{"prompt": "The king", "max_tokens": 2',
+        '{"prompt": "ROMEO:", "id": 7, "max_tokens": 3, "temperature": 0, "stop": ["ROMEO"]}',
+        "Line one\\nline two\\\\ and a tab\\t\\0",
+        '{"max_tokens": 3}',
+        '{"prompt": "x", "max_tokens": "three"}',
+        '{"prompt": "x", "colour": "red"}',
+        '{"prompt": "x", "top_k": 5, "top_p": 0.5, "seed": 12, "stop": null, "id": {"a": [1, 2]}}',
+        '{"prompt": "x", "stop": "\\n"}',
+]):
+    put("fuzz_batch_line", f"line-{i}", line)
