@@ -211,9 +211,15 @@ typedef struct {
     const char *error;        /* the message when status is not GPT_OK */
 } gpt_result;
 
+/* io->next's answer when no request is ready yet (a producer has not
+ * written one): generation goes on with the requests in flight and asks
+ * again after the next step. Give it only while a request handed out has
+ * not finished; with none in flight, next should wait for one. */
+#define GPT_NEXT_LATER 2
+
 typedef struct {
-    /* Fills *req with the next request: returns 1, or 0 when there are no
-     * more. Called whenever a sequence slot is free. */
+    /* Fills *req with the next request: returns 1, 0 when there are no
+     * more, or GPT_NEXT_LATER. Called whenever a sequence slot is free. */
     int (*next)(void *user, gpt_request *req);
     /* Bytes of a request's completion, as soon as they are final: whole
      * UTF-8 characters, never part of a stop string. May be NULL.

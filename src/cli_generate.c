@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "cli_json.h"
+#include "cli_lines.h"
 #include "cli_request.h"
 
 static const char *USAGE =
@@ -111,10 +112,9 @@ typedef struct {
     int eot;
     int max_token_bytes;    // the longest token's bytes
     /* batch input */
-    FILE *in;
-    char *line;
-    size_t line_cap;
+    cli_lines in;
     long next_index;        // index of the next input line
+    long in_flight;         // requests handed to gpt_generate and not yet done
     /* in-order output */
     job **waiting;          // (cap) finished jobs by index - first_unprinted
     long first_unprinted;
@@ -297,24 +297,28 @@ static int batch_next(void *user, gpt_request *req) {
     run_state *rs = user;
     const options *o = rs->opt;
     while (!interrupted && !rs->out_closed) {
-        errno = 0;
-        ssize_t n = getline(&rs->line, &rs->line_cap, rs->in);
-        if (n < 0) return 0;
+        /* With requests in flight, take only a line that is already there,
+         * so a producer waiting for an answer gets it; else wait for one. */
+        char *line;
+        size_t n;
+        int got = cli_lines_next(&rs->in, rs->in_flight == 0, &line, &n);
+        if (got == CLI_LINE_LATER) return GPT_NEXT_LATER;
+        if (got != CLI_LINE_OK) return 0;
         long index = rs->next_index++;
         if (o->shard_n > 1 && index % o->shard_n != o->shard_k) continue;
-        if (n > 0 && rs->line[n - 1] == '\n') rs->line[--n] = '\0';
-        if (n > 0 && rs->line[n - 1] == '\r') rs->line[--n] = '\0';
+        if (n > 0 && line[n - 1] == '\r') line[--n] = '\0';
         job *j = calloc(1, sizeof *j);
         if (!j) return 0;
         j->index = index;
         char msg[600];
         const cli_request_defaults def = defaults_of(o);
-        if (cli_request_parse(rs->line, (size_t)n, index, &def, &j->req, msg, sizeof msg) != 0 ||
+        if (cli_request_parse(line, n, index, &def, &j->req, msg, sizeof msg) != 0 ||
             prepare_prompt(rs, j, j->req.prompt, j->req.prompt_len, j->req.max_tokens, msg, sizeof msg) != 0) {
             fail_job(rs, j, msg);
             continue;
         }
         fill_request(o, j, req);
+        rs->in_flight++;
         return 1;
     }
     return 0;
@@ -323,6 +327,7 @@ static int batch_next(void *user, gpt_request *req) {
 static int batch_done(void *user, const gpt_request *req, const gpt_result *res) {
     run_state *rs = user;
     job *j = req->user;
+    rs->in_flight--;
     if (res->status != GPT_OK) {
         j->failed = 1;
         rs->any_failed = 1;
@@ -502,9 +507,10 @@ int cli_generate(int argc, char **argv) {
         goto out;
     }
 
-    run_state rs = {.opt = &o, .tok = tok, .cfg = cfg, .n_ctx = gpt_context_n_ctx(ctx), .in = stdin,
+    run_state rs = {.opt = &o, .tok = tok, .cfg = cfg, .n_ctx = gpt_context_n_ctx(ctx),
                     .first_unprinted = o.shard_n > 1 ? o.shard_k : 0};
     rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : gpt_tokenizer_eot_id(tok);
+    cli_lines_init(&rs.in, STDIN_FILENO);
     rs.max_token_bytes = gpt_tokenizer_max_token_bytes(tok);
     struct sigaction sa = {.sa_handler = on_sigint};  // no SA_RESTART: a blocked read returns
     sigaction(SIGINT, &sa, NULL);
@@ -550,7 +556,7 @@ int cli_generate(int argc, char **argv) {
     if (cli_verbose) cli_info("generated in %.3f s", cli_now() - t0);
     for (long i = 0; i < rs.cap; i++) job_free(rs.waiting[i]);
     free(rs.waiting);
-    free(rs.line);
+    cli_lines_free(&rs.in);
 out:
     gpt_context_free(ctx);
     gpt_model_free(model);

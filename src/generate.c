@@ -225,11 +225,17 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
     int input_open = 1, stopping = 0;
     for (;;) {
         if (io->cancel && *io->cancel) stopping = 1;
-        /* Fill free slots from the input. */
+        /* Fill free slots from the input, until it has none ready. */
+        int later = 0;
         for (int i = 0; i < n_seq && input_open && !stopping; i++) {
             if (slots[i].active) continue;
             gpt_request req;
-            if (io->next(io->user, &req) != 1) {
+            int got = io->next(io->user, &req);
+            if (got == GPT_NEXT_LATER) {
+                later = 1;
+                break;
+            }
+            if (got != 1) {
                 input_open = 0;
                 break;
             }
@@ -238,7 +244,11 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
         }
         int any = 0;
         for (int i = 0; i < n_seq; i++) any |= slots[i].active;
-        if (!any || stopping) break;
+        if (stopping) break;
+        if (!any) {
+            if (later) continue;  // (next broke its contract: nothing is in flight)
+            break;
+        }
 
         /* A step is either one slot's prompt chunk of more than
          * OPS_SMALL_ROWS rows, which runs alone (matrix products whose sums

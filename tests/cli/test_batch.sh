@@ -81,6 +81,29 @@ sort -t: -k2 -n "$TMP/whole.jsonl" >"$TMP/whole.sorted"
 expect_file_eq "merged shards vs one run" "$TMP/merged.jsonl" "$TMP/whole.sorted"
 expect_status "bad shard" 2 "$GPT" generate --batch --shard 2/2
 
+# An interactive producer: it writes one request, waits for its answer, then
+# writes the next. With --parallel 8 gpt must answer while it waits for more
+# input (the timeout turns a hang into a failure).
+mkfifo "$TMP/req" "$TMP/ans"
+cat >"$TMP/producer.sh" <<'SH'
+"$1" generate --batch --parallel 8 -n 3 --temperature 0 <"$2/req" >"$2/ans" &
+exec 3>"$2/req" 4<"$2/ans"
+echo "Once upon a time" >&3
+read -r first <&4
+echo "The king said" >&3
+read -r second <&4
+exec 3>&-
+wait
+printf '%s\n%s\n' "$first" "$second" >"$2/dialogue.jsonl"
+SH
+set +e
+timeout 120 sh "$TMP/producer.sh" "$GPT" "$TMP"
+rc=$?
+set -e
+expect_eq "interactive producer (exit status; 124 is a hang)" "$rc" 0
+expect_eq "interactive producer: answers in order" \
+    "$(grep -o '"index":[0-9]*' "$TMP/dialogue.jsonl" 2>/dev/null | tr '\n' ' ')" '"index":0 "index":1 '
+
 # A reader that stops after one line ends gpt quietly.
 "$GPT" generate --batch -n 20 <"$TMP/prompts.txt" 2>"$TMP/err" | head -1 >"$TMP/first.jsonl"
 expect_eq "head -1" "$(wc -l <"$TMP/first.jsonl")" 1
