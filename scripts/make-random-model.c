@@ -5,10 +5,12 @@
  *
  *   make-random-model DIR [--layers 12] [--embd 768] [--heads 12] [--ctx 1024]
  *                         [--vocab 50257] [--dtype F32|F16|BF16] [--seed 1]
- *                         [--prefix] [--untied]
+ *                         [--round F16|BF16] [--prefix] [--untied]
  *
  * Weights are N(0, 0.02) (layer norms N(1, 0.02)), from a fixed generator,
- * so the same arguments give the same bytes. */
+ * so the same arguments give the same bytes. --round F16 (or BF16) with
+ * F32 stores each value rounded to that type: the F32 file then holds
+ * exactly the weights of the 16-bit file made with the same seed. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +46,21 @@ static uint16_t to_half(float f) {  // round to nearest even; no subnormal outpu
     return (uint16_t)h;
 }
 
+static float from_half(uint16_t h) {  // normal numbers and zero: all to_half makes
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
+    uint32_t x = exp == 0 ? sign : exp == 31 ? sign | 0x7F800000 : sign | ((exp - 15 + 127) << 23) | (mant << 13);
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+static float from_bf16(uint16_t h) {
+    uint32_t x = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
 static uint16_t to_bf16(float f) {
     uint32_t x;
     memcpy(&x, &f, 4);
@@ -54,10 +71,10 @@ static uint16_t to_bf16(float f) {
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s DIR [--layers N] [--embd N] [--heads N] [--ctx N] [--vocab N] "
-                        "[--dtype F32|F16|BF16] [--seed N] [--prefix] [--untied]\n", argv[0]);
+                        "[--dtype F32|F16|BF16] [--round F16|BF16] [--seed N] [--prefix] [--untied]\n", argv[0]);
         return 2;
     }
-    const char *dir = argv[1], *dtype = "F32";
+    const char *dir = argv[1], *dtype = "F32", *round_to = NULL;
     long L = 12, C = 768, H = 12, P = 1024, V = 50257, seed = 1;
     int prefix = 0, untied = 0;
     for (int i = 2; i < argc; i++) {
@@ -70,6 +87,7 @@ int main(int argc, char **argv) {
         else if (i + 1 < argc && !strcmp(argv[i], "--vocab")) V = atol(argv[++i]);
         else if (i + 1 < argc && !strcmp(argv[i], "--seed")) seed = atol(argv[++i]);
         else if (i + 1 < argc && !strcmp(argv[i], "--dtype")) dtype = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--round")) round_to = argv[++i];
         else { fprintf(stderr, "unknown argument %s\n", argv[i]); return 2; }
     }
     int esize = !strcmp(dtype, "F32") ? 4 : (!strcmp(dtype, "F16") || !strcmp(dtype, "BF16")) ? 2 : 0;
@@ -141,6 +159,9 @@ int main(int argc, char **argv) {
         size_t count = (size_t)t[i].shape[0] * (t[i].ndim == 2 ? (size_t)t[i].shape[1] : 1);
         for (size_t k = 0; k < count; k++) {
             float v = 0.02f * normal() + (t[i].kind == 1 ? 1.0f : 0.0f);
+            /* --round: F32 values that are exactly the 16-bit ones */
+            if (round_to && !strcmp(round_to, "F16")) v = from_half(to_half(v));
+            else if (round_to && !strcmp(round_to, "BF16")) v = from_bf16(to_bf16(v));
             if (esize == 4) fwrite(&v, 4, 1, f);
             else {
                 uint16_t h = !strcmp(dtype, "F16") ? to_half(v) : to_bf16(v);

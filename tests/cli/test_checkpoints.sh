@@ -32,6 +32,25 @@ lsebf=$(sed 's/.*"logsumexp":\([-0-9.e]*\).*/\1/' "$TMP/lbf")
 awk -v a="$lse32" -v b="$lsebf" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 0.05) }' ||
     fail "F32 vs BF16 logsumexp: $lse32 vs $lsebf"
 
+# 16-bit weights against F32 math on the same rounded weights (--round: an F32
+# file holding exactly the 16-bit values): every logit of the last position
+# within 1e-3, prompt and decode paths alike (--full: 5 tokens, one row each).
+mk "$TMP/f16r" --seed 5 --round F16
+mk "$TMP/bf16r" --seed 5 --round BF16
+full_logits() { # MODEL: the last position's logits, one per line
+    printf 'Hello there, how are you' | "$GPT" logits -m "$1" --top 1 --full | tail -1 |
+        sed 's/.*"logits":\[\([^]]*\)\].*/\1/' | tr ',' '\n'
+}
+for pair in "f16 f16r" "bf16 bf16r"; do
+    set -- $pair
+    full_logits "$TMP/$1" >"$TMP/a.txt"
+    full_logits "$TMP/$2" >"$TMP/b.txt"
+    worst=$(paste "$TMP/a.txt" "$TMP/b.txt" | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d } END { printf "%d %g", NR, m }')
+    expect_eq "$1: logits compared (vocab size)" "${worst% *}" 50257
+    awk -v w="${worst#* }" 'BEGIN { exit !(w < 1e-3) }' ||
+        fail "$1 weights vs F32 math on the same rounded weights: largest logit difference ${worst#* } (want < 1e-3)"
+done
+
 # Shards: the same file under a shard name with an index gives the same bytes out.
 mkdir -p "$TMP/sharded"
 cp "$TMP/f32/config.json" "$TMP/f32/vocab.json" "$TMP/f32/merges.txt" "$TMP/sharded/"

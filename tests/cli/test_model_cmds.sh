@@ -21,6 +21,12 @@ ppl=$(sed 's/.*"perplexity":\([0-9.e+-]*\).*/\1/' "$TMP/ppl.json")
 expect_eq "perplexity tokens" "$tokens" 8192
 awk -v p="$ppl" 'BEGIN { r = 34.622862458337615; d = (p - r) / r; if (d < 0) d = -d; exit !(d <= 0.001) }' ||
     fail "perplexity $ppl, reference 34.622862458337615 (more than 0.1% off)"
+# --quant q8 keeps the perplexity within 1% of the unquantized figure (the
+# 16-bit weights as stored), on the same 8192 tokens.
+"$GPT" perplexity --quant q8 -f "$ROOT/tests/golden/gpt2-books-30m/val_sample.txt" --window 512 --special >"$TMP/q8.json"
+q8=$(sed 's/.*"perplexity":\([0-9.e+-]*\).*/\1/' "$TMP/q8.json")
+awk -v a="$q8" -v b="$ppl" 'BEGIN { r = a / b - 1; if (r < 0) r = -r; exit !(r < 0.01) }' ||
+    fail "q8 perplexity $q8 against $ppl unquantized: more than 1% apart"
 expect_status "perplexity without -f" 2 "$GPT" perplexity
 expect_status "perplexity of a missing file" 1 "$GPT" perplexity -f "$TMP/missing.txt"
 expect_status "window past the context" 1 "$GPT" perplexity -f "$ROOT/tests/golden/gpt2-books-30m/val_sample.txt" --window 4096
