@@ -1,5 +1,6 @@
 /* config.c — config.json into gpt_config, with every setting that would
  * change the math and is not implemented refused by name. */
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -100,11 +101,16 @@ gpt_status config_load(gpt_config *cfg, const char *dir, char *err, size_t err_l
     cfg->layer_norm_epsilon = 1e-5f;
     const cJSON *eps = cJSON_GetObjectItemCaseSensitive(root, "layer_norm_epsilon");
     if (eps && !cJSON_IsNull(eps)) {
-        if (!cJSON_IsNumber(eps) || !(eps->valuedouble > 0 && eps->valuedouble < 1)) {
-            st = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: layer_norm_epsilon must be a number in (0, 1)", path);
+        /* Checked as the float layernorm uses: a tiny double such as 1e-85
+         * rounds to 0, and a zero epsilon divides a constant row by 0. */
+        float e = cJSON_IsNumber(eps) && eps->valuedouble > 0 && eps->valuedouble < 1 ? (float)eps->valuedouble : 0;
+        if (!(e >= FLT_MIN && e < 1)) {
+            st = gpt_fail(err, err_len, GPT_ERR_FORMAT,
+                          "%s: layer_norm_epsilon must be a number in (0, 1), at least %g as a float", path,
+                          (double)FLT_MIN);
             goto out;
         }
-        cfg->layer_norm_epsilon = (float)eps->valuedouble;
+        cfg->layer_norm_epsilon = e;
     }
 
     const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, "activation_function");

@@ -63,6 +63,9 @@ d=$(model nolayer); config "$d" '/"n_layer"/d'
 hostile "n_layer missing" 1 "n_layer is missing" gen "$d"
 d=$(model neglayer); config "$d" 's/"n_layer": 2/"n_layer": -1/'
 hostile "n_layer negative" 1 "n_layer is malformed" gen "$d"
+# 1e-85 is positive as a double and 0 as the float layernorm adds (found by fuzz_config).
+d=$(model eps); config "$d" 's/"layer_norm_epsilon": 1e-05/"layer_norm_epsilon": 1e-85/'
+hostile "layer_norm_epsilon 0 as a float" 1 "layer_norm_epsilon must be a number in (0, 1), at least" gen "$d"
 d=$(model vocab); config "$d" 's/"vocab_size": 50257/"vocab_size": 50300/'
 hostile "vocab_size against wte" 1 "transformer.wte.weight has shape [50257,32], config wants [50300,32]" gen "$d"
 d=$(model layers); config "$d" 's/"n_layer": 2/"n_layer": 3/'

@@ -4,6 +4,7 @@
  * config that loads holds only sizes the rest of the code can trust
  * (the ranges config.c promises, n_head dividing n_embd, token ids below
  * vocab_size). */
+#include <float.h>
 #include <math.h>
 
 #include "fuzz.h"
@@ -24,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(cfg.n_inner >= 1 && cfg.n_inner <= 4 * 65536);
     FUZZ_CHECK(cfg.n_positions >= 1 && cfg.n_positions <= 1 << 20);
     FUZZ_CHECK(cfg.vocab_size >= 1 && cfg.vocab_size <= 10000000);
-    FUZZ_CHECK(isfinite(cfg.layer_norm_epsilon) && cfg.layer_norm_epsilon > 0 && cfg.layer_norm_epsilon < 1);
+    FUZZ_CHECK(isfinite(cfg.layer_norm_epsilon) && cfg.layer_norm_epsilon >= FLT_MIN && cfg.layer_norm_epsilon < 1);
     FUZZ_CHECK(cfg.gelu_exact == 0 || cfg.gelu_exact == 1);
     FUZZ_CHECK(cfg.bos_token_id >= -1 && cfg.bos_token_id < cfg.vocab_size);
     FUZZ_CHECK(cfg.eos_token_id >= -1 && cfg.eos_token_id < cfg.vocab_size);
