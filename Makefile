@@ -34,7 +34,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      ?= gpt
 GPT      ?= ./$(BIN)
 
-.PHONY: all run test test-unit test-asan bench deps clean install uninstall fuzz fuzz-build
+.PHONY: all run test test-unit test-asan bench deps clean install uninstall fuzz fuzz-build fuzz-seeds
 
 all: $(BIN)
 
@@ -98,6 +98,15 @@ fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 
 fuzz: fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+# Every committed seed once through its target, no mutation: a deterministic
+# regression test (the regress-* seeds once failed). .ci/run runs it.
+fuzz-seeds: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	    $(FUZZ_BUILD)/$$t -runs=0 tests/fuzz/corpus/$$t >$(FUZZ_BUILD)/$$t.seeds.log 2>&1 && \
+	        echo "ok   fuzz seeds: $$t ($$(ls tests/fuzz/corpus/$$t | wc -l) inputs)" || \
+	        { echo "FAIL fuzz seeds: $$t"; tail -30 $(FUZZ_BUILD)/$$t.seeds.log; exit 1; }; \
+	done
 
 $(FUZZ_BUILD)/%.o: src/%.c include/gpt.h src/internal.h $(wildcard src/*.h) | $(FUZZ_BUILD)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
