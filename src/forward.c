@@ -203,11 +203,9 @@ static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
             const int last = p0 + i;  // row i sees positions 0..last
             float maxv = -FLT_MAX;
             for (int t = 0; t <= last; t++) maxv = row[t] > maxv ? row[t] : maxv;
+            exp_shifted(row, maxv, last + 1);
             float sum = 0;
-            for (int t = 0; t <= last; t++) {
-                row[t] = expf(row[t] - maxv);
-                sum += row[t];
-            }
+            for (int t = 0; t <= last; t++) sum += row[t];
             float inv = 1.0f / sum;
             for (int t = 0; t <= last; t++) row[t] *= inv;
             for (int t = last + 1; t < N; t++) row[t] = 0.0f;

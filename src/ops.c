@@ -92,9 +92,8 @@ static const float EXP_C[8] = {1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24, 1
 #define LN2_LO 1.42860682030941723e-6f  // ln 2 - LN2_HI
 #define GELU_M2K -1.5957691216057308f   // -2 sqrt(2/pi)
 
-static inline float gelu_tanh_one(float v) {
-    float inner = fmaf(0.044715f, (v * v) * v, v);
-    float z = fminf(fmaxf(GELU_M2K * inner, EXP_MIN), EXP_MAX);
+/* exp(z) for z already clamped to [EXP_MIN, EXP_MAX]: 2^n p(r), z = n ln2 + r. */
+static inline float exp_clamped(float z) {
     float n = rintf(z * LOG2E);
     float r = fmaf(n, -LN2_LO, fmaf(n, -LN2_HI, z));
     float p = EXP_C[0];
@@ -102,12 +101,29 @@ static inline float gelu_tanh_one(float v) {
     int32_t bits = ((int32_t)n + 127) << 23;  // 2^n
     float scale;
     memcpy(&scale, &bits, 4);
+    return p * scale;
+}
+
+static inline float gelu_tanh_one(float v) {
+    float inner = fmaf(0.044715f, (v * v) * v, v);
+    float z = fminf(fmaxf(GELU_M2K * inner, EXP_MIN), EXP_MAX);
     /* Where exp saturates (v below about -10.6) GELU is zero to float
      * precision, which v / (1 + e^88) would not be for a huge v. */
-    return z == EXP_MAX ? 0.0f * v : v / (1.0f + p * scale);
+    return z == EXP_MAX ? 0.0f * v : v / (1.0f + exp_clamped(z));
 }
 
 #if HAVE_X86
+/* exp_clamped on eight lanes, the same operations. */
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256 exp_clamped8(__m256 z) {
+    __m256 nf = _mm256_round_ps(_mm256_mul_ps(z, _mm256_set1_ps(LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fmadd_ps(nf, _mm256_set1_ps(-LN2_HI), z);
+    r = _mm256_fmadd_ps(nf, _mm256_set1_ps(-LN2_LO), r);
+    __m256 p = _mm256_set1_ps(EXP_C[0]);
+    for (int k = 1; k < 8; k++) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_C[k]));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(nf), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
 TARGET_AVX2 static void gelu_tanh_avx2(float *x, size_t n) {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -115,20 +131,33 @@ TARGET_AVX2 static void gelu_tanh_avx2(float *x, size_t n) {
         __m256 inner = _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), _mm256_mul_ps(_mm256_mul_ps(v, v), v), v);
         __m256 z = _mm256_mul_ps(_mm256_set1_ps(GELU_M2K), inner);
         z = _mm256_min_ps(_mm256_max_ps(z, _mm256_set1_ps(EXP_MIN)), _mm256_set1_ps(EXP_MAX));
-        __m256 nf = _mm256_round_ps(_mm256_mul_ps(z, _mm256_set1_ps(LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m256 r = _mm256_fmadd_ps(nf, _mm256_set1_ps(-LN2_HI), z);
-        r = _mm256_fmadd_ps(nf, _mm256_set1_ps(-LN2_LO), r);
-        __m256 p = _mm256_set1_ps(EXP_C[0]);
-        for (int k = 1; k < 8; k++) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_C[k]));
-        __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(nf), _mm256_set1_epi32(127)), 23);
-        __m256 e = _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-        __m256 y = _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+        __m256 y = _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), exp_clamped8(z)));
         __m256 saturated = _mm256_cmp_ps(z, _mm256_set1_ps(EXP_MAX), _CMP_EQ_OQ);
         _mm256_storeu_ps(x + i, _mm256_blendv_ps(y, _mm256_mul_ps(_mm256_setzero_ps(), v), saturated));
     }
     for (; i < n; i++) x[i] = gelu_tanh_one(x[i]);
 }
+
+TARGET_AVX2 static void exp_shifted_avx2(float *x, float shift, int n) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 z = _mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(shift));
+        z = _mm256_min_ps(_mm256_max_ps(z, _mm256_set1_ps(EXP_MIN)), _mm256_set1_ps(EXP_MAX));
+        _mm256_storeu_ps(x + i, exp_clamped8(z));
+    }
+    for (; i < n; i++) x[i] = exp_clamped(fminf(fmaxf(x[i] - shift, EXP_MIN), EXP_MAX));
+}
 #endif
+
+void exp_shifted(float *x, float shift, int n) {
+#if HAVE_X86
+    if (cpu_has_avx2()) {
+        exp_shifted_avx2(x, shift, n);
+        return;
+    }
+#endif
+    for (int i = 0; i < n; i++) x[i] = exp_clamped(fminf(fmaxf(x[i] - shift, EXP_MIN), EXP_MAX));
+}
 
 void gelu_tanh(float *x, size_t n) {
     /* Blocks of 4096 values, split across threads when there are many. */

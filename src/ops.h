@@ -9,6 +9,10 @@
 /* out (R, C) = LayerNorm(in (R, C)) * w (C) + b (C). out may alias in. */
 void layernorm(float *out, const float *in, const float *w, const float *b, int R, int C, float eps);
 
+/* In place: x[i] = exp(x[i] - shift), x[i] - shift clamped to [-87, 88]
+ * (softmax's exponentials); the AVX2 and portable paths give the same bits. */
+void exp_shifted(float *x, float shift, int n);
+
 /* In place over n values: GELU, tanh form (gelu_new) or exact erf form. */
 void gelu_tanh(float *x, size_t n);
 void gelu_erf(float *x, size_t n);

@@ -233,6 +233,37 @@ static void test_gelu(void) {
     free(x), free(a), free(b);
 }
 
+/* exp_shifted (softmax's exponentials): the same bits on both paths, and
+ * within 2e-7 of exp in double (relative) over the range softmax uses. */
+static void test_exp(void) {
+    enum { N = 10007 };
+    float *x = malloc(sizeof(float) * N), *a = malloc(sizeof(float) * N), *b = malloc(sizeof(float) * N);
+    for (int i = 0; i < N; i++) x[i] = -87.0f * (float)i / (N - 1) + uniform() * 1e-3f;  // (shifted) [-87, 0]
+    x[0] = 0.0f, x[1] = -200.0f;  // the maximum itself; one past the clamp
+    memcpy(a, x, sizeof(float) * N);
+    memcpy(b, x, sizeof(float) * N);
+    ops_force_portable(0);
+    exp_shifted(a, 1.5f, N);
+    ops_force_portable(1);
+    exp_shifted(b, 1.5f, N);
+    ops_force_portable(0);
+    size_t where = 0;
+    int same = same_bits(a, b, N, &where);
+    CHECK(same, "exp_shifted(%.9g - 1.5): %.9g (default) vs %.9g (portable)", x[where], a[where], b[where]);
+    double worst = 0;
+    int worst_i = 2;
+    for (int i = 2; i < N; i++) {
+        double z = (double)(x[i] - 1.5f), ref = exp(z);
+        if (z < -87) continue;  // clamped on purpose
+        double err = fabs(a[i] - ref) / ref;
+        if (err > worst) worst = err, worst_i = i;
+    }
+    CHECK(worst < 2e-7, "exp_shifted(%.9g - 1.5) = %.9g, relative error %.3g", x[worst_i], a[worst_i], worst);
+    CHECK(a[0] > 0.2231 && a[0] < 0.2232, "exp(-1.5) = %.9g", a[0]);
+    CHECK(a[1] > 0 && a[1] < 1e-37, "exp(-201.5), clamped to exp(-87): %.9g", a[1]);
+    free(x), free(a), free(b);
+}
+
 /* quantize_row_q8 (vectorized where it can be) against its definition. */
 static void test_quantize(void) {
     enum { N = 32 * 40 };
@@ -261,6 +292,7 @@ int main(void) {
     test_dot();
     test_quantize();
     test_gelu();
+    test_exp();
     const gpt_dtype dts[] = {GPT_DTYPE_F32, GPT_DTYPE_F16, GPT_DTYPE_BF16};
     const char *names[] = {"F32", "F16", "BF16"};
     for (int d = 0; d < 3; d++) {
