@@ -209,6 +209,23 @@ static void test_dot(void) {
     }
 }
 
+/* An elementwise op over x, into a on the default path and into b on the
+ * portable one; the two must be the same bits. */
+static void both_paths(void (*op)(float *, int), const float *x, float *a, float *b, int n, const char *what) {
+    memcpy(a, x, sizeof(float) * n);
+    memcpy(b, x, sizeof(float) * n);
+    ops_force_portable(0);
+    op(a, n);
+    ops_force_portable(1);
+    op(b, n);
+    ops_force_portable(0);
+    size_t where = 0;
+    int same = same_bits(a, b, (size_t)n, &where);
+    CHECK(same, "%s at x = %.9g: %.9g (default) vs %.9g (portable)", what, x[where], a[where], b[where]);
+}
+static void run_gelu(float *x, int n) { gelu_tanh(x, (size_t)n); }
+static void run_exp(float *x, int n) { exp_shifted(x, 1.5f, n); }
+
 /* gelu_tanh: the AVX2 and portable paths give the same bits, and both are
  * close to the formula computed in double. */
 static void test_gelu(void) {
@@ -216,16 +233,7 @@ static void test_gelu(void) {
     float *x = malloc(sizeof(float) * N), *a = malloc(sizeof(float) * N), *b = malloc(sizeof(float) * N);
     for (int i = 0; i < N; i++) x[i] = (float)(i - N / 2) * (24.0f / N) + uniform() * 1e-3f;  // [-12, 12]
     x[0] = -1e30f, x[1] = 1e30f, x[2] = 0.0f, x[3] = -0.0f, x[4] = 1e-30f, x[5] = -200.0f, x[6] = 200.0f;
-    memcpy(a, x, sizeof(float) * N);
-    memcpy(b, x, sizeof(float) * N);
-    ops_force_portable(0);
-    gelu_tanh(a, N);
-    ops_force_portable(1);
-    gelu_tanh(b, N);
-    ops_force_portable(0);
-    size_t where = 0;
-    int same = same_bits(a, b, N, &where);
-    CHECK(same, "gelu_tanh(%.9g): %.9g (default) vs %.9g (portable)", x[where], a[where], b[where]);
+    both_paths(run_gelu, x, a, b, N, "gelu_tanh");
     /* Error in units of the allowed error: 4e-6 relative, or 1e-11 absolute
      * for tiny values. Float's own rounding of the exponent allows no
      * better: an ulp of z = 2u near 25 is 2e-6 of exp(z). (The float tanh
@@ -250,16 +258,7 @@ static void test_exp(void) {
     float *x = malloc(sizeof(float) * N), *a = malloc(sizeof(float) * N), *b = malloc(sizeof(float) * N);
     for (int i = 0; i < N; i++) x[i] = -87.0f * (float)i / (N - 1) + uniform() * 1e-3f;  // (shifted) [-87, 0]
     x[0] = 0.0f, x[1] = -200.0f;  // the maximum itself; one past the clamp
-    memcpy(a, x, sizeof(float) * N);
-    memcpy(b, x, sizeof(float) * N);
-    ops_force_portable(0);
-    exp_shifted(a, 1.5f, N);
-    ops_force_portable(1);
-    exp_shifted(b, 1.5f, N);
-    ops_force_portable(0);
-    size_t where = 0;
-    int same = same_bits(a, b, N, &where);
-    CHECK(same, "exp_shifted(%.9g - 1.5): %.9g (default) vs %.9g (portable)", x[where], a[where], b[where]);
+    both_paths(run_exp, x, a, b, N, "exp_shifted(x - 1.5)");
     double worst = 0;
     int worst_i = 2;
     for (int i = 2; i < N; i++) {
