@@ -17,14 +17,15 @@ run() { # P: wall seconds of one run, output in $tmp/out.P
     "$gpt" generate -m "$model" --batch --parallel "$1" -n "$tokens" --ignore-eos --temperature 0 -t "$threads" \
         <"$tmp/prompts.txt" >"$tmp/out.$1"
     e=$(date +%s.%N)
-    echo "$e - $s" | bc -l
+    awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
 }
 "$gpt" generate -m "$model" -p hi -n 1 >/dev/null  # warm the page cache
 t1=$(run 1)
 tp=$(run "$parallel")
 total=$((n * tokens))
 printf '%d prompts x %d tokens, %d threads, %s\n' "$n" "$tokens" "$threads" "$model"
-printf -- '--parallel %-3d %8.2f s %8.1f t/s\n' 1 "$t1" "$(echo "$total / $t1" | bc -l)"
-printf -- '--parallel %-3d %8.2f s %8.1f t/s\n' "$parallel" "$tp" "$(echo "$total / $tp" | bc -l)"
-printf 'ratio %.2fx, outputs %s\n' "$(echo "$t1 / $tp" | bc -l)" \
+rate() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+printf -- '--parallel %-3d %8.2f s %8.1f t/s\n' 1 "$t1" "$(rate "$total" "$t1")"
+printf -- '--parallel %-3d %8.2f s %8.1f t/s\n' "$parallel" "$tp" "$(rate "$total" "$tp")"
+printf 'ratio %.2fx, outputs %s\n' "$(rate "$t1" "$tp")" \
     "$(cmp -s "$tmp/out.1" "$tmp/out.$parallel" && echo identical || echo DIFFERENT)"
