@@ -43,7 +43,7 @@ static const char *HELP =
     "                       under the model (before temperature, top-k and top-p)\n"
     "      --batch          one request per stdin line: plain text (\\n and \\\\ escapes) or a\n"
     "                       JSON object {\"prompt\",\"id\",\"max_tokens\",\"temperature\",\"top_k\",\n"
-    "                       \"top_p\",\"seed\",\"stop\"}; request i defaults to seed S+i\n"
+    "                       \"top_p\",\"seed\",\"stop\",\"logprobs\"}; request i defaults to seed S+i\n"
     "      --parallel N     requests decoded together with --batch (default 8, at most 64)\n"
     "      --shard K/N      take only requests whose index is K modulo N\n"
     "      --separator STR  what follows each completion with --batch --format text\n"
@@ -190,7 +190,7 @@ static void fill_request(const options *o, job *j, gpt_request *req) {
     req->stop = r->stops;
     req->n_stop = r->n_stops;
     req->ignore_eos = o->ignore_eos;
-    req->logprobs = o->logprobs;
+    req->logprobs = r->logprobs && o->jsonl;  // text output has no place for them
     req->user = j;
 }
 
@@ -198,7 +198,7 @@ static void fill_request(const options *o, job *j, gpt_request *req) {
 static cli_request_defaults defaults_of(const options *o) {
     return (cli_request_defaults){.max_tokens = o->max_tokens, .temperature = o->temperature, .top_p = o->top_p,
                                   .top_k = o->top_k, .seed = o->seed, .stops = (const char *const *)o->stops,
-                                  .n_stops = o->n_stops};
+                                  .n_stops = o->n_stops, .logprobs = o->logprobs};
 }
 
 /* ---- output in input order ------------------------------------------ */

@@ -37,6 +37,7 @@ void cli_request_init(cli_request *req, const cli_request_defaults *def, long in
     req->top_p = def->top_p;
     req->top_k = def->top_k;
     req->seed = def->seed + (unsigned long long)index;
+    req->logprobs = def->logprobs;
     req->n_stops = def->n_stops < CLI_MAX_STOPS ? def->n_stops : CLI_MAX_STOPS;
     for (int i = 0; i < req->n_stops; i++) req->stops[i] = def->stops[i];
 }
@@ -124,6 +125,9 @@ static int parse_field(cli_request *req, const cJSON *f, const cJSON **prompt, c
         req->seed = (unsigned long long)s;
     } else if (!strcmp(k, "stop")) {
         return parse_stops(req, f, msg, msg_len);
+    } else if (!strcmp(k, "logprobs")) {
+        if (!cJSON_IsBool(f)) { snprintf(msg, msg_len, "\"logprobs\" must be true or false"); return -1; }
+        req->logprobs = cJSON_IsTrue(f);
     } else {
         snprintf(msg, msg_len, "unknown field \"%s\"", k);
         return -1;

@@ -19,6 +19,7 @@ typedef struct {
     unsigned long long seed;
     const char *const *stops;  /* (n_stops) borrowed */
     int n_stops;
+    int logprobs;               /* report each token's log-probability */
 } cli_request_defaults;
 
 typedef struct {
@@ -32,6 +33,7 @@ typedef struct {
     const char *stops[CLI_MAX_STOPS];   /* (n_stops) borrowed defaults or stop_store */
     int n_stops;
     char *stop_store[CLI_MAX_STOPS];    /* owned: the line's own stop strings */
+    int logprobs;
 } cli_request;
 
 /* Sets *req to the defaults, request number index taking seed + index. */
@@ -40,7 +42,7 @@ void cli_request_init(cli_request *req, const cli_request_defaults *def, long in
 /* Parses line (len bytes, its newline already removed), request number
  * index (0-based, seed default + index), into *req: a line starting with
  * '{' is a JSON object of {"prompt", "id", "max_tokens", "temperature",
- * "top_k", "top_p", "seed", "stop"}; any other line is the prompt itself
+ * "top_k", "top_p", "seed", "stop", "logprobs"}; any other line is the prompt itself
  * with \n \t \r \0 \\ escapes. Returns 0, or -1 with a one-line message in
  * msg. Either way *req holds only what cli_request_free releases. */
 int cli_request_parse(const char *line, size_t len, long index, const cli_request_defaults *def,

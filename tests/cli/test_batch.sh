@@ -30,6 +30,17 @@ sed -n 6p "$TMP/out.jsonl" | grep -q '"error":"missing \\"prompt\\""' || fail "m
 sed -n 7p "$TMP/out.jsonl" | grep -q '"error":"\\"max_tokens\\" must be' || fail "wrong type: $(sed -n 7p "$TMP/out.jsonl")"
 sed -n 8p "$TMP/out.jsonl" | grep -q '"error":"unknown field \\"colour\\""' || fail "unknown field: $(sed -n 8p "$TMP/out.jsonl")"
 
+# "logprobs" per request: true adds them, absent leaves them out, 1 is an error.
+printf '%s\n' '{"prompt": "Once upon a time", "max_tokens": 2, "logprobs": true}' \
+    '{"prompt": "Once upon a time", "max_tokens": 2}' '{"prompt": "x", "logprobs": 1}' |
+    "$GPT" generate --batch --temperature 0 >"$TMP/lp.jsonl" && rc=0 || rc=$?
+expect_eq "logprobs lines: exit status" "$rc" 3
+expect_eq "logprobs only where asked" "$(grep -c '"logprobs":\[' "$TMP/lp.jsonl")" 1
+sed -n 1p "$TMP/lp.jsonl" | grep -q '"tokens":\[11,290\],"logprobs":\[-1.69628' ||
+    fail "per-request logprobs: $(sed -n 1p "$TMP/lp.jsonl")"
+sed -n 3p "$TMP/lp.jsonl" | grep -q '"error":"\\"logprobs\\" must be true or false"' ||
+    fail "logprobs of the wrong type: $(sed -n 3p "$TMP/lp.jsonl")"
+
 # Empty input: no output, success. Input without a final newline: still answered.
 expect_status "empty input" 0 sh -c "'$GPT' generate --batch </dev/null"
 [ ! -s "$TMP/out" ] || fail "empty input printed: $(cat "$TMP/out")"
