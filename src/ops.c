@@ -92,6 +92,8 @@ static const float EXP_C[8] = {1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24, 1
 #define LN2_LO 1.42860682030941723e-6f  // ln 2 - LN2_HI
 #define GELU_M2K -1.5957691216057308f   // -2 sqrt(2/pi)
 
+static inline float clamp_exp_arg(float z) { return fminf(fmaxf(z, EXP_MIN), EXP_MAX); }
+
 /* exp(z) for z already clamped to [EXP_MIN, EXP_MAX]: 2^n p(r), z = n ln2 + r. */
 static inline float exp_clamped(float z) {
     float n = rintf(z * LOG2E);
@@ -106,7 +108,7 @@ static inline float exp_clamped(float z) {
 
 static inline float gelu_tanh_one(float v) {
     float inner = fmaf(0.044715f, (v * v) * v, v);
-    float z = fminf(fmaxf(GELU_M2K * inner, EXP_MIN), EXP_MAX);
+    float z = clamp_exp_arg(GELU_M2K * inner);
     /* Where exp saturates (v below about -10.6) GELU is zero to float
      * precision, which v / (1 + e^88) would not be for a huge v. */
     return z == EXP_MAX ? 0.0f * v : v / (1.0f + exp_clamped(z));
@@ -145,7 +147,7 @@ TARGET_AVX2 static void exp_shifted_avx2(float *x, float shift, int n) {
         z = _mm256_min_ps(_mm256_max_ps(z, _mm256_set1_ps(EXP_MIN)), _mm256_set1_ps(EXP_MAX));
         _mm256_storeu_ps(x + i, exp_clamped8(z));
     }
-    for (; i < n; i++) x[i] = exp_clamped(fminf(fmaxf(x[i] - shift, EXP_MIN), EXP_MAX));
+    for (; i < n; i++) x[i] = exp_clamped(clamp_exp_arg(x[i] - shift));
 }
 #endif
 
@@ -156,7 +158,7 @@ void exp_shifted(float *x, float shift, int n) {
         return;
     }
 #endif
-    for (int i = 0; i < n; i++) x[i] = exp_clamped(fminf(fmaxf(x[i] - shift, EXP_MIN), EXP_MAX));
+    for (int i = 0; i < n; i++) x[i] = exp_clamped(clamp_exp_arg(x[i] - shift));
 }
 
 void gelu_tanh(float *x, size_t n) {
@@ -761,15 +763,12 @@ TARGET_AVX2 static inline __attribute__((always_inline)) float dot1_body(const f
 }
 
 /* out[r * ldo + v] for rows r < R and head rows v in [v0, v1). */
-TARGET_AVX2 static inline __attribute__((always_inline)) void head_block_body(
-    float *out, int ldo, const float *in, const void *wd, const gpt_dtype dt, int R, int C, int v0, int v1) {
-    for (int r = 0; r < R; r++) {
-        const float *x = in + (size_t)r * C;
-        float *o = out + (size_t)r * ldo;
-        int v = v0;
-        for (; v + 4 <= v1; v += 4) dot4_body(o + v, x, wd, dt, (size_t)v * C, C);
-        for (; v < v1; v++) o[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
-    }
+TARGET_AVX2 static inline __attribute__((always_inline)) void head_row_body(float *out, const float *x,
+                                                                          const void *wd, const gpt_dtype dt, int C,
+                                                                          int v0, int v1) {
+    int v = v0;
+    for (; v + 4 <= v1; v += 4) dot4_body(out + v, x, wd, dt, (size_t)v * C, C);
+    for (; v < v1; v++) out[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
 }
 
 /* Several input rows: tiles of NV head rows x NR input rows (up to 3 x 3),
@@ -851,9 +850,9 @@ TARGET_AVX2 static void head_block_avx2(float *out, int ldo, const float *in, co
         return;
     }
     switch (W->dtype) {
-    case GPT_DTYPE_F16: head_block_body(out, ldo, in, W->data, GPT_DTYPE_F16, R, W->cols, v0, v1); break;
-    case GPT_DTYPE_BF16: head_block_body(out, ldo, in, W->data, GPT_DTYPE_BF16, R, W->cols, v0, v1); break;
-    default: head_block_body(out, ldo, in, W->data, GPT_DTYPE_F32, R, W->cols, v0, v1); break;
+    case GPT_DTYPE_F16: head_row_body(out, in, W->data, GPT_DTYPE_F16, W->cols, v0, v1); break;
+    case GPT_DTYPE_BF16: head_row_body(out, in, W->data, GPT_DTYPE_BF16, W->cols, v0, v1); break;
+    default: head_row_body(out, in, W->data, GPT_DTYPE_F32, W->cols, v0, v1); break;
     }
 }
 

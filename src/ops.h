@@ -25,8 +25,9 @@ void gelu_erf(float *x, size_t n);
 #define OPS_SMALL_ROWS 64
 
 /* out (R, OC) = in (R, IC) @ W [IC, OC] + bias (OC, or NULL).
- * panel: scratch of matmul_panel_floats(OC) floats, used when W is 16-bit
- * and R is large enough for BLAS. */
+ * panel: scratch of matmul_panel_floats(OC) floats: packed weight blocks
+ * for 2..OPS_SMALL_ROWS rows, widened 16-bit panels for BLAS above that,
+ * the quantized inputs for Q8. */
 void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel);
 
 /* out (R, V) = in (R, C) @ W^T, W [V, C] (the LM head). ldo: row stride of out.
