@@ -159,6 +159,13 @@ static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, con
     return emit(io, s, s->text_len - hold);
 }
 
+/* The rows of a slot's next prompt chunk: the rest of its prompt, at most
+ * max_rows, cut as when its request runs alone. */
+static int next_chunk(const slot *s, int max_rows) {
+    int rest = s->req.n_prompt - s->n_fed;
+    return rest < max_rows ? rest : max_rows;
+}
+
 /* Puts a new request into a free slot; returns nonzero if the caller must stop. */
 static int start(const gpt_generate_io *io, const gpt_config *cfg, int n_ctx, int max_token_bytes, slot *s,
                  const gpt_request *req) {
@@ -259,15 +266,12 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
          * the row-by-row kind gives the same bits whatever rows stand
          * beside it, so batching cannot change a result. */
         int R = 0, big = -1;
-        for (int i = 0; i < n_seq && big < 0; i++) {
-            slot *s = &slots[i];
-            int chunk = s->req.n_prompt - s->n_fed < max_rows ? s->req.n_prompt - s->n_fed : max_rows;
-            if (s->active && s->pending < 0 && chunk > small_rows) big = i;
-        }
+        for (int i = 0; i < n_seq && big < 0; i++)
+            if (slots[i].active && slots[i].pending < 0 && next_chunk(&slots[i], max_rows) > small_rows) big = i;
         for (int i = 0; i < n_seq; i++) slots[i].logits_row = -1;
         if (big >= 0) {
             slot *s = &slots[big];
-            int take = s->req.n_prompt - s->n_fed < max_rows ? s->req.n_prompt - s->n_fed : max_rows;
+            int take = next_chunk(s, max_rows);
             for (; R < take; R++) {
                 int p = s->n_fed + R;
                 tokens[R] = s->req.prompt[p], pos[R] = p, seq[R] = big, want[R] = p == s->req.n_prompt - 1;
