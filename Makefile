@@ -21,12 +21,18 @@ UTF8_LIBS    := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8
 OPT      ?= -O2
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes
 CFLAGS   ?=
-CFLAGS   += -std=c11 -D_GNU_SOURCE -DGPT_DATADIR='"$(PREFIX)/share/gpt"' $(OPT) -g $(WARN) -fopenmp -Iinclude $(BLAS_CFLAGS) $(CJSON_CFLAGS)
+# The library's folders: text/ (tokenizers, templates), model/ (config.json,
+# safetensors, binding), decode/ (forward pass, generation, sampler), kernels/
+# (products, norms, q8, widening); cli/ is the executable.
+SRC_DIRS := src src/text src/model src/decode src/kernels
+INCLUDES := -Iinclude $(SRC_DIRS:%=-I%) -Isrc/cli
+CFLAGS   += -std=c11 -D_GNU_SOURCE -DGPT_DATADIR='"$(PREFIX)/share/gpt"' $(OPT) -g $(WARN) -fopenmp $(INCLUDES) $(BLAS_CFLAGS) $(CJSON_CFLAGS)
 LDLIBS   += $(BLAS_LIBS) $(CJSON_LIBS) $(UTF8_LIBS) -fopenmp -lm
 
 BUILD    ?= build
-LIB_SRC  := $(filter-out src/main.c src/cli_%.c,$(wildcard src/*.c))
-CLI_SRC  := src/main.c $(wildcard src/cli_*.c)
+LIB_SRC  := $(wildcard $(SRC_DIRS:%=%/*.c))
+CLI_SRC  := $(wildcard src/cli/*.c)
+HEADERS  := include/gpt.h $(wildcard $(SRC_DIRS:%=%/*.h) src/cli/*.h)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -52,14 +58,15 @@ $(BUILD)/libgpt.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%.o: src/%.c include/gpt.h src/internal.h $(wildcard src/*.h) | $(BUILD)
-	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
+$(BUILD)/%.o: src/%.c $(HEADERS) | $(BUILD)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libgpt.a | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Isrc -Itests/unit -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
 
 # Every test: C unit tests, golden tests, then shell tests of the CLI.
 test: $(BIN) $(UNIT_BIN)
@@ -86,10 +93,10 @@ FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_TIME    ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas -Iinclude -Isrc $(CJSON_CFLAGS) $(FUZZ_SAN) \
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas $(INCLUDES) $(CJSON_CFLAGS) $(FUZZ_SAN) \
                 -DGPT_FUZZ_MODEL_DIR='"$(CURDIR)/models/gpt2-books-30m"'
-FUZZ_SRC     := src/config.c src/convert.c src/model.c src/quant.c src/safetensors.c src/status.c src/tokenizer.c \
-                src/cli_request.c src/cli_json.c
+FUZZ_SRC     := src/model/config.c src/kernels/convert.c src/model/model.c src/kernels/quant.c src/model/safetensors.c \
+                src/status.c src/text/tokenizer.c src/cli/cli_request.c src/cli/cli_json.c
 FUZZ_OBJ     := $(FUZZ_SRC:src/%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -108,7 +115,8 @@ fuzz-seeds: fuzz-build
 	        { echo "FAIL fuzz seeds: $$t"; tail -30 $(FUZZ_BUILD)/$$t.seeds.log; exit 1; }; \
 	done
 
-$(FUZZ_BUILD)/%.o: src/%.c include/gpt.h src/internal.h $(wildcard src/*.h) | $(FUZZ_BUILD)
+$(FUZZ_BUILD)/%.o: src/%.c $(HEADERS) | $(FUZZ_BUILD)
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
