@@ -1655,6 +1655,8 @@ static jvalue call_global(jr *R, int fn, const jargs *A) {
         double len = stp > 0 ? ceil(((double)stop - (double)start) / (double)stp) : ceil(((double)start - (double)stop) / -(double)stp);
         if (len < 0) len = 0;
         if (len > 100000) rerr(R, "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
+        R->steps += (long)len;  /* building the list is work too: nested ranges meet the step bound first */
+        step(R);
         jlist *l = new_list(R, (size_t)len);
         for (int64_t k = 0; k < (int64_t)len; k++) list_push(R, l, v_int(start + k * stp));
         return v_list(l);
@@ -1939,6 +1941,7 @@ static int exec_stmt(jr *R, jframe *f, const jstmt *s) {
         if (s->cond) {  /* "for x in xs if cond": the loop sees only the items that pass */
             jlist *kept = new_list(R, 0);
             for (size_t k = 0; k < items->n; k++) {
+                step(R);
                 inner->n = 0;
                 assign_targets(R, inner, s, &items->v[k]);
                 jvalue c = eval(R, inner, s->cond);
@@ -1954,6 +1957,7 @@ static int exec_stmt(jr *R, jframe *f, const jstmt *s) {
         loopv.type = JV_LOOP;
         loopv.u.loop = L;
         for (size_t k = 0; k < items->n; k++) {
+            step(R);       /* an iteration is a step even when its body is empty */
             inner->n = 0;  /* every iteration starts from the enclosing scope */
             L->index0 = (int64_t)k;
             assign_targets(R, inner, s, &items->v[k]);
@@ -2252,7 +2256,10 @@ gpt_status gpt_template_render(const gpt_template *tpl, const char *context_json
     R->out = &S->out;
     if (setjmp(S->fail.jmp)) {
         gpt_status st = S->fail.status;
-        gpt_fail(err, err_len, st, "%s", S->fail.msg);
+        if (strncmp(S->fail.msg, "rendering exceeds", 17) == 0 && strstr(S->fail.msg, "memory"))
+            gpt_fail(err, err_len, st, "line %d: %s", R->line, S->fail.msg);  /* the arena knows no line */
+        else
+            gpt_fail(err, err_len, st, "%s", S->fail.msg);
         ja_free(&S->arena);
         free(S);
         return st;
