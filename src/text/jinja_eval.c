@@ -1098,6 +1098,12 @@ static int prefix_match(jr *R, jstr s, const jvalue *p, int suffix) {
     return memcmp(suffix ? s.p + s.n - p->u.s.n : s.p, p->u.s.p, p->u.s.n) == 0;
 }
 
+static int all_digits(jstr s) {
+    for (size_t k = 0; k < s.n; k++)
+        if (s.p[k] < '0' || s.p[k] > '9') return 0;
+    return s.n > 0;
+}
+
 /* str.format with {} {0} {name} fields (no format specs). */
 static jvalue str_format(jr *R, jstr s, const jargs *A) {
     jbuf b = {0};
@@ -1116,14 +1122,15 @@ static jvalue str_format(jr *R, jstr s, const jargs *A) {
         if (field.n == 0) {
             if (auto_idx >= A->npos) rerr(R, "format: replacement index %d out of range", auto_idx);
             v = &A->pos[auto_idx++];
-        } else if (field.p[0] >= '0' && field.p[0] <= '9') {
-            int idx = atoi(field.p);
-            if (idx >= A->npos) rerr(R, "format: replacement index %d out of range", idx);
+        } else if (all_digits(field)) {  /* all digits: a position (Python's rule); else a keyword */
+            size_t idx = 0;
+            for (size_t k = 0; k < field.n && idx <= (size_t)A->npos; k++) idx = idx * 10 + (size_t)(field.p[k] - '0');
+            if (idx >= (size_t)A->npos) rerr(R, "format: replacement index %.*s out of range", (int)(field.n > 40 ? 40 : field.n), field.p);
             v = &A->pos[idx];
         } else {
             for (int k = 0; k < A->nkw; k++)
                 if (A->kwn[k].n == field.n && memcmp(A->kwn[k].p, field.p, field.n) == 0) v = &A->kwv[k];
-            if (!v) rerr(R, "format: no argument named '%.*s'", (int)field.n, field.p);
+            if (!v) rerr(R, "format: no argument named '%.*s'", (int)(field.n > 40 ? 40 : field.n), field.p);
         }
         to_str(R, &b, v);
         i = (size_t)(close - s.p);
@@ -1672,10 +1679,16 @@ static jvalue call_global(jr *R, int fn, const jargs *A) {
         return v_dict(d, fn == FN_NAMESPACE ? JV_NS : JV_DICT);
     }
     case FN_RAISE: {
-        jstr msg = A->npos ? str_of(R, &A->pos[0]) : (jstr){"", 0};
-        size_t n = msg.n < sizeof R->fail->msg - 1 ? msg.n : sizeof R->fail->msg - 1;
-        memcpy(R->fail->msg, msg.p, n);
-        R->fail->msg[n] = '\0';
+        static const char *const n[] = {"message", NULL};
+        bind_args(R, "raise_exception()", A, n, 1, a, g);
+        if (!g[0]) rerr(R, "raise_exception() missing 1 required positional argument: 'message'");
+        jstr msg = str_of(R, &a[0]);
+        /* the template's own message, verbatim; an empty one would leave the
+         * caller's "template: " with nothing after it */
+        if (msg.n == 0) msg = (jstr){"raise_exception() with an empty message", 39};
+        size_t used = msg.n < sizeof R->fail->msg - 1 ? msg.n : sizeof R->fail->msg - 1;
+        memcpy(R->fail->msg, msg.p, used);
+        R->fail->msg[used] = '\0';
         R->fail->status = GPT_ERR_FORMAT;
         R->fail->is_raise = 1;
         longjmp(R->fail->jmp, 1);

@@ -38,8 +38,9 @@ void *ja_alloc(jarena *a, size_t n) {
     if (n == 0) n = 16;
     jblock *b = a->head;
     if (!b || b->cap - b->used < n) {
-        size_t cap = n > 32768 ? n : 32768;
-        if (b && b->cap * 2 > cap && b->cap < (1u << 22)) cap = b->cap * 2;
+        /* 64 KB blocks stay under malloc's mmap threshold, so a render reuses
+         * the heap's pages instead of faulting in fresh ones every time */
+        size_t cap = n > 65536 - sizeof(jblock) ? n : 65536 - sizeof(jblock);
         if (a->limit && a->total + cap + sizeof(jblock) > a->limit) {
             if (a->total + n + sizeof(jblock) > a->limit)
                 jfail_raise(a->fail, GPT_ERR_FORMAT, "rendering exceeds %zu bytes of memory", a->limit);
@@ -158,6 +159,7 @@ typedef struct {
     int64_t i;
     double f;
     size_t pos;        /* offset in the normalized source */
+    int line, col;     /* of pos, counted once when lexed */
 } token;
 
 typedef struct {
@@ -215,6 +217,7 @@ static token *push_tok(jparser *P, int type, size_t pos) {
     memset(t, 0, sizeof *t);
     t->type = (uint8_t)type;
     t->pos = pos;
+    line_col(P, pos, &t->line, &t->col);  /* tokens come in order: the cache makes this linear */
     return t;
 }
 
@@ -566,10 +569,8 @@ static jexpr *new_expr(jparser *P, int kind, const token *at) {
     jexpr *e = ja_alloc(P->a, sizeof *e);
     memset(e, 0, sizeof *e);
     e->kind = (uint8_t)kind;
-    int line, col;
-    line_col(P, at->pos, &line, &col);
-    e->line = line;
-    e->col = col;
+    e->line = at->line;
+    e->col = at->col;
     return e;
 }
 
@@ -1025,8 +1026,7 @@ static jstmt *new_stmt(jparser *P, int kind, const token *at) {
     jstmt *s = ja_alloc(P->a, sizeof *s);
     memset(s, 0, sizeof *s);
     s->kind = (uint8_t)kind;
-    int col;
-    line_col(P, at->pos, &s->line, &col);
+    s->line = at->line;
     return s;
 }
 

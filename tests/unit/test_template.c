@@ -296,6 +296,12 @@ static void check_reuse(void) {
     gpt_template_free(NULL);
     CHECK(gpt_template_new(NULL, "x", 1, err, sizeof err) == GPT_ERR_ARG, "NULL out accepted");
     expect("empty template", "", NULL, "", NULL);
+    /* Jinja2 raises '' as it is; an error needs words (found by fuzz_template) */
+    /* str.format fields: Python fails on both too (KeyError '5x', ValueError); found by fuzz_template */
+    expect("format: digits then letters", "{{ '{5x}'.format(x=3) }}", NULL, NULL, "line 1: format: no argument named '5x'");
+    expect("format: a huge index", "{{ '{5555555555555555555555}'.format(1) }}", NULL, NULL,
+           "line 1: format: replacement index 5555555555555555555555 out of range");
+    expect("raise_exception('')", "{{ raise_exception('') }}", NULL, NULL, "raise_exception() with an empty message");
     expect("generation block", "{% generation %}a{{ 1 }}{% endgeneration %}b", NULL, "a1b", NULL);
     /* strftime_now with the caller's clock (UTC) */
     gpt_template_limits clock = {.has_time = 1, .time = 0};

@@ -127,6 +127,7 @@ CASES = [
     ("macro recursion", "{% macro f(n) %}{{ n }}{% if n > 0 %}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(3) }}", {}),
     ("macro with whitespace", "{% macro render(m) %}\n  {{ m.role }}: {{ m.content }}\n{% endmacro %}\n{% for m in messages %}\n{{ render(m) }}\n{% endfor %}", {"messages": MSGS}),
     ("raise_exception", "{% if true %}{{ raise_exception('Roles must alternate') }}{% endif %}", {}),
+    ("error raise_exception without a message", "{{ raise_exception() }}", {}),
     ("raise_exception concat", "{{ raise_exception('bad role: ' + m.role) }}", {"m": {"role": "tool"}}),
     # filters
     ("trim", "[{{ '  a b \\n'|trim }}][{{ 'xxaxx'|trim('x') }}][{{ '\\u3000a\\u00a0'|trim }}][{{ '\\ufeffa'|trim }}]", {}),
