@@ -783,6 +783,46 @@ static jvalue do_slice(jr *R, const jvalue *obj, const jvalue *start_v, const jv
 }
 
 /* ---------------- arithmetic ---------------- */
+/* Python's "fmt % args" for %s %r %d %i %f (with a precision) and %%. */
+static jvalue percent_format(jr *R, jstr fmt, const jvalue *args) {
+    const jvalue *items = args;
+    size_t n = 1, used = 0;
+    if (args->type == JV_LIST && args->u.l->tuple) { items = args->u.l->v; n = args->u.l->n; }
+    jbuf b = {0};
+    for (size_t i = 0; i < fmt.n; i++) {
+        if (fmt.p[i] != '%') { buf_putc(R, &b, fmt.p[i]); continue; }
+        int prec = -1;
+        if (++i < fmt.n && fmt.p[i] == '.') {
+            prec = 0;
+            while (++i < fmt.n && fmt.p[i] >= '0' && fmt.p[i] <= '9' && prec < 100) prec = prec * 10 + fmt.p[i] - '0';
+        }
+        if (i >= fmt.n) rerr(R, "incomplete format");
+        char c = fmt.p[i];
+        if (c == '%') { buf_putc(R, &b, '%'); continue; }
+        if (used >= n) rerr(R, "not enough arguments for format string");
+        const jvalue *v = &items[used++];
+        char tmp[160];
+        switch (c) {
+        case 's': to_str(R, &b, v); break;
+        case 'r': repr(R, &b, v, 0); break;
+        case 'd': case 'i':
+            if (v->type == JV_FLOAT) snprintf(tmp, sizeof tmp, "%.0f", trunc(v->u.f));
+            else if (v->type == JV_INT || v->type == JV_BOOL) snprintf(tmp, sizeof tmp, "%lld", (long long)num_i(v));
+            else rerr(R, "%%%c format: a real number is required, not %s", c, type_name(v));
+            buf_puts(R, &b, tmp);
+            break;
+        case 'f':
+            if (!is_num(v)) rerr(R, "must be real number, not %s", type_name(v));
+            snprintf(tmp, sizeof tmp, "%.*f", prec < 0 ? 6 : prec > 50 ? 50 : prec, num_f(v));
+            buf_puts(R, &b, tmp);
+            break;
+        default: rerr(R, "unsupported format character '%c'", c);
+        }
+    }
+    if (used < n) rerr(R, "not all arguments converted during string formatting");
+    return buf_value(&b);
+}
+
 static jvalue arith(jr *R, int op, const jvalue *a, const jvalue *b) {
     static const char *const sym[] = {"+", "-", "*", "/", "//", "%", "**"};
     if (op == JOP_CONCAT) {
@@ -853,6 +893,7 @@ static jvalue arith(jr *R, int op, const jvalue *a, const jvalue *b) {
         default: return v_float(pow(x, y));
         }
     }
+    if (op == JOP_MOD && a->type == JV_STR) return percent_format(R, a->u.s, b);
     if (op == JOP_ADD && a->type == JV_STR && b->type == JV_STR) {
         size_t n = a->u.s.n + b->u.s.n;
         if (n > R->max_output) rerr(R, "a string exceeds %zu bytes", R->max_output);

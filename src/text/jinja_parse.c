@@ -7,8 +7,9 @@
  *   / "-#}" all whitespace after it (Python's str.strip whitespace);
  * - trim_blocks: the first newline after a block or comment tag ("%}",
  *   "#}") is removed; "+%}" keeps it;
- * - lstrip_blocks: spaces and tabs from the start of a line up to a block or
- *   comment tag are removed; "{%+" keeps them; "{{" never strips.
+ * - lstrip_blocks: whitespace from the start of a line up to a block or
+ *   comment tag is removed (any Python whitespace, NBSP included, as
+ *   Jinja2 3.1's \s+); "{%+" keeps it; "{{" never strips.
  * The parser builds the tree of jinja.h, naming line:column in every error. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -444,10 +445,8 @@ static void push_text_before(jparser *P, size_t start, size_t tag_pos, int sign,
     } else if (sign != '+' && !is_var) {
         size_t l = len;
         while (l > 0 && text[l - 1] != '\n') l--;
-        if (l > 0 || line_starting) {
-            size_t k = l;
-            while (k < len && (text[k] == ' ' || text[k] == '\t')) k++;
-            if (k == len) len = l;
+        if (l > 0 || line_starting) {  /* Jinja2 3.1: whitespace_re (\s+, Unicode) from the line start */
+            if (py_lspace_len(text + l, len - l) == len - l) len = l;
         }
     }
     push_text(P, start, len);
