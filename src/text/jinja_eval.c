@@ -156,7 +156,7 @@ static const char *type_name(const jvalue *v) {
     case JV_INT: return "int";
     case JV_FLOAT: return "float";
     case JV_STR: return "str";
-    case JV_LIST: return v->u.l->tuple ? "tuple" : "list";
+    case JV_LIST: return v->u.l->gen ? "generator" : v->u.l->tuple ? "tuple" : "list";
     case JV_DICT: return "dict";
     case JV_NS: return "Namespace";
     case JV_MACRO: return "Macro";
@@ -176,7 +176,7 @@ static int truthy(const jvalue *v) {
     case JV_INT: return v->u.i != 0;
     case JV_FLOAT: return v->u.f != 0.0;
     case JV_STR: return v->u.s.n != 0;
-    case JV_LIST: return v->u.l->n != 0;
+    case JV_LIST: return v->u.l->gen || v->u.l->n != 0;  /* a generator object is always true */
     case JV_DICT: return v->u.d->n != 0;
     default: return 1;
     }
@@ -331,6 +331,7 @@ static void repr(jr *R, jbuf *b, const jvalue *v, int depth) {
     case JV_UNDEF: buf_puts(R, b, "Undefined"); return;
     case JV_LIST: {
         const jlist *l = v->u.l;
+        if (l->gen) { buf_puts(R, b, "<generator object>"); return; }  /* Python adds an address */
         buf_putc(R, b, l->tuple ? '(' : '[');
         for (size_t k = 0; k < l->n; k++) {
             if (k) buf_puts(R, b, ", ");
@@ -456,6 +457,7 @@ static void tojson(jr *R, jbuf *b, const jvalue *v, const json_opts *o, int leve
     case JV_STR: json_str(R, b, v->u.s, o->ascii); return;
     case JV_LIST: {
         const jlist *l = v->u.l;
+        if (l->gen) rerr(R, "Object of type generator is not JSON serializable");
         if (!l->n) { buf_puts(R, b, "[]"); return; }
         buf_putc(R, b, '[');
         for (size_t k = 0; k < l->n; k++) {
@@ -512,6 +514,7 @@ static int veq(jr *R, const jvalue *a, const jvalue *b, int depth) {
     case JV_UNDEF: case JV_NONE: return 1;
     case JV_STR: return a->u.s.n == b->u.s.n && memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0;
     case JV_LIST:
+        if (a->u.l->gen || b->u.l->gen) return a->u.l == b->u.l;
         if (a->u.l->tuple != b->u.l->tuple || a->u.l->n != b->u.l->n) return 0;
         for (size_t k = 0; k < a->u.l->n; k++)
             if (!veq(R, &a->u.l->v[k], &b->u.l->v[k], depth + 1)) return 0;
@@ -711,6 +714,8 @@ static jvalue get_item(jr *R, const jvalue *obj, const jvalue *key) {
     if (obj->type == JV_DICT) {
         jvalue *v = dict_find(obj->u.d, key);
         if (v) return *v;
+    } else if (obj->type == JV_LIST && obj->u.l->gen) {
+        /* a generator has no items: Jinja2 gives undefined */
     } else if ((obj->type == JV_LIST || obj->type == JV_STR) && (key->type == JV_INT || key->type == JV_BOOL)) {
         int64_t i = num_i(key);
         int64_t n = obj->type == JV_LIST ? (int64_t)obj->u.l->n : (int64_t)u8_count(obj->u.s);
@@ -737,7 +742,8 @@ static int64_t slice_arg(jr *R, const jvalue *v, int64_t dflt) {
 
 static jvalue do_slice(jr *R, const jvalue *obj, const jvalue *start_v, const jvalue *stop_v, const jvalue *step_v) {
     if (obj->type == JV_UNDEF) undefined_fail(R, obj);
-    if (obj->type != JV_LIST && obj->type != JV_STR) rerr(R, "'%s' object is not subscriptable", type_name(obj));
+    if ((obj->type != JV_LIST && obj->type != JV_STR) || (obj->type == JV_LIST && obj->u.l->gen))
+        rerr(R, "'%s' object is not subscriptable", type_name(obj));
     int64_t step = slice_arg(R, step_v, 1);
     if (step == 0) rerr(R, "slice step cannot be zero");
     if (step < -INT64_MAX) step = -INT64_MAX;
@@ -902,14 +908,14 @@ static jvalue arith(jr *R, int op, const jvalue *a, const jvalue *b) {
         memcpy(p + a->u.s.n, b->u.s.p, b->u.s.n);
         return v_str(p, n);
     }
-    if (op == JOP_ADD && a->type == JV_LIST && b->type == JV_LIST && a->u.l->tuple == b->u.l->tuple) {
+    if (op == JOP_ADD && a->type == JV_LIST && b->type == JV_LIST && a->u.l->tuple == b->u.l->tuple && !a->u.l->gen && !b->u.l->gen) {
         jlist *l = new_list(R, a->u.l->n + b->u.l->n);
         l->tuple = a->u.l->tuple;
         for (size_t k = 0; k < a->u.l->n; k++) list_push(R, l, a->u.l->v[k]);
         for (size_t k = 0; k < b->u.l->n; k++) list_push(R, l, b->u.l->v[k]);
         return v_list(l);
     }
-    if (op == JOP_MUL && ((a->type == JV_STR || a->type == JV_LIST) && (b->type == JV_INT || b->type == JV_BOOL))) {
+    if (op == JOP_MUL && ((a->type == JV_STR || (a->type == JV_LIST && !a->u.l->gen)) && (b->type == JV_INT || b->type == JV_BOOL))) {
         int64_t times = num_i(b);
         if (times < 0) times = 0;
         if (a->type == JV_STR) {
@@ -1151,7 +1157,10 @@ static jvalue str_format(jr *R, jstr s, const jargs *A) {
     int auto_idx = 0;
     for (size_t i = 0; i < s.n; i++) {
         char c = s.p[i];
-        if (c == '}' && i + 1 < s.n && s.p[i + 1] == '}') { buf_putc(R, &b, '}'); i++; continue; }
+        if (c == '}') {
+            if (i + 1 < s.n && s.p[i + 1] == '}') { buf_putc(R, &b, '}'); i++; continue; }
+            rerr(R, "format: single '}' encountered in format string");
+        }
         if (c != '{') { buf_putc(R, &b, c); continue; }
         if (i + 1 < s.n && s.p[i + 1] == '{') { buf_putc(R, &b, '{'); i++; continue; }
         const char *close = memchr(s.p + i, '}', s.n - i);
@@ -1177,6 +1186,27 @@ static jvalue str_format(jr *R, jstr s, const jargs *A) {
         i = (size_t)(close - s.p);
     }
     return buf_value(&b);
+}
+
+/* Python's str.splitlines(): \n \r \r\n \v \f \x1c-\x1e \x85 U+2028 U+2029 end lines. */
+static jlist *split_lines(jr *R, jstr s) {
+    jlist *l = new_list(R, 0);
+    size_t start = 0;
+    for (size_t i = 0; i < s.n;) {
+        size_t len;
+        uint32_t c = u8_get(s.p + i, &len);
+        if (c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E || c == 0x85 ||
+            c == 0x2028 || c == 0x2029) {
+            list_push(R, l, v_str(s.p + start, i - start));
+            i += len;
+            if (c == '\r' && i < s.n && s.p[i] == '\n') i++;
+            start = i;
+        } else {
+            i += len;
+        }
+    }
+    if (start < s.n) list_push(R, l, v_str(s.p + start, s.n - start));
+    return l;
 }
 
 static jvalue call_method(jr *R, const jbound *bm, const jargs *A) {
@@ -1271,26 +1301,9 @@ static jvalue call_method(jr *R, const jbound *bm, const jargs *A) {
             }
             return v_int(count);
         }
-        case M_SPLITLINES: {
+        case M_SPLITLINES:
             bind_args(R, what, A, NULL, 0, a, g);
-            jlist *l = new_list(R, 0);
-            size_t start = 0;
-            for (size_t i = 0; i < s.n;) {
-                size_t len;
-                uint32_t c = u8_get(s.p + i, &len);
-                if (c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E || c == 0x85 ||
-                    c == 0x2028 || c == 0x2029) {
-                    list_push(R, l, v_str(s.p + start, i - start));
-                    i += len;
-                    if (c == '\r' && i < s.n && s.p[i] == '\n') i++;
-                    start = i;
-                } else {
-                    i += len;
-                }
-            }
-            if (start < s.n) list_push(R, l, v_str(s.p + start, s.n - start));
-            return v_list(l);
-        }
+            return v_list(split_lines(R, s));
         }
     }
     if (bm->method == M_CYCLE) {
@@ -1347,6 +1360,10 @@ int jinja_test_id(const char *p, size_t n) { jstr s = {p, n}; return find_name(t
 
 static int apply_test(jr *R, int id, const jvalue *v, const jargs *A) {
     const jvalue *arg = A->npos ? &A->pos[0] : NULL;
+    int takes_arg = id == T_DIVISIBLEBY || id == T_EQ || id == T_EQUALTO || id == T_NE || id == T_SAMEAS || id == T_IN ||
+                    id == T_GE || id == T_GT || id == T_GREATERTHAN || id == T_LE || id == T_LT || id == T_LESSTHAN;
+    if (A->nkw || A->npos > takes_arg)
+        rerr(R, "test '%s' takes %s", test_names[id], takes_arg ? "one argument" : "no arguments");
     switch (id) {
     case T_DEFINED: return v->type != JV_UNDEF;
     case T_UNDEFINED: return v->type == JV_UNDEF;
@@ -1359,16 +1376,17 @@ static int apply_test(jr *R, int id, const jvalue *v, const jargs *A) {
     case T_NUMBER: return is_num(v);
     case T_STRING: return v->type == JV_STR;
     case T_MAPPING: return v->type == JV_DICT;
-    case T_SEQUENCE: return v->type == JV_STR || v->type == JV_LIST || v->type == JV_DICT;
+    case T_SEQUENCE: /* len() and __getitem__: Undefined has both */
+        return v->type == JV_STR || (v->type == JV_LIST && !v->u.l->gen) || v->type == JV_DICT || v->type == JV_UNDEF;
     case T_ITERABLE: return v->type == JV_STR || v->type == JV_LIST || v->type == JV_DICT || v->type == JV_UNDEF;
     case T_CALLABLE: return v->type == JV_MACRO || v->type == JV_FUNC || v->type == JV_BOUND;
     case T_ESCAPED: return 0;
     case T_LOWER: case T_UPPER: {
-        if (v->type != JV_STR) rerr(R, "test '%s' needs a string", test_names[id]);
+        jstr s = str_of(R, v);  /* Jinja2: str(value).islower() */
         int cased = 0;
-        for (size_t i = 0; i < v->u.s.n;) {
+        for (size_t i = 0; i < s.n;) {
             size_t len;
-            uint32_t c = u8_get(v->u.s.p + i, &len);
+            uint32_t c = u8_get(s.p + i, &len);
             int cat = utf8proc_category((utf8proc_int32_t)c);
             if (cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT) { if (id == T_LOWER) return 0; cased = 1; }
             if (cat == UTF8PROC_CATEGORY_LL) { if (id == T_UPPER) return 0; cased = 1; }
@@ -1416,8 +1434,7 @@ static jvalue get_path(jr *R, const jvalue *v, jstr path) {
         int digits = part.n > 0;
         for (size_t k = 0; k < part.n; k++) digits &= part.p[k] >= '0' && part.p[k] <= '9';
         jvalue key = digits ? v_int(atoll(part.p)) : v_str(part.p, part.n);
-        if (cur.type == JV_UNDEF) return cur;
-        cur = get_item(R, &cur, &key);
+        cur = get_item(R, &cur, &key);  /* a part after a missing one fails, as Jinja2's getitem on Undefined */
         if (!dot) break;
         i = end + 1;
     }
@@ -1448,6 +1465,7 @@ static jvalue select_items(jr *R, int id, const jvalue *v, const jargs *A) {
         int ok = test < 0 ? truthy(&x) : apply_test(R, test, &x, &targs);
         if (ok == want) list_push(R, out, in->v[k]);
     }
+    out->gen = 1;
     return v_list(out);
 }
 
@@ -1469,7 +1487,9 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
         switch (v->type) {
         case JV_UNDEF: return v_int(0);
         case JV_STR: return v_int((int64_t)u8_count(v->u.s));
-        case JV_LIST: return v_int((int64_t)v->u.l->n);
+        case JV_LIST:
+            if (v->u.l->gen) rerr(R, "object of type 'generator' has no len()");
+            return v_int((int64_t)v->u.l->n);
         case JV_DICT: return v_int((int64_t)v->u.d->n);
         default: rerr(R, "object of type '%s' has no len()", type_name(v));
         }
@@ -1523,11 +1543,14 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
         if (v->type != JV_DICT) rerr(R, "Can only get item pairs from a mapping.");
         jbound bm = {*v, M_ITEMS};
         jargs none = {0};
-        return call_method(R, &bm, &none);
+        jvalue r = call_method(R, &bm, &none);
+        r.u.l->gen = 1;  /* Jinja2 3.1's items filter yields */
+        return r;
     }
     case F_FIRST: case F_LAST: {
         bind_args(R, what, A, NULL, 0, a, g);
         if (v->type == JV_UNDEF) undefined_fail(R, v);
+        if (id == F_LAST && v->type == JV_LIST && v->u.l->gen) rerr(R, "'generator' object is not reversible");
         jlist *l = iterate(R, v);
         if (!l->n) return v_undef_fmt(R, "No %s item, sequence was empty.", id == F_FIRST ? "first" : "last");
         return l->v[id == F_FIRST ? 0 : l->n - 1];
@@ -1544,17 +1567,22 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
             jvalue none = v_none(), back = v_int(-1);
             return do_slice(R, v, &none, &none, &back);
         }
+        if (v->type == JV_LIST && v->u.l->gen) rerr(R, "argument to reversed() must be a sequence");
         jlist *src = iterate(R, v), *l = new_list(R, src->n);
         for (size_t k = src->n; k-- > 0;) list_push(R, l, src->v[k]);
+        l->gen = 1;  /* reversed(): an iterator */
         return v_list(l);
     }
     case F_STRING: case F_SAFE: {
         bind_args(R, what, A, NULL, 0, a, g);
         jstr s = str_of(R, v);
-        return v_str(s.p, s.n);
+        jvalue r = v_str(s.p, s.n);
+        r.markup = id == F_SAFE || (v->type == JV_STR && v->markup);
+        return r;
     }
     case F_E: case F_ESCAPE: {
         bind_args(R, what, A, NULL, 0, a, g);
+        if (v->type == JV_STR && v->markup) return *v;  /* Markup is escaped already */
         jstr s = str_of(R, v);
         jbuf b = {0};
         for (size_t i = 0; i < s.n; i++) {
@@ -1567,12 +1595,15 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
             default: buf_putc(R, &b, s.p[i]);
             }
         }
-        return buf_value(&b);
+        jvalue r = buf_value(&b);
+        r.markup = 1;
+        return r;
     }
     case F_INT: case F_FLOAT: {
         static const char *const n[] = {"default", "base", NULL};
         bind_args(R, what, A, n, id == F_INT ? 2 : 1, a, g);
         jvalue dflt = g[0] ? a[0] : id == F_INT ? v_int(0) : v_float(0.0);
+        if (v->type == JV_UNDEF) undefined_fail(R, v);  /* int(Undefined) raises, and do_int lets it through */
         double f;
         if (v->type == JV_INT || v->type == JV_BOOL) f = (double)num_i(v);
         else if (v->type == JV_FLOAT) f = v->u.f;
@@ -1610,6 +1641,7 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
     case F_REPLACE: {
         static const char *const n[] = {"old", "new", "count", NULL};
         bind_args(R, what, A, n, 3, a, g);
+        if (!g[0] || !g[1]) rerr(R, "do_replace() missing 1 required positional argument: '%s'", g[0] ? "new" : "old");
         return str_replace(R, str_of(R, v), str_of(R, &a[0]), str_of(R, &a[1]), g[2] && a[2].type != JV_NONE ? want_int(R, what, &a[2]) : -1);
     }
     case F_INDENT: {
@@ -1626,22 +1658,20 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
             memset(p, ' ', (size_t)w);
             pad = (jstr){p, (size_t)w};
         }
-        jstr s = str_of(R, v);
+        /* Jinja2's do_indent: s + "\n" split by str.splitlines, joined again with "\n" */
+        if (v->type == JV_UNDEF) undefined_fail(R, v);
+        if (v->type != JV_STR) rerr(R, "unsupported operand type(s) for +=: '%s' and 'str'", type_name(v));
+        jstr s0 = v->u.s;
+        char *p = ja_alloc(R->a, s0.n + 1);
+        memcpy(p, s0.p, s0.n);
+        p[s0.n] = '\n';
+        jlist *lines = split_lines(R, (jstr){p, s0.n + 1});
         jbuf b = {0};
-        /* Jinja: lines joined with "\n" + pad, blank lines left alone unless blank=True */
-        size_t i = 0;
-        int first_line = 1;
-        while (i <= s.n) {
-            const char *nl = memchr(s.p + i, '\n', s.n - i);
-            size_t end = nl ? (size_t)(nl - s.p) : s.n;
-            int blank = end == i;
-            if ((first_line ? truthy(&a[1]) : 1) && (!blank || truthy(&a[2])) && !(first_line && !truthy(&a[1])))
-                buf_put(R, &b, pad.p, pad.n);
-            buf_put(R, &b, s.p + i, end - i);
-            if (!nl) break;
-            buf_putc(R, &b, '\n');
-            i = end + 1;
-            first_line = 0;
+        for (size_t k = 0; k < lines->n; k++) {
+            jstr line = lines->v[k].u.s;
+            if (k) buf_putc(R, &b, '\n');
+            if (k ? (line.n || truthy(&a[2])) : truthy(&a[1])) buf_put(R, &b, pad.p, pad.n);
+            buf_put(R, &b, line.p, line.n);
         }
         return buf_value(&b);
     }
@@ -1662,6 +1692,7 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
                 jvalue x = get_path(R, &in->v[k], path);
                 list_push(R, out, x.type == JV_UNDEF && dflt.type != JV_UNDEF ? dflt : x);
             }
+            out->gen = 1;
             return v_list(out);
         }
         if (A->npos < 1) rerr(R, "map needs a filter name or attribute=");
@@ -1673,6 +1704,7 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
             step(R);
             list_push(R, out, apply_filter(R, fid, &in->v[k], &rest));
         }
+        out->gen = 1;
         return v_list(out);
     }
     }

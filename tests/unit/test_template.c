@@ -179,6 +179,7 @@ static void check_parse_errors(void) {
         {"{{ 99999999999999999999 }}", "line 1:4: integer 99999999999999999999 does not fit in 64 bits"},
         {"{{ x }}\n\xff", "line 2: not valid UTF-8 (byte 8)"},
         {"{{ x ; }}", "line 1:6: unexpected character ';'"},
+        {"{{ 012 }}", "line 1:5: expected '}}', got a number"},  /* Jinja2: no leading zeros */
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         gpt_template *tpl = NULL;
@@ -301,6 +302,11 @@ static void check_reuse(void) {
     expect("format: digits then letters", "{{ '{5x}'.format(x=3) }}", NULL, NULL, "line 1: format: no argument named '5x'");
     expect("format: a huge index", "{{ '{5555555555555555555555}'.format(1) }}", NULL, NULL,
            "line 1: format: replacement index 5555555555555555555555 out of range");
+    /* errors Python words differently (TypeError "test_mapping() takes 1 positional argument but 2 were given",
+     * ValueError "Single '}' encountered in format string"); found by rendering the fuzz corpus in both */
+    expect("test with an argument it does not take", "{{ {} is mapping 1 }}", NULL, NULL, "line 1: test 'mapping' takes no arguments");
+    expect("reversed list has no length", "{{ [1, 2]|reverse|length }}", NULL, NULL, "line 1: object of type 'generator' has no len()");
+    expect("format: a single }", "{{ '{}}'.format(1) }}", NULL, NULL, "line 1: format: single '}' encountered in format string");
     expect("raise_exception('')", "{{ raise_exception('') }}", NULL, NULL, "raise_exception() with an empty message");
     expect("generation block", "{% generation %}a{{ 1 }}{% endgeneration %}b", NULL, "a1b", NULL);
     /* strftime_now with the caller's clock (UTC) */
