@@ -438,12 +438,27 @@ static void json_newline(jr *R, jbuf *b, const json_opts *o, int level) {
     for (int k = 0; k < level; k++) buf_put(R, b, o->indent.p, o->indent.n);
 }
 
-static const jdict *sort_dict;
-static int cmp_keys(const void *x, const void *y) {
-    const jstr *a = &sort_dict->k[*(const size_t *)x].u.s, *b = &sort_dict->k[*(const size_t *)y].u.s;
+static int key_less(const jdict *d, size_t x, size_t y) {
+    const jstr *a = &d->k[x].u.s, *b = &d->k[y].u.s;
     size_t n = a->n < b->n ? a->n : b->n;
-    int c = memcmp(a->p, b->p, n);
-    return c ? c : (a->n > b->n) - (a->n < b->n);
+    int c = memcmp(a->p, b->p, n);  /* UTF-8 bytes sort as code points, as Python's str */
+    return c ? c < 0 : a->n < b->n;
+}
+
+/* A stable merge sort of order[0..n) by key (qsort has no context argument,
+ * and renders may run in several threads at once). */
+static void sort_keys(jr *R, const jdict *d, size_t *order, size_t n) {
+    size_t *tmp = ja_alloc(R->a, n * sizeof(size_t));
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) tmp[k++] = key_less(d, order[j], order[i]) ? order[j++] : order[i++];
+            while (i < mid) tmp[k++] = order[i++];
+            while (j < hi) tmp[k++] = order[j++];
+        }
+        memcpy(order, tmp, n * sizeof(size_t));
+    }
 }
 
 static void tojson(jr *R, jbuf *b, const jvalue *v, const json_opts *o, int level) {
@@ -477,8 +492,7 @@ static void tojson(jr *R, jbuf *b, const jvalue *v, const json_opts *o, int leve
         if (o->sort_keys) {
             for (size_t k = 0; k < d->n; k++)
                 if (d->k[k].type != JV_STR) rerr(R, "tojson: sort_keys needs string keys");
-            sort_dict = d;  /* qsort has no context argument; renders of one thread only touch this here */
-            qsort(order, d->n, sizeof(size_t), cmp_keys);
+            sort_keys(R, d, order, d->n);
         }
         buf_putc(R, b, '{');
         for (size_t j = 0; j < d->n; j++) {

@@ -447,6 +447,44 @@ static void check_chat_context(void) {
     free(src);
 }
 
+/* One template rendered from several threads at once: each render owns its state. */
+static void check_threads(void) {
+    char *src = check_read_file("tests/golden/chat/qwen3/chat_template.jinja", NULL);
+    char *json = check_read_file("tests/golden/chat/qwen3/cases.json", NULL);
+    cJSON *fixture = json ? cJSON_Parse(json) : NULL;
+    int n = cJSON_GetArraySize(cJSON_GetObjectItem(fixture, "cases"));
+    if (!src || n < 1) { CHECK(0, "cannot read the qwen3 fixture"); return; }
+    gpt_template *tpl = NULL;
+    char err[600];
+    CHECK(gpt_template_new(&tpl, src, strlen(src), err, sizeof err) == GPT_OK, "%s", err);
+    char **ctx = calloc((size_t)n, sizeof(char *));
+    for (int k = 0; k < n; k++) ctx[k] = golden_context(fixture, cJSON_GetArrayItem(cJSON_GetObjectItem(fixture, "cases"), k));
+    int wrong = 0;
+    const char *tojson_src = "{{ messages|tojson(sort_keys=true) }}";
+    gpt_template *tpl2 = NULL;
+    gpt_template_new(&tpl2, tojson_src, strlen(tojson_src), err, sizeof err);
+    #pragma omp parallel for num_threads(4) reduction(+ : wrong)
+    for (int r = 0; r < 400; r++) {
+        int k = r % n;
+        const cJSON *want = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(fixture, "cases"), k), "rendered");
+        char *out = NULL, e[600];
+        size_t len;
+        if (gpt_template_render(tpl, ctx[k], NULL, &out, &len, e, sizeof e) != GPT_OK || strcmp(out, want->valuestring) != 0) wrong++;
+        free(out);
+        out = NULL;
+        if (gpt_template_render(tpl2, ctx[k], NULL, &out, &len, e, sizeof e) != GPT_OK) wrong++;
+        free(out);
+    }
+    CHECK(wrong == 0, "%d of 800 renders from 4 threads went wrong", wrong);
+    for (int k = 0; k < n; k++) free(ctx[k]);
+    free(ctx);
+    gpt_template_free(tpl);
+    gpt_template_free(tpl2);
+    cJSON_Delete(fixture);
+    free(json);
+    free(src);
+}
+
 int main(void) {
     check_golden_chat("chatml", 17, 0);
     check_golden_chat("chatml-strict", 17, 2);
@@ -459,5 +497,6 @@ int main(void) {
     check_reuse();
     check_model_dir();
     check_chat_context();
+    check_threads();
     return check_done("test_template");
 }

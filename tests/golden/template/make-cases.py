@@ -178,6 +178,7 @@ CASES = [
     ("tojson indent", "{{ {'a': [1, {'b': 2}], 'c': [], 'd': {}}|tojson(indent=2) }}", {}),
     ("tojson context", "{% for t in tools %}{{ t|tojson }}\n{% endfor %}", {"tools": [{"type": "function", "function": {"name": "get_weather", "description": "Get the weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "n": {"type": "integer", "minimum": 0.5}}, "required": ["city"]}}}]}),
     ("tojson sort_keys", "{{ {'b': 1, 'a': 2}|tojson(sort_keys=true) }}", {}),
+    ("tojson sort_keys many", "{{ d|tojson(sort_keys=true, indent=1) }}", {"d": {k: i for i, k in enumerate(["é", "b", "a", "ab", "", "Z", "aa", "€", "😀", "z", "ba", "a b"])}}),
     ("tojson ensure_ascii kw", "{{ 'é😀'|tojson(ensure_ascii=true) }}", {}),
     ("tojson string", "{{ 'a\\tb'|tojson }}", {}),
     ("upper lower", "{{ 'aBc é'|upper }} {{ 'AbC É'|lower }}", {}),
