@@ -1563,7 +1563,7 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
     }
     case F_FIRST: case F_LAST: {
         bind_args(R, what, A, NULL, 0, a, g);
-        if (v->type == JV_UNDEF) undefined_fail(R, v);
+        /* Undefined iterates (and reverses) as empty: no item, no error */
         if (id == F_LAST && v->type == JV_LIST && v->u.l->gen) rerr(R, "'generator' object is not reversible");
         jlist *l = iterate(R, v);
         if (!l->n) return v_undef_fmt(R, "No %s item, sequence was empty.", id == F_FIRST ? "first" : "last");

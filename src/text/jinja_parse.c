@@ -1174,8 +1174,7 @@ static jstmt *parse_macro(jparser *P, token *at) {
     expect_op(P, "(");
     int cap = 0, seen_default = 0;
     while (!is_op(cur(P), ")")) {
-        if (s->ntargets) expect_op(P, ",");
-        if (is_op(cur(P), ")")) break;
+        if (s->ntargets) expect_op(P, ",");  /* no trailing comma in a signature, as Jinja2 */
         token *p = cur(P);
         if (p->type != T_NAME) unexpected(P, "a parameter name");
         advance(P);

@@ -180,6 +180,7 @@ static void check_parse_errors(void) {
         {"{{ x }}\n\xff", "line 2: not valid UTF-8 (byte 8)"},
         {"{{ x ; }}", "line 1:6: unexpected character ';'"},
         {"{{ 012 }}", "line 1:5: expected '}}', got a number"},  /* Jinja2: no leading zeros */
+        {"{% macro m(a,) %}{% endmacro %}", "line 1:14: expected a parameter name, got ')'"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         gpt_template *tpl = NULL;

@@ -100,6 +100,7 @@ CASES = [
     ("reverse is an iterator", "{{ [1, 2]|reverse|list }} {{ [1, 2]|reverse|first }}", {}),
     ("upper test on non-strings", "{{ range is upper }} {{ 5 is lower }} {{ 'ABC' is upper }}", {}),
     ("error selectattr path past a missing key", "{{ xs|selectattr('a.b')|list }}", {"xs": [{"c": 1}]}),
+    ("first and last of undefined", "[{{ nothing|first }}][{{ nothing|last }}][{{ (nothing|first) is defined }}]", {}),
     ("undefined is a sequence", "{{ nothing is sequence }} {{ [1]|select is sequence }}", {}),
     ("error indent of undefined", "{{ nothing|indent(2) }}", {}),
     ("error indent of a number", "{{ 5|indent(2) }}", {}),
