@@ -415,6 +415,12 @@ LLAMA32 = r"""{{- bos_token }}
 {%- endif %}
 """
 
+GEMMA = """{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"""
+
+PHI3 = """{% for message in messages %}{% if message['role'] == 'system' %}{{'<|system|>\n' + message['content'] + '<|end|>\n'}}{% elif message['role'] == 'user' %}{{'<|user|>\n' + message['content'] + '<|end|>\n'}}{% elif message['role'] == 'assistant' %}{{'<|assistant|>\n' + message['content'] + '<|end|>\n'}}{% endif %}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% else %}{{ eos_token }}{% endif %}"""
+
+DEEPSEEK_R1 = """{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}{% set ns = namespace(is_first=false, is_tool=false, is_output_first=true, system_prompt='') %}{%- for message in messages %}{%- if message['role'] == 'system' %}{% set ns.system_prompt = message['content'] %}{%- endif %}{%- endfor %}{{bos_token}}{{ns.system_prompt}}{%- for message in messages %}{%- if message['role'] == 'user' %}{%- set ns.is_tool = false -%}{{'<｜User｜>' + message['content']}}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is none %}{%- set ns.is_tool = false -%}{%- for tool in message['tool_calls']%}{%- if not ns.is_first %}{{'<｜Assistant｜><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>' + tool['type'] + '<｜tool▁sep｜>' + tool['function']['name'] + '\n' + '```json' + '\n' + tool['function']['arguments'] + '\n' + '```' + '<｜tool▁call▁end｜>'}}{%- set ns.is_first = true -%}{%- else %}{{'\n' + '<｜tool▁call▁begin｜>' + tool['type'] + '<｜tool▁sep｜>' + tool['function']['name'] + '\n' + '```json' + '\n' + tool['function']['arguments'] + '\n' + '```' + '<｜tool▁call▁end｜>'}}{{'<｜tool▁calls▁end｜><｜end▁of▁sentence｜>'}}{%- endif %}{%- endfor %}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is not none %}{%- if ns.is_tool %}{{'<｜tool▁outputs▁end｜>' + message['content'] + '<｜end▁of▁sentence｜>'}}{%- set ns.is_tool = false -%}{%- else %}{% set content = message['content'] %}{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}{{'<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'}}{%- endif %}{%- endif %}{%- if message['role'] == 'tool' %}{%- set ns.is_tool = true -%}{%- if ns.is_output_first %}{{'<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>' + message['content'] + '<｜tool▁output▁end｜>'}}{%- set ns.is_output_first = false %}{%- else %}{{'\n<｜tool▁output▁begin｜>' + message['content'] + '<｜tool▁output▁end｜>'}}{%- endif %}{%- endif %}{%- endfor -%}{% if ns.is_tool %}{{'<｜tool▁outputs▁end｜>'}}{% endif %}{% if add_generation_prompt and not ns.is_tool %}{{'<｜Assistant｜><think>\n'}}{% endif %}"""
+
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Get the current weather in a city",
           "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "The city"},
                                                           "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
@@ -445,6 +451,17 @@ CASES += [
     ("llama3.2 tools", LLAMA32, {"messages": LLAMA_TOOL_CHAT, "add_generation_prompt": True, "bos_token": "<|begin_of_text|>", "tools": TOOLS}),
     ("llama3.2 tools in system", LLAMA32, {"messages": TOOL_CHAT[:2], "add_generation_prompt": True, "bos_token": "<|begin_of_text|>", "tools": TOOLS, "tools_in_user_message": False}),
     ("strftime_now", "{{ strftime_now('%Y-%m-%d %H:%M %A %B') }}", {}),
+    ("gemma", GEMMA, {"messages": CHAT, "add_generation_prompt": True, "bos_token": "<bos>"}),
+    ("gemma rejects system", GEMMA, {"messages": SYS_CHAT, "add_generation_prompt": True, "bos_token": "<bos>"}),
+    ("phi3", PHI3, {"messages": SYS_CHAT, "add_generation_prompt": False, "eos_token": "<|endoftext|>"}),
+    ("phi3 prompt", PHI3, {"messages": CHAT, "add_generation_prompt": True, "eos_token": "<|endoftext|>"}),
+    ("deepseek r1", DEEPSEEK_R1, {"messages": SYS_CHAT + [{"role": "assistant", "content": "<think>\nhm\n</think>\n\nWhy did..."}], "add_generation_prompt": False, "bos_token": "<｜begin▁of▁sentence｜>"}),
+    ("deepseek r1 tools", DEEPSEEK_R1, {"messages": [{"role": "user", "content": "Weather?"},
+        {"role": "assistant", "content": None, "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}},
+                                                               {"type": "function", "function": {"name": "get_time", "arguments": "{}"}}]},
+        {"role": "tool", "content": "21 C"}, {"role": "tool", "content": "12:00"}, {"role": "assistant", "content": "It is 21 C at noon."}],
+        "add_generation_prompt": True, "bos_token": "<｜begin▁of▁sentence｜>"}),
+    ("deepseek r1 no generation prompt variable", DEEPSEEK_R1, {"messages": CHAT, "bos_token": "<s>"}),
 ]
 
 
