@@ -96,7 +96,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fn
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas $(INCLUDES) $(CJSON_CFLAGS) $(FUZZ_SAN) \
                 -DGPT_FUZZ_MODEL_DIR='"$(CURDIR)/models/gpt2-books-30m"'
 FUZZ_SRC     := src/model/config.c src/kernels/convert.c src/model/model.c src/kernels/quant.c src/model/safetensors.c \
-                src/status.c src/text/tokenizer.c src/cli/cli_request.c src/cli/cli_json.c
+                src/status.c src/text/tokenizer.c src/text/jinja_parse.c src/text/jinja_eval.c src/cli/cli_request.c src/cli/cli_json.c
 FUZZ_OBJ     := $(FUZZ_SRC:src/%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -149,6 +149,14 @@ uninstall:
 	rm -f $(BINDIR)/gpt $(MANDIR)/gpt.1 $(COMPDIR)/gpt
 	rm -f $(addprefix $(DATADIR)/models/gpt2-books-30m/,$(MODEL_FILES))
 	rmdir $(DATADIR)/models/gpt2-books-30m $(DATADIR)/models $(DATADIR) 2>/dev/null || true
+
+# Time to parse and render the chat-template fixtures (BENCHMARKS.md).
+$(BUILD)/bench-template: scripts/bench-template.c $(BUILD)/libgpt.a | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
+
+# Renders one template with one context (tests/fuzz/diff-template.py).
+$(BUILD)/render-template: scripts/render-template.c $(BUILD)/libgpt.a | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
 
 # A GPT-2-shaped model with random weights, for benchmarks (not shipped).
 $(BUILD)/make-random-model: scripts/make-random-model.c | $(BUILD)

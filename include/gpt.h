@@ -242,6 +242,75 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
                         char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ */
+/* Chat templates: the Jinja subset HF chat templates use.              */
+/* ------------------------------------------------------------------ */
+/* Renders as transformers' apply_chat_template does: Jinja2 with
+ * trim_blocks and lstrip_blocks, loop controls, raise_exception(msg),
+ * strftime_now(fmt), and tojson as json.dumps (non-ASCII kept). A template
+ * is parsed once and may be rendered any number of times, from any number
+ * of threads at once. */
+typedef struct gpt_template gpt_template;
+
+/* Bounds on one render; a zero field takes the default beside it. */
+#define GPT_TEMPLATE_MAX_STEPS  10000000L         /* statements + expressions evaluated */
+#define GPT_TEMPLATE_MAX_OUTPUT ((size_t)64 << 20) /* bytes of text, and of any one string */
+#define GPT_TEMPLATE_MAX_MEMORY ((size_t)256 << 20) /* bytes a render may allocate */
+#define GPT_TEMPLATE_MAX_DEPTH  32                 /* macro calls nested */
+typedef struct {
+    long max_steps;
+    size_t max_output;
+    size_t max_memory;
+    int max_depth;
+    int has_time;      /* nonzero: strftime_now() formats `time`; else the clock's time (UTC) */
+    int64_t time;      /* seconds since the epoch, formatted as UTC: for the local wall time
+                          (transformers' datetime.now()), pass now + the zone's offset,
+                          e.g. t + localtime_r(&t, &tm)->tm_gmtoff */
+} gpt_template_limits;
+
+/* Parses len bytes of template source (UTF-8). A syntax error is
+ * GPT_ERR_FORMAT with "line L:C: what" in err. */
+gpt_status gpt_template_new(gpt_template **out, const char *source, size_t len, char *err, size_t err_len);
+void gpt_template_free(gpt_template *tpl);
+
+/* Renders tpl with the variables of context_json, a NUL-terminated JSON
+ * object ({"messages": [...], "add_generation_prompt": true, "bos_token": ...};
+ * NULL: none). limits may be NULL. On success *out is a malloc'd,
+ * NUL-terminated string of *out_len bytes that the caller frees.
+ * Errors: GPT_ERR_ARG for a context that is not a JSON object; GPT_ERR_FORMAT
+ * for a template that fails: "line N: what" ("line 3: 'x' is undefined",
+ * "line 1: rendering exceeds 10000000 steps (...)"), or exactly the message
+ * of the template's raise_exception(msg), nothing added. */
+gpt_status gpt_template_render(const gpt_template *tpl, const char *context_json, const gpt_template_limits *limits,
+                               char **out, size_t *out_len, char *err, size_t err_len);
+
+/* The chat template of a model directory: chat_template.jinja when it
+ * exists, else tokenizer_config.json's "chat_template", a string or a list
+ * of {"name", "template"} of which the one named "default" is used. On
+ * success *source is malloc'd and NUL-terminated (*len bytes; len may be
+ * NULL). A directory without one is GPT_ERR_FORMAT with a message that
+ * suggests --chat-template. */
+gpt_status gpt_chat_template_read(const char *model_dir, char **source, size_t *len, char *err, size_t err_len);
+
+/* The special tokens of model_dir/tokenizer_config.json as the JSON object
+ * text transformers passes to the template: bos_token, eos_token, unk_token,
+ * sep_token, pad_token, cls_token, mask_token, each a string (an AddedToken
+ * {"content": ...} gives its content; null ones are left out). "{}" when the
+ * directory has no tokenizer_config.json. *json is malloc'd. */
+gpt_status gpt_chat_special_tokens(const char *model_dir, char **json, char *err, size_t err_len);
+
+/* The render context apply_chat_template builds, as JSON text for
+ * gpt_template_render: the special tokens (may be NULL), "tools" and
+ * "documents" as null, the template variables of vars_json (may be NULL; a
+ * JSON object whose keys win over the ones before, e.g. {"enable_thinking":
+ * false} or {"tools": [...]}), then "messages" and "add_generation_prompt".
+ * messages_json must be a JSON list of objects with a string "role" and a
+ * string "content" (null or absent only beside "tool_calls"); anything else
+ * is GPT_ERR_ARG naming the message: "messages[2]: \"content\" is not a
+ * string". *context_json is malloc'd. */
+gpt_status gpt_chat_context(const char *special_tokens_json, const char *messages_json, int add_generation_prompt,
+                            const char *vars_json, char **context_json, char *err, size_t err_len);
+
+/* ------------------------------------------------------------------ */
 /* What this build runs on (for --version and -v): constant strings.    */
 /* ------------------------------------------------------------------ */
 /* The BLAS library's build configuration and the core it chose at run
