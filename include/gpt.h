@@ -152,6 +152,9 @@ gpt_dtype gpt_model_file_dtype(const gpt_model *model);  /* as stored on disk */
 size_t gpt_model_n_params(const gpt_model *model);
 size_t gpt_model_file_bytes(const gpt_model *model);     /* safetensors files on disk */
 size_t gpt_model_weight_bytes(const gpt_model *model);   /* weights as held in memory */
+/* Bytes of the KV cache of one sequence of n_ctx positions (float keys and
+ * values of the kv heads only, every layer). */
+size_t gpt_kv_cache_bytes(const gpt_model *model, int n_ctx);
 
 /* ------------------------------------------------------------------ */
 /* Context: KV caches for n_seq sequences and the scratch of a forward. */
