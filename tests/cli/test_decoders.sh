@@ -51,6 +51,24 @@ for m in dev-llama dev-qwen2 dev-qwen3 dev-mistral; do
     done
 done
 
+# End of text: any id of eos_token_id, as an int or a list, from config.json
+# or generation_config.json. dev-llama's greedy run from 999 is 230 404 490 ...:
+# with eos [2, 404] in generation_config.json it stops after 230.
+E="$TMP/eos-list"
+mkdir -p "$E"
+ln -s "$ROOT/tests/golden/dev-llama/model.safetensors" "$E/model.safetensors"
+cp "$ROOT/tests/golden/dev-llama/config.json" "$E/config.json"
+printf '{"bos_token_id": 1, "eos_token_id": [2, 404]}\n' >"$E/generation_config.json"
+"$GPT" generate -m "$E" --ids -p 999 -n 8 --temperature 0 --format jsonl >"$TMP/eos.jsonl"
+grep -q '"tokens":\[230\],"finish_reason":"eos"' "$TMP/eos.jsonl" || fail "eos list in generation_config.json: $(cat "$TMP/eos.jsonl")"
+sed -i 's/"eos_token_id": 2,/"eos_token_id": [2, 490],/' "$E/config.json"
+printf '{"bos_token_id": 1}\n' >"$E/generation_config.json"
+"$GPT" generate -m "$E" --ids -p 999 -n 8 --temperature 0 --format jsonl >"$TMP/eos.jsonl"
+grep -q '"tokens":\[230,404\],"finish_reason":"eos"' "$TMP/eos.jsonl" || fail "eos list in config.json: $(cat "$TMP/eos.jsonl")"
+"$GPT" generate -m "$E" --ids -p 999 -n 8 --temperature 0 --format jsonl --ignore-eos >"$TMP/eos.jsonl"
+grep -q '"tokens":\[230,404,490,968,276,867,230,800\],"finish_reason":"length"' "$TMP/eos.jsonl" ||
+    fail "--ignore-eos past an eos list: $(cat "$TMP/eos.jsonl")"
+
 # gpt info names the family and its switches, and sizes the cache for --ctx.
 "$GPT" info -m "$ROOT/tests/golden/dev-llama" --ctx 100 >"$TMP/info"
 grep -q '^family: *llama (RMSNorm, rotary positions, gated SiLU MLP)$' "$TMP/info" || fail "info family: $(cat "$TMP/info")"
