@@ -51,6 +51,16 @@ for m in dev-llama dev-qwen2 dev-qwen3 dev-mistral; do
     done
 done
 
+# The same with Q8 weights (quantized at load; q/k/v/o and the MLP as nn.Linear rows).
+M="$ROOT/tests/golden/dev-llama"
+"$GPT" generate -m "$M" --quant q8 --ids --batch --parallel 1 -t 1 -n 12 --seed 7 --ignore-eos --logprobs \
+    <"$TMP/prompts.txt" >"$TMP/q8.p1.jsonl"
+"$GPT" generate -m "$M" --quant q8 --ids --batch --parallel 10 -t 2 -n 12 --seed 7 --ignore-eos --logprobs \
+    <"$TMP/prompts.txt" >"$TMP/q8.p10.jsonl"
+expect_eq "dev-llama q8: one line per request" "$(grep -c '"logprobs":\[' "$TMP/q8.p1.jsonl")" 10
+expect_file_eq "dev-llama q8: --parallel 1 -t 1 vs --parallel 10 -t 2 (logprobs bit for bit)" "$TMP/q8.p1.jsonl" \
+    "$TMP/q8.p10.jsonl"
+
 # End of text: any id of eos_token_id, as an int or a list, from config.json
 # or generation_config.json. dev-llama's greedy run from 999 is 230 404 490 ...:
 # with eos [2, 404] in generation_config.json it stops after 230.
