@@ -1,4 +1,5 @@
-/* gpt.h — the one public header of libgpt: a GPT-2 tokenizer, model loader,
+/* gpt.h — the one public header of libgpt: a GPT-2 tokenizer, a model loader
+ * (GPT-2, Llama, Mistral, Qwen2, Qwen3),
  * forward pass with a KV cache, sampler and generation loop.
  *
  * Contracts that hold everywhere:
@@ -99,7 +100,7 @@ typedef enum {
     GPT_ROPE_LLAMA3          /* rotary, Llama 3.1's three frequency bands */
 } gpt_rope;
 
-#define GPT_MAX_EOS 8
+#define GPT_MAX_EOS 16
 
 typedef struct {
     gpt_arch arch;
