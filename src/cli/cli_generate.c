@@ -18,7 +18,7 @@ static const char USAGE[] =
     "gpt generate [-m MODEL] [-p PROMPT | -f FILE] [-n N] [--temperature T] [--top-k K] [--top-p P]\n"
     "             [--seed S] [--stop STR]... [--echo] [--special] [--truncate] [--ignore-eos]\n"
     "             [--format text|jsonl] [--logprobs] [--batch [--parallel N] [--shard K/N] [--separator STR]]\n"
-    "             [-t THREADS] [PROMPT]";
+    "             [--ids] [--ctx N] [-t THREADS] [PROMPT]";
 
 static const char HELP[] =
     "Generate text from a prompt: tokens stream to stdout as they are made.\n"
@@ -48,6 +48,11 @@ static const char HELP[] =
     "      --shard K/N      take only requests whose index is K modulo N\n"
     "      --separator STR  what follows each completion with --batch --format text\n"
     "                       (default \\0, a NUL byte: read with xargs -0 or read -d '')\n"
+    "      --ids            the prompt (and each --batch prompt) is token ids separated by\n"
+    "                       whitespace or commas; the completion is printed as ids (one\n"
+    "                       line, space-separated; \"tokens\" in jsonl). No tokenizer needed\n"
+    "      --ctx N          positions of context to allocate per sequence (default: the\n"
+    "                       model's context, at most 4096)\n"
     "  -t, --threads N      threads (default: $GPT_THREADS, else all cores)\n"
     "  -h, --help           this help\n"
     "\n"
@@ -75,8 +80,8 @@ typedef struct {
     unsigned long long seed;
     char *stops[CLI_MAX_STOPS];
     int n_stops;
-    int echo, special, truncate, ignore_eos, batch, jsonl, logprobs;
-    long parallel, shard_k, shard_n, threads;
+    int echo, special, truncate, ignore_eos, batch, jsonl, logprobs, ids;
+    long parallel, shard_k, shard_n, threads, ctx;
     char *separator;
     size_t separator_len;
     int separator_owned;
@@ -137,6 +142,21 @@ static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, l
     char err[512];
     int *ids = NULL;
     size_t n = 0;
+    if (rs->opt->ids) {  // token ids, not text
+        char *copy = malloc(len + 1);
+        if (!copy) { snprintf(msg, msg_len, "out of memory"); return -1; }
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+        int bad = cli_parse_ids(copy, rs->cfg->vocab_size, &ids, &n, "prompt", msg, msg_len);
+        free(copy);
+        if (bad) return -1;
+        if (n == 0) {
+            free(ids);
+            snprintf(msg, msg_len, "prompt: no token ids (--ids)");
+            return -1;
+        }
+        goto have_ids;
+    }
     /* No token is longer than max_token_bytes, so a text longer than the
      * context times that cannot fit: say so (or keep only its tail) before
      * spending time and memory tokenizing it all. */
@@ -161,6 +181,7 @@ static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, l
         ids[0] = rs->eot >= 0 ? rs->eot : 0;
         n = 1;
     }
+have_ids:
     if ((long)n > rs->n_ctx || (rs->opt->truncate && max_new > 0 && (long)n + max_new > rs->n_ctx)) {
         if (!rs->opt->truncate) {
             snprintf(msg, msg_len, "prompt has %zu tokens, the context holds %d (use --truncate to cut it)", n,
@@ -243,6 +264,15 @@ static int hand_in(run_state *rs, job *j) {
 /* The output record of a finished (or failed) request. */
 static void format_output(run_state *rs, job *j, const gpt_result *res, const char *error) {
     const options *o = rs->opt;
+    if (!o->jsonl && o->ids) {  // the ids, space-separated, then (--batch) the separator
+        size_t n_tokens = res ? (size_t)res->n_tokens : 0, len = 0;
+        j->output = malloc(n_tokens * 12 + o->separator_len + 1);
+        if (!j->output) return;
+        for (size_t i = 0; i < n_tokens; i++) len += (size_t)sprintf(j->output + len, i ? " %d" : "%d", res->tokens[i]);
+        if (o->batch) memcpy(j->output + len, o->separator, o->separator_len);
+        j->output_len = len + (o->batch ? o->separator_len : 0);
+        return;
+    }
     if (!o->jsonl) {
         const char *text = res ? res->text : "";
         size_t len = res ? res->text_len : 0;
@@ -371,6 +401,10 @@ static int single_done(void *user, const gpt_request *req, const gpt_result *res
     if (rs->opt->jsonl) {
         format_output(rs, j, res, res->status != GPT_OK ? res->error : NULL);
         if (j->output && cli_write(j->output, j->output_len) != 0) rs->out_closed = 1;
+    } else if (rs->opt->ids) {  // the ids on one line
+        format_output(rs, j, res, NULL);
+        if (!rs->out_closed && (!j->output || cli_write(j->output, j->output_len) != 0 || cli_write("\n", 1) != 0))
+            rs->out_closed = 1;
     } else if (!rs->out_closed && res->status == GPT_OK && isatty(STDOUT_FILENO) && cli_write("\n", 1) != 0) {
         rs->out_closed = 1;  // a newline for the terminal's sake; pipes get the exact bytes
     }
@@ -383,7 +417,7 @@ static int single_done(void *user, const gpt_request *req, const gpt_result *res
 
 enum {
     OPT_TEMPERATURE = CLI_OPT_OWN, OPT_TOP_K, OPT_TOP_P, OPT_SEED, OPT_STOP, OPT_ECHO, OPT_SPECIAL, OPT_TRUNCATE,
-    OPT_IGNORE_EOS, OPT_BATCH, OPT_LOGPROBS, OPT_FORMAT, OPT_PARALLEL, OPT_SHARD, OPT_SEPARATOR
+    OPT_IGNORE_EOS, OPT_BATCH, OPT_LOGPROBS, OPT_FORMAT, OPT_PARALLEL, OPT_SHARD, OPT_SEPARATOR, OPT_IDS, OPT_CTX
 };
 static const struct option ROWS[] = {
     CLI_ROW_MODEL, CLI_ROW_THREADS, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
@@ -405,6 +439,8 @@ static const struct option ROWS[] = {
     {"parallel", required_argument, NULL, OPT_PARALLEL},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"separator", required_argument, NULL, OPT_SEPARATOR},
+    {"ids", no_argument, NULL, OPT_IDS},
+    {"ctx", required_argument, NULL, OPT_CTX},
     CLI_ROW_END,
 };
 static const cli_command CMD = {"generate", USAGE, HELP, ROWS, 0};
@@ -457,6 +493,11 @@ static int parse_flags(int argc, char **argv, options *o) {
         case OPT_IGNORE_EOS: o->ignore_eos = 1; break;
         case OPT_BATCH: o->batch = 1; break;
         case OPT_LOGPROBS: o->logprobs = 1; break;
+        case OPT_IDS: o->ids = 1; break;
+        case OPT_CTX:
+            if (cli_parse_int(v, 1, 1 << 24, &o->ctx))
+                return cli_usage_fail(&CMD, "--ctx wants an integer in 1..%d, not '%s'", 1 << 24, v);
+            break;
         case OPT_FORMAT:
             if (!strcmp(v, "text")) o->jsonl = 0;
             else if (!strcmp(v, "jsonl")) o->jsonl = 1;
@@ -502,6 +543,9 @@ static int parse_flags(int argc, char **argv, options *o) {
     if (o->batch && (o->prompt || o->prompt_file))
         return cli_usage_fail(&CMD, "--batch reads requests from stdin; -p and -f do not apply");
     if (o->batch && o->echo) return cli_usage_fail(&CMD, "--echo does not apply to --batch");
+    /* With --ids there is no tokenizer: no text to stop on, echo or parse. */
+    if (o->ids && (o->n_stops || o->echo || o->special))
+        return cli_usage_fail(&CMD, "--ids has no text: --stop, --echo and --special do not apply");
     if (o->jsonl < 0) o->jsonl = o->batch;
     if (o->logprobs && !o->jsonl) return cli_usage_fail(&CMD, "--logprobs needs --format jsonl");
     if (!o->batch) o->parallel = 1;
@@ -531,16 +575,21 @@ int cli_generate(int argc, char **argv) {
     }
 
     const char *dir = cli_model_dir(o.model_dir);
-    gpt_tokenizer *tok;
+    gpt_tokenizer *tok = NULL;
     gpt_model *model;
-    if (cli_open(dir, NULL, &tok, &model) != EXIT_OK) {
+    if (cli_open(dir, NULL, o.ids ? NULL : &tok, &model) != EXIT_OK) {
         free(text);
         return EXIT_RUNTIME;
     }
     const gpt_config *cfg = gpt_model_config(model);
     char err[1024];
     gpt_context *ctx = NULL;
-    if (gpt_context_new(&ctx, model, 0, (int)o.parallel, 0, err, sizeof err) != GPT_OK) {
+    int n_ctx = cli_context_length(model, o.ctx);
+    if (n_ctx < 0) {
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    if (gpt_context_new(&ctx, model, n_ctx, (int)o.parallel, 0, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         rc = EXIT_RUNTIME;
         goto out;
@@ -548,9 +597,9 @@ int cli_generate(int argc, char **argv) {
 
     run_state rs = {.opt = &o, .tok = tok, .cfg = cfg, .n_ctx = gpt_context_n_ctx(ctx),
                     .first_unprinted = o.shard_n > 1 ? o.shard_k : 0};
-    rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : gpt_tokenizer_eot_id(tok);
+    rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : tok ? gpt_tokenizer_eot_id(tok) : -1;
     cli_lines_init(&rs.in, STDIN_FILENO);
-    rs.max_token_bytes = gpt_tokenizer_max_token_bytes(tok);
+    rs.max_token_bytes = tok ? gpt_tokenizer_max_token_bytes(tok) : 0;
     struct sigaction sa = {.sa_handler = on_sigint};  // no SA_RESTART: a blocked read returns
     sigaction(SIGINT, &sa, NULL);
 
