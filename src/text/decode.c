@@ -172,20 +172,17 @@ gpt_status tk_decoders_prepare(gpt_tokenizer *t, const char *file, char *err, si
                 st = gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory", file);
                 break;
             }
-            char *copy = malloc(out.n + 1);
+            char *copy = tk_pool_copy(&t->pool, out.s, out.n);
             if (!copy) {
                 st = gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory", file);
                 break;
             }
-            if (out.n) memcpy(copy, out.s, out.n);
-            copy[out.n] = '\0';
             if (out.n > (size_t)t->max_bytes) t->max_bytes = (int)out.n;
             if (first) t->head[id] = copy, t->head_len[id] = (int)out.n;
             else t->tail[id] = copy, t->tail_len[id] = (int)out.n;
         }
         /* Most tokens decode the same either way: share the bytes. */
         if (st == GPT_OK && t->head_len[id] == t->tail_len[id] && !memcmp(t->head[id], t->tail[id], (size_t)t->tail_len[id])) {
-            free(t->head[id]);
             t->head[id] = t->tail[id];
         }
     }

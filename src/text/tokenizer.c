@@ -232,13 +232,9 @@ gpt_status gpt_tokenizer_load(gpt_tokenizer **out, const char *dir, char *err, s
 
 void gpt_tokenizer_free(gpt_tokenizer *t) {
     if (!t) return;
-    for (int i = 0; i < t->n_vocab; i++) {
-        if (t->spelling) free(t->spelling[i]);
-        if (t->model_text) free(t->model_text[i]);
-        if (t->head && t->head[i] != (t->tail ? t->tail[i] : NULL)) free(t->head[i]);
-        if (t->tail) free(t->tail[i]);
-    }
+    tk_pool_free(&t->pool);
     free(t->spelling);
+    free(t->spell_len);
     free(t->model_text);
     free(t->model_len);
     free(t->by_text);
@@ -287,6 +283,7 @@ void gpt_tokenizer_free(gpt_tokenizer *t) {
 
 gpt_status tk_added_build(gpt_tokenizer *t, char *err, size_t err_len) {
     t->trie_nodes = 1;
+    t->n_normalized_added = 0;
     t->trie_cap = 64;
     t->trie = malloc(sizeof(*t->trie) * (size_t)t->trie_cap);
     if (!t->trie) return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
@@ -311,6 +308,7 @@ gpt_status tk_added_build(gpt_tokenizer *t, char *err, size_t err_len) {
             node = t->trie[node][s[i]];
         }
         if (t->trie[node][256] < 0) t->trie[node][256] = a;  // the same text twice: the first wins
+        t->n_normalized_added += t->added[a].normalized;
     }
     return GPT_OK;
 }
@@ -415,9 +413,17 @@ static int split_added(const gpt_tokenizer *t, const char *s, size_t n, int norm
 /* Encodes valid UTF-8 text that holds no added token: normalize, split on
  * normalized added tokens, pre-tokenize, BPE. */
 static int encode_valid(gpt_tokenizer *t, const char *s, size_t n, int at_start, int parse_special, tk_ids *out) {
-    if (tk_normalize(t->norm, t->n_norm, s, n, &t->norm_buf)) return -1;
+    if (t->n_norm) {
+        if (tk_normalize(t->norm, t->n_norm, s, n, &t->norm_buf)) return -1;
+        s = t->norm_buf.s;
+        n = t->norm_buf.n;
+    }
     segments segs = {0};
-    if (split_added(t, t->norm_buf.s, t->norm_buf.n, 1, parse_special, &segs)) return -1;
+    if (t->n_normalized_added) {
+        if (split_added(t, s, n, 1, parse_special, &segs)) return -1;
+    } else if (seg_push(&segs, 0, n, -1)) {
+        return -1;
+    }
     int rc = 0;
     for (size_t k = 0; k < segs.n && rc == 0; k++) {
         if (segs.s[k].id >= 0) {
@@ -426,7 +432,7 @@ static int encode_valid(gpt_tokenizer *t, const char *s, size_t n, int at_start,
         }
         t->arena.n = 0;
         t->pieces.n = 0;
-        if (tk_buf_put(&t->arena, t->norm_buf.s + segs.s[k].start, segs.s[k].end - segs.s[k].start) ||
+        if (tk_buf_put(&t->arena, s + segs.s[k].start, segs.s[k].end - segs.s[k].start) ||
             tk_pieces_push(&t->pieces, 0, t->arena.n, at_start && segs.s[k].start == 0) ||
             tk_pretokenize(t->pre, t->n_pre, &t->arena, &t->pieces, &t->pieces2)) {
             rc = -1;

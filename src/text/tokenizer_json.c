@@ -205,6 +205,10 @@ static gpt_status add_pretokenizer(ctx *c, gpt_tokenizer *t, const cJSON *o, int
         if (st == GPT_OK) st = get_bool(c, o, "invert", 0, &p->invert, "pre_tokenizer Split");
         if (st == GPT_OK && is_null(field(o, "behavior")))
             st = BAD(c, "%s: pre_tokenizer Split has no behavior", c->file);
+        /* The hub's most common pattern has a scanner of its own (the regex stays compiled, for the tests). */
+        const cJSON *r = field(field(o, "pattern"), "Regex");
+        if (st == GPT_OK && p->behavior == SPLIT_ISOLATED && !p->invert && cJSON_IsString(r))
+            p->hub_digits = !strcmp(r->valuestring, TK_HUB_PATTERN_3) ? 3 : !strcmp(r->valuestring, TK_HUB_PATTERN_1) ? 1 : 0;
     } else if (!strcmp(type, "Digits")) {
         p->kind = PRE_DIGITS;
         st = get_bool(c, o, "individual_digits", 0, &p->individual_digits, "pre_tokenizer Digits");
