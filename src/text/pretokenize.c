@@ -291,18 +291,20 @@ static void apply_behavior(tk_split_behavior behavior, spans *m) {
         return;
     case SPLIT_CONTIGUOUS:  // consecutive spans of the same kind merge
         for (size_t i = 0; i < m->n; i++) {
-            if (w && m->s[i].is_match == previous_match) m->s[w - 1].end = m->s[i].end;
-            else m->s[w++] = (span){m->s[i].start, m->s[i].end, 0};
-            previous_match = m->s[i].is_match;
+            span cur = m->s[i];  // read before the write below may overwrite it
+            if (w && cur.is_match == previous_match) m->s[w - 1].end = cur.end;
+            else m->s[w++] = (span){cur.start, cur.end, 0};
+            previous_match = cur.is_match;
         }
         for (size_t i = 0; i < w; i++) m->s[i].is_match = 0;
         m->n = w;
         return;
     case SPLIT_MERGED_WITH_PREVIOUS:  // a match joins the piece before it
         for (size_t i = 0; i < m->n; i++) {
-            if (m->s[i].is_match && !previous_match && w) m->s[w - 1].end = m->s[i].end;
-            else m->s[w++] = (span){m->s[i].start, m->s[i].end, 0};
-            previous_match = m->s[i].is_match;
+            span cur = m->s[i];
+            if (cur.is_match && !previous_match && w) m->s[w - 1].end = cur.end;
+            else m->s[w++] = (span){cur.start, cur.end, 0};
+            previous_match = cur.is_match;
         }
         m->n = w;
         return;

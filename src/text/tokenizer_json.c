@@ -224,7 +224,7 @@ static gpt_status add_pretokenizer(ctx *c, gpt_tokenizer *t, const cJSON *o, int
         p->kind = PRE_WHITESPACE;
         p->invert = 1;  // HF: the matches of \w+|[^\w\s]+ are the pieces, the rest is dropped
         char why[200];
-        if (!(p->re = tk_regex_compile("\\w+|[^\\w\\s]+", 15, why, sizeof why))) st = FAIL(c, GPT_ERR_OOM, "%s", why);
+        if (!(p->re = tk_regex_compile("\\w+|[^\\w\\s]+", strlen("\\w+|[^\\w\\s]+"), why, sizeof why))) st = FAIL(c, GPT_ERR_OOM, "%s", why);
     } else if (!strcmp(type, "WhitespaceSplit")) {
         p->kind = PRE_WHITESPACE_SPLIT;
     } else {
