@@ -115,8 +115,9 @@ static float log_prob(const float *logits, int V, int id) {
  * if the caller must stop. */
 static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, const gpt_config *cfg, int n_ctx,
                         slot *s, int id, float logprob) {
-    int eos = cfg->eos_token_id >= 0 ? cfg->eos_token_id : gpt_tokenizer_eot_id(tok);
-    if (id == eos && !s->req.ignore_eos) return finish(io, s, GPT_FINISH_EOS, GPT_OK);
+    /* config.json's eos_token_id, or any of generation_config.json's list (Llama 3's <|eot_id|>). */
+    int eos = cfg->eos_token_id >= 0 ? cfg->eos_token_id : gpt_tokenizer_eos_id(tok);
+    if ((id == eos || gpt_tokenizer_is_eos(tok, id)) && !s->req.ignore_eos) return finish(io, s, GPT_FINISH_EOS, GPT_OK);
 
     size_t len = 0;
     const char *bytes = gpt_tokenizer_token_bytes(tok, id, &len);
