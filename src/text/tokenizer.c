@@ -145,9 +145,7 @@ static gpt_status load_merges_txt(gpt_tokenizer *t, char *text, size_t len, cons
         if (!space || space == p || space + 1 == q || memchr(space + 1, ' ', (size_t)(q - space - 1)))
             return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: line %d: expected two tokens separated by one space",
                             file, line_no);
-        char where[32];
-        snprintf(where, sizeof where, "line %d", line_no);
-        gpt_status st = tk_add_merge(t, p, (size_t)(space - p), space + 1, (size_t)(q - space - 1), rank++, file, where,
+        gpt_status st = tk_add_merge(t, p, (size_t)(space - p), space + 1, (size_t)(q - space - 1), rank++, file, "line %d", line_no,
                                      err, err_len);
         if (st != GPT_OK) return st;
         p = line_end + 1;

@@ -255,7 +255,7 @@ int tk_find_spelling(const gpt_tokenizer *t, const char *s, size_t n);
 int tk_find_text(const gpt_tokenizer *t, const char *s, size_t n);
 gpt_status tk_alloc_pairs(gpt_tokenizer *t, size_t n_merges);
 gpt_status tk_add_merge(gpt_tokenizer *t, const char *left, size_t nl, const char *right, size_t nr, int rank,
-                        const char *file, const char *where, char *err, size_t err_len);
+                        const char *file, const char *where_fmt, int where_n, char *err, size_t err_len);
 /* The byte → code point table of GPT-2's byte-level alphabet. */
 void tk_byte_to_unicode(int table[256]);
 /* Appends the ids of one pre-token; 0, -1 out of memory, -2 a character with
