@@ -36,6 +36,7 @@ static uint64_t hash_u64(uint64_t x) {
 }
 
 int tk_ids_push(tk_ids *l, const int *ids, size_t n) {
+    if (n == 0) return 0;  // ids may be NULL then (an empty template)
     if (l->n + n > l->cap) {
         size_t cap = l->cap ? l->cap : 256;
         while (cap < l->n + n) cap *= 2;

@@ -284,7 +284,7 @@ static gpt_status add_decoder(ctx *c, gpt_tokenizer *t, const cJSON *o, int dept
         }
     } else if (!strcmp(type, "Metaspace")) {
         d->kind = DEC_METASPACE;
-        tk_prepend_scheme scheme;
+        tk_prepend_scheme scheme = PREPEND_ALWAYS;
         st = get_replacement(c, o, d->replacement, &d->replacement_len, "decoder Metaspace");
         if (st == GPT_OK) st = get_prepend_scheme(c, o, &scheme, "decoder Metaspace");
         d->prepend = scheme != PREPEND_NEVER;
@@ -300,7 +300,7 @@ static gpt_status add_decoder(ctx *c, gpt_tokenizer *t, const cJSON *o, int dept
 static gpt_status append_ids(ctx *c, int **list, int *n, const int *ids, int count) {
     int *p = realloc(*list, sizeof(int) * (size_t)(*n + count + 1));
     if (!p) return FAIL(c, GPT_ERR_OOM, "out of memory");
-    memcpy(p + *n, ids, sizeof(int) * (size_t)count);
+    if (count) memcpy(p + *n, ids, sizeof(int) * (size_t)count);
     *list = p;
     *n += count;
     return GPT_OK;
