@@ -282,6 +282,7 @@ void gpt_tokenizer_free(gpt_tokenizer *t) {
 gpt_status tk_added_build(gpt_tokenizer *t, char *err, size_t err_len) {
     t->trie_nodes = 1;
     t->n_normalized_added = 0;
+    t->only_first_byte = -1;
     t->trie_cap = 64;
     t->trie = malloc(sizeof(*t->trie) * (size_t)t->trie_cap);
     if (!t->trie) return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
@@ -306,8 +307,10 @@ gpt_status tk_added_build(gpt_tokenizer *t, char *err, size_t err_len) {
             node = t->trie[node][s[i]];
         }
         if (t->trie[node][256] < 0) t->trie[node][256] = a;  // the same text twice: the first wins
+        t->only_first_byte = t->only_first_byte == -1 || t->only_first_byte == s[0] ? s[0] : -2;
         t->n_normalized_added += t->added[a].normalized;
     }
+    if (t->only_first_byte < 0) t->only_first_byte = -1;  // none, or several: no memchr
     return GPT_OK;
 }
 
@@ -372,6 +375,11 @@ static int split_added(const gpt_tokenizer *t, const char *s, size_t n, int norm
     out->n = 0;
     size_t start_offset = 0;
     for (size_t i = 0; i < n && t->n_added;) {
+        if (t->only_first_byte >= 0) {  // every added token starts with the same byte (Llama 3's '<'): memchr
+            const char *next = memchr(s + i, t->only_first_byte, n - i);
+            if (!next) break;
+            i = (size_t)(next - s);
+        }
         size_t len = 0;
         int a = t->first_byte[(unsigned char)s[i]] ? added_at(t, (const unsigned char *)s + i, n - i, normalized, &len) : -1;
         if (a < 0) { i++; continue; }
@@ -428,6 +436,16 @@ static int encode_valid(gpt_tokenizer *t, const char *s, size_t n, int at_start,
             rc = tk_ids_push(out, &segs.s[k].id, 1);
             continue;
         }
+        if (t->hub_scanner) {  // Llama 3 / Qwen2: the scanner alone, straight into BPE
+            const unsigned char *p = (const unsigned char *)s + segs.s[k].start;
+            size_t len = segs.s[k].end - segs.s[k].start;
+            for (size_t i = 0; i < len && rc == 0;) {
+                size_t piece = tk_hub_next_piece(p + i, len - i, t->hub_scanner);
+                rc = tk_bpe_piece(t, p + i, piece, out);
+                i += piece;
+            }
+            continue;
+        }
         t->arena.n = 0;
         t->pieces.n = 0;
         if (tk_buf_put(&t->arena, s + segs.s[k].start, segs.s[k].end - segs.s[k].start) ||
@@ -464,6 +482,7 @@ static int encode_text(gpt_tokenizer *t, const char *s, size_t n, int at_start, 
     /* Runs of valid UTF-8, and the stray bytes between them. */
     size_t run = 0;
     for (size_t i = 0; i <= n;) {
+        while (i < n && (unsigned char)s[i] < 0x80) i++;  // ASCII, the common case, quickly
         int cp, k = i < n ? tk_utf8_decode((const unsigned char *)s + i, n - i, &cp) : 0;
         if (k > 0) { i += (size_t)k; continue; }
         if (i > run) {

@@ -195,12 +195,14 @@ struct gpt_tokenizer {
     int (*trie)[257];           // (trie_nodes, 257): child per byte, [256] = the added token index ending here, or -1
     int trie_nodes, trie_cap;
     unsigned char first_byte[256];  // 1 where some added token starts with that byte
+    int only_first_byte;        // the one byte every added token starts with, or -1
 
     tk_normalizer *norm;
     int n_norm;
     tk_pretokenizer *pre;
     int n_pre;
     int gpt2_scanner;           // the GPT-2 path: pieces by tk_gpt2_next_piece, no pipeline
+    int hub_scanner;            // the Llama 3/Qwen2 path: only that Split (+ ByteLevel): its digits, else 0
     tk_decoder *dec;
     int n_dec;
     int decoder_joins_with_space;  // no decoder: HF joins tokens with " "

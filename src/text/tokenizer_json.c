@@ -841,6 +841,10 @@ gpt_status tk_load_tokenizer_json(gpt_tokenizer *t, const char *path, char *err,
     /* GPT-2's own pipeline (no normalizer, only ByteLevel with its regex) takes the fast scanner. */
     t->gpt2_scanner = t->n_norm == 0 && t->n_pre == 1 && t->pre[0].kind == PRE_BYTELEVEL && t->pre[0].use_regex &&
                       !t->pre[0].add_prefix_space;
+    /* Llama 3 / Qwen2: the hub pattern's Split and a ByteLevel that only names the alphabet. */
+    if (t->byte_level && t->n_pre == 2 && t->pre[0].kind == PRE_SPLIT && t->pre[0].hub_digits &&
+        !t->pre[1].add_prefix_space && !t->pre[1].use_regex)
+        t->hub_scanner = t->pre[0].hub_digits;
     /* decode(encode(s)) == s: bytes in, bytes out, nothing changed, added or dropped. */
     int keeps_text = t->byte_level && t->n_norm == 0;
     for (int i = 0; i < t->n_pre && keeps_text; i++) {
