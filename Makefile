@@ -155,3 +155,7 @@ uninstall:
 # A GPT-2-shaped model with random weights, for benchmarks (not shipped).
 $(BUILD)/make-random-model: scripts/make-random-model.c | $(BUILD)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $< -lm
+
+# The tokenizer alone, in one process: load time and encode MB/s (BENCHMARKS.md).
+$(BUILD)/bench-tokenize: scripts/bench-tokenize.c $(BUILD)/libgpt.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)

@@ -796,22 +796,30 @@ gpt_status tk_load_tokenizer_json(gpt_tokenizer *t, const char *path, char *err,
                find_key((scan){model_start, model_end}, "vocab", &v0, &v1, &tmp) == 0 && *v0 == '{' &&
                find_key((scan){model_start, model_end}, "merges", &m0, &m1, &tmp) == 0 && *m0 == '[';
     free(tmp.s);
-    char *copy = fast ? malloc(len + 1) : NULL;
-    if (copy) {
-        memcpy(copy, text, len + 1);
-        fast_vocab = (scan){copy + (v0 - text), copy + (v1 - text)};
-        fast_merges = (scan){copy + (m0 - text), copy + (m1 - text)};
-        /* Blank them for cJSON: {} and [] and spaces. */
-        memset(text + (v0 - text), ' ', (size_t)(v1 - v0));
-        memcpy(text + (v0 - text), "{}", 2);
-        memset(text + (m0 - text), ' ', (size_t)(m1 - m0));
-        memcpy(text + (m0 - text), "[]", 2);
+    /* cJSON gets the rest: the text with those two values replaced by {} and []
+     * (in file order), a small copy; the scans read the original text. */
+    char *rest = NULL;
+    size_t rest_len = 0;
+    if (fast && (rest = malloc(len + 8))) {
+        const char *first0 = v0 < m0 ? v0 : m0, *first1 = v0 < m0 ? v1 : m1;
+        const char *second0 = v0 < m0 ? m0 : v0, *second1 = v0 < m0 ? m1 : v1;
+        const char *first_blank = v0 < m0 ? "{}" : "[]", *second_blank = v0 < m0 ? "[]" : "{}";
+        size_t a = (size_t)(first0 - text), b = (size_t)(second0 - first1), cend = (size_t)(text + len - second1);
+        memcpy(rest, text, a);
+        memcpy(rest + a, first_blank, 2);
+        memcpy(rest + a + 2, first1, b);
+        memcpy(rest + a + 2 + b, second_blank, 2);
+        memcpy(rest + a + 4 + b, second1, cend);
+        rest_len = a + 4 + b + cend;
+        rest[rest_len] = '\0';
+        fast_vocab = (scan){v0, v1};
+        fast_merges = (scan){m0, m1};
     }
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
+    cJSON *root = rest ? cJSON_ParseWithLength(rest, rest_len) : cJSON_ParseWithLength(text, len);
+    free(rest);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        free(copy);
+        free(text);
         return BAD(&c, "%s: not a JSON object", path);
     }
     st = GPT_OK;
@@ -823,10 +831,10 @@ gpt_status tk_load_tokenizer_json(gpt_tokenizer *t, const char *path, char *err,
     if (st == GPT_OK && !is_null(field(root, "pre_tokenizer"))) st = add_pretokenizer(&c, t, field(root, "pre_tokenizer"), 0);
     if (st == GPT_OK && !is_null(field(root, "normalizer"))) st = add_normalizer(&c, t, field(root, "normalizer"), 0);
     if (st == GPT_OK)
-        st = load_model(&c, t, field(root, "model"), field(root, "added_tokens"), copy ? &fast_vocab : NULL,
-                        copy ? &fast_merges : NULL);
-    free(copy);
-    copy = NULL;
+        st = load_model(&c, t, field(root, "model"), field(root, "added_tokens"), fast_vocab.p ? &fast_vocab : NULL,
+                        fast_merges.p ? &fast_merges : NULL);
+    free(text);
+    text = NULL;
     if (st == GPT_OK && !is_null(field(root, "post_processor")))
         st = add_post_processor(&c, t, field(root, "post_processor"), 0);
     if (st == GPT_OK) {
