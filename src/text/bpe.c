@@ -100,7 +100,7 @@ gpt_status tk_vocab_init(gpt_tokenizer *t, int n_vocab, char *err, size_t err_le
     t->model_text = calloc((size_t)n_vocab, sizeof(char *));
     t->model_len = calloc((size_t)n_vocab, sizeof(int));
     t->spell_len = calloc((size_t)n_vocab, sizeof(int));
-    for (t->spell_slots = 1; t->spell_slots < (size_t)n_vocab * 2; t->spell_slots *= 2) {}
+    for (t->spell_slots = 1; t->spell_slots < (size_t)n_vocab + (size_t)n_vocab / 3 + 2; t->spell_slots *= 2) {}  // <= 3/4 full
     t->text_slots = t->spell_slots;
     t->by_spelling = malloc(sizeof(tk_slot) * t->spell_slots);
     t->by_text = malloc(sizeof(tk_slot) * t->text_slots);
@@ -115,8 +115,10 @@ gpt_status tk_vocab_init(gpt_tokenizer *t, int n_vocab, char *err, size_t err_le
 
 /* The slot of string s in a table over strs/lens: its id's, or the empty one to fill. */
 static tk_slot *slot_of(tk_slot *table, size_t slots, char *const *strs, const int *lens, const char *s, size_t n) {
+    /* The tag: 16 bits of hash and the length (capped), so that a probe
+     * touches the string only when both agree. */
     uint64_t h = tk_hash_bytes(s, n);
-    uint32_t tag = (uint32_t)(h >> 32);
+    uint32_t tag = (uint32_t)(h >> 48) << 16 | (uint32_t)(n < 0xFFFF ? n : 0xFFFF);
     size_t mask = slots - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         tk_slot *e = &table[i];
@@ -124,7 +126,7 @@ static tk_slot *slot_of(tk_slot *table, size_t slots, char *const *strs, const i
             e->tag = tag;  // ready for an insert; harmless when only looking
             return e;
         }
-        if (e->tag == tag && (size_t)lens[e->id] == n && !memcmp(strs[e->id], s, n)) return e;
+        if (e->tag == tag && (n < 0xFFFF || (size_t)lens[e->id] == n) && !memcmp(strs[e->id], s, n)) return e;
     }
 }
 
