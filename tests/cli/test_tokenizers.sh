@@ -58,6 +58,15 @@ want=$("$GPT" generate -m "$TINY" -p '<|endoftext|>Hello world' --special -n 4 -
 expect_eq "generate adds the template's BOS" "$got" "$want"
 case $got in *'"prompt_tokens":3,'*) ;; *) fail "generate with a template: want 3 prompt tokens, got $got" ;; esac
 
+# generation_config.json's eos_token_id list ends generation at any of its ids: dev-tiny's
+# greedy first token after "Hello world" is 6720; listed, it ends the answer at once.
+d="$TMP/tiny-eos"
+mkdir -p "$d"
+ln -s "$TINY/config.json" "$TINY/model.safetensors" "$TINY/vocab.json" "$TINY/merges.txt" "$d/"
+printf '{"eos_token_id": [50256, 6720]}' >"$d/generation_config.json"
+got=$("$GPT" generate -m "$d" -p 'Hello world' -n 4 --temperature 0 --format jsonl)
+expect_eq "eos_token_id list" "$got" '{"completion":"","tokens":[],"finish_reason":"eos","usage":{"prompt_tokens":2,"completion_tokens":0}}'
+
 # 100 kB of one letter, of spaces, of one emoji: linear, not a hang (10 s is a generous bound).
 head -c 100000 /dev/zero | tr '\0' a >"$TMP/letters.txt"
 head -c 100000 /dev/zero | tr '\0' ' ' >"$TMP/spaces.txt"
