@@ -390,9 +390,15 @@ int cli_info_cmd(int argc, char **argv) {
     const char *dir = cli_model_dir(model_flag);
     gpt_model *model;
     if (cli_open(dir, NULL, NULL, &model) != EXIT_OK) return EXIT_RUNTIME;
+    /* The tokenizer is described when there is one; a directory of weights
+     * alone (run with --ids) has none, and info says why. */
+    gpt_tokenizer *tok = NULL;
+    char tok_err[512];
+    if (gpt_tokenizer_load(&tok, dir, tok_err, sizeof tok_err) != GPT_OK) tok = NULL;
     const gpt_config *c = gpt_model_config(model);
     int n_ctx = cli_context_length(model, ctx_flag);
     if (n_ctx < 0) {
+        gpt_tokenizer_free(tok);
         gpt_model_free(model);
         return EXIT_RUNTIME;
     }
@@ -414,7 +420,8 @@ int cli_info_cmd(int argc, char **argv) {
                "\"layer_norm_epsilon\":%g,\"activation\":\"%s\",\"positions\":\"%s\",\"rope_theta\":%.10g,"
                "\"rope_scaling\":\"%s\",\"qkv_bias\":%s,\"qk_norm\":%s,\"sliding_window\":%d,\"tied\":%s,"
                "\"eos\":[%s],\"params\":%zu,\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,"
-               "\"ctx\":%d,\"kv_cache_bytes\":%.0f}\n",
+               "\"ctx\":%d,\"kv_cache_bytes\":%.0f,\"tokenizer\":\"%s\",\"tokenizer_vocab_size\":%d,"
+               "\"bos_token_id\":%d,\"eos_token_id\":%d}\n",
                quoted ? quoted : "null", gpt_arch_name(c->arch), c->n_layer, c->n_head, c->n_embd, c->n_kv_head,
                c->head_dim, c->n_inner, c->n_positions, c->vocab_size, c->rms_norm ? "rmsnorm" : "layernorm",
                c->layer_norm_epsilon, act, c->rope == GPT_ROPE_NONE ? "learned" : "rotary",
@@ -423,7 +430,8 @@ int cli_info_cmd(int argc, char **argv) {
                c->qkv_bias ? "true" : "false", c->qk_norm ? "true" : "false", c->sliding_window,
                c->tied ? "true" : "false", eos, gpt_model_n_params(model),
                gpt_dtype_name(gpt_model_file_dtype(model)), gpt_model_file_bytes(model),
-               gpt_model_weight_bytes(model), n_ctx, kv_bytes);
+               gpt_model_weight_bytes(model), n_ctx, kv_bytes, tok ? gpt_tokenizer_kind(tok) : "none",
+               tok ? gpt_tokenizer_vocab_size(tok) : 0, tok ? gpt_tokenizer_bos_id(tok) : -1, tok ? gpt_tokenizer_eos_id(tok) : -1);
         free(quoted);
     } else {
         printf("model:        %s\n", dir);
@@ -457,7 +465,15 @@ int cli_info_cmd(int argc, char **argv) {
         printf("on disk:      %.1f MB\n", gpt_model_file_bytes(model) / MB);
         printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
         printf("KV cache:     %.1f MB per sequence for a context of %d tokens (--ctx)\n", kv_bytes / MB, n_ctx);
+        if (!tok) printf("tokenizer:    none (%s)\n", tok_err);
+        else printf("tokenizer:    %s, %d tokens\n", gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok));
+        const int ends[2] = {tok ? gpt_tokenizer_bos_id(tok) : -1, tok ? gpt_tokenizer_eos_id(tok) : -1};
+        for (int k = 0; tok && k < 2; k++) {
+            if (ends[k] < 0) printf("%s          none\n", k ? "EOS:" : "BOS:");
+            else printf("%s          %s (%d)\n", k ? "EOS:" : "BOS:", gpt_tokenizer_token_string(tok, ends[k]), ends[k]);
+        }
     }
+    gpt_tokenizer_free(tok);
     gpt_model_free(model);
     return EXIT_OK;
 }

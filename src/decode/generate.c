@@ -115,9 +115,11 @@ static float log_prob(const float *logits, int V, int id) {
  * if the caller must stop. */
 static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, const gpt_config *cfg, int n_ctx,
                         slot *s, int id, float logprob) {
-    int eos = cfg->n_eos == 0 && tok ? gpt_tokenizer_eot_id(tok) : -1;  // any of the config's eos ids, else the tokenizer's
-    for (int i = 0; i < cfg->n_eos; i++) eos = id == cfg->eos_ids[i] ? id : eos;
-    if (id == eos && !s->req.ignore_eos) return finish(io, s, GPT_FINISH_EOS, GPT_OK);
+    /* Any eos id of the config (config.json and generation_config.json's list, e.g.
+     * Llama 3's <|eot_id|>), or of the tokenizer (tokenizer_config.json's eos). */
+    int is_eos = tok && gpt_tokenizer_is_eos(tok, id);
+    for (int i = 0; i < cfg->n_eos; i++) is_eos |= id == cfg->eos_ids[i];
+    if (is_eos && !s->req.ignore_eos) return finish(io, s, GPT_FINISH_EOS, GPT_OK);
 
     size_t len = 0;
     const char *bytes = tok ? gpt_tokenizer_token_bytes(tok, id, &len) : NULL;
