@@ -26,7 +26,10 @@ CFLAGS   ?=
 # (products, norms, q8, widening); cli/ is the executable.
 SRC_DIRS := src src/text src/model src/decode src/kernels
 INCLUDES := -Iinclude $(SRC_DIRS:%=-I%) -Isrc/cli
-CFLAGS   += -std=c11 -D_GNU_SOURCE -DGPT_DATADIR='"$(PREFIX)/share/gpt"' $(OPT) -g $(WARN) -fopenmp $(INCLUDES) $(BLAS_CFLAGS) $(CJSON_CFLAGS)
+# -ffp-contract=off: a * b + c stays a multiply and an add (clang fuses them
+# by default, gcc in GNU modes), so the AVX2 kernels and their portable
+# mirrors give the same bits with any compiler (tests/unit/test_ops.c).
+CFLAGS   += -ffp-contract=off -std=c11 -D_GNU_SOURCE -DGPT_DATADIR='"$(PREFIX)/share/gpt"' $(OPT) -g $(WARN) -fopenmp $(INCLUDES) $(BLAS_CFLAGS) $(CJSON_CFLAGS)
 LDLIBS   += $(BLAS_LIBS) $(CJSON_LIBS) $(UTF8_LIBS) -fopenmp -lm
 
 BUILD    ?= build
@@ -40,7 +43,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      ?= gpt
 GPT      ?= ./$(BIN)
 
-.PHONY: all run test test-unit test-asan bench deps clean install uninstall fuzz fuzz-build fuzz-seeds
+.PHONY: all run test test-unit test-asan test-clang-kernels bench deps clean install uninstall fuzz fuzz-build fuzz-seeds
 
 all: $(BIN)
 
@@ -84,6 +87,13 @@ test-asan:
 bench: gpt
 	sh scripts/bench.sh
 
+# The kernel tests built with clang as well (its own build directory): the
+# AVX2-vs-portable bit-for-bit checks must hold whatever compiles them.
+CLANG_BUILD ?= build-clang
+test-clang-kernels:
+	$(MAKE) CC=clang BUILD=$(CLANG_BUILD) $(CLANG_BUILD)/tests/test_ops
+	$(CLANG_BUILD)/tests/test_ops
+
 # libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang under ASan +
 # UBSan in their own directory. Only the loaders and parsers they call are
 # linked: no BLAS and no OpenMP (the pragmas are ignored), so a fuzz run is
@@ -93,7 +103,7 @@ FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_TIME    ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas $(INCLUDES) $(CJSON_CFLAGS) $(FUZZ_SAN) \
+FUZZ_CFLAGS  := -ffp-contract=off -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas $(INCLUDES) $(CJSON_CFLAGS) $(FUZZ_SAN) \
                 -DGPT_FUZZ_MODEL_DIR='"$(CURDIR)/models/gpt2-books-30m"'
 FUZZ_SRC     := src/model/config.c src/kernels/convert.c src/model/model.c src/kernels/quant.c src/model/safetensors.c \
                 src/status.c src/text/tokenizer.c src/cli/cli_request.c src/cli/cli_json.c
@@ -126,7 +136,7 @@ $(FUZZ_BUILD):
 	mkdir -p $@
 
 clean:
-	rm -rf $(BUILD) build-asan $(FUZZ_BUILD) gpt gpt-asan
+	rm -rf $(BUILD) build-asan $(CLANG_BUILD) $(FUZZ_BUILD) gpt gpt-asan
 
 # Installs the binary, the bundled model, the man page and the bash
 # completion under $(DESTDIR)$(PREFIX). An installed gpt finds the model in

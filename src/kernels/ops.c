@@ -41,8 +41,7 @@ static int cpu_has_avx2(void) {
     static int cached = -1;
     if (force_portable) return 0;
     if (cached < 0)
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                 __builtin_cpu_supports("f16c");
+        cached = cpu_avx2_fma_f16c();
     return cached;
 #else
     return 0;

@@ -55,6 +55,10 @@ void axpy_f32(float *y, float a, const float *x, int n);
  * bits as the AVX2 path, by construction); 0 restores the detection. */
 void ops_force_portable(int on);
 
+/* Nonzero when the CPU has AVX2, FMA and F16C (the AVX2 kernels' needs),
+ * detected at run time. */
+int cpu_avx2_fma_f16c(void);
+
 /* The thread count the kernels use (and BLAS is told). */
 int ops_threads(void);
 
