@@ -163,3 +163,7 @@ uninstall:
 # A GPT-2-shaped model with random weights, for benchmarks (not shipped).
 $(BUILD)/make-random-model: scripts/make-random-model.c | $(BUILD)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $< -lm
+
+# matmul_t alone at the Llama/Qwen shapes, beside the bandwidth (BENCHMARKS.md).
+$(BUILD)/bench-kernels: scripts/bench-kernels.c $(BUILD)/libgpt.a | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)

@@ -59,6 +59,12 @@ void ops_force_portable(int on);
  * detected at run time. */
 int cpu_avx2_fma_f16c(void);
 
+/* For tests: nonzero keeps the Q8 products off AVX-512 VNNI (the AVX2
+ * path, the same bits); 0 restores the detection. */
+void ops_force_no_vnni(int on);
+/* Nonzero when the Q8 products run on AVX-512 VNNI (then at any row count). */
+int ops_q8_vnni(void);
+
 /* The thread count the kernels use (and BLAS is told). */
 int ops_threads(void);
 
