@@ -553,8 +553,7 @@ static void widen_rows(float *panel, const gpt_matrix *W, int r0, int n) {
 
 /* ---- Q8: out[r][j] = in[r] . W[j], W [OUT][IN/32 blocks] --------------- */
 
-/* Q8 products are integer dot products (up to SMALL_ROWS rows, and any
- * number where the CPU has AVX-512 VNNI): each input
+/* Q8 products of up to SMALL_ROWS rows are integer dot products: each input
  * row is quantized to blocks of 32 int8 values with a scale, as the weights
  * are. Per block, the 32 products are summed exactly in integers as 8 lanes
  * of 4 adjacent products; each lane's sum is scaled by x.scale * w.scale
@@ -576,6 +575,20 @@ static float dot_q8_portable(const gpt_q8_block *x, const gpt_q8_block *w, int n
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
+/* Prompts (more than SMALL_ROWS rows) as integer dots on VNNI, in chunks of
+ * SMALL_ROWS rows, instead of BLAS on widened panels. Off: on the Zen 4 we
+ * could measure (512-bit ops run as two 256-bit halves) it only matched
+ * AVX-512 sgemm kernel-only (25.8-29.5 against 25.1-30.0 GFLOP/s, one
+ * thread) and pp512 Q8 was 0.88x base (median of 5, 2 threads, loaded
+ * machine); AVX2's maddubs path ran at 0.75x. Build with
+ * -DGPT_Q8_INT8_PROMPTS=1 to measure it on a CPU with full-width AVX-512
+ * VNNI; test_ops then checks it too. */
+#ifdef GPT_Q8_INT8_PROMPTS
+#define Q8_INT8_PROMPTS GPT_Q8_INT8_PROMPTS
+#else
+#define Q8_INT8_PROMPTS 0
+#endif
+
 static int no_vnni = 0;
 void ops_force_no_vnni(int on) { no_vnni = on != 0; }
 
@@ -594,6 +607,7 @@ static int cpu_has_vnni(void) {
 }
 
 int ops_q8_vnni(void) { return cpu_has_vnni(); }
+int ops_q8_int8_prompts(void) { return Q8_INT8_PROMPTS && cpu_has_vnni(); }
 
 #if HAVE_X86
 #define TARGET_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
@@ -773,10 +787,8 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
     const int OUT = W->rows, IN = W->cols, nb = IN / GPT_Q8_BLOCK;
     const gpt_q8_block *wq = W->data;
     const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
-    if (R <= SMALL_ROWS || path == 2) {
-        /* Integer dots. Above SMALL_ROWS only with VNNI: there they beat
-         * sgemm on the widened weights (BENCHMARKS.md), and AVX2's maddubs
-         * path does not (0.75x). The rows go in chunks of SMALL_ROWS,
+    if (R <= SMALL_ROWS || (Q8_INT8_PROMPTS && path == 2)) {
+        /* Integer dots. The rows go in chunks of SMALL_ROWS,
          * quantized into panel: 36 bytes per 32 inputs, within
          * matmul_panel_floats of any product's width. Blocks of 16 weight
          * rows stay in cache while the chunk's rows meet them. */
@@ -794,7 +806,7 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
         }
         return;
     }
-    /* Many rows without VNNI: widen panels of W and let BLAS run the product. */
+    /* Many rows: widen panels of W and let BLAS run the product. */
     for (int r = 0; r < R; r++) {
         float *o = out + (size_t)r * ldo;
         if (bias) memcpy(o, bias, sizeof(float) * OUT);

@@ -4,8 +4,8 @@
  * or 2 threads, by the AVX2 kernels or the portable ones; and a
  * Conv1D-style product is exactly the bias followed by one fmaf per input
  * in input order; above OPS_SMALL_ROWS rows (BLAS) a product is the same
- * bits with 1, 2 or 3 threads, and Q8 on AVX-512 VNNI (integer dots at any
- * row count) the same bits as each row alone. F32, F16, BF16 and Q8
+ * bits with 1, 2 or 3 threads (and with -DGPT_Q8_INT8_PROMPTS=1 on VNNI, Q8
+ * prompts as integer dots, the same bits as each row alone). F32, F16, BF16 and Q8
  * weights; the Q8 products on VNNI, on AVX2 and portable. */
 #include <math.h>
 #include <stdint.h>
@@ -129,8 +129,8 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
 
     /* More rows than OPS_SMALL_ROWS: 65 (one past) and 300 (several chunks).
      * BLAS runs them on fixed blocks, the same bits with 1, 2 or 3 threads
-     * (rule 4); Q8 on AVX-512 VNNI runs them as integer dots, and then each
-     * row is the same bits as computed alone. */
+     * (rule 4); where Q8 runs them as integer dots (-DGPT_Q8_INT8_PROMPTS=1
+     * on VNNI), each row is the same bits as computed alone. */
     for (int RB = 65; RB <= 300; RB += 235) {
         float *big_in = malloc(sizeof(float) * RB * IN), *one = malloc(sizeof(float) * RB * OUT),
               *many = malloc(sizeof(float) * RB * OUT), *alone = malloc(sizeof(float) * RB * OUT);
@@ -146,12 +146,12 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
                 CHECK(ok, "%s: %d rows, %s, %d threads vs 1: row %zu col %zu differs (%.9g vs %.9g)", what, RB,
                       PATH_NAME[path], threads, where / OUT, where % OUT, many[where], one[where]);
             }
-            if (W->dtype == GPT_DTYPE_Q8 && path == 0 && ops_q8_vnni()) {
+            if (W->dtype == GPT_DTYPE_Q8 && path == 0 && ops_q8_int8_prompts()) {
                 omp_set_num_threads(2);
                 for (int r = 0; r < RB; r++) run(transposed, alone + (size_t)r * OUT, big_in, W, b, r, 1, IN, OUT, panel);
                 size_t where = 0;
                 int ok = same_bits(one, alone, (size_t)RB * OUT, &where);
-                CHECK(ok, "%s: %d rows at once (VNNI) vs each row alone: row %zu col %zu differs (%.9g vs %.9g)", what,
+                CHECK(ok, "%s: %d rows at once (integer dots) vs each row alone: row %zu col %zu differs (%.9g vs %.9g)", what,
                       RB, where / OUT, where % OUT, one[where], alone[where]);
             }
         }
