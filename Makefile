@@ -27,7 +27,10 @@ CFLAGS   ?=
 # (products, norms, q8, widening); cli/ is the executable.
 SRC_DIRS := src src/text src/model src/decode src/kernels
 INCLUDES := -Iinclude $(SRC_DIRS:%=-I%) -Isrc/cli
-CFLAGS   += -std=c11 -D_GNU_SOURCE -DGPT_DATADIR='"$(PREFIX)/share/gpt"' $(OPT) -g $(WARN) -fopenmp $(INCLUDES) $(BLAS_CFLAGS) $(CJSON_CFLAGS)
+# -ffp-contract=off: a * b + c stays a multiply and an add (clang fuses them
+# by default, gcc in GNU modes), so the AVX2 kernels and their portable
+# mirrors give the same bits with any compiler (tests/unit/test_ops.c).
+CFLAGS   += -ffp-contract=off -std=c11 -D_GNU_SOURCE -DGPT_DATADIR='"$(PREFIX)/share/gpt"' $(OPT) -g $(WARN) -fopenmp $(INCLUDES) $(BLAS_CFLAGS) $(CJSON_CFLAGS)
 LDLIBS   += $(BLAS_LIBS) $(CJSON_LIBS) $(UTF8_LIBS) $(PCRE2_LIBS) -fopenmp -lm
 
 BUILD    ?= build
@@ -41,7 +44,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      ?= gpt
 GPT      ?= ./$(BIN)
 
-.PHONY: all run test test-unit test-asan bench deps clean install uninstall fuzz fuzz-build fuzz-seeds
+.PHONY: all run test test-unit test-asan test-clang-kernels bench deps clean install uninstall fuzz fuzz-build fuzz-seeds
 
 all: $(BIN)
 
@@ -85,6 +88,13 @@ test-asan:
 bench: gpt
 	sh scripts/bench.sh
 
+# The kernel tests built with clang as well (its own build directory): the
+# AVX2-vs-portable bit-for-bit checks must hold whatever compiles them.
+CLANG_BUILD ?= build-clang
+test-clang-kernels:
+	$(MAKE) CC=clang BUILD=$(CLANG_BUILD) $(CLANG_BUILD)/tests/test_ops
+	$(CLANG_BUILD)/tests/test_ops
+
 # libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang under ASan +
 # UBSan in their own directory. Only the loaders and parsers they call are
 # linked: no BLAS and no OpenMP (the pragmas are ignored), so a fuzz run is
@@ -94,7 +104,7 @@ FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_TIME    ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas $(INCLUDES) $(CJSON_CFLAGS) $(FUZZ_SAN) \
+FUZZ_CFLAGS  := -ffp-contract=off -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas $(INCLUDES) $(CJSON_CFLAGS) $(FUZZ_SAN) \
                 -DGPT_FUZZ_MODEL_DIR='"$(CURDIR)/models/gpt2-books-30m"' -DGPT_FUZZ_HUB_DIR='"$(CURDIR)/tests/golden/tokenizers"'
 FUZZ_SRC     := src/model/config.c src/kernels/convert.c src/model/model.c src/kernels/quant.c src/model/safetensors.c \
                 src/status.c src/text/tokenizer.c src/text/tokenizer_json.c src/text/bpe.c src/text/normalize.c \
@@ -129,7 +139,7 @@ $(FUZZ_BUILD):
 	mkdir -p $@
 
 clean:
-	rm -rf $(BUILD) build-asan $(FUZZ_BUILD) gpt gpt-asan
+	rm -rf $(BUILD) build-asan $(CLANG_BUILD) $(FUZZ_BUILD) gpt gpt-asan
 
 # Installs the binary, the bundled model, the man page and the bash
 # completion under $(DESTDIR)$(PREFIX). An installed gpt finds the model in
@@ -167,4 +177,8 @@ $(BUILD)/make-random-model: scripts/make-random-model.c | $(BUILD)
 
 # The tokenizer alone, in one process: load time and encode MB/s (BENCHMARKS.md).
 $(BUILD)/bench-tokenize: scripts/bench-tokenize.c $(BUILD)/libgpt.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
+
+# matmul_t alone at the Llama/Qwen shapes, beside the bandwidth (BENCHMARKS.md).
+$(BUILD)/bench-kernels: scripts/bench-kernels.c $(BUILD)/libgpt.a | $(BUILD)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)

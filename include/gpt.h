@@ -437,4 +437,17 @@ const char *gpt_cpu_features(void);
  * present) or "portable". Both give the same bits. */
 const char *gpt_kernels(void);
 
+/* ------------------------------------------------------------------ */
+/* The machine's limits (for `gpt bench`'s rooflines).                  */
+/* ------------------------------------------------------------------ */
+/* Memory read bandwidth in GB/s (1e9 bytes a second) into *gbs, measured
+ * as STREAM does: a buffer of `bytes` (0: gpt_bandwidth_default_bytes()),
+ * one contiguous part per thread (the threads set by gpt_set_threads),
+ * first written by the thread that reads it, each part read with eight
+ * independent accumulators; the best of `passes` passes. Allocates and
+ * frees the buffer. */
+gpt_status gpt_memory_bandwidth(double *gbs, size_t bytes, int passes, char *err, size_t err_len);
+/* The default buffer: 1 GiB, or 8 times the L3 cache where that is larger. */
+size_t gpt_bandwidth_default_bytes(void);
+
 #endif /* GPT_H */

@@ -18,7 +18,7 @@ static const char *HELP =
     "With --parallel P, tgN decodes P sequences side by side (one forward pass of P\n"
     "rows per step, as batch generation does) and reports the aggregate tokens/s.\n"
     "Beside tg: the bytes of weights each token reads, the memory bandwidth measured\n"
-    "now (a read pass over 512 MB), and the fraction of that roofline reached. Beside\n"
+    "now (read passes over 1 GiB), and the fraction of that roofline reached. Beside\n"
     "pp: the matrix arithmetic rate reached (GFLOP/s) and its fraction of the BLAS\n"
     "sgemm rate measured now (512x768 @ 768x3072, the shape of the prompt's MLP, in\n"
     "256x256 blocks of the output shared by the threads, as gpt calls BLAS).\n"
@@ -45,28 +45,6 @@ static int cmp_double(const void *a, const void *b) {
 static double median(double *v, int n) {
     qsort(v, n, sizeof(double), cmp_double);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-/* Read bandwidth in GB/s: the best of three passes summing a buffer far
- * larger than any cache, split across the threads. */
-static double measure_bandwidth(void) {
-    const size_t n = (size_t)512 << 20 >> 3;  // 512 MB of doubles
-    double *buf = malloc(n * sizeof(double));
-    if (!buf) return 0;
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) buf[i] = (double)(i & 7);
-    double best = 0, sink = 0;
-    for (int rep = 0; rep < 3; rep++) {
-        double t0 = cli_now(), sum = 0;
-#pragma omp parallel for schedule(static) reduction(+ : sum)
-        for (size_t i = 0; i < n; i += 8)  // eight accumulators' worth of one line
-            sum += buf[i] + buf[i + 1] + buf[i + 2] + buf[i + 3] + buf[i + 4] + buf[i + 5] + buf[i + 6] + buf[i + 7];
-        double gbs = n * sizeof(double) / (cli_now() - t0) / 1e9;
-        sink += sum;
-        if (gbs > best) best = gbs;
-    }
-    free(buf);
-    return sink == -1 ? 0 : best;  // sink keeps the sums alive
 }
 
 /* The BLAS sgemm rate in GFLOP/s on the prompt MLP's shape, best of
@@ -200,7 +178,8 @@ int cli_bench(int argc, char **argv) {
     const double layer_weights = C * (QD + 2 * KD) + QD * C + (c->gated_silu ? 3.0 : 2.0) * C * c->n_inner;
     const double pp_flops = 2.0 * n * c->n_layer * layer_weights + 2.0 * c->n_layer * QD * n * (n + 1) +
                             2.0 * (double)V * C;
-    const double bandwidth = n_gen > 0 ? measure_bandwidth() : 0;
+    double bandwidth = 0;  // GB/s, read as STREAM does (1 GiB, best of 5 passes)
+    if (n_gen > 0 && gpt_memory_bandwidth(&bandwidth, 0, 5, err, sizeof err) != GPT_OK) cli_error("%s", err);
     const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     if (!*name) name = dir;
 

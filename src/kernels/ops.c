@@ -41,8 +41,7 @@ static int cpu_has_avx2(void) {
     static int cached = -1;
     if (force_portable) return 0;
     if (cached < 0)
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                 __builtin_cpu_supports("f16c");
+        cached = cpu_avx2_fma_f16c();
     return cached;
 #else
     return 0;
@@ -554,9 +553,15 @@ static void widen_rows(float *panel, const gpt_matrix *W, int r0, int n) {
 
 /* ---- Q8: out[r][j] = in[r] . W[j], W [OUT][IN/32 blocks] --------------- */
 
-/* Per block: the integer dot of 32 pairs as 8 partial sums of 4 adjacent
- * products, each scaled and fused into its own lane; then the same
- * reduction tree as the float dots. The portable version mirrors it. */
+/* Q8 products of up to SMALL_ROWS rows are integer dot products: each input
+ * row is quantized to blocks of 32 int8 values with a scale, as the weights
+ * are. Per block, the 32 products are summed exactly in integers as 8 lanes
+ * of 4 adjacent products; each lane's sum is scaled by x.scale * w.scale
+ * and fused into that lane's float accumulator, block after block; the 8
+ * lanes end in the same reduction tree as the float dots. Integer sums are
+ * exact in any order, and the float steps are the same for every row count,
+ * thread count and path (portable, AVX2, AVX-512 VNNI): a row's result is
+ * the same bits alone or beside 299 others. */
 static float dot_q8_portable(const gpt_q8_block *x, const gpt_q8_block *w, int n_blocks) {
     float acc[8] = {0};
     for (int b = 0; b < n_blocks; b++) {
@@ -570,18 +575,42 @@ static float dot_q8_portable(const gpt_q8_block *x, const gpt_q8_block *w, int n
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
+/* Prompts (more than SMALL_ROWS rows) as integer dots on VNNI, in chunks of
+ * SMALL_ROWS rows, instead of BLAS on widened panels. Off: on the Zen 4 we
+ * could measure (512-bit ops run as two 256-bit halves) it only matched
+ * AVX-512 sgemm kernel-only (25.8-29.5 against 25.1-30.0 GFLOP/s, one
+ * thread) and pp512 Q8 was 0.88x base (median of 5, 2 threads, loaded
+ * machine); AVX2's maddubs path ran at 0.75x. Build with
+ * -DGPT_Q8_INT8_PROMPTS=1 to measure it on a CPU with full-width AVX-512
+ * VNNI; test_ops then checks it too. */
+#ifdef GPT_Q8_INT8_PROMPTS
+#define Q8_INT8_PROMPTS GPT_Q8_INT8_PROMPTS
+#else
+#define Q8_INT8_PROMPTS 0
+#endif
+
+static int no_vnni = 0;
+void ops_force_no_vnni(int on) { no_vnni = on != 0; }
+
+/* AVX-512 with VNNI (vpdpbusd: four u8 x s8 products summed into each
+ * int32 lane in one instruction) and BW, detected at run time. */
+static int cpu_has_vnni(void) {
 #if HAVE_X86
-/* One block's contribution: the integer dot of 32 pairs as 8 lanes of 4
- * adjacent products, scaled and fused into acc. ax = |x|, x's sign is moved
- * onto w, as maddubs (unsigned by signed) wants. */
-TARGET_AVX2 static inline __attribute__((always_inline)) __m256 q8_step(__m256 acc, __m256i ax, __m256i qx, float xs,
-                                                                      const gpt_q8_block *w) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256i qw = _mm256_loadu_si256((const __m256i *)w->q);
-    __m256i prod16 = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(qw, qx));
-    __m256i sum32 = _mm256_madd_epi16(prod16, ones);
-    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum32), _mm256_set1_ps(xs * w->scale), acc);
+    static int cached = -1;
+    if (no_vnni || !cpu_has_avx2()) return 0;
+    if (cached < 0) cached = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") &&
+                 __builtin_cpu_supports("avx512bw");
+    return cached;
+#else
+    return 0;
+#endif
 }
+
+int ops_q8_vnni(void) { return cpu_has_vnni(); }
+int ops_q8_int8_prompts(void) { return Q8_INT8_PROMPTS && cpu_has_vnni(); }
+
+#if HAVE_X86
+#define TARGET_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 
 TARGET_AVX2 static float reduce8(__m256 acc) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
@@ -590,79 +619,191 @@ TARGET_AVX2 static float reduce8(__m256 acc) {
     return _mm_cvtss_f32(s);
 }
 
-TARGET_AVX2 static float dot_q8_avx2(const gpt_q8_block *x, const gpt_q8_block *w, int n_blocks) {
-    __m256 acc = _mm256_setzero_ps();
-    for (int b = 0; b < n_blocks; b++) {
-        __m256i qx = _mm256_loadu_si256((const __m256i *)x[b].q);
-        acc = q8_step(acc, _mm256_sign_epi8(qx, qx), qx, x[b].scale, &w[b]);
+/* The 8 lanes of 4 adjacent products of one block: ax = |x|, and x's sign
+ * moved onto w, as the unsigned-by-signed instructions want. |x|, |w| <=
+ * 127, so maddubs's 16-bit pair sums (at most 2 x 127 x 127 = 32258) never
+ * saturate and both paths give the exact sums. */
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256i q8_lanes_avx2(__m256i ax, __m256i sw) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sw), _mm256_set1_epi16(1));
+}
+/* out[r * ldo + k] = x row r . W row k, for k < NW (up to 4) rows of W from
+ * w and r < NR (up to 3) rows of x: each weight block is loaded once for
+ * the NR rows, each x block once for the NW rows. One body per instruction
+ * set (the lanes function is a constant), so each copy inlines its own. */
+#define Q8_TILE_BODY(LANES)                                                                                        \
+    __m256 acc[3][4];                                                                                              \
+    _Pragma("GCC unroll 3") for (int r = 0; r < NR; r++)                                                           \
+    _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) acc[r][k] = _mm256_setzero_ps();                          \
+    const char *next = (const char *)(w + (size_t)NW * nb); /* the rows after these: fetched ahead, linearly */  \
+    for (int b = 0; b < nb; b++) {                                                                                 \
+        if (prefetch) {                                                                                            \
+            const char *p = next + (size_t)b * NW * sizeof(gpt_q8_block);                                          \
+            _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) _mm_prefetch(p + 36 * k, _MM_HINT_T0);            \
+        }                                                                                                          \
+        __m256i qw[4];                                                                                             \
+        __m256 ws[4];                                                                                              \
+        _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) {                                                     \
+            qw[k] = _mm256_loadu_si256((const __m256i *)w[(size_t)k * nb + b].q);                                  \
+            ws[k] = _mm256_set1_ps(w[(size_t)k * nb + b].scale);                                                   \
+        }                                                                                                          \
+        _Pragma("GCC unroll 3") for (int r = 0; r < NR; r++) {                                                     \
+            const gpt_q8_block *xb = x + (size_t)r * nb + b;                                                       \
+            __m256i qx = _mm256_loadu_si256((const __m256i *)xb->q);                                               \
+            __m256i ax = _mm256_sign_epi8(qx, qx);                                                                 \
+            __m256 xs = _mm256_set1_ps(xb->scale);                                                                 \
+            _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) {                                                 \
+                __m256i sum = LANES(ax, _mm256_sign_epi8(qw[k], qx));                                              \
+                /* x.scale * w.scale: the same product as the portable loop's */                                  \
+                acc[r][k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(xs, ws[k]), acc[r][k]);          \
+            }                                                                                                      \
+        }                                                                                                          \
+    }                                                                                                              \
+    _Pragma("GCC unroll 3") for (int r = 0; r < NR; r++)                                                           \
+    _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) out[(size_t)r * ldo + k] = reduce8(acc[r][k]);
+
+TARGET_AVX2 static inline __attribute__((always_inline)) void q8_tile_avx2_body(
+    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb, const int NW, const int NR,
+    int prefetch) {
+    Q8_TILE_BODY(q8_lanes_avx2)
+}
+/* The same tile on AVX-512 VNNI: two dots share a 512-bit vector, lanes
+ * 0-7 for one weight row and 8-15 for the next, so one vpdpbusd, one
+ * conversion, one scale and one fused multiply-add serve two dots; each
+ * dot's 8 lanes see exactly the steps of the AVX2 tile. NP pairs of weight
+ * rows (NW = 2 NP). */
+TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
+    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb, const int NP, const int NR,
+    int prefetch) {
+    __m512 acc[3][2];
+#pragma GCC unroll 3
+    for (int r = 0; r < NR; r++)
+#pragma GCC unroll 2
+        for (int p = 0; p < NP; p++) acc[r][p] = _mm512_setzero_ps();
+    const char *next = (const char *)(w + (size_t)2 * NP * nb);  // the rows after these, fetched ahead
+    for (int b = 0; b < nb; b++) {
+        if (prefetch) {
+            const char *pf = next + (size_t)b * 2 * NP * sizeof(gpt_q8_block);
+#pragma GCC unroll 4
+            for (int k = 0; k < 2 * NP; k++) _mm_prefetch(pf + 36 * k, _MM_HINT_T0);
+        }
+        __m512i qw[2];
+        __m512 ws[2];
+#pragma GCC unroll 2
+        for (int p = 0; p < NP; p++) {
+            const gpt_q8_block *w0 = &w[(size_t)(2 * p) * nb + b], *w1 = &w[(size_t)(2 * p + 1) * nb + b];
+            qw[p] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)w0->q)),
+                                       _mm256_loadu_si256((const __m256i *)w1->q), 1);
+            ws[p] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_set1_ps(w0->scale))),
+                                                        _mm256_castps_pd(_mm256_set1_ps(w1->scale)), 1));
+        }
+#pragma GCC unroll 3
+        for (int r = 0; r < NR; r++) {
+            const gpt_q8_block *xb = x + (size_t)r * nb + b;
+            __m512i qx = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)xb->q));
+            __m512i ax = _mm512_abs_epi8(qx);
+            __mmask64 neg = _mm512_movepi8_mask(qx);  // x < 0: w's sign flips (x == 0: ax is 0)
+            __m512 xs = _mm512_set1_ps(xb->scale);
+#pragma GCC unroll 2
+            for (int p = 0; p < NP; p++) {
+                __m512i sw = _mm512_mask_sub_epi8(qw[p], neg, _mm512_setzero_si512(), qw[p]);
+                __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ax, sw);
+                acc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(xs, ws[p]), acc[r][p]);
+            }
+        }
     }
-    return reduce8(acc);
+#pragma GCC unroll 3
+    for (int r = 0; r < NR; r++)
+#pragma GCC unroll 2
+        for (int p = 0; p < NP; p++) {
+            out[(size_t)r * ldo + 2 * p] = reduce8(_mm512_castps512_ps256(acc[r][p]));
+            out[(size_t)r * ldo + 2 * p + 1] =
+                reduce8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[r][p]), 1)));
+        }
 }
 
-/* Four rows of W against one x: each x block is loaded and its signs
- * taken once for the four; every dot keeps its own order. */
-TARGET_AVX2 static void dot4_q8_avx2(float *out, const gpt_q8_block *x, const gpt_q8_block *w, int n_blocks) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    const gpt_q8_block *w0 = w, *w1 = w + n_blocks, *w2 = w1 + n_blocks, *w3 = w2 + n_blocks;
-    /* The four rows are one run of memory, read as four interleaved
-     * streams, which the hardware prefetchers follow poorly; fetch the next
-     * four rows ahead, linearly. */
-    const char *next = (const char *)(w3 + n_blocks);
-    const size_t step = 4 * sizeof(gpt_q8_block);  // bytes of the next rows per block step
-    for (int b = 0; b < n_blocks; b++) {
-        const char *p = next + (size_t)b * step;
-        _mm_prefetch(p, _MM_HINT_T0);
-        _mm_prefetch(p + 64, _MM_HINT_T0);
-        _mm_prefetch(p + 128, _MM_HINT_T0);
-        __m256i qx = _mm256_loadu_si256((const __m256i *)x[b].q);
-        __m256i ax = _mm256_sign_epi8(qx, qx);
-        float xs = x[b].scale;
-        a0 = q8_step(a0, ax, qx, xs, &w0[b]);
-        a1 = q8_step(a1, ax, qx, xs, &w1[b]);
-        a2 = q8_step(a2, ax, qx, xs, &w2[b]);
-        a3 = q8_step(a3, ax, qx, xs, &w3[b]);
+#define Q8_TILE_CASES(BODY)                                                                     \
+    switch (nw * 4 + nr) {                                                                      \
+    case 5: BODY(out, ldo, x, w, nb, 1, 1, prefetch); break;                                    \
+    case 6: BODY(out, ldo, x, w, nb, 1, 2, prefetch); break;                                    \
+    case 7: BODY(out, ldo, x, w, nb, 1, 3, prefetch); break;                                    \
+    case 9: BODY(out, ldo, x, w, nb, 2, 1, prefetch); break;                                    \
+    case 10: BODY(out, ldo, x, w, nb, 2, 2, prefetch); break;                                   \
+    case 11: BODY(out, ldo, x, w, nb, 2, 3, prefetch); break;                                   \
+    case 13: BODY(out, ldo, x, w, nb, 3, 1, prefetch); break;                                   \
+    case 14: BODY(out, ldo, x, w, nb, 3, 2, prefetch); break;                                   \
+    case 15: BODY(out, ldo, x, w, nb, 3, 3, prefetch); break;                                   \
+    case 17: BODY(out, ldo, x, w, nb, 4, 1, prefetch); break;                                   \
+    case 18: BODY(out, ldo, x, w, nb, 4, 2, prefetch); break;                                   \
+    default: BODY(out, ldo, x, w, nb, 4, 3, prefetch); break;                                   \
     }
-    out[0] = reduce8(a0);
-    out[1] = reduce8(a1);
-    out[2] = reduce8(a2);
-    out[3] = reduce8(a3);
+
+TARGET_AVX2 static void q8_tile_avx2(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb,
+                                     int nw, int nr, int prefetch) {
+    Q8_TILE_CASES(q8_tile_avx2_body)
+}
+/* nw of 2 or 4 weight rows (pairs); other counts go to the AVX2 tile. */
+TARGET_VNNI static void q8_tile_vnni(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb,
+                                     int nw, int nr, int prefetch) {
+    switch (nw / 2 * 4 + nr) {
+    case 5: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 1, prefetch); break;
+    case 6: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 2, prefetch); break;
+    case 7: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 3, prefetch); break;
+    case 9: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 1, prefetch); break;
+    case 10: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 2, prefetch); break;
+    default: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 3, prefetch); break;
+    }
 }
 #endif
+
+/* Rows [j0, j1) of W against the R quantized rows xq (R, nb): tiles of 4
+ * weight rows x 3 input rows. One row (decode) prefetches the next four
+ * weight rows: four rows read as four interleaved streams defeat the
+ * hardware prefetcher (this doubled the DRAM rate). */
+static void q8_block_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt_q8_block *wq, const float *bias,
+                          int R, int nb, int j0, int j1, int path) {
+    for (int r0 = 0; r0 < R; r0 += 3) {
+        const int nr = R - r0 < 3 ? R - r0 : 3;
+        for (int j = j0; j < j1; j += 4) {
+            const int nw = j1 - j < 4 ? j1 - j : 4;
+            float *o = out + (size_t)r0 * ldo + j;
+            const gpt_q8_block *x = xq + (size_t)r0 * nb, *w = wq + (size_t)j * nb;
+#if HAVE_X86
+            if (path == 2 && nw % 2 == 0) q8_tile_vnni(o, ldo, x, w, nb, nw, nr, R == 1);
+            else if (path) q8_tile_avx2(o, ldo, x, w, nb, nw, nr, R == 1);
+            else
+#endif
+                for (int r = 0; r < nr; r++)
+                    for (int k = 0; k < nw; k++) o[(size_t)r * ldo + k] = dot_q8_portable(x + (size_t)r * nb, w + (size_t)k * nb, nb);
+            if (bias)
+                for (int r = 0; r < nr; r++)
+                    for (int k = 0; k < nw; k++) o[(size_t)r * ldo + k] += bias[j + k];
+        }
+    }
+    (void)path;
+}
 
 static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W, const float *bias, int R,
                       float *panel) {
     const int OUT = W->rows, IN = W->cols, nb = IN / GPT_Q8_BLOCK;
     const gpt_q8_block *wq = W->data;
-    if (R <= SMALL_ROWS) {
-        gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb): the inputs, quantized per row
-        for (int r = 0; r < R; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)r * IN, IN);
-        int avx2 = cpu_has_avx2();
-        int n_blocks = (OUT + 15) / 16;
+    const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
+    if (R <= SMALL_ROWS || (Q8_INT8_PROMPTS && path == 2)) {
+        /* Integer dots. The rows go in chunks of SMALL_ROWS,
+         * quantized into panel: 36 bytes per 32 inputs, within
+         * matmul_panel_floats of any product's width. Blocks of 16 weight
+         * rows stay in cache while the chunk's rows meet them. */
+        gpt_q8_block *xq = (gpt_q8_block *)panel;  // (SMALL_ROWS, nb) the chunk's rows, quantized
+        const int n_blocks = (OUT + 15) / 16;
+        for (int r0 = 0; r0 < R; r0 += SMALL_ROWS) {
+            const int n = R - r0 < SMALL_ROWS ? R - r0 : SMALL_ROWS;
+#pragma omp parallel for schedule(static) if ((size_t)n * IN >= PAR_MIN)
+            for (int r = 0; r < n; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)(r0 + r) * IN, IN);
 #pragma omp parallel for schedule(static)
-        for (int blk = 0; blk < n_blocks; blk++) {
-            int j0 = blk * 16, j1 = j0 + 16 < OUT ? j0 + 16 : OUT;
-            for (int r = 0; r < R; r++) {
-                int j = j0;
-#if HAVE_X86
-                if (avx2)
-                    for (; j + 4 <= j1; j += 4) {
-                        float d[4];
-                        dot4_q8_avx2(d, xq + (size_t)r * nb, wq + (size_t)j * nb, nb);
-                        for (int k = 0; k < 4; k++) out[(size_t)r * ldo + j + k] = bias ? bias[j + k] + d[k] : d[k];
-                    }
-#endif
-                for (; j < j1; j++) {
-                    const gpt_q8_block *x = xq + (size_t)r * nb, *w = wq + (size_t)j * nb;
-#if HAVE_X86
-                    float d = avx2 ? dot_q8_avx2(x, w, nb) : dot_q8_portable(x, w, nb);
-#else
-                    float d = dot_q8_portable(x, w, nb);
-#endif
-                    out[(size_t)r * ldo + j] = bias ? bias[j] + d : d;
-                }
+            for (int blk = 0; blk < n_blocks; blk++) {
+                const int j0 = blk * 16, j1 = j0 + 16 < OUT ? j0 + 16 : OUT;
+                q8_block_rows(out + (size_t)r0 * ldo, ldo, xq, wq, bias, n, nb, j0, j1, path);
             }
         }
-        (void)avx2;
         return;
     }
     /* Many rows: widen panels of W and let BLAS run the product. */

@@ -55,6 +55,19 @@ void axpy_f32(float *y, float a, const float *x, int n);
  * bits as the AVX2 path, by construction); 0 restores the detection. */
 void ops_force_portable(int on);
 
+/* Nonzero when the CPU has AVX2, FMA and F16C (the AVX2 kernels' needs),
+ * detected at run time. */
+int cpu_avx2_fma_f16c(void);
+
+/* For tests: nonzero keeps the Q8 products off AVX-512 VNNI (the AVX2
+ * path, the same bits); 0 restores the detection. */
+void ops_force_no_vnni(int on);
+/* Nonzero when the Q8 products run on AVX-512 VNNI. */
+int ops_q8_vnni(void);
+/* Nonzero when Q8 products of more than OPS_SMALL_ROWS rows run as integer
+ * dots too (a build with -DGPT_Q8_INT8_PROMPTS=1 on a VNNI CPU). */
+int ops_q8_int8_prompts(void);
+
 /* The thread count the kernels use (and BLAS is told). */
 int ops_threads(void);
 

@@ -1,0 +1,109 @@
+/* bench-kernels.c — the LM-head-style product matmul_t (nn.Linear weights
+ * [out, in], which every Llama/Qwen matrix uses) alone, at the shapes of
+ * SmolLM2-135M and Qwen2.5-0.5B, beside the memory bandwidth measured in
+ * the same run. Not a test: figures for BENCHMARKS.md.
+ *   make build/bench-kernels && build/bench-kernels [THREADS]
+ * One row (decode): GB/s of weights streamed, each pass over a set of
+ * matrices larger than the L3 so the weights come from DRAM, and that as a
+ * fraction of the read bandwidth. 512 rows (a prompt): GFLOP/s. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <omp.h>
+
+#include "convert.h"
+#include "gpt.h"
+#include "ops.h"
+#include "quant.h"
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t rng = 88172645463325252ULL;
+static float uniform(void) {
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (float)((rng >> 11) % 2000001) / 1000000.0f - 1.0f;
+}
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* n_mats matrices of V x C in dtype dt (BF16 or, quantized from it, Q8). */
+static void bench_shape(const char *name, int V, int C, int n_mats, gpt_dtype dt, double bw) {
+    gpt_matrix *W = calloc(n_mats, sizeof *W);
+    void **store = calloc(n_mats, sizeof *store);
+    size_t bytes = 0;
+    for (int m = 0; m < n_mats; m++) {
+        uint16_t *d = malloc(sizeof(uint16_t) * V * C);
+        for (size_t i = 0; i < (size_t)V * C; i++) {
+            float f = uniform() * 0.05f;
+            uint32_t bits;
+            memcpy(&bits, &f, 4);
+            d[i] = (uint16_t)(bits >> 16);
+        }
+        W[m] = (gpt_matrix){.data = d, .dtype = GPT_DTYPE_BF16, .rows = V, .cols = C};
+        store[m] = d;
+        if (dt == GPT_DTYPE_Q8) {
+            char err[256];
+            gpt_matrix q;
+            void *qs;
+            if (quantize_q8(&q, &qs, &W[m], 0, name, err, sizeof err) != GPT_OK) {
+                fprintf(stderr, "%s\n", err);
+                exit(1);
+            }
+            free(d);
+            W[m] = q, store[m] = qs;
+        }
+        bytes += dt == GPT_DTYPE_Q8 ? (size_t)V * (C / 32) * sizeof(gpt_q8_block) : (size_t)V * C * 2;
+    }
+    const int R = 512;
+    float *in = malloc(sizeof(float) * R * C), *out = malloc(sizeof(float) * R * V);
+    float *panel = malloc(sizeof(float) * matmul_panel_floats(C));
+    for (int i = 0; i < R * C; i++) in[i] = uniform();
+    /* decode: one row through every matrix, 7 passes, median */
+    double t[7];
+    for (int rep = 0; rep < 8; rep++) {
+        double t0 = now();
+        for (int m = 0; m < n_mats; m++) matmul_t(out, V, in, &W[m], 1, panel);
+        if (rep) t[rep - 1] = now() - t0;
+    }
+    qsort(t, 7, sizeof(double), cmp);
+    double gbs = bytes / t[3] / 1e9;
+    /* prompt: 512 rows through one matrix, 5 passes, median */
+    double tp[5];
+    for (int rep = 0; rep < 6; rep++) {
+        double t0 = now();
+        matmul_t(out, V, in, &W[0], R, panel);
+        if (rep) tp[rep - 1] = now() - t0;
+    }
+    qsort(tp, 5, sizeof(double), cmp);
+    double gflops = 2.0 * R * V * C / tp[2] / 1e9;
+    printf("%-22s %-4s decode %6.2f GB/s (%3.0f%% of %.1f GB/s, %zu MB)  prompt R=512 %6.1f GFLOP/s\n", name,
+           dt == GPT_DTYPE_Q8 ? "Q8" : "BF16", gbs, 100 * gbs / bw, bw, bytes >> 20, gflops);
+    for (int m = 0; m < n_mats; m++) free(store[m]);
+    free(W), free(store), free(in), free(out), free(panel);
+}
+
+int main(int argc, char **argv) {
+    int threads = argc > 1 ? atoi(argv[1]) : 2;
+    gpt_set_threads(threads);
+    char err[256];
+    double bw = 0;
+    if (gpt_memory_bandwidth(&bw, 0, 5, err, sizeof err) != GPT_OK) fprintf(stderr, "%s\n", err);
+    printf("# %d threads, kernels %s, CPU %s\n", threads, gpt_kernels(), gpt_cpu_features());
+    /* ~130 MB+ per set: the head of SmolLM2-135M x 2, Qwen2.5-0.5B's MLP matrices x 16 */
+    bench_shape("head 49152x576", 49152, 576, 3, GPT_DTYPE_BF16, bw);
+    bench_shape("head 49152x576", 49152, 576, 3, GPT_DTYPE_Q8, bw);
+    bench_shape("mlp 4864x896", 4864, 896, 16, GPT_DTYPE_BF16, bw);
+    bench_shape("mlp 4864x896", 4864, 896, 24, GPT_DTYPE_Q8, bw);
+    bench_shape("down 896x4864", 896, 4864, 16, GPT_DTYPE_BF16, bw);
+    bench_shape("down 896x4864", 896, 4864, 24, GPT_DTYPE_Q8, bw);
+    return 0;
+}
