@@ -154,23 +154,53 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *batch, float *logits,
 /* ------------------------------------------------------------------ */
 /* Sampler: knows nothing of models.                                    */
 /* ------------------------------------------------------------------ */
+/* One sampling step, in this order (the order of llama.cpp's sampler
+ * chain for the adjustments, of HF's warpers for the filters):
+ *   1. logit_bias: bias[id] is added to the raw logit; -INFINITY bans id.
+ *   2. repetition_penalty R (HF RepetitionPenaltyLogitsProcessor): every
+ *      distinct id in the window, once: a logit > 0 is divided by R, one
+ *      <= 0 multiplied by R.
+ *   3. presence/frequency penalties (OpenAI): for every id generated in
+ *      the window, logit -= count * frequency + (count > 0) * presence.
+ *   4. temperature 0: the argmax of the adjusted logits (lowest id on ties).
+ *      Otherwise softmax(adjusted / temperature), then top-k, top-p, and
+ *      min-p (keep p >= min_p * p_max), then one draw.
+ * The window is the last penalty_last_n tokens of the sequence, prompt and
+ * generated together (0: all of them): the repetition penalty counts the
+ * prompt tokens in it, the presence and frequency penalties only the
+ * generated ones (as OpenAI's count "the text so far" of the completion).
+ * The zero value of every new field is "off". */
 typedef struct {
     float temperature;   /* 0: greedy (argmax, lowest id on ties) */
     int top_k;           /* 0: off */
     float top_p;         /* 1: off; in (0, 1] */
     uint64_t seed;
+    float min_p;              /* 0: off; in [0, 1] */
+    float repetition_penalty; /* 0 or 1: off; else > 0 */
+    float presence_penalty;   /* 0: off; finite, either sign */
+    float frequency_penalty;  /* 0: off; finite, either sign */
+    int penalty_last_n;       /* the window in tokens; 0: the whole sequence */
+    const int *bias_ids;      /* (n_bias) ids, borrowed during gpt_sampler_new only */
+    const float *bias_values; /* (n_bias) added to those ids' logits; -INFINITY bans */
+    int n_bias;
 } gpt_sampler_params;
 
 typedef struct gpt_sampler gpt_sampler;
 
+/* Allocates everything the sampler will ever need (scratch, penalty counts,
+ * the window's ring): gpt_sampler_sample and gpt_sampler_accept never
+ * allocate. */
 gpt_status gpt_sampler_new(gpt_sampler **out, const gpt_sampler_params *params, int vocab_size,
                            char *err, size_t err_len);
 void gpt_sampler_free(gpt_sampler *s);
+/* Adds one token to the history the penalties look at: generated = 0 for a
+ * prompt token, 1 for a sampled one. Ids outside the vocabulary are ignored.
+ * gpt_generate calls it for every prompt token and every generated one. */
+void gpt_sampler_accept(gpt_sampler *s, int id, int generated);
 /* Picks one id from logits (vocab_size). GPT_ERR_NUMERIC when the logits
- * hold NaN (or are all -Inf). */
+ * hold NaN (or are all -Inf after bias and penalties). */
 gpt_status gpt_sampler_sample(gpt_sampler *s, const float *logits, int *id,
                               char *err, size_t err_len);
-
 
 /* ------------------------------------------------------------------ */
 /* Generation: many requests decoded side by side (continuous batching). */
