@@ -151,6 +151,13 @@ typedef struct {
 gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *batch, float *logits,
                        char *err, size_t err_len);
 
+/* Copies the cache of sequence src's positions 0..n_pos-1 into sequence
+ * dst (its later positions are untouched), byte for byte: dst then
+ * continues exactly as src would. gpt_generate uses it to read a prompt
+ * once for n samples. */
+gpt_status gpt_context_copy_seq(gpt_context *ctx, int dst, int src, int n_pos,
+                                char *err, size_t err_len);
+
 /* ------------------------------------------------------------------ */
 /* Sampler: knows nothing of models.                                    */
 /* ------------------------------------------------------------------ */
@@ -225,7 +232,24 @@ typedef struct {
     int ignore_eos;           /* nonzero: the end-of-text token does not stop */
     int logprobs;             /* nonzero: report each generated token's log-probability */
     void *user;               /* the caller's own, passed back untouched */
+    int n_samples;            /* 0 or 1: one completion; K > 1: K completions of the one
+                                 prompt (see below), at most the context's n_seq */
+    int top_logprobs;         /* 0..GPT_MAX_TOP_LOGPROBS: report, per generated token, the
+                                 this many likeliest ids under the raw logits */
+    int prompt_logprobs;      /* nonzero: report the log-probability of every prompt token
+                                 after the first (one prompt pass; with max_new_tokens 0
+                                 the request scores its prompt and generates nothing) */
 } gpt_request;
+
+#define GPT_MAX_TOP_LOGPROBS 100
+
+/* n samples. A request with n_samples K > 1 takes K sequence slots at once
+ * (it waits until K are free): slot 0 reads the prompt, its cache is copied
+ * to the others (gpt_context_copy_seq), and sample j then draws with its
+ * own sampler seeded sampling.seed + j. Each sample finishes as its own
+ * gpt_result (gpt_result.sample = j; on_done is called K times with the
+ * same request, in any order), and sample j equals, bit for bit, the one
+ * completion of the same request with n_samples 1 and seed + j. */
 
 typedef struct {
     const int *tokens;        /* (n_tokens) generated ids (not the end-of-text token) */
@@ -236,6 +260,15 @@ typedef struct {
     const char *text;         /* (text_len) the completion's bytes, any stop string cut */
     size_t text_len;
     int prompt_tokens;
+    int sample;               /* 0..n_samples-1: which of the request's samples this is */
+    uint64_t seed;            /* the seed this sample drew with: sampling.seed + sample */
+    int n_top;                /* gpt_request.top_logprobs (0 when none were asked) */
+    const int *top_ids;       /* (n_tokens, n_top) the likeliest ids at each generated
+                                 token, most likely first (lower id on ties); else NULL */
+    const float *top_logprobs;/* (n_tokens, n_top) their log-probabilities, as logprobs */
+    const float *prompt_logprobs; /* (prompt_tokens - 1) with gpt_request.prompt_logprobs:
+                                 log-probability of prompt token i+1 given tokens 0..i,
+                                 under the raw logits; else NULL */
     gpt_finish finish;
     gpt_status status;        /* GPT_OK unless finish is GPT_FINISH_ERROR */
     const char *error;        /* the message when status is not GPT_OK */
