@@ -19,21 +19,78 @@ enum {
 /* Global flags, set by main before a subcommand runs. */
 extern int cli_quiet;    /* -q: no progress or timing lines */
 extern int cli_verbose;  /* -v: load timings, kernels chosen */
-/* Model options every loading subcommand takes (--quant q8, --check),
- * taken out of argv by cli_take_model_options before the subcommand's own
- * parser runs. */
+/* Model options every loading subcommand takes (--quant q8, --check), set
+ * by cli_next_option when the subcommand's table has CLI_ROWS_WEIGHTS. */
 extern gpt_load_options cli_load_options;
-/* Removes --quant Q and --check from argv (updating *argc); returns
- * EXIT_OK or EXIT_USAGE with a diagnostic. */
-int cli_take_model_options(int *argc, char **argv);
+
+/* ---- options: getopt_long (glibc) with shared rows ------------------
+ * Each subcommand describes itself in a cli_command: its name, usage and
+ * help text, and one `struct option` table. Rows whose val is a letter
+ * also give the short option (-m for {"model", ..., 'm'}); long-only
+ * options take values from CLI_OPT_OWN up. The rows several subcommands
+ * share are the CLI_ROW* macros below: cli_next_option handles them
+ * itself (-m, -t, --quant, --check, -h) and returns every other option,
+ * one at a time, to the subcommand's switch. To add a flag: one row in
+ * the table, one case in the switch (and its line in --help, the man page
+ * and the completion script).
+ *
+ *   static const struct option rows[] = {CLI_ROW_MODEL, CLI_ROW_HELP,
+ *       {"special", no_argument, NULL, OPT_SPECIAL}, CLI_ROW_END};
+ *   static const cli_command cmd = {"tokenize", USAGE, HELP, rows, 0};
+ *   cli_parse p = {0};
+ *   for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;)
+ *       switch (c) {
+ *       case CLI_OPT_STOP: return p.status;   // --help, or a usage error already said
+ *       case OPT_SPECIAL: special = 1; break;
+ *       }
+ *
+ * Options and arguments may come in any order (glibc's permutation);
+ * `--` ends the options; `--opt=value`, `-n3` and unambiguous prefixes of
+ * long names work. A usage error is one line, then "Try 'gpt NAME --help'.". */
+#include <getopt.h>
+
+enum {
+    CLI_OPT_STOP = -2,      /* cli_next_option: stop now, exit with p->status */
+    CLI_OPT_QUANT = 0x100,  /* shared long-only options */
+    CLI_OPT_CHECK,
+    CLI_OPT_OWN = 0x200     /* a subcommand's own long-only options count from here */
+};
+#define CLI_ROW_MODEL {"model", required_argument, NULL, 'm'}
+#define CLI_ROW_THREADS {"threads", required_argument, NULL, 't'}
+#define CLI_ROWS_WEIGHTS {"quant", required_argument, NULL, CLI_OPT_QUANT}, {"check", no_argument, NULL, CLI_OPT_CHECK}
+#define CLI_ROW_HELP {"help", no_argument, NULL, 'h'}
+#define CLI_ROW_END {NULL, 0, NULL, 0}
+
+typedef struct {
+    const char *name;               /* "generate"; "" for gpt itself */
+    const char *usage, *help;       /* -h prints "usage: USAGE\n\nHELP"; NULL help: -h is returned */
+    const struct option *rows;      /* ends with CLI_ROW_END */
+    int options_first;              /* stop at the first argument (gpt's global flags) */
+} cli_command;
+
+typedef struct {
+    /* filled by cli_next_option */
+    const char *model_dir;  /* -m DIR, else NULL */
+    long threads;           /* -t N, else 0 */
+    int status;             /* with CLI_OPT_STOP: EXIT_OK after --help, else EXIT_USAGE */
+    char **args;            /* after -1: the arguments that are not options */
+    int n_args;
+    int started;
+} cli_parse;
+
+/* The next option of argv (argv[0] is the subcommand's name): its val,
+ * with its value in optarg; -1 when none is left (p->args, p->n_args then
+ * hold the other arguments); or CLI_OPT_STOP with p->status set. */
+int cli_next_option(const cli_command *cmd, int argc, char **argv, cli_parse *p);
+
+/* A usage error: "gpt: MESSAGE" and "Try 'gpt NAME --help'." on stderr;
+ * returns EXIT_USAGE. */
+int cli_usage_fail(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* One diagnostic line on stderr, prefixed "gpt: ". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Progress/timing line on stderr unless quiet. */
 void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A usage error: the message and the subcommand's usage line on stderr;
- * returns EXIT_USAGE. */
-int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The model directory: the -m value if given, else $GPT_MODEL, else the
  * bundled model (found next to the executable, in the source tree, or

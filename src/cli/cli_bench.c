@@ -25,14 +25,14 @@ static const char *HELP =
     "The first line names the BLAS library's kernel core (OpenBLAS).\n"
     "\n"
     "options:\n"
-    "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
-    "  -p N              prompt tokens (default 512; 0 skips the test)\n"
-    "  -n N              generated tokens (default 128; 0 skips the test)\n"
-    "      --parallel P  sequences decoded together in tgN (default 1, at most 64)\n"
-    "  -t, --threads N   threads (default: $GPT_THREADS, else all cores)\n"
-    "  -r N              repeats (default 5)\n"
-    "      --format F    text or jsonl (default text)\n"
-    "  -h, --help        this help\n"
+    "  -m, --model DIR        model directory (default: $GPT_MODEL, else the bundled model)\n"
+    "  -p, --prompt-tokens N  prompt tokens (default 512; 0 skips the test)\n"
+    "  -n, --gen-tokens N     generated tokens (default 128; 0 skips the test)\n"
+    "      --parallel P       sequences decoded together in tgN (default 1, at most 64)\n"
+    "  -t, --threads N        threads (default: $GPT_THREADS, else all cores)\n"
+    "  -r, --repeats N        repeats (default 5)\n"
+    "      --format F         text or jsonl (default text)\n"
+    "  -h, --help             this help\n"
     "\n"
     "example:\n"
     "  gpt bench -p 512 -n 128 -t 2 --format jsonl\n";
@@ -108,35 +108,50 @@ static const char *blas_core(void) {
 }
 
 int cli_bench(int argc, char **argv) {
-    const char *model_flag = NULL;
-    long n_prompt = 512, n_gen = 128, threads = 0, repeats = 5, parallel = 1;
+    enum { OPT_PARALLEL = CLI_OPT_OWN, OPT_FORMAT };
+    static const struct option options[] = {
+        CLI_ROW_MODEL, CLI_ROW_THREADS, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
+        {"prompt-tokens", required_argument, NULL, 'p'},
+        {"gen-tokens", required_argument, NULL, 'n'},
+        {"repeats", required_argument, NULL, 'r'},
+        {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        CLI_ROW_END,
+    };
+    const cli_command cmd = {"bench", USAGE, HELP, options, 0};
+    long n_prompt = 512, n_gen = 128, repeats = 5, parallel = 1;
     int jsonl = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: %s\n\n%s", USAGE, HELP);
-            return EXIT_OK;
-        }
-        if (!v) return cli_usage_error(USAGE, "%s: unknown option or missing value", a);
-        i++;
-        if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_flag = v;
-        else if (!strcmp(a, "-p")) {
-            if (cli_parse_int(v, 0, 1 << 20, &n_prompt)) return cli_usage_error(USAGE, "-p wants an integer >= 0");
-        } else if (!strcmp(a, "-n")) {
-            if (cli_parse_int(v, 0, 1 << 20, &n_gen)) return cli_usage_error(USAGE, "-n wants an integer >= 0");
-        } else if (!strcmp(a, "--parallel")) {
-            if (cli_parse_int(v, 1, 64, &parallel)) return cli_usage_error(USAGE, "--parallel wants an integer in 1..64");
-        } else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
-            if (cli_parse_int(v, 1, 1024, &threads)) return cli_usage_error(USAGE, "-t wants an integer in 1..1024");
-        } else if (!strcmp(a, "-r")) {
-            if (cli_parse_int(v, 1, 1000, &repeats)) return cli_usage_error(USAGE, "-r wants an integer in 1..1000");
-        } else if (!strcmp(a, "--format")) {
+    cli_parse p = {0};
+    for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;) {
+        const char *v = optarg;
+        switch (c) {
+        case CLI_OPT_STOP: return p.status;
+        case 'p':
+            if (cli_parse_int(v, 0, 1 << 20, &n_prompt))
+                return cli_usage_fail(&cmd, "-p wants an integer in 0..%d, not '%s'", 1 << 20, v);
+            break;
+        case 'n':
+            if (cli_parse_int(v, 0, 1 << 20, &n_gen))
+                return cli_usage_fail(&cmd, "-n wants an integer in 0..%d, not '%s'", 1 << 20, v);
+            break;
+        case 'r':
+            if (cli_parse_int(v, 1, 1000, &repeats))
+                return cli_usage_fail(&cmd, "-r wants an integer in 1..1000, not '%s'", v);
+            break;
+        case OPT_PARALLEL:
+            if (cli_parse_int(v, 1, 64, &parallel))
+                return cli_usage_fail(&cmd, "--parallel wants an integer in 1..64, not '%s'", v);
+            break;
+        case OPT_FORMAT:
             if (!strcmp(v, "jsonl")) jsonl = 1;
-            else if (strcmp(v, "text")) return cli_usage_error(USAGE, "--format wants text or jsonl, not '%s'", v);
-        } else {
-            return cli_usage_error(USAGE, "unknown option '%s'", a);
+            else if (!strcmp(v, "text")) jsonl = 0;
+            else return cli_usage_fail(&cmd, "--format wants text or jsonl, not '%s'", v);
+            break;
         }
     }
+    if (p.n_args) return cli_usage_fail(&cmd, "unexpected argument '%s'", p.args[0]);
+    const char *model_flag = p.model_dir;
+    const long threads = p.threads;
     gpt_set_threads(cli_threads(threads));
     const int nt = gpt_get_threads();
     const char *dir = cli_model_dir(model_flag);

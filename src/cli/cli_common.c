@@ -15,26 +15,6 @@ int cli_quiet = 0;
 int cli_verbose = 0;
 gpt_load_options cli_load_options;
 
-int cli_take_model_options(int *argc, char **argv) {
-    int out = 0;
-    for (int i = 0; i < *argc; i++) {
-        if (!strcmp(argv[i], "--check")) {
-            cli_load_options.check_finite = 1;
-        } else if (!strcmp(argv[i], "--quant")) {
-            if (i + 1 >= *argc || (strcmp(argv[i + 1], "q8") && strcmp(argv[i + 1], "none"))) {
-                cli_error("--quant wants q8 or none");
-                return EXIT_USAGE;
-            }
-            cli_load_options.quantize_q8 = !strcmp(argv[++i], "q8");
-        } else {
-            argv[out++] = argv[i];
-        }
-    }
-    *argc = out;
-    argv[out] = NULL;
-    return EXIT_OK;
-}
-
 #ifndef GPT_DATADIR
 #define GPT_DATADIR "/usr/local/share/gpt"
 #endif
@@ -62,13 +42,116 @@ void cli_info(const char *fmt, ...) {
     va_end(ap);
 }
 
-int cli_usage_error(const char *usage, const char *fmt, ...) {
+int cli_usage_fail(const cli_command *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     say(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "usage: %s\n", usage);
+    fprintf(stderr, "Try 'gpt%s%s --help'.\n", *cmd->name ? " " : "", cmd->name);
     return EXIT_USAGE;
+}
+
+/* The short options of a table, for getopt: ':' first (we say what went
+ * wrong ourselves), '+' for options_first, then each row whose val is a
+ * letter, with ':' when it takes a value. */
+static void short_options(const cli_command *cmd, char *out, size_t cap) {
+    size_t n = 0;
+    if (cmd->options_first) out[n++] = '+';
+    out[n++] = ':';
+    for (const struct option *r = cmd->rows; r->name && n + 3 < cap; r++) {
+        if (r->val >= 0x80 || !((r->val >= 'a' && r->val <= 'z') || (r->val >= 'A' && r->val <= 'Z'))) continue;
+        out[n++] = (char)r->val;
+        if (r->has_arg == required_argument) out[n++] = ':';
+    }
+    out[n] = '\0';
+}
+
+/* What went wrong with the option getopt just refused (c is '?' or ':'),
+ * said in one line. argv[optind - 1] is the word at fault when it is a
+ * long option; a short one is named by its letter (optopt), as it may sit
+ * inside a bundle such as -qz. */
+static int bad_option(const cli_command *cmd, int c, char **argv, cli_parse *p) {
+    const char *word = argv[optind - 1];
+    const int is_long = word[0] == '-' && word[1] == '-';
+    const int len = (int)strcspn(word, "=");
+    p->status = EXIT_USAGE;
+    if (c == ':') {
+        if (is_long) cli_usage_fail(cmd, "option %.*s needs a value", len, word);
+        else cli_usage_fail(cmd, "option -%c needs a value", optopt);
+        return CLI_OPT_STOP;
+    }
+    if (is_long && optopt == 0) {  // unknown, or the prefix of several names
+        char names[256] = "";
+        int matches = 0;
+        for (const struct option *r = cmd->rows; r->name; r++)
+            if (len > 2 && !strncmp(r->name, word + 2, (size_t)len - 2)) {
+                size_t used = strlen(names);
+                snprintf(names + used, sizeof names - used, "%s--%s", matches++ ? ", " : "", r->name);
+            }
+        if (matches > 1) cli_usage_fail(cmd, "option '%.*s' is ambiguous: %s", len, word, names);
+        else cli_usage_fail(cmd, "unknown option '%.*s'", len, word);
+        return CLI_OPT_STOP;
+    }
+    if (is_long && word[len] == '=') {  // --flag=value for a flag that takes none
+        for (const struct option *r = cmd->rows; r->name; r++)
+            if (r->val == optopt && r->has_arg == no_argument) {
+                cli_usage_fail(cmd, "option --%s takes no value", r->name);
+                return CLI_OPT_STOP;
+            }
+    }
+    cli_usage_fail(cmd, "unknown option '-%c'", optopt);
+    return CLI_OPT_STOP;
+}
+
+int cli_next_option(const cli_command *cmd, int argc, char **argv, cli_parse *p) {
+    char shorts[128];
+    short_options(cmd, shorts, sizeof shorts);
+    if (!p->started) {
+        p->started = 1;
+        optind = 0;  // glibc: start over (main parsed its own flags first)
+    }
+    opterr = 0;
+    for (;;) {
+        optopt = 0;
+        int c = getopt_long(argc, argv, shorts, cmd->rows, NULL);
+        long v;
+        switch (c) {
+        case -1:
+            p->args = argv + optind;
+            p->n_args = argc - optind;
+            return -1;
+        case '?':
+        case ':':
+            return bad_option(cmd, c, argv, p);
+        case 'h':
+            if (!cmd->help) return c;  // the caller prints its own
+            printf("usage: %s\n\n%s", cmd->usage, cmd->help);
+            p->status = EXIT_OK;
+            return CLI_OPT_STOP;
+        case 'm':
+            p->model_dir = optarg;  // '' means not given, as an unset $VAR would
+            break;
+        case 't':
+            if (cli_parse_int(optarg, 1, 1024, &v)) {
+                p->status = cli_usage_fail(cmd, "-t wants an integer in 1..1024, not '%s'", optarg);
+                return CLI_OPT_STOP;
+            }
+            p->threads = v;
+            break;
+        case CLI_OPT_QUANT:
+            if (strcmp(optarg, "q8") && strcmp(optarg, "none")) {
+                p->status = cli_usage_fail(cmd, "--quant wants q8 or none, not '%s'", optarg);
+                return CLI_OPT_STOP;
+            }
+            cli_load_options.quantize_q8 = !strcmp(optarg, "q8");
+            break;
+        case CLI_OPT_CHECK:
+            cli_load_options.check_finite = 1;
+            break;
+        default:
+            return c;
+        }
+    }
 }
 
 static int is_dir(const char *path) {

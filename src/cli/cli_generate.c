@@ -14,18 +14,18 @@
 #include "cli_lines.h"
 #include "cli_request.h"
 
-static const char *USAGE =
+static const char USAGE[] =
     "gpt generate [-m MODEL] [-p PROMPT | -f FILE] [-n N] [--temperature T] [--top-k K] [--top-p P]\n"
     "             [--seed S] [--stop STR]... [--echo] [--special] [--truncate] [--ignore-eos]\n"
     "             [--format text|jsonl] [--logprobs] [--batch [--parallel N] [--shard K/N] [--separator STR]]\n"
-    "             [-t THREADS]";
+    "             [-t THREADS] [PROMPT]";
 
-static const char *HELP =
+static const char HELP[] =
     "Generate text from a prompt: tokens stream to stdout as they are made.\n"
     "\n"
     "options:\n"
     "  -m, --model DIR      model directory (default: $GPT_MODEL, else the bundled model)\n"
-    "  -p, --prompt TEXT    the prompt (default: all of stdin)\n"
+    "  -p, --prompt TEXT    the prompt (default: the argument, else all of stdin)\n"
     "  -f, --file FILE      read the prompt from FILE\n"
     "  -n, --max-tokens N   most tokens to generate (default 128; -1: until end of text\n"
     "                       or the context is full)\n"
@@ -51,11 +51,15 @@ static const char *HELP =
     "  -t, --threads N      threads (default: $GPT_THREADS, else all cores)\n"
     "  -h, --help           this help\n"
     "\n"
+    "A PROMPT argument is the prompt, as -p gives it (put -- before one that starts\n"
+    "with -); -p and a PROMPT argument together are refused. Options and the argument\n"
+    "may come in any order; a value may follow = (--seed=7) or its letter (-n5).\n"
     "An empty prompt starts from <|endoftext|>. Exit status: 0 success, 1 runtime or model\n"
     "error, 2 usage error, 3 some batch requests failed.\n"
     "\n"
     "examples:\n"
     "  echo \"Once upon a time\" | gpt generate -n 50\n"
+    "  gpt generate \"Once upon a time\" -n 50 --seed=7\n"
     "  gpt generate -p \"The king said\" --temperature 0 --stop \".\"\n"
     "  printf 'Hello\\n{\"prompt\":\"Hi\",\"max_tokens\":5}\\n' | gpt generate --batch\n";
 
@@ -377,98 +381,129 @@ static int single_done(void *user, const gpt_request *req, const gpt_result *res
 
 /* ---- flags ----------------------------------------------------------- */
 
+enum {
+    OPT_TEMPERATURE = CLI_OPT_OWN, OPT_TOP_K, OPT_TOP_P, OPT_SEED, OPT_STOP, OPT_ECHO, OPT_SPECIAL, OPT_TRUNCATE,
+    OPT_IGNORE_EOS, OPT_BATCH, OPT_LOGPROBS, OPT_FORMAT, OPT_PARALLEL, OPT_SHARD, OPT_SEPARATOR
+};
+static const struct option ROWS[] = {
+    CLI_ROW_MODEL, CLI_ROW_THREADS, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
+    {"prompt", required_argument, NULL, 'p'},
+    {"file", required_argument, NULL, 'f'},
+    {"max-tokens", required_argument, NULL, 'n'},
+    {"temperature", required_argument, NULL, OPT_TEMPERATURE},
+    {"top-k", required_argument, NULL, OPT_TOP_K},
+    {"top-p", required_argument, NULL, OPT_TOP_P},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"stop", required_argument, NULL, OPT_STOP},
+    {"echo", no_argument, NULL, OPT_ECHO},
+    {"special", no_argument, NULL, OPT_SPECIAL},
+    {"truncate", no_argument, NULL, OPT_TRUNCATE},
+    {"ignore-eos", no_argument, NULL, OPT_IGNORE_EOS},
+    {"batch", no_argument, NULL, OPT_BATCH},
+    {"logprobs", no_argument, NULL, OPT_LOGPROBS},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"parallel", required_argument, NULL, OPT_PARALLEL},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"separator", required_argument, NULL, OPT_SEPARATOR},
+    CLI_ROW_END,
+};
+static const cli_command CMD = {"generate", USAGE, HELP, ROWS, 0};
+
+/* Returns 0 to go on, -1 after --help, or EXIT_USAGE after a diagnostic. */
 static int parse_flags(int argc, char **argv, options *o) {
     *o = (options){.max_tokens = 128, .temperature = 0.8, .top_k = 40, .top_p = 0.95, .parallel = 8,
                    .shard_n = 1, .separator_len = 1, .jsonl = -1};
     static char nul_separator[1] = {0};
     o->separator = nul_separator;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDS_VALUE                                                          \
-    do {                                                                     \
-        if (!v) return cli_usage_error(USAGE, "option %s needs a value", a); \
-        i++;                                                                 \
-    } while (0)
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: %s\n\n%s", USAGE, HELP);
-            return -1;
-        } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) { NEEDS_VALUE; o->model_dir = v; }
-        else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) { NEEDS_VALUE; o->prompt = v; }
-        else if (!strcmp(a, "-f") || !strcmp(a, "--file")) { NEEDS_VALUE; o->prompt_file = v; }
-        else if (!strcmp(a, "-n") || !strcmp(a, "--max-tokens")) {
-            NEEDS_VALUE;
+    cli_parse p = {0};
+    for (int c; (c = cli_next_option(&CMD, argc, argv, &p)) != -1;) {
+        const char *v = optarg;
+        switch (c) {
+        case CLI_OPT_STOP: return p.status == EXIT_OK ? -1 : p.status;
+        case 'p': o->prompt = v; break;
+        case 'f': o->prompt_file = v; break;
+        case 'n':
             if (cli_parse_int(v, -1, 1000000000, &o->max_tokens))
-                return cli_usage_error(USAGE, "-n wants an integer >= -1, not '%s'", v);
-        } else if (!strcmp(a, "--temperature")) {
-            NEEDS_VALUE;
+                return cli_usage_fail(&CMD, "-n wants an integer >= -1, not '%s'", v);
+            break;
+        case OPT_TEMPERATURE:
             if (cli_parse_float(v, &o->temperature) || o->temperature < 0 || o->temperature > 1e30)
-                return cli_usage_error(USAGE, "--temperature wants a number >= 0, not '%s'", v);
-        } else if (!strcmp(a, "--top-k")) {
-            NEEDS_VALUE;
+                return cli_usage_fail(&CMD, "--temperature wants a number >= 0, not '%s'", v);
+            break;
+        case OPT_TOP_K:
             if (cli_parse_int(v, 0, 1000000000, &o->top_k))
-                return cli_usage_error(USAGE, "--top-k wants an integer >= 0, not '%s'", v);
-        } else if (!strcmp(a, "--top-p")) {
-            NEEDS_VALUE;
+                return cli_usage_fail(&CMD, "--top-k wants an integer >= 0, not '%s'", v);
+            break;
+        case OPT_TOP_P:
             if (cli_parse_float(v, &o->top_p) || !(o->top_p > 0 && o->top_p <= 1))
-                return cli_usage_error(USAGE, "--top-p wants a number in (0, 1], not '%s'", v);
-        } else if (!strcmp(a, "--seed")) {
-            NEEDS_VALUE;
+                return cli_usage_fail(&CMD, "--top-p wants a number in (0, 1], not '%s'", v);
+            break;
+        case OPT_SEED: {
             long s;
             if (cli_parse_int(v, 0, 9007199254740991L, &s))
-                return cli_usage_error(USAGE, "--seed wants an integer >= 0, not '%s'", v);
+                return cli_usage_fail(&CMD, "--seed wants an integer >= 0, not '%s'", v);
             o->seed = (unsigned long long)s;
-        } else if (!strcmp(a, "--stop")) {
-            NEEDS_VALUE;
-            if (o->n_stops >= CLI_MAX_STOPS) return cli_usage_error(USAGE, "at most %d --stop strings", CLI_MAX_STOPS);
+            break;
+        }
+        case OPT_STOP:
+            if (o->n_stops >= CLI_MAX_STOPS) return cli_usage_fail(&CMD, "at most %d --stop strings", CLI_MAX_STOPS);
             o->stops[o->n_stops] = strdup(v);
-            if (!o->stops[o->n_stops]) return cli_usage_error(USAGE, "out of memory");
+            if (!o->stops[o->n_stops]) return cli_usage_fail(&CMD, "out of memory");
             cli_unescape(o->stops[o->n_stops++]);
-        } else if (!strcmp(a, "--echo")) o->echo = 1;
-        else if (!strcmp(a, "--special")) o->special = 1;
-        else if (!strcmp(a, "--truncate")) o->truncate = 1;
-        else if (!strcmp(a, "--ignore-eos")) o->ignore_eos = 1;
-        else if (!strcmp(a, "--batch")) o->batch = 1;
-        else if (!strcmp(a, "--logprobs")) o->logprobs = 1;
-        else if (!strcmp(a, "--format")) {
-            NEEDS_VALUE;
+            break;
+        case OPT_ECHO: o->echo = 1; break;
+        case OPT_SPECIAL: o->special = 1; break;
+        case OPT_TRUNCATE: o->truncate = 1; break;
+        case OPT_IGNORE_EOS: o->ignore_eos = 1; break;
+        case OPT_BATCH: o->batch = 1; break;
+        case OPT_LOGPROBS: o->logprobs = 1; break;
+        case OPT_FORMAT:
             if (!strcmp(v, "text")) o->jsonl = 0;
             else if (!strcmp(v, "jsonl")) o->jsonl = 1;
-            else return cli_usage_error(USAGE, "--format wants text or jsonl, not '%s'", v);
-        } else if (!strcmp(a, "--parallel")) {
-            NEEDS_VALUE;
+            else return cli_usage_fail(&CMD, "--format wants text or jsonl, not '%s'", v);
+            break;
+        case OPT_PARALLEL:
             if (cli_parse_int(v, 1, MAX_PARALLEL, &o->parallel))
-                return cli_usage_error(USAGE, "--parallel wants an integer in 1..%d, not '%s'", MAX_PARALLEL, v);
-        } else if (!strcmp(a, "--shard")) {
-            NEEDS_VALUE;
-            char *slash = strchr(v, '/');
+                return cli_usage_fail(&CMD, "--parallel wants an integer in 1..%d, not '%s'", MAX_PARALLEL, v);
+            break;
+        case OPT_SHARD: {
+            const char *slash = strchr(v, '/');
             char buf[64];
             snprintf(buf, sizeof buf, "%.*s", slash ? (int)(slash - v) : 0, v);
             if (!slash || cli_parse_int(buf, 0, 1000000, &o->shard_k) ||
                 cli_parse_int(slash + 1, 1, 1000000, &o->shard_n) || o->shard_k >= o->shard_n)
-                return cli_usage_error(USAGE, "--shard wants K/N with 0 <= K < N, not '%s'", v);
-        } else if (!strcmp(a, "--separator")) {
-            NEEDS_VALUE;
+                return cli_usage_fail(&CMD, "--shard wants K/N with 0 <= K < N, not '%s'", v);
+            break;
+        }
+        case OPT_SEPARATOR:
             if (o->separator_owned) free(o->separator);
             o->separator = strdup(v);
-            if (!o->separator) return cli_usage_error(USAGE, "out of memory");
+            if (!o->separator) return cli_usage_fail(&CMD, "out of memory");
             o->separator_len = cli_unescape(o->separator);
             o->separator_owned = 1;
-        } else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
-            NEEDS_VALUE;
-            if (cli_parse_int(v, 1, 1024, &o->threads))
-                return cli_usage_error(USAGE, "-t wants an integer in 1..1024, not '%s'", v);
-        } else {
-            return cli_usage_error(USAGE, "unknown option '%s'", a);
+            break;
         }
-#undef NEEDS_VALUE
     }
-    if (o->prompt && o->prompt_file) return cli_usage_error(USAGE, "give -p or -f, not both");
+    o->model_dir = p.model_dir;
+    o->threads = p.threads;
+    /* One argument that is not an option is the prompt, as -p gives it. */
+    if (p.n_args >= 1 && o->prompt)
+        return cli_usage_fail(&CMD, "give the prompt once: -p '%s' or the argument '%s', not both", o->prompt,
+                              p.args[0]);
+    if (p.n_args > 1)
+        return cli_usage_fail(&CMD, "one prompt argument, not %d (quote the prompt: gpt generate \"%s %s ...\")",
+                              p.n_args, p.args[0], p.args[1]);
+    if (p.n_args == 1) {
+        if (o->prompt_file) return cli_usage_fail(&CMD, "give -f or a prompt argument, not both");
+        if (o->batch) return cli_usage_fail(&CMD, "--batch reads requests from stdin; a prompt argument does not apply");
+        o->prompt = p.args[0];
+    }
+    if (o->prompt && o->prompt_file) return cli_usage_fail(&CMD, "give -p or -f, not both");
     if (o->batch && (o->prompt || o->prompt_file))
-        return cli_usage_error(USAGE, "--batch reads requests from stdin; -p and -f do not apply");
-    if (o->batch && o->echo) return cli_usage_error(USAGE, "--echo does not apply to --batch");
+        return cli_usage_fail(&CMD, "--batch reads requests from stdin; -p and -f do not apply");
+    if (o->batch && o->echo) return cli_usage_fail(&CMD, "--echo does not apply to --batch");
     if (o->jsonl < 0) o->jsonl = o->batch;
-    if (o->logprobs && !o->jsonl) return cli_usage_error(USAGE, "--logprobs needs --format jsonl");
+    if (o->logprobs && !o->jsonl) return cli_usage_fail(&CMD, "--logprobs needs --format jsonl");
     if (!o->batch) o->parallel = 1;
     return 0;
 }
@@ -476,7 +511,11 @@ static int parse_flags(int argc, char **argv, options *o) {
 int cli_generate(int argc, char **argv) {
     options o;
     int rc = parse_flags(argc, argv, &o);
-    if (rc) return rc < 0 ? EXIT_OK : rc;
+    if (rc) {
+        for (int i = 0; i < o.n_stops; i++) free(o.stops[i]);
+        if (o.separator_owned) free(o.separator);
+        return rc < 0 ? EXIT_OK : rc;
+    }
     gpt_set_threads(cli_threads(o.threads));
 
     /* Read the prompt before loading, so a bad file fails fast. */

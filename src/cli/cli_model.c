@@ -148,31 +148,34 @@ static int parse_ids(char *text, int V, int **ids, size_t *n) {
 }
 
 int cli_logits(int argc, char **argv) {
-    const char *model_flag = NULL;
+    enum { OPT_IDS = CLI_OPT_OWN, OPT_SPECIAL, OPT_TOP, OPT_FULL };
+    static const struct option rows[] = {
+        CLI_ROW_MODEL, CLI_ROW_THREADS, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
+        {"ids", no_argument, NULL, OPT_IDS},
+        {"special", no_argument, NULL, OPT_SPECIAL},
+        {"top", required_argument, NULL, OPT_TOP},
+        {"full", no_argument, NULL, OPT_FULL},
+        CLI_ROW_END,
+    };
+    const cli_command cmd = {"logits", LOGITS_USAGE, LOGITS_HELP, rows, 0};
     int ids_in = 0, special = 0, full = 0;
-    long top = 10, threads = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: %s\n\n%s", LOGITS_USAGE, LOGITS_HELP);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--ids")) ids_in = 1;
-        else if (!strcmp(a, "--special")) special = 1;
-        else if (!strcmp(a, "--full")) full = 1;
-        else if ((!strcmp(a, "-m") || !strcmp(a, "--model")) && v) model_flag = argv[++i];
-        else if (!strcmp(a, "--top") && v) {
-            if (cli_parse_int(argv[++i], 0, 1000000, &top))
-                return cli_usage_error(LOGITS_USAGE, "--top wants an integer >= 0, not '%s'", v);
-        } else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && v) {
-            if (cli_parse_int(argv[++i], 1, 1024, &threads))
-                return cli_usage_error(LOGITS_USAGE, "-t wants an integer in 1..1024, not '%s'", v);
-        } else if (!v && (!strcmp(a, "-m") || !strcmp(a, "--model") || !strcmp(a, "--top") || !strcmp(a, "-t") ||
-                          !strcmp(a, "--threads"))) {
-            return cli_usage_error(LOGITS_USAGE, "option %s needs a value", a);
-        } else {
-            return cli_usage_error(LOGITS_USAGE, "unknown option '%s'", a);
+    long top = 10;
+    cli_parse p = {0};
+    for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;) {
+        switch (c) {
+        case CLI_OPT_STOP: return p.status;
+        case OPT_IDS: ids_in = 1; break;
+        case OPT_SPECIAL: special = 1; break;
+        case OPT_FULL: full = 1; break;
+        case OPT_TOP:
+            if (cli_parse_int(optarg, 0, 1000000, &top))
+                return cli_usage_fail(&cmd, "--top wants an integer >= 0, not '%s'", optarg);
+            break;
         }
     }
+    if (p.n_args) return cli_usage_fail(&cmd, "unexpected argument '%s' (the prompt comes on stdin)", p.args[0]);
+    const char *model_flag = p.model_dir;
+    const long threads = p.threads;
     gpt_set_threads(cli_threads(threads));
     char *text;
     size_t len;
@@ -254,31 +257,34 @@ static int add_nll(void *user, int pos, const float *logits) {
 }
 
 int cli_perplexity(int argc, char **argv) {
-    const char *model_flag = NULL, *file = NULL;
-    long window = 0, threads = 0;
+    enum { OPT_WINDOW = CLI_OPT_OWN, OPT_SPECIAL };
+    static const struct option rows[] = {
+        CLI_ROW_MODEL, CLI_ROW_THREADS, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
+        {"file", required_argument, NULL, 'f'},
+        {"window", required_argument, NULL, OPT_WINDOW},
+        {"special", no_argument, NULL, OPT_SPECIAL},
+        CLI_ROW_END,
+    };
+    const cli_command cmd = {"perplexity", PPL_USAGE, PPL_HELP, rows, 0};
+    const char *file = NULL;
+    long window = 0;
     int special = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: %s\n\n%s", PPL_USAGE, PPL_HELP);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--special")) special = 1;
-        else if (!v && (!strcmp(a, "-m") || !strcmp(a, "--model") || !strcmp(a, "-f") || !strcmp(a, "--file") ||
-                        !strcmp(a, "--window") || !strcmp(a, "-t") || !strcmp(a, "--threads")))
-            return cli_usage_error(PPL_USAGE, "option %s needs a value", a);
-        else if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_flag = argv[++i];
-        else if (!strcmp(a, "-f") || !strcmp(a, "--file")) file = argv[++i];
-        else if (!strcmp(a, "--window")) {
-            if (cli_parse_int(argv[++i], 1, 1 << 30, &window))
-                return cli_usage_error(PPL_USAGE, "--window wants an integer >= 1, not '%s'", v);
-        } else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
-            if (cli_parse_int(argv[++i], 1, 1024, &threads))
-                return cli_usage_error(PPL_USAGE, "-t wants an integer in 1..1024, not '%s'", v);
-        } else {
-            return cli_usage_error(PPL_USAGE, "unknown option '%s'", a);
+    cli_parse p = {0};
+    for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;) {
+        switch (c) {
+        case CLI_OPT_STOP: return p.status;
+        case 'f': file = optarg; break;
+        case OPT_SPECIAL: special = 1; break;
+        case OPT_WINDOW:
+            if (cli_parse_int(optarg, 1, 1 << 30, &window))
+                return cli_usage_fail(&cmd, "--window wants an integer in 1..%d, not '%s'", 1 << 30, optarg);
+            break;
         }
     }
-    if (!file) return cli_usage_error(PPL_USAGE, "-f FILE is required");
+    if (p.n_args) return cli_usage_fail(&cmd, "unexpected argument '%s' (the file comes with -f)", p.args[0]);
+    const char *model_flag = p.model_dir;
+    const long threads = p.threads;
+    if (!file) return cli_usage_fail(&cmd, "-f FILE is required");
     gpt_set_threads(cli_threads(threads));
     char *text;
     size_t len;
@@ -347,24 +353,27 @@ static const char *INFO_HELP =
     "  gpt info -m models/gpt2-books-30m\n";
 
 int cli_info_cmd(int argc, char **argv) {
-    const char *model_flag = NULL;
+    enum { OPT_FORMAT = CLI_OPT_OWN };
+    static const struct option rows[] = {
+        CLI_ROW_MODEL, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
+        {"format", required_argument, NULL, OPT_FORMAT},
+        CLI_ROW_END,
+    };
+    const cli_command cmd = {"info", INFO_USAGE, INFO_HELP, rows, 0};
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: %s\n\n%s", INFO_USAGE, INFO_HELP);
-            return EXIT_OK;
-        } else if ((!strcmp(a, "-m") || !strcmp(a, "--model")) && v) model_flag = argv[++i];
-        else if (!strcmp(a, "--format") && v) {
-            v = argv[++i];
-            if (!strcmp(v, "json")) json = 1;
-            else if (strcmp(v, "text")) return cli_usage_error(INFO_USAGE, "--format wants text or json, not '%s'", v);
-        } else if (!v && (!strcmp(a, "-m") || !strcmp(a, "--model") || !strcmp(a, "--format"))) {
-            return cli_usage_error(INFO_USAGE, "option %s needs a value", a);
-        } else {
-            return cli_usage_error(INFO_USAGE, "unknown option '%s'", a);
+    cli_parse p = {0};
+    for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;) {
+        switch (c) {
+        case CLI_OPT_STOP: return p.status;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "json")) json = 1;
+            else if (!strcmp(optarg, "text")) json = 0;
+            else return cli_usage_fail(&cmd, "--format wants text or json, not '%s'", optarg);
+            break;
         }
     }
+    if (p.n_args) return cli_usage_fail(&cmd, "unexpected argument '%s' (the model comes with -m)", p.args[0]);
+    const char *model_flag = p.model_dir;
     const char *dir = cli_model_dir(model_flag);
     gpt_tokenizer *tok;
     gpt_model *model;

@@ -35,26 +35,29 @@ static const char *DETOKENIZE_HELP =
     "  echo 15496 995 | gpt detokenize            # Hello world\n";
 
 int cli_tokenize(int argc, char **argv) {
-    const char *model_flag = NULL;
+    enum { OPT_SPECIAL = CLI_OPT_OWN, OPT_FORMAT };
+    static const struct option rows[] = {
+        CLI_ROW_MODEL, CLI_ROW_HELP,
+        {"special", no_argument, NULL, OPT_SPECIAL},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        CLI_ROW_END,
+    };
+    const cli_command cmd = {"tokenize", TOKENIZE_USAGE, TOKENIZE_HELP, rows, 0};
     int special = 0, jsonl = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: %s\n\n%s", TOKENIZE_USAGE, TOKENIZE_HELP);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--special")) special = 1;
-        else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
-            if (!v) return cli_usage_error(TOKENIZE_USAGE, "option %s needs a value", a);
-            model_flag = argv[++i];
-        } else if (!strcmp(a, "--format")) {
-            if (!v) return cli_usage_error(TOKENIZE_USAGE, "option %s needs a value", a);
-            if (!strcmp(v, "jsonl")) jsonl = 1;
-            else if (strcmp(v, "ids")) return cli_usage_error(TOKENIZE_USAGE, "--format wants ids or jsonl, not '%s'", v);
-            i++;
-        } else {
-            return cli_usage_error(TOKENIZE_USAGE, "unknown option '%s'", a);
+    cli_parse p = {0};
+    for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;) {
+        switch (c) {
+        case CLI_OPT_STOP: return p.status;
+        case OPT_SPECIAL: special = 1; break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "jsonl")) jsonl = 1;
+            else if (!strcmp(optarg, "ids")) jsonl = 0;
+            else return cli_usage_fail(&cmd, "--format wants ids or jsonl, not '%s'", optarg);
+            break;
         }
     }
+    if (p.n_args) return cli_usage_fail(&cmd, "unexpected argument '%s' (the text comes on stdin)", p.args[0]);
+    const char *model_flag = p.model_dir;
     char *text;
     size_t len;
     if (cli_read_input(NULL, &text, &len) != EXIT_OK) return EXIT_RUNTIME;
@@ -109,19 +112,13 @@ int cli_tokenize(int argc, char **argv) {
 }
 
 int cli_detokenize(int argc, char **argv) {
-    const char *model_flag = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: %s\n\n%s", DETOKENIZE_USAGE, DETOKENIZE_HELP);
-            return EXIT_OK;
-        } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
-            if (i + 1 >= argc) return cli_usage_error(DETOKENIZE_USAGE, "option %s needs a value", a);
-            model_flag = argv[++i];
-        } else {
-            return cli_usage_error(DETOKENIZE_USAGE, "unknown option '%s'", a);
-        }
-    }
+    static const struct option rows[] = {CLI_ROW_MODEL, CLI_ROW_HELP, CLI_ROW_END};
+    const cli_command cmd = {"detokenize", DETOKENIZE_USAGE, DETOKENIZE_HELP, rows, 0};
+    cli_parse p = {0};
+    for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;)
+        if (c == CLI_OPT_STOP) return p.status;
+    if (p.n_args) return cli_usage_fail(&cmd, "unexpected argument '%s' (the ids come on stdin)", p.args[0]);
+    const char *model_flag = p.model_dir;
     char *text;
     size_t len;
     if (cli_read_input(NULL, &text, &len) != EXIT_OK) return EXIT_RUNTIME;
@@ -135,10 +132,10 @@ int cli_detokenize(int argc, char **argv) {
     const int V = gpt_tokenizer_vocab_size(tok);
     size_t n_ids = 0;
     int *ids = malloc(sizeof(int) * (len / 2 + 1));  // ids are at least one digit and a separator apart
-    for (char *p = strtok(text, " \t\r\n"); p && ids; p = strtok(NULL, " \t\r\n")) {
+    for (char *word = strtok(text, " \t\r\n"); word && ids; word = strtok(NULL, " \t\r\n")) {
         long id;
-        if (cli_parse_int(p, 0, V - 1, &id) != 0) {
-            cli_error("stdin: '%.40s' is not a token id in 0..%d", p, V - 1);
+        if (cli_parse_int(word, 0, V - 1, &id) != 0) {
+            cli_error("stdin: '%.40s' is not a token id in 0..%d", word, V - 1);
             rc = EXIT_RUNTIME;
             break;
         }

@@ -116,34 +116,44 @@ static void maybe_reexec_for_blas(char **argv) {
 #endif
 }
 
+enum { OPT_VERSION = CLI_OPT_OWN };
+static const struct option ROWS[] = {
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    CLI_ROW_HELP,
+    CLI_ROW_END,
+};
+
 int main(int argc, char **argv) {
     maybe_reexec_for_blas(argv);
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) cli_quiet = 1;
-        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) cli_verbose = 1;
-        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { print_help(); return EXIT_OK; }
-        else if (!strcmp(a, "--version")) { print_version(); return EXIT_OK; }
-        else return cli_usage_error(USAGE, "unknown option '%s'", a);
+    /* gpt's own flags stop at the first argument, the subcommand: what
+     * follows it is the subcommand's to parse. */
+    const cli_command cmd = {"", USAGE, NULL, ROWS, 1};
+    cli_parse p = {0};
+    for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;) {
+        switch (c) {
+        case CLI_OPT_STOP: return p.status;
+        case 'h': print_help(); return EXIT_OK;
+        case 'q': cli_quiet = 1; break;
+        case 'v': cli_verbose = 1; break;
+        case OPT_VERSION: print_version(); return EXIT_OK;
+        }
     }
-    if (i >= argc) return cli_usage_error(USAGE, "a subcommand is needed");
-    if (!strcmp(argv[i], "help")) {  // gpt help [SUBCOMMAND]: the same as SUBCOMMAND --help
-        if (i + 1 >= argc) { print_help(); return EXIT_OK; }
-        if (i + 2 < argc) return cli_usage_error(USAGE, "help takes one subcommand, not '%s'", argv[i + 2]);
+    if (p.n_args == 0) return cli_usage_fail(&cmd, "a subcommand is needed");
+    char **sub = p.args;
+    if (!strcmp(sub[0], "help")) {  // gpt help [SUBCOMMAND]: the same as SUBCOMMAND --help
+        if (p.n_args == 1) { print_help(); return EXIT_OK; }
+        if (p.n_args > 2) return cli_usage_fail(&cmd, "help takes one subcommand, not '%s'", sub[2]);
         for (size_t s = 0; s < N_SUBCOMMANDS; s++)
-            if (!strcmp(argv[i + 1], subcommands[s].name)) {
-                char *help_argv[] = {argv[i + 1], "--help", NULL};
+            if (!strcmp(sub[1], subcommands[s].name)) {
+                char *help_argv[] = {sub[1], "--help", NULL};
                 return subcommands[s].run(2, help_argv);
             }
-        return cli_usage_error(USAGE, "no subcommand '%s'", argv[i + 1]);
+        return cli_usage_fail(&cmd, "no subcommand '%s'", sub[1]);
     }
     gpt_set_threads(cli_threads(0));  // $GPT_THREADS or all cores; a subcommand's -t overrides
-    for (size_t s = 0; s < N_SUBCOMMANDS; s++) {
-        if (strcmp(argv[i], subcommands[s].name)) continue;
-        int sub_argc = argc - i;
-        if (cli_take_model_options(&sub_argc, argv + i) != EXIT_OK) return EXIT_USAGE;
-        return subcommands[s].run(sub_argc, argv + i);
-    }
-    return cli_usage_error(USAGE, "unknown subcommand '%s'", argv[i]);
+    for (size_t s = 0; s < N_SUBCOMMANDS; s++)
+        if (!strcmp(sub[0], subcommands[s].name)) return subcommands[s].run(p.n_args, sub);
+    return cli_usage_fail(&cmd, "unknown subcommand '%s'", sub[0]);
 }
