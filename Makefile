@@ -150,6 +150,10 @@ uninstall:
 	rm -f $(addprefix $(DATADIR)/models/gpt2-books-30m/,$(MODEL_FILES))
 	rmdir $(DATADIR)/models/gpt2-books-30m $(DATADIR)/models $(DATADIR) 2>/dev/null || true
 
+# The sampler's cost per token on a GPT-2 vocabulary (scripts/bench-sampling.sh).
+$(BUILD)/bench-sampler: scripts/bench-sampler.c $(BUILD)/libgpt.a | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
+
 # A GPT-2-shaped model with random weights, for benchmarks (not shipped).
 $(BUILD)/make-random-model: scripts/make-random-model.c | $(BUILD)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $< -lm
