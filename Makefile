@@ -65,7 +65,7 @@ $(BUILD)/%.o: src/%.c $(HEADERS) | $(BUILD)
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libgpt.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/alloc_count.h $(BUILD)/libgpt.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
 
 # Every test: C unit tests, golden tests, then shell tests of the CLI.

@@ -137,6 +137,11 @@ IN
 "$GPT" generate --batch --parallel 8 -t 1 <"$TMP/req.jsonl" >"$TMP/p8.jsonl" || true
 expect_file_eq "batch with every control: --parallel 3 vs --parallel 8 -t 1" "$TMP/p3.jsonl" "$TMP/p8.jsonl"
 expect_eq "records: 3 samples + 6 others" "$(wc -l <"$TMP/p3.jsonl")" 9
+# Without the 3-sample request, --parallel 1 (one request at a time) too.
+sed 1d "$TMP/req.jsonl" >"$TMP/req1.jsonl"
+"$GPT" generate --batch --parallel 1 <"$TMP/req1.jsonl" >"$TMP/q1.jsonl" || true
+"$GPT" generate --batch --parallel 8 <"$TMP/req1.jsonl" >"$TMP/q8.jsonl" || true
+expect_file_eq "batch with every control: --parallel 1 vs --parallel 8" "$TMP/q1.jsonl" "$TMP/q8.jsonl"
 grep -q '"index":5,"id":null,"error":"\\"n\\" must be an integer in 1..64"' "$TMP/p3.jsonl" || fail "n 0 accepted: $(sed -n 8p "$TMP/p3.jsonl")"
 grep -q '"error":"unknown field \\"penalty\\""' "$TMP/p3.jsonl" || fail "unknown field accepted: $(sed -n 9p "$TMP/p3.jsonl")"
 sed -n 6p "$TMP/p3.jsonl" | grep -q '"tokens":\[\],"logprobs":\[\],"prompt_logprobs":\[' || fail "scoring request: $(sed -n 6p "$TMP/p3.jsonl")"

@@ -11,34 +11,7 @@
 #include "check.h"
 #include "gpt.h"
 
-static volatile int counting_allocs = 0;
-static volatile long n_allocs = 0;
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
-static void on_malloc(const volatile void *ptr, size_t size) {
-    (void)ptr, (void)size;
-    if (counting_allocs) n_allocs++;
-}
-static void on_free(const volatile void *ptr) { (void)ptr; }
-static void install_alloc_counter(void) { __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free); }
-#else
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *ptr, size_t size);
-void *malloc(size_t size) {
-    if (counting_allocs) n_allocs++;
-    return __libc_malloc(size);
-}
-void *calloc(size_t n, size_t size) {
-    if (counting_allocs) n_allocs++;
-    return __libc_calloc(n, size);
-}
-void *realloc(void *ptr, size_t size) {
-    if (counting_allocs) n_allocs++;
-    return __libc_realloc(ptr, size);
-}
-static void install_alloc_counter(void) {}
-#endif
+#include "alloc_count.h"
 
 enum { MAX_NEW = 24, TOP = 5, SAMPLES = 3, MAX_PROMPT = 64 };
 
