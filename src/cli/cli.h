@@ -3,6 +3,7 @@
 #ifndef GPT_CLI_H
 #define GPT_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -109,8 +110,24 @@ int cli_parse_float(const char *s, double *out);
 /* The thread count: -t value if > 0, else $GPT_THREADS, else all cores. */
 int cli_threads(long flag_value);
 
-/* Writes bytes to stdout; returns -1 when stdout is closed (EPIPE). */
+/* Standard output, every write checked: each returns 0, or -1 once any
+ * write to stdout has failed (a closed pipe, a full disk); then the rest
+ * is skipped and cli_finish reports it. Use these, never printf. */
 int cli_write(const void *bytes, size_t len);
+int cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_flush(void);
+int cli_output_failed(void);
+
+/* A signal gpt generate caught (SIGINT, SIGTERM), to die by once the
+ * finished results are out; 0 if none. */
+extern volatile sig_atomic_t cli_signal;
+
+/* The end of every command (main calls it with the subcommand's status):
+ * flushes and closes stdout; then dies by cli_signal if one was caught;
+ * dies by SIGPIPE (quietly, whatever its disposition) if the reader closed
+ * the pipe; says "gpt: write error: REASON" and returns EXIT_RUNTIME if a
+ * write failed; else returns rc. */
+int cli_finish(int rc);
 
 /* Loads the tokenizer and (when model is not NULL) the model from dir,
  * printing one diagnostic on failure. Returns EXIT_OK or EXIT_RUNTIME. */

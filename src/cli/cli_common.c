@@ -1,6 +1,7 @@
 /* cli_common.c — helpers every subcommand uses. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,7 +126,7 @@ int cli_next_option(const cli_command *cmd, int argc, char **argv, cli_parse *p)
             return bad_option(cmd, c, argv, p);
         case 'h':
             if (!cmd->help) return c;  // the caller prints its own
-            printf("usage: %s\n\n%s", cmd->usage, cmd->help);
+            cli_printf("usage: %s\n\n%s", cmd->usage, cmd->help);
             p->status = EXIT_OK;
             return CLI_OPT_STOP;
         case 'm':
@@ -252,10 +253,75 @@ int cli_threads(long flag_value) {
     return cores > 0 ? (int)cores : 1;
 }
 
+/* ---- stdout: every write checked ------------------------------------ */
+
+static int out_errno;  // the first failed write's errno; 0 while stdout is fine
+
+static int out_failed(void) {
+    if (!out_errno) out_errno = errno ? errno : EIO;
+    return -1;
+}
+
 int cli_write(const void *bytes, size_t len) {
-    if (len == 0) return 0;
-    if (fwrite(bytes, 1, len, stdout) != len) return -1;
+    if (out_errno) return -1;
+    errno = 0;
+    if (len && fwrite(bytes, 1, len, stdout) != len) return out_failed();
     return 0;
+}
+
+int cli_printf(const char *fmt, ...) {
+    if (out_errno) return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    errno = 0;
+    int n = vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    return n < 0 ? out_failed() : 0;
+}
+
+int cli_flush(void) {
+    if (out_errno) return -1;
+    errno = 0;
+    return fflush(stdout) != 0 ? out_failed() : 0;
+}
+
+int cli_output_failed(void) { return out_errno != 0; }
+
+volatile sig_atomic_t cli_signal = 0;
+
+int cli_finish(int rc) {
+    errno = 0;
+    if (!out_errno && (fflush(stdout) != 0 || ferror(stdout))) out_failed();
+    errno = 0;
+    if (fclose(stdout) != 0 && !out_errno) out_failed();  // a file system may report the error only here
+    /* A signal that stopped us (gpt generate caught it to flush what was
+     * finished): now die by it, so the calling shell or loop stops too. */
+    if (cli_signal) {
+        signal(cli_signal, SIG_DFL);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, cli_signal);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        raise(cli_signal);
+        return 128 + cli_signal;  // if it could not be raised: what a shell shows for it
+    }
+    if (out_errno == EPIPE) {
+        /* The reader went away (| head). Quietly, and the same under either
+         * SIGPIPE disposition: ended by SIGPIPE, as if it had not been
+         * ignored (a shell shows 141, and pipefail sees it). */
+        signal(SIGPIPE, SIG_DFL);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        raise(SIGPIPE);
+        return 128 + SIGPIPE;
+    }
+    if (out_errno) {
+        cli_error("write error: %s", strerror(out_errno));
+        return EXIT_RUNTIME;
+    }
+    return rc;
 }
 
 int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok, gpt_model **model) {

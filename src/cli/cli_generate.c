@@ -82,11 +82,10 @@ typedef struct {
     int separator_owned;
 } options;
 
-static volatile int interrupted = 0;
-static void on_sigint(int sig) {
-    (void)sig;
-    interrupted = 1;
-}
+/* SIGINT and SIGTERM stop generation after the current step (the library
+ * polls cli_signal); the finished results are written, the requests in
+ * flight marked "interrupted", and then cli_finish dies by the signal. */
+static void on_signal(int sig) { cli_signal = sig; }
 
 /* ---- one request's life ------------------------------------------- */
 
@@ -124,7 +123,8 @@ typedef struct {
     long first_unprinted;
     long cap;
     int any_failed;
-    int out_closed;
+    int out_closed;         // a write to stdout failed: stop (cli_finish says why)
+    int out_of_memory;      // a finished result could not be kept: stop, exit 1
     /* single mode */
     job *single;
     int context_full;
@@ -210,8 +210,9 @@ static cli_request_defaults defaults_of(const options *o) {
 static void write_ready(run_state *rs) {
     while (rs->cap > 0 && rs->waiting[0]) {
         job *j = rs->waiting[0];
-        if (!rs->out_closed) {
-            if (cli_write(j->output, j->output_len) != 0 || fflush(stdout) != 0) rs->out_closed = 1;
+        if (!j->output) rs->out_of_memory = 1;  // its record could not be made: never skip one silently
+        if (!rs->out_closed && !rs->out_of_memory) {
+            if (cli_write(j->output, j->output_len) != 0 || cli_flush() != 0) rs->out_closed = 1;
         }
         job_free(j);
         memmove(rs->waiting, rs->waiting + 1, sizeof(job *) * (size_t)(rs->cap - 1));
@@ -230,7 +231,10 @@ static int hand_in(run_state *rs, job *j) {
         long cap = rs->cap ? rs->cap : 64;
         while (cap <= slot) cap *= 2;
         job **w = realloc(rs->waiting, sizeof(job *) * (size_t)cap);
-        if (!w) return -1;
+        if (!w) {
+            rs->out_of_memory = 1;  // the records after this one would wait for it forever
+            return -1;
+        }
         memset(w + rs->cap, 0, sizeof(job *) * (size_t)(cap - rs->cap));
         rs->waiting = w;
         rs->cap = cap;
@@ -243,6 +247,9 @@ static int hand_in(run_state *rs, job *j) {
 /* The output record of a finished (or failed) request. */
 static void format_output(run_state *rs, job *j, const gpt_result *res, const char *error) {
     const options *o = rs->opt;
+    if (error && !o->jsonl && !rs->out_closed)  // (after a failed write, only that is said)
+        cli_error("request %ld: %s", j->index, error);  // text records cannot carry it
+    if (error) res = NULL;  // a failed request's record is its error alone
     if (!o->jsonl) {
         const char *text = res ? res->text : "";
         size_t len = res ? res->text_len : 0;
@@ -300,7 +307,7 @@ static void fail_job(run_state *rs, job *j, const char *error) {
 static int batch_next(void *user, gpt_request *req) {
     run_state *rs = user;
     const options *o = rs->opt;
-    while (!interrupted && !rs->out_closed) {
+    while (!cli_signal && !rs->out_closed && !rs->out_of_memory) {
         /* With requests in flight, take only a line that is already there,
          * so a producer waiting for an answer gets it; else wait for one. */
         char *line;
@@ -338,7 +345,7 @@ static int batch_done(void *user, const gpt_request *req, const gpt_result *res)
     }
     format_output(rs, j, res, res->status != GPT_OK ? res->error : NULL);
     if (hand_in(rs, j) != 0) job_free(j);
-    return rs->out_closed;
+    return rs->out_closed || rs->out_of_memory;
 }
 
 /* ---- single prompt ------------------------------------------------------ */
@@ -356,7 +363,7 @@ static int single_text(void *user, const gpt_request *req, const char *bytes, si
     (void)req;
     run_state *rs = user;
     if (rs->opt->jsonl || rs->out_closed) return rs->out_closed;
-    if (cli_write(bytes, len) != 0 || fflush(stdout) != 0) rs->out_closed = 1;
+    if (cli_write(bytes, len) != 0 || cli_flush() != 0) rs->out_closed = 1;
     return rs->out_closed;
 }
 
@@ -365,16 +372,18 @@ static int single_done(void *user, const gpt_request *req, const gpt_result *res
     job *j = req->user;
     if (res->status != GPT_OK) {
         rs->any_failed = 1;
-        if (!rs->opt->jsonl) cli_error("%s", res->error);
+        // an interruption is said once, at the end
+        if (!rs->opt->jsonl && res->status != GPT_ERR_CANCELLED) cli_error("%s", res->error);
     }
     if (res->finish == GPT_FINISH_CONTEXT) rs->context_full = 1;
     if (rs->opt->jsonl) {
         format_output(rs, j, res, res->status != GPT_OK ? res->error : NULL);
-        if (j->output && cli_write(j->output, j->output_len) != 0) rs->out_closed = 1;
+        if (!j->output) rs->out_of_memory = 1;
+        else if (cli_write(j->output, j->output_len) != 0) rs->out_closed = 1;
     } else if (!rs->out_closed && res->status == GPT_OK && isatty(STDOUT_FILENO) && cli_write("\n", 1) != 0) {
         rs->out_closed = 1;  // a newline for the terminal's sake; pipes get the exact bytes
     }
-    fflush(stdout);
+    if (cli_flush() != 0) rs->out_closed = 1;
     job_free(j);
     return 0;
 }
@@ -551,10 +560,11 @@ int cli_generate(int argc, char **argv) {
     rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : gpt_tokenizer_eot_id(tok);
     cli_lines_init(&rs.in, STDIN_FILENO);
     rs.max_token_bytes = gpt_tokenizer_max_token_bytes(tok);
-    struct sigaction sa = {.sa_handler = on_sigint};  // no SA_RESTART: a blocked read returns
+    struct sigaction sa = {.sa_handler = on_signal};  // no SA_RESTART: a blocked read returns
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 
-    gpt_generate_io io = {.user = &rs, .cancel = &interrupted};
+    gpt_generate_io io = {.user = &rs, .cancel = &cli_signal};
     if (o.batch) {
         io.next = batch_next;
         io.on_done = batch_done;
@@ -573,24 +583,27 @@ int cli_generate(int argc, char **argv) {
         io.next = single_next;
         io.on_text = single_text;
         io.on_done = single_done;
-        if (o.echo && !o.jsonl && (cli_write(text, text_len) != 0 || fflush(stdout) != 0)) rs.out_closed = 1;
+        if (o.echo && !o.jsonl && (cli_write(text, text_len) != 0 || cli_flush() != 0)) rs.out_closed = 1;
     }
     double t0 = cli_now();
     gpt_status st = gpt_generate(ctx, tok, &io, err, sizeof err);
     if (st != GPT_OK) {
         cli_error("%s", err);
         rc = EXIT_RUNTIME;
+    } else if (rs.out_of_memory) {
+        cli_error("out of memory for the finished results; stopped");
+        rc = EXIT_RUNTIME;
     } else if (rs.out_closed) {
-        rc = EXIT_OK;  // the reader went away: nothing more to say
+        rc = EXIT_RUNTIME;  // cli_finish says why (or ends quietly for a closed pipe)
     } else if (o.batch) {
         rc = rs.any_failed ? EXIT_PARTIAL : EXIT_OK;
     } else {
         rc = rs.any_failed ? EXIT_RUNTIME : EXIT_OK;
         if (rs.context_full) cli_info("stopped: the context of %d tokens is full", rs.n_ctx);
     }
-    if (interrupted) {
-        cli_error("interrupted");
-        rc = rc == EXIT_OK ? EXIT_RUNTIME : rc;
+    if (cli_signal) {
+        cli_error("interrupted");  // once; cli_finish then dies by the signal
+        rc = EXIT_RUNTIME;
     }
     if (cli_verbose) cli_info("generated in %.3f s", cli_now() - t0);
     for (long i = 0; i < rs.cap; i++) job_free(rs.waiting[i]);

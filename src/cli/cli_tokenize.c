@@ -81,7 +81,12 @@ int cli_tokenize(int argc, char **argv) {
             cJSON_AddItemToArray(jtoks, cJSON_CreateString(gpt_tokenizer_token_string(tok, ids[i])));
         }
         char *s = cJSON_PrintUnformatted(obj);
-        if (s) printf("%s\n", s);
+        if (!s) {
+            cli_error("out of memory");
+            rc = EXIT_RUNTIME;
+        } else {
+            cli_printf("%s\n", s);
+        }
         free(s);
         cJSON_Delete(obj);
     } else {
@@ -107,8 +112,7 @@ int cli_tokenize(int argc, char **argv) {
     free(ids);
     free(text);
     gpt_tokenizer_free(tok);
-    if (fflush(stdout) != 0 && rc == EXIT_OK) rc = EXIT_RUNTIME;
-    return rc;
+    return rc;  // main's cli_finish checks the output
 }
 
 int cli_detokenize(int argc, char **argv) {
@@ -153,6 +157,5 @@ int cli_detokenize(int argc, char **argv) {
     free(ids);
     free(text);
     gpt_tokenizer_free(tok);
-    fflush(stdout);
-    return rc;
+    return rc;  // main's cli_finish checks the output
 }

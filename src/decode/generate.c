@@ -320,7 +320,7 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
     for (int i = 0; i < n_seq; i++)
         if (slots[i].active) {
             snprintf(slots[i].error, sizeof slots[i].error, "interrupted");
-            finish(io, &slots[i], GPT_FINISH_ERROR, GPT_ERR_ARG);
+            finish(io, &slots[i], GPT_FINISH_ERROR, GPT_ERR_CANCELLED);
         }
 done:
     if (slots)
