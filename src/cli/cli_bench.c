@@ -31,7 +31,7 @@ static const char *HELP =
     "      --parallel P       sequences decoded together in tgN (default 1, at most 64)\n"
     "  -t, --threads N        threads (default: $GPT_THREADS, else all cores)\n"
     "  -r, --repeats N        repeats (default 5)\n"
-    "      --format F         text or jsonl (default text)\n"
+    "      --format F         text or jsonl (json is accepted too; default text)\n"
     "  -h, --help             this help\n"
     "\n"
     "example:\n"
@@ -143,7 +143,7 @@ int cli_bench(int argc, char **argv) {
                 return cli_usage_fail(&cmd, "--parallel wants an integer in 1..64, not '%s'", v);
             break;
         case OPT_FORMAT:
-            if (!strcmp(v, "jsonl")) jsonl = 1;
+            if (!strcmp(v, "jsonl") || !strcmp(v, "json")) jsonl = 1;
             else if (!strcmp(v, "text")) jsonl = 0;
             else return cli_usage_fail(&cmd, "--format wants text or jsonl, not '%s'", v);
             break;

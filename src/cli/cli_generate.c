@@ -32,13 +32,13 @@ static const char HELP[] =
     "      --temperature T  sampling temperature, 0 for greedy (default 0.8)\n"
     "      --top-k K        sample from the K likeliest tokens, 0 for all (default 40)\n"
     "      --top-p P        sample from the smallest set with probability >= P (default 0.95)\n"
-    "      --seed S         random seed; same seed, same output (default 0)\n"
+    "      --seed S         random seed, 0..2^53-1; same seed, same output (default 0)\n"
     "      --stop STR       stop when STR appears (not printed); repeatable; \\n \\t \\\\ escapes\n"
-    "      --echo           print the prompt before the completion\n"
+    "      --echo           print the prompt before the completion (jsonl: a \"prompt\" field)\n"
     "      --special        parse <|endoftext|> in the prompt as the special token\n"
     "      --truncate       cut a prompt too long for the context from the left\n"
     "      --ignore-eos     keep going past the end-of-text token\n"
-    "      --format F       text or jsonl (default text; jsonl with --batch)\n"
+    "      --format F       text or jsonl (json is accepted too; default text; jsonl with --batch)\n"
     "      --logprobs       with jsonl: \"logprobs\", each token's natural-log probability\n"
     "                       under the model (before temperature, top-k and top-p)\n"
     "      --batch          one request per stdin line: plain text (\\n and \\\\ escapes) or a\n"
@@ -264,6 +264,7 @@ static void format_output(run_state *rs, job *j, const gpt_result *res, const ch
     if (o->batch) cJSON_AddNumberToObject(obj, "index", (double)j->index);
     if (j->req.id) cJSON_AddItemToObject(obj, "id", cJSON_Duplicate(j->req.id, 1));
     else if (o->batch) cJSON_AddNullToObject(obj, "id");
+    if (res && o->echo && j->req.prompt) cli_json_add_text(obj, "prompt", j->req.prompt, j->req.prompt_len);
     if (res) {
         cli_json_add_text(obj, "completion", res->text, res->text_len);
         cJSON *toks = cJSON_AddArrayToObject(obj, "tokens");
@@ -425,6 +426,7 @@ static int parse_flags(int argc, char **argv, options *o) {
     static char nul_separator[1] = {0};
     o->separator = nul_separator;
     cli_parse p = {0};
+    const char *batch_only = NULL;  // the last flag given that means something only with --batch
     for (int c; (c = cli_next_option(&CMD, argc, argv, &p)) != -1;) {
         const char *v = optarg;
         switch (c) {
@@ -432,16 +434,16 @@ static int parse_flags(int argc, char **argv, options *o) {
         case 'p': o->prompt = v; break;
         case 'f': o->prompt_file = v; break;
         case 'n':
-            if (cli_parse_int(v, -1, 1000000000, &o->max_tokens))
-                return cli_usage_fail(&CMD, "-n wants an integer >= -1, not '%s'", v);
+            if (cli_parse_int(v, -1, CLI_MAX_TOKENS, &o->max_tokens))
+                return cli_usage_fail(&CMD, "-n wants an integer in -1..%d (-1: no limit), not '%s'", CLI_MAX_TOKENS, v);
             break;
         case OPT_TEMPERATURE:
             if (cli_parse_float(v, &o->temperature) || o->temperature < 0 || o->temperature > 1e30)
-                return cli_usage_fail(&CMD, "--temperature wants a number >= 0, not '%s'", v);
+                return cli_usage_fail(&CMD, "--temperature wants a number in 0..1e30, not '%s'", v);
             break;
         case OPT_TOP_K:
-            if (cli_parse_int(v, 0, 1000000000, &o->top_k))
-                return cli_usage_fail(&CMD, "--top-k wants an integer >= 0, not '%s'", v);
+            if (cli_parse_int(v, 0, CLI_MAX_TOP_K, &o->top_k))
+                return cli_usage_fail(&CMD, "--top-k wants an integer in 0..%d (0: all), not '%s'", CLI_MAX_TOP_K, v);
             break;
         case OPT_TOP_P:
             if (cli_parse_float(v, &o->top_p) || !(o->top_p > 0 && o->top_p <= 1))
@@ -449,12 +451,13 @@ static int parse_flags(int argc, char **argv, options *o) {
             break;
         case OPT_SEED: {
             long s;
-            if (cli_parse_int(v, 0, 9007199254740991L, &s))
-                return cli_usage_fail(&CMD, "--seed wants an integer >= 0, not '%s'", v);
+            if (cli_parse_int(v, 0, CLI_MAX_SEED, &s))
+                return cli_usage_fail(&CMD, "--seed wants an integer in 0..%ld (2^53-1), not '%s'", CLI_MAX_SEED, v);
             o->seed = (unsigned long long)s;
             break;
         }
         case OPT_STOP:
+            if (!*v) return cli_usage_fail(&CMD, "--stop wants a non-empty string (an empty one would stop at once)");
             if (o->n_stops >= CLI_MAX_STOPS) return cli_usage_fail(&CMD, "at most %d --stop strings", CLI_MAX_STOPS);
             o->stops[o->n_stops] = strdup(v);
             if (!o->stops[o->n_stops]) return cli_usage_fail(&CMD, "out of memory");
@@ -468,14 +471,16 @@ static int parse_flags(int argc, char **argv, options *o) {
         case OPT_LOGPROBS: o->logprobs = 1; break;
         case OPT_FORMAT:
             if (!strcmp(v, "text")) o->jsonl = 0;
-            else if (!strcmp(v, "jsonl")) o->jsonl = 1;
+            else if (!strcmp(v, "jsonl") || !strcmp(v, "json")) o->jsonl = 1;  // json: info's spelling
             else return cli_usage_fail(&CMD, "--format wants text or jsonl, not '%s'", v);
             break;
         case OPT_PARALLEL:
+            batch_only = "--parallel";
             if (cli_parse_int(v, 1, MAX_PARALLEL, &o->parallel))
                 return cli_usage_fail(&CMD, "--parallel wants an integer in 1..%d, not '%s'", MAX_PARALLEL, v);
             break;
         case OPT_SHARD: {
+            batch_only = "--shard";
             const char *slash = strchr(v, '/');
             char buf[64];
             snprintf(buf, sizeof buf, "%.*s", slash ? (int)(slash - v) : 0, v);
@@ -485,6 +490,7 @@ static int parse_flags(int argc, char **argv, options *o) {
             break;
         }
         case OPT_SEPARATOR:
+            batch_only = "--separator";
             if (o->separator_owned) free(o->separator);
             o->separator = strdup(v);
             if (!o->separator) return cli_usage_fail(&CMD, "out of memory");
@@ -511,6 +517,8 @@ static int parse_flags(int argc, char **argv, options *o) {
     if (o->batch && (o->prompt || o->prompt_file))
         return cli_usage_fail(&CMD, "--batch reads requests from stdin; -p and -f do not apply");
     if (o->batch && o->echo) return cli_usage_fail(&CMD, "--echo does not apply to --batch");
+    if (!o->batch && batch_only)
+        return cli_usage_fail(&CMD, "%s applies only to --batch (one prompt is one request)", batch_only);
     if (o->jsonl < 0) o->jsonl = o->batch;
     if (o->logprobs && !o->jsonl) return cli_usage_fail(&CMD, "--logprobs needs --format jsonl");
     if (!o->batch) o->parallel = 1;
@@ -578,6 +586,17 @@ int cli_generate(int argc, char **argv) {
             job_free(j);
             rc = EXIT_RUNTIME;
             goto out;
+        }
+        if (o.echo && o.jsonl) {  // --echo in jsonl: the prompt as given, in a "prompt" field
+            j->req.prompt = malloc(text_len + 1);
+            if (!j->req.prompt) {
+                cli_error("out of memory");
+                job_free(j);
+                rc = EXIT_RUNTIME;
+                goto out;
+            }
+            memcpy(j->req.prompt, text, text_len + 1);
+            j->req.prompt_len = text_len;
         }
         rs.single = j;
         io.next = single_next;

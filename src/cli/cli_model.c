@@ -346,7 +346,7 @@ static const char *INFO_HELP =
     "\n"
     "options:\n"
     "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
-    "      --format F    text or json (default text)\n"
+    "      --format F    text or json (jsonl is accepted too; default text)\n"
     "  -h, --help        this help\n"
     "\n"
     "example:\n"
@@ -366,7 +366,7 @@ int cli_info_cmd(int argc, char **argv) {
         switch (c) {
         case CLI_OPT_STOP: return p.status;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "json")) json = 1;
+            if (!strcmp(optarg, "json") || !strcmp(optarg, "jsonl")) json = 1;  // jsonl: generate's spelling
             else if (!strcmp(optarg, "text")) json = 0;
             else return cli_usage_fail(&cmd, "--format wants text or json, not '%s'", optarg);
             break;

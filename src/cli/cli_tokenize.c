@@ -17,7 +17,8 @@ static const char *TOKENIZE_HELP =
     "                    (default: $GPT_MODEL, else the bundled model)\n"
     "      --special     parse <|endoftext|> as the special token (default: plain text)\n"
     "      --format F    ids: space-separated ids on one line (default);\n"
-    "                    jsonl: {\"ids\":[...],\"tokens\":[...]} with the vocabulary's spellings\n"
+    "                    jsonl (or json): {\"ids\":[...],\"tokens\":[...]} with the vocabulary's\n"
+    "                    spellings\n"
     "  -h, --help        this help\n"
     "\n"
     "example:\n"
@@ -50,7 +51,7 @@ int cli_tokenize(int argc, char **argv) {
         case CLI_OPT_STOP: return p.status;
         case OPT_SPECIAL: special = 1; break;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "jsonl")) jsonl = 1;
+            if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json")) jsonl = 1;
             else if (!strcmp(optarg, "ids")) jsonl = 0;
             else return cli_usage_fail(&cmd, "--format wants ids or jsonl, not '%s'", optarg);
             break;
