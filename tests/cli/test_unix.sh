@@ -132,6 +132,8 @@ done <"$TMP/flags"
 if command -v groff >/dev/null 2>&1; then
     groff -man -Tutf8 -ww "$ROOT/docs/gpt.1" >/dev/null 2>"$TMP/groff" || fail "groff failed"
     [ ! -s "$TMP/groff" ] || fail "groff warnings: $(cat "$TMP/groff")"
+else
+    skip "the man page through groff -ww" "groff is not installed (Debian: groff)"
 fi
 # The man page has the usual sections and one per subcommand, and renders without warnings.
 for section in NAME SYNOPSIS DESCRIPTION "EXIT STATUS" ENVIRONMENT FILES EXAMPLES; do
@@ -143,6 +145,8 @@ done
 if command -v man >/dev/null 2>&1; then
     MANWIDTH=80 man --warnings -l "$ROOT/docs/gpt.1" >/dev/null 2>"$TMP/man-warn" || fail "man -l docs/gpt.1 failed"
     [ ! -s "$TMP/man-warn" ] || fail "man -l warnings: $(cat "$TMP/man-warn")"
+else
+    skip "man -l docs/gpt.1" "man is not installed (Debian: man-db)"
 fi
 
 # The completion script: subcommands, their flags, directories after -m, values after --format.
@@ -171,6 +175,8 @@ if command -v bash >/dev/null 2>&1; then
             esac
         done
     done
+else
+    skip "the bash completion script" "bash is not installed"
 fi
 
 finish
