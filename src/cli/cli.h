@@ -95,7 +95,9 @@ void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The model directory: the -m value if given, else $GPT_MODEL, else the
  * bundled model (found next to the executable, in the source tree, or
- * under the install prefix). Never NULL. */
+ * under the install prefix). Never NULL. It remembers where the name came
+ * from, so cli_open can say "model directory X (from -m) does not exist",
+ * or for the default, every place it looked. */
 const char *cli_model_dir(const char *flag_value);
 
 /* Reads a whole file, or all of stdin when path is NULL or "-", into a

@@ -160,11 +160,29 @@ static int is_dir(const char *path) {
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Where cli_model_dir's answer came from, and (for the default) every
+ * place it looked, for cli_open's message when the directory is not there. */
+static const char *model_origin = "";
+static char model_searched[4 * (PATH_MAX + 64)];
+
+static void searched(const char *path) {
+    size_t used = strlen(model_searched);
+    snprintf(model_searched + used, sizeof model_searched - used, "%s%s", used ? ", " : "", path);
+}
+
 const char *cli_model_dir(const char *flag_value) {
     static char found[PATH_MAX + 64];
-    if (flag_value && *flag_value) return flag_value;
+    model_searched[0] = '\0';
+    if (flag_value && *flag_value) {
+        model_origin = "-m";
+        return flag_value;
+    }
     const char *env = getenv("GPT_MODEL");
-    if (env && *env) return env;
+    if (env && *env) {
+        model_origin = "$GPT_MODEL";
+        return env;
+    }
+    model_origin = "";  // the default: the bundled model, looked for in turn
 
     /* Next to the executable (a build tree), or in its ../share/gpt (an install). */
     char exe[PATH_MAX];
@@ -176,14 +194,34 @@ const char *cli_model_dir(const char *flag_value) {
             *slash = '\0';
             snprintf(found, sizeof found, "%s/models/%s", exe, BUNDLED_MODEL);
             if (is_dir(found)) return found;
+            searched(found);
             snprintf(found, sizeof found, "%s/../share/gpt/models/%s", exe, BUNDLED_MODEL);
             if (is_dir(found)) return found;
+            searched(found);
         }
     }
     snprintf(found, sizeof found, "%s/models/%s", GPT_DATADIR, BUNDLED_MODEL);
     if (is_dir(found)) return found;
+    searched(found);
     snprintf(found, sizeof found, "models/%s", BUNDLED_MODEL);
+    if (!is_dir(found)) searched(found);
     return found;
+}
+
+/* One line when dir is not a directory: where its name came from, or for
+ * the default every place searched. Returns 0 when it is one. */
+static int check_model_dir(const char *dir) {
+    if (is_dir(dir)) return 0;
+    if (!*model_origin) {
+        cli_error("no model found: looked for the bundled %s in %s (give -m DIR or set GPT_MODEL)", BUNDLED_MODEL,
+                  model_searched);
+        return -1;
+    }
+    struct stat st;
+    if (stat(dir, &st) == 0) cli_error("model directory %s (from %s) is not a directory", dir, model_origin);
+    else if (errno == ENOENT) cli_error("model directory %s (from %s) does not exist", dir, model_origin);
+    else cli_error("model directory %s (from %s): %s", dir, model_origin, strerror(errno));
+    return -1;
 }
 
 static int read_all(FILE *f, char **buf, size_t *len) {
@@ -329,6 +367,7 @@ int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok,
     double t0 = cli_now();
     *tok = NULL;
     if (model) *model = NULL;
+    if (check_model_dir(dir) != 0) return EXIT_RUNTIME;
     if (gpt_tokenizer_load(tok, dir, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         return EXIT_RUNTIME;

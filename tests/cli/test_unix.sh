@@ -70,6 +70,29 @@ for s in $subs; do
     expect_eq "gpt $s missing model: lines on stderr" "$(wc -l <"$TMP/err" | tr -d ' ')" 1
 done
 
+# A missing model directory says so, and where its name came from; with
+# neither -m nor GPT_MODEL, every place searched for the bundled model.
+expect_status "info -m missing" 1 "$GPT" info -m "$TMP/none"
+expect_eq "info -m missing: stderr" "$(cat "$TMP/err")" "gpt: model directory $TMP/none (from -m) does not exist"
+expect_status "GPT_MODEL missing" 1 env GPT_MODEL="$TMP/none" "$GPT" generate -p hi
+expect_eq "GPT_MODEL missing: stderr" "$(cat "$TMP/err")" \
+    "gpt: model directory $TMP/none (from \$GPT_MODEL) does not exist"
+expect_status "-m names a file" 1 "$GPT" tokenize -m "$ROOT/README.md"
+expect_eq "-m names a file: stderr" "$(cat "$TMP/err")" "gpt: model directory $ROOT/README.md (from -m) is not a directory"
+mkdir -p "$TMP/lone"
+cp "$GPT" "$TMP/lone/gpt"
+if [ -d /usr/local/share/gpt/models/gpt2-books-30m ]; then
+    skip "the no-model message" "an installed bundled model in /usr/local/share/gpt would be found"
+else
+    set +e
+    (cd "$TMP" && "$TMP/lone/gpt" info) >/dev/null 2>"$TMP/err"
+    rc=$?
+    set -e
+    expect_eq "no model anywhere: exit status" "$rc" 1
+    expect_eq "no model anywhere: stderr" "$(cat "$TMP/err")" \
+        "gpt: no model found: looked for the bundled gpt2-books-30m in $TMP/lone/models/gpt2-books-30m, $TMP/lone/../share/gpt/models/gpt2-books-30m, /usr/local/share/gpt/models/gpt2-books-30m, models/gpt2-books-30m (give -m DIR or set GPT_MODEL)"
+fi
+
 # Environment: GPT_MODEL and GPT_THREADS are defaults that flags override.
 expect_status "GPT_MODEL pointing nowhere" 1 env GPT_MODEL="$TMP/none" "$GPT" info
 expect_status "-m wins over GPT_MODEL" 0 env GPT_MODEL="$TMP/none" "$GPT" info -m "$MODEL"
