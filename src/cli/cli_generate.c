@@ -127,6 +127,8 @@ typedef struct {
     int out_of_memory;      // a finished result could not be kept: stop, exit 1
     /* single mode */
     job *single;
+    char held[3];           // (n_held) a character cut short at the end of the text so far
+    size_t n_held;
     int context_full;
 } run_state;
 
@@ -253,6 +255,7 @@ static void format_output(run_state *rs, job *j, const gpt_result *res, const ch
     if (!o->jsonl) {
         const char *text = res ? res->text : "";
         size_t len = res ? res->text_len : 0;
+        len -= cli_utf8_cut_tail(text, len);  // whole characters only, as when streaming
         j->output = malloc(len + o->separator_len + 1);
         if (!j->output) return;
         memcpy(j->output, text, len);
@@ -364,7 +367,19 @@ static int single_text(void *user, const gpt_request *req, const char *bytes, si
     (void)req;
     run_state *rs = user;
     if (rs->opt->jsonl || rs->out_closed) return rs->out_closed;
-    if (cli_write(bytes, len) != 0 || cli_flush() != 0) rs->out_closed = 1;
+    /* Whole characters only: the library streams them so, but a completion
+     * that ends inside a character ends with its first bytes. Hold a cut
+     * tail back until the bytes after it come; at the end it is dropped. */
+    char tail[6];  // (k) the last bytes of held + bytes
+    size_t k = 0;
+    for (size_t i = rs->n_held + len - (rs->n_held + len < 3 ? rs->n_held + len : 3); i < rs->n_held + len; i++)
+        tail[k++] = i < rs->n_held ? rs->held[i] : bytes[i - rs->n_held];
+    size_t cut = cli_utf8_cut_tail(tail, k);  // <= 3 bytes at the end of held + bytes
+    size_t held_out = cut > len ? rs->n_held - (cut - len) : rs->n_held;  // held bytes that go out now
+    if (cli_write(rs->held, held_out) != 0 || cli_write(bytes, cut > len ? 0 : len - cut) != 0 || cli_flush() != 0)
+        rs->out_closed = 1;
+    memcpy(rs->held, tail + k - cut, cut);
+    rs->n_held = cut;
     return rs->out_closed;
 }
 
