@@ -67,6 +67,8 @@ $(BUILD) $(BUILD)/tests:
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/alloc_count.h $(BUILD)/libgpt.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
+# test_cli_json compiles src/cli/cli_json.c into itself.
+$(BUILD)/tests/test_cli_json: src/cli/cli_json.c src/cli/cli_json.h
 
 # Every test: C unit tests, golden tests, then shell tests of the CLI.
 test: $(BIN) $(UNIT_BIN)

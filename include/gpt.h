@@ -12,6 +12,7 @@
 #ifndef GPT_H
 #define GPT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,7 +26,8 @@ typedef enum {
     GPT_ERR_OOM,          /* an allocation failed or a size overflowed */
     GPT_ERR_ARG,          /* a caller passed an invalid argument */
     GPT_ERR_CONTEXT_FULL, /* a sequence outgrew the context length */
-    GPT_ERR_NUMERIC       /* NaN or Inf where a finite number is needed */
+    GPT_ERR_NUMERIC,      /* NaN or Inf where a finite number is needed */
+    GPT_ERR_CANCELLED     /* the caller cancelled the work (gpt_generate_io.cancel) */
 } gpt_status;
 
 /* A short constant name for a status ("ok", "io error", ...). */
@@ -293,9 +295,10 @@ typedef struct {
      * finish in any order. Returns nonzero to stop all generation. */
     int (*on_done)(void *user, const gpt_request *req, const gpt_result *res);
     void *user;
-    /* When set and *cancel becomes nonzero, generation stops after the
-     * current step: requests in flight finish with GPT_FINISH_ERROR. */
-    const volatile int *cancel;
+    /* When set and *cancel becomes nonzero (a signal handler may set it),
+     * generation stops after the current step: requests in flight finish
+     * with GPT_FINISH_ERROR, status GPT_ERR_CANCELLED, error "interrupted". */
+    const volatile sig_atomic_t *cancel;
 } gpt_generate_io;
 
 /* Runs requests until io->next has no more, up to the context's n_seq at a

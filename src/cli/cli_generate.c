@@ -37,7 +37,7 @@ static const char HELP[] =
     "      --temperature T  sampling temperature, 0 for greedy (default 0.8)\n"
     "      --top-k K        sample from the K likeliest tokens, 0 for all (default 40)\n"
     "      --top-p P        sample from the smallest set with probability >= P (default 0.95)\n"
-    "      --seed S         random seed; same seed, same output (default 0); 'random' or a\n"
+    "      --seed S         random seed, 0..2^53-1; same seed, same output (default 0); 'random' or a\n"
     "                       negative S draws one from the system, reported as \"seed\" in\n"
     "                       jsonl and under -v\n"
     "      --min-p P        keep tokens whose probability is >= P times the top one's (0: off)\n"
@@ -56,13 +56,13 @@ static const char HELP[] =
     "      --top-logprobs K with jsonl: \"top_logprobs\", the K likeliest tokens at each\n"
     "                       generated token as [id, logprob], most likely first\n"
     "      --stop STR       stop when STR appears (not printed); repeatable; \\n \\t \\\\ escapes\n"
-    "      --echo           print the prompt before the completion; with jsonl and\n"
+    "      --echo           print the prompt before the completion (jsonl: a \"prompt\" field); with jsonl and\n"
     "                       --logprobs, \"prompt_logprobs\": each prompt token's log-probability\n"
     "                       after the first (-n 0: score the prompt, generate nothing)\n"
     "      --special        parse <|endoftext|> in the prompt as the special token\n"
     "      --truncate       cut a prompt too long for the context from the left\n"
     "      --ignore-eos     keep going past the end-of-text token\n"
-    "      --format F       text or jsonl (default text; jsonl with --batch)\n"
+    "      --format F       text or jsonl (json is accepted too; default text; jsonl with --batch)\n"
     "      --logprobs       with jsonl: \"logprobs\", each token's natural-log probability\n"
     "                       under the model (before temperature, top-k and top-p)\n"
     "      --batch          one request per line of stdin (or -f FILE): plain text (\\n and \\\\\n"
@@ -116,11 +116,10 @@ typedef struct {
     int separator_owned;
 } options;
 
-static volatile int interrupted = 0;
-static void on_sigint(int sig) {
-    (void)sig;
-    interrupted = 1;
-}
+/* SIGINT and SIGTERM stop generation after the current step (the library
+ * polls cli_signal); the finished results are written, the requests in
+ * flight marked "interrupted", and then cli_finish dies by the signal. */
+static void on_signal(int sig) { cli_signal = sig; }
 
 /* ---- one request's life ------------------------------------------- */
 
@@ -166,9 +165,12 @@ typedef struct {
     long first_unprinted;
     long cap;
     int any_failed;
-    int out_closed;
+    int out_closed;         // a write to stdout failed: stop (cli_finish says why)
+    int out_of_memory;      // a finished result could not be kept: stop, exit 1
     /* single mode */
     job *single;
+    char held[3];           // (n_held) a character cut short at the end of the text so far
+    size_t n_held;
     int context_full;
     /* -v's summary */
     long stat_prompt, stat_generated;
@@ -280,8 +282,9 @@ static cli_request_defaults defaults_of(const options *o) {
 static void write_ready(run_state *rs) {
     while (rs->cap > 0 && rs->waiting[0]) {
         job *j = rs->waiting[0];
-        if (!rs->out_closed) {
-            if (cli_write(j->output, j->output_len) != 0 || fflush(stdout) != 0) rs->out_closed = 1;
+        if (!j->output) rs->out_of_memory = 1;  // its record could not be made: never skip one silently
+        if (!rs->out_closed && !rs->out_of_memory) {
+            if (cli_write(j->output, j->output_len) != 0 || cli_flush() != 0) rs->out_closed = 1;
         }
         job_free(j);
         memmove(rs->waiting, rs->waiting + 1, sizeof(job *) * (size_t)(rs->cap - 1));
@@ -300,7 +303,10 @@ static int hand_in(run_state *rs, job *j) {
         long cap = rs->cap ? rs->cap : 64;
         while (cap <= slot) cap *= 2;
         job **w = realloc(rs->waiting, sizeof(job *) * (size_t)cap);
-        if (!w) return -1;
+        if (!w) {
+            rs->out_of_memory = 1;  // the records after this one would wait for it forever
+            return -1;
+        }
         memset(w + rs->cap, 0, sizeof(job *) * (size_t)(cap - rs->cap));
         rs->waiting = w;
         rs->cap = cap;
@@ -317,9 +323,13 @@ static void format_record(run_state *rs, job *j, const gpt_result *res, const ch
     const options *o = rs->opt;
     *out = NULL;
     *out_len = 0;
+    if (error && !o->jsonl && !rs->out_closed)  // (after a failed write, only that is said)
+        cli_error("request %ld: %s", j->index, error);  // text records cannot carry it
+    if (error) res = NULL;  // a failed request's record is its error alone
     if (!o->jsonl) {
         const char *text = res ? res->text : "";
         size_t len = res ? res->text_len : 0;
+        len -= cli_utf8_cut_tail(text, len);  // whole characters only, as when streaming
         size_t echo = res && j->req.echo && o->batch ? j->req.prompt_len : 0;  // single mode echoes up front
         char *buf = malloc(echo + len + o->separator_len + 1);
         if (!buf) return;
@@ -340,6 +350,7 @@ static void format_record(run_state *rs, job *j, const gpt_result *res, const ch
         snprintf(seed, sizeof seed, "%llu", (unsigned long long)res->seed);
         cJSON_AddRawToObject(obj, "seed", seed);
     }
+    if (res && j->req.echo && j->req.prompt) cli_json_add_text(obj, "prompt", j->req.prompt, j->req.prompt_len);
     if (res) {
         cli_json_add_text(obj, "completion", res->text, res->text_len);
         cJSON *toks = cJSON_AddArrayToObject(obj, "tokens");
@@ -425,7 +436,7 @@ static void fail_job(run_state *rs, job *j, const char *error) {
 static int batch_next(void *user, gpt_request *req) {
     run_state *rs = user;
     const options *o = rs->opt;
-    while (!interrupted && !rs->out_closed) {
+    while (!cli_signal && !rs->out_closed && !rs->out_of_memory) {
         /* With requests in flight, take only a line that is already there,
          * so a producer waiting for an answer gets it; else wait for one. */
         char *line;
@@ -492,7 +503,7 @@ static int batch_done(void *user, const gpt_request *req, const gpt_result *res)
     if (!sample_done(rs, j, res, res->status != GPT_OK ? res->error : NULL)) return rs->out_closed;
     rs->in_flight--;
     if (hand_in(rs, j) != 0) job_free(j);
-    return rs->out_closed;
+    return rs->out_closed || rs->out_of_memory;
 }
 
 /* ---- single prompt ------------------------------------------------------ */
@@ -511,7 +522,19 @@ static int single_text(void *user, const gpt_request *req, const char *bytes, si
     run_state *rs = user;
     note_text(rs);
     if (rs->opt->jsonl || rs->out_closed) return rs->out_closed;
-    if (cli_write(bytes, len) != 0 || fflush(stdout) != 0) rs->out_closed = 1;
+    /* Whole characters only: the library streams them so, but a completion
+     * that ends inside a character ends with its first bytes. Hold a cut
+     * tail back until the bytes after it come; at the end it is dropped. */
+    char tail[6];  // (k) the last bytes of held + bytes
+    size_t k = 0;
+    for (size_t i = rs->n_held + len - (rs->n_held + len < 3 ? rs->n_held + len : 3); i < rs->n_held + len; i++)
+        tail[k++] = i < rs->n_held ? rs->held[i] : bytes[i - rs->n_held];
+    size_t cut = cli_utf8_cut_tail(tail, k);  // <= 3 bytes at the end of held + bytes
+    size_t held_out = cut > len ? rs->n_held - (cut - len) : rs->n_held;  // held bytes that go out now
+    if (cli_write(rs->held, held_out) != 0 || cli_write(bytes, cut > len ? 0 : len - cut) != 0 || cli_flush() != 0)
+        rs->out_closed = 1;
+    memcpy(rs->held, tail + k - cut, cut);
+    rs->n_held = cut;
     return rs->out_closed;
 }
 
@@ -521,16 +544,18 @@ static int single_done(void *user, const gpt_request *req, const gpt_result *res
     count_result(rs, res);
     if (res->status != GPT_OK) {
         rs->any_failed = 1;
-        if (!rs->opt->jsonl) cli_error("%s", res->error);
+        // an interruption is said once, at the end
+        if (!rs->opt->jsonl && res->status != GPT_ERR_CANCELLED) cli_error("%s", res->error);
     }
     if (res->finish == GPT_FINISH_CONTEXT) rs->context_full = 1;
     if (rs->opt->jsonl) {
         if (!sample_done(rs, j, res, res->status != GPT_OK ? res->error : NULL)) return 0;
-        if (j->output && cli_write(j->output, j->output_len) != 0) rs->out_closed = 1;
+        if (!j->output) rs->out_of_memory = 1;
+        else if (cli_write(j->output, j->output_len) != 0) rs->out_closed = 1;
     } else if (!rs->out_closed && res->status == GPT_OK && isatty(STDOUT_FILENO) && cli_write("\n", 1) != 0) {
         rs->out_closed = 1;  // a newline for the terminal's sake; pipes get the exact bytes
     }
-    fflush(stdout);
+    if (cli_flush() != 0) rs->out_closed = 1;
     job_free(j);
     return 0;
 }
@@ -583,6 +608,7 @@ static int parse_flags(int argc, char **argv, options *o) {
     static char nul_separator[1] = {0};
     o->separator = nul_separator;
     cli_parse p = {0};
+    const char *batch_only = NULL;  // the last flag given that means something only with --batch
     for (int c; (c = cli_next_option(&CMD, argc, argv, &p)) != -1;) {
         const char *v = optarg;
         switch (c) {
@@ -590,16 +616,16 @@ static int parse_flags(int argc, char **argv, options *o) {
         case 'p': o->prompt = v; break;
         case 'f': o->prompt_file = v; break;
         case 'n':
-            if (cli_parse_int(v, -1, 1000000000, &o->max_tokens))
-                return cli_usage_fail(&CMD, "-n wants an integer >= -1, not '%s'", v);
+            if (cli_parse_int(v, -1, CLI_MAX_TOKENS, &o->max_tokens))
+                return cli_usage_fail(&CMD, "-n wants an integer in -1..%d (-1: no limit), not '%s'", CLI_MAX_TOKENS, v);
             break;
         case OPT_TEMPERATURE:
             if (cli_parse_float(v, &o->temperature) || o->temperature < 0 || o->temperature > 1e30)
-                return cli_usage_fail(&CMD, "--temperature wants a number >= 0, not '%s'", v);
+                return cli_usage_fail(&CMD, "--temperature wants a number in 0..1e30, not '%s'", v);
             break;
         case OPT_TOP_K:
-            if (cli_parse_int(v, 0, 1000000000, &o->top_k))
-                return cli_usage_fail(&CMD, "--top-k wants an integer >= 0, not '%s'", v);
+            if (cli_parse_int(v, 0, CLI_MAX_TOP_K, &o->top_k))
+                return cli_usage_fail(&CMD, "--top-k wants an integer in 0..%d (0: all), not '%s'", CLI_MAX_TOP_K, v);
             break;
         case OPT_TOP_P:
             if (cli_parse_float(v, &o->top_p) || !(o->top_p > 0 && o->top_p <= 1))
@@ -608,8 +634,9 @@ static int parse_flags(int argc, char **argv, options *o) {
         case OPT_SEED: {
             long s;
             if (!strcmp(v, "random")) s = -1;
-            else if (cli_parse_int(v, -9007199254740991L, 9007199254740991L, &s))
-                return cli_usage_fail(&CMD, "--seed wants an integer in 0..2^53-1, or 'random', not '%s'", v);
+            else if (cli_parse_int(v, -CLI_MAX_SEED, CLI_MAX_SEED, &s))
+                return cli_usage_fail(&CMD, "--seed wants an integer in 0..%ld (2^53-1), or 'random', not '%s'",
+                                      CLI_MAX_SEED, v);
             if (s < 0) {  // from the system, 53 bits so JSON numbers hold it exactly
                 uint64_t r;
                 if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) {
@@ -672,6 +699,7 @@ static int parse_flags(int argc, char **argv, options *o) {
                                       CLI_MAX_TOP_LOGPROBS, v);
             break;
         case OPT_STOP:
+            if (!*v) return cli_usage_fail(&CMD, "--stop wants a non-empty string (an empty one would stop at once)");
             if (o->n_stops >= CLI_MAX_STOPS) return cli_usage_fail(&CMD, "at most %d --stop strings", CLI_MAX_STOPS);
             o->stops[o->n_stops] = strdup(v);
             if (!o->stops[o->n_stops]) return cli_usage_fail(&CMD, "out of memory");
@@ -685,14 +713,16 @@ static int parse_flags(int argc, char **argv, options *o) {
         case OPT_LOGPROBS: o->logprobs = 1; break;
         case OPT_FORMAT:
             if (!strcmp(v, "text")) o->jsonl = 0;
-            else if (!strcmp(v, "jsonl")) o->jsonl = 1;
+            else if (!strcmp(v, "jsonl") || !strcmp(v, "json")) o->jsonl = 1;  // json: info's spelling
             else return cli_usage_fail(&CMD, "--format wants text or jsonl, not '%s'", v);
             break;
         case OPT_PARALLEL:
+            batch_only = "--parallel";
             if (cli_parse_int(v, 1, MAX_PARALLEL, &o->parallel))
                 return cli_usage_fail(&CMD, "--parallel wants an integer in 1..%d, not '%s'", MAX_PARALLEL, v);
             break;
         case OPT_SHARD: {
+            batch_only = "--shard";
             const char *slash = strchr(v, '/');
             char buf[64];
             snprintf(buf, sizeof buf, "%.*s", slash ? (int)(slash - v) : 0, v);
@@ -702,6 +732,7 @@ static int parse_flags(int argc, char **argv, options *o) {
             break;
         }
         case OPT_SEPARATOR:
+            batch_only = "--separator";
             if (o->separator_owned) free(o->separator);
             o->separator = strdup(v);
             if (!o->separator) return cli_usage_fail(&CMD, "out of memory");
@@ -727,6 +758,8 @@ static int parse_flags(int argc, char **argv, options *o) {
     if (o->prompt && o->prompt_file) return cli_usage_fail(&CMD, "give -p or -f, not both");
     if (o->batch && o->prompt)
         return cli_usage_fail(&CMD, "--batch reads requests from stdin or -f FILE; -p does not apply");
+    if (!o->batch && batch_only)
+        return cli_usage_fail(&CMD, "%s applies only to --batch (one prompt is one request)", batch_only);
     if (o->jsonl < 0) o->jsonl = o->batch;
     if (o->logprobs && !o->jsonl) return cli_usage_fail(&CMD, "--logprobs needs --format jsonl");
     if (o->top_logprobs && !o->jsonl) return cli_usage_fail(&CMD, "--top-logprobs needs --format jsonl");
@@ -790,10 +823,11 @@ int cli_generate(int argc, char **argv) {
     rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : gpt_tokenizer_eot_id(tok);
     cli_lines_init(&rs.in, in_fd);
     rs.max_token_bytes = gpt_tokenizer_max_token_bytes(tok);
-    struct sigaction sa = {.sa_handler = on_sigint};  // no SA_RESTART: a blocked read returns
+    struct sigaction sa = {.sa_handler = on_signal};  // no SA_RESTART: a blocked read returns
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 
-    gpt_generate_io io = {.user = &rs, .cancel = &interrupted};
+    gpt_generate_io io = {.user = &rs, .cancel = &cli_signal};
     if (o.batch) {
         io.next = batch_next;
         io.on_text = batch_text;
@@ -810,28 +844,42 @@ int cli_generate(int argc, char **argv) {
             rc = EXIT_RUNTIME;
             goto out;
         }
+        if (o.echo && o.jsonl) {  // --echo in jsonl: the prompt as given, in a "prompt" field
+            j->req.prompt = malloc(text_len + 1);
+            if (!j->req.prompt) {
+                cli_error("out of memory");
+                job_free(j);
+                rc = EXIT_RUNTIME;
+                goto out;
+            }
+            memcpy(j->req.prompt, text, text_len + 1);
+            j->req.prompt_len = text_len;
+        }
         rs.single = j;
         io.next = single_next;
         io.on_text = single_text;
         io.on_done = single_done;
-        if (o.echo && !o.jsonl && (cli_write(text, text_len) != 0 || fflush(stdout) != 0)) rs.out_closed = 1;
+        if (o.echo && !o.jsonl && (cli_write(text, text_len) != 0 || cli_flush() != 0)) rs.out_closed = 1;
     }
     double t0 = cli_now();
     gpt_status st = gpt_generate(ctx, tok, &io, err, sizeof err);
     if (st != GPT_OK) {
         cli_error("%s", err);
         rc = EXIT_RUNTIME;
+    } else if (rs.out_of_memory) {
+        cli_error("out of memory for the finished results; stopped");
+        rc = EXIT_RUNTIME;
     } else if (rs.out_closed) {
-        rc = EXIT_OK;  // the reader went away: nothing more to say
+        rc = EXIT_RUNTIME;  // cli_finish says why (or ends quietly for a closed pipe)
     } else if (o.batch) {
         rc = rs.any_failed ? EXIT_PARTIAL : EXIT_OK;
     } else {
         rc = rs.any_failed ? EXIT_RUNTIME : EXIT_OK;
         if (rs.context_full) cli_info("stopped: the context of %d tokens is full", rs.n_ctx);
     }
-    if (interrupted) {
-        cli_error("interrupted");
-        rc = rc == EXIT_OK ? EXIT_RUNTIME : rc;
+    if (cli_signal) {
+        cli_error("interrupted");  // once; cli_finish then dies by the signal
+        rc = EXIT_RUNTIME;
     }
     if (cli_verbose) {
         /* Prompt speed: the prompt tokens read by the first token; decode

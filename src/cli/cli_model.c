@@ -111,16 +111,16 @@ static int print_position(void *user, int pos, const float *logits) {
         }
         s->order[i] = v;
     }
-    printf("{\"pos\":%d,\"id\":%d,\"logsumexp\":%.9g,\"top\":[", pos, s->ids[pos], logsumexp(logits, s->V));
-    for (int i = 0; i < k; i++) printf("%s[%d,%.9g]", i ? "," : "", s->order[i], logits[s->order[i]]);
-    printf("]");
+    cli_printf("{\"pos\":%d,\"id\":%d,\"logsumexp\":%.9g,\"top\":[", pos, s->ids[pos], logsumexp(logits, s->V));
+    for (int i = 0; i < k; i++) cli_printf("%s[%d,%.9g]", i ? "," : "", s->order[i], logits[s->order[i]]);
+    cli_printf("]");
     if (s->full && pos == s->n - 1) {
-        printf(",\"logits\":[");
-        for (int v = 0; v < s->V; v++) printf("%s%.9g", v ? "," : "", logits[v]);
-        printf("]");
+        cli_printf(",\"logits\":[");
+        for (int v = 0; v < s->V; v++) cli_printf("%s%.9g", v ? "," : "", logits[v]);
+        cli_printf("]");
     }
-    printf("}\n");
-    return ferror(stdout) ? -1 : 0;
+    cli_printf("}\n");
+    return cli_output_failed() ? -1 : 0;  // stop scoring: cli_finish says why
 }
 
 /* Parses whitespace-separated ids; returns 0 or -1 with a diagnostic. */
@@ -328,7 +328,7 @@ int cli_perplexity(int argc, char **argv) {
         if (progress) fputc('\n', stderr);
         if (rc == EXIT_OK) {
             double mean = s.nll / (double)scored;
-            printf("{\"tokens\":%ld,\"mean_nll\":%.9g,\"perplexity\":%.9g}\n", scored, mean, exp(mean));
+            cli_printf("{\"tokens\":%ld,\"mean_nll\":%.9g,\"perplexity\":%.9g}\n", scored, mean, exp(mean));
         }
     }
     free(ids);
@@ -346,7 +346,7 @@ static const char *INFO_HELP =
     "\n"
     "options:\n"
     "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
-    "      --format F    text or json (default text)\n"
+    "      --format F    text or json (jsonl is accepted too; default text)\n"
     "  -h, --help        this help\n"
     "\n"
     "example:\n"
@@ -366,7 +366,7 @@ int cli_info_cmd(int argc, char **argv) {
         switch (c) {
         case CLI_OPT_STOP: return p.status;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "json")) json = 1;
+            if (!strcmp(optarg, "json") || !strcmp(optarg, "jsonl")) json = 1;  // jsonl: generate's spelling
             else if (!strcmp(optarg, "text")) json = 0;
             else return cli_usage_fail(&cmd, "--format wants text or json, not '%s'", optarg);
             break;
@@ -386,7 +386,7 @@ int cli_info_cmd(int argc, char **argv) {
         cJSON *name = cJSON_CreateString(dir);
         char *quoted = name ? cJSON_PrintUnformatted(name) : NULL;  // JSON-escaped
         cJSON_Delete(name);
-        printf("{\"model\":%s,\"n_layer\":%d,\"n_head\":%d,\"n_embd\":%d,\"n_inner\":%d,\"n_positions\":%d,"
+        cli_printf("{\"model\":%s,\"n_layer\":%d,\"n_head\":%d,\"n_embd\":%d,\"n_inner\":%d,\"n_positions\":%d,"
                "\"vocab_size\":%d,\"layer_norm_epsilon\":%g,\"activation\":\"%s\",\"params\":%zu,"
                "\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,\"kv_cache_bytes\":%.0f}\n",
                quoted ? quoted : "null", c->n_layer, c->n_head, c->n_embd, c->n_inner, c->n_positions, c->vocab_size,
@@ -395,23 +395,23 @@ int cli_info_cmd(int argc, char **argv) {
                gpt_model_weight_bytes(model), kv_bytes);
         free(quoted);
     } else {
-        printf("model:        %s\n", dir);
-        printf("layers:       %d\n", c->n_layer);
-        printf("heads:        %d (head size %d)\n", c->n_head, c->n_embd / c->n_head);
-        printf("n_embd:       %d\n", c->n_embd);
-        printf("n_inner:      %d\n", c->n_inner);
-        printf("context:      %d tokens\n", c->n_positions);
-        printf("vocabulary:   %d tokens\n", c->vocab_size);
-        printf("activation:   %s\n", c->gelu_exact ? "gelu (erf)" : "gelu_new (tanh)");
-        printf("parameters:   %zu (%.1fM)\n", gpt_model_n_params(model), gpt_model_n_params(model) / 1e6);
+        cli_printf("model:        %s\n", dir);
+        cli_printf("layers:       %d\n", c->n_layer);
+        cli_printf("heads:        %d (head size %d)\n", c->n_head, c->n_embd / c->n_head);
+        cli_printf("n_embd:       %d\n", c->n_embd);
+        cli_printf("n_inner:      %d\n", c->n_inner);
+        cli_printf("context:      %d tokens\n", c->n_positions);
+        cli_printf("vocabulary:   %d tokens\n", c->vocab_size);
+        cli_printf("activation:   %s\n", c->gelu_exact ? "gelu (erf)" : "gelu_new (tanh)");
+        cli_printf("parameters:   %zu (%.1fM)\n", gpt_model_n_params(model), gpt_model_n_params(model) / 1e6);
         if (gpt_model_dtype(model) != gpt_model_file_dtype(model))
-            printf("dtype:        %s (%s in memory)\n", gpt_dtype_name(gpt_model_file_dtype(model)),
+            cli_printf("dtype:        %s (%s in memory)\n", gpt_dtype_name(gpt_model_file_dtype(model)),
                    gpt_dtype_name(gpt_model_dtype(model)));
         else
-            printf("dtype:        %s\n", gpt_dtype_name(gpt_model_file_dtype(model)));
-        printf("on disk:      %.1f MB\n", gpt_model_file_bytes(model) / MB);
-        printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
-        printf("KV cache:     %.1f MB for the full context of one sequence\n", kv_bytes / MB);
+            cli_printf("dtype:        %s\n", gpt_dtype_name(gpt_model_file_dtype(model)));
+        cli_printf("on disk:      %.1f MB\n", gpt_model_file_bytes(model) / MB);
+        cli_printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
+        cli_printf("KV cache:     %.1f MB for the full context of one sequence\n", kv_bytes / MB);
     }
     gpt_model_free(model);
     gpt_tokenizer_free(tok);

@@ -67,6 +67,7 @@ void cli_request_free(cli_request *req) {
 
 /* Keeps a copy of the stop string s as the request's next stop. */
 static int add_stop(cli_request *req, const char *s) {
+    if (!*s) return 1;  // an empty stop string would stop before the first token
     char *copy = strdup(s);
     if (!copy) return -1;
     req->stop_store[req->n_stops] = copy;
@@ -83,7 +84,9 @@ static int parse_stops(cli_request *req, const cJSON *f, char *msg, size_t msg_l
     }
     req->n_stops = 0;
     if (cJSON_IsString(f)) {
-        if (add_stop(req, f->valuestring) == 0) return 0;
+        int rc = add_stop(req, f->valuestring);
+        if (rc == 0) return 0;
+        if (rc > 0) { snprintf(msg, msg_len, "\"stop\" strings must not be empty"); return -1; }
     } else if (cJSON_IsArray(f)) {
         const cJSON *e;
         cJSON_ArrayForEach(e, f) {
@@ -92,7 +95,9 @@ static int parse_stops(cli_request *req, const cJSON *f, char *msg, size_t msg_l
                          CLI_MAX_STOPS);
                 return -1;
             }
-            if (add_stop(req, e->valuestring) != 0) break;
+            int rc = add_stop(req, e->valuestring);
+            if (rc > 0) { snprintf(msg, msg_len, "\"stop\" strings must not be empty"); return -1; }
+            if (rc != 0) break;
         }
         if (!e) return 0;
     } else if (cJSON_IsNull(f)) {
@@ -163,17 +168,18 @@ static int parse_field(cli_request *req, const cJSON *f, const cJSON **prompt, c
         cJSON_Delete(req->id);  // a repeated key: the last one wins, as for every field
         req->id = cJSON_Duplicate(f, 1);
     } else if (!strcmp(k, "max_tokens")) {
-        if (!cli_json_int(f, -1, 1000000000, &req->max_tokens)) {
-            snprintf(msg, msg_len, "\"max_tokens\" must be an integer >= -1"); return -1;
+        if (!cli_json_int(f, -1, CLI_MAX_TOKENS, &req->max_tokens)) {
+            snprintf(msg, msg_len, "\"max_tokens\" must be an integer in -1..%d (-1: no limit)", CLI_MAX_TOKENS);
+            return -1;
         }
     } else if (!strcmp(k, "temperature")) {
         if (!cJSON_IsNumber(f) || !(f->valuedouble >= 0) || f->valuedouble > 1e30) {
-            snprintf(msg, msg_len, "\"temperature\" must be a number >= 0"); return -1;
+            snprintf(msg, msg_len, "\"temperature\" must be a number in 0..1e30"); return -1;
         }
         req->temperature = f->valuedouble;
     } else if (!strcmp(k, "top_k")) {
-        if (!cli_json_int(f, 0, 1000000000, &req->top_k)) {
-            snprintf(msg, msg_len, "\"top_k\" must be an integer >= 0"); return -1;
+        if (!cli_json_int(f, 0, CLI_MAX_TOP_K, &req->top_k)) {
+            snprintf(msg, msg_len, "\"top_k\" must be an integer in 0..%d (0: all)", CLI_MAX_TOP_K); return -1;
         }
     } else if (!strcmp(k, "top_p")) {
         if (!cJSON_IsNumber(f) || !(f->valuedouble > 0 && f->valuedouble <= 1)) {
@@ -182,8 +188,8 @@ static int parse_field(cli_request *req, const cJSON *f, const cJSON **prompt, c
         req->top_p = f->valuedouble;
     } else if (!strcmp(k, "seed")) {
         long s;
-        if (!cli_json_int(f, 0, 9007199254740991L, &s)) {
-            snprintf(msg, msg_len, "\"seed\" must be an integer >= 0"); return -1;
+        if (!cli_json_int(f, 0, CLI_MAX_SEED, &s)) {
+            snprintf(msg, msg_len, "\"seed\" must be an integer in 0..%ld (2^53-1)", CLI_MAX_SEED); return -1;
         }
         req->seed = (unsigned long long)s;
     } else if (!strcmp(k, "stop")) {
@@ -258,7 +264,9 @@ int cli_request_parse(const char *line, size_t len, long index, const cli_reques
         snprintf(msg, msg_len, "line %ld holds a NUL byte", index + 1);
         return -1;
     }
-    if (len > 0 && line[0] == '{') return parse_json(line, len, index, req, msg, msg_len);
+    /* JSON allows whitespace before the object: look past it for the '{'. */
+    size_t lead = strspn(line, " \t\r");
+    if (lead < len && line[lead] == '{') return parse_json(line, len, index, req, msg, msg_len);
     req->prompt = malloc(len + 1);
     if (!req->prompt) {
         snprintf(msg, msg_len, "out of memory");

@@ -18,7 +18,8 @@ static const char *TOKENIZE_HELP =
     "                    (default: $GPT_MODEL, else the bundled model)\n"
     "      --special     parse <|endoftext|> as the special token (default: plain text)\n"
     "      --format F    ids: space-separated ids on one line (default);\n"
-    "                    jsonl: {\"ids\":[...],\"tokens\":[...]} with the vocabulary's spellings\n"
+    "                    jsonl (or json): {\"ids\":[...],\"tokens\":[...]} with the vocabulary's\n"
+    "                    spellings\n"
     "  -h, --help        this help\n"
     "\n"
     "example:\n"
@@ -54,7 +55,7 @@ int cli_tokenize(int argc, char **argv) {
         case CLI_OPT_STOP: return p.status;
         case OPT_SPECIAL: special = 1; break;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "jsonl")) jsonl = 1;
+            if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json")) jsonl = 1;
             else if (!strcmp(optarg, "ids")) jsonl = 0;
             else return cli_usage_fail(&cmd, "--format wants ids or jsonl, not '%s'", optarg);
             break;
@@ -85,7 +86,12 @@ int cli_tokenize(int argc, char **argv) {
             cJSON_AddItemToArray(jtoks, cJSON_CreateString(gpt_tokenizer_token_string(tok, ids[i])));
         }
         char *s = cJSON_PrintUnformatted(obj);
-        if (s) printf("%s\n", s);
+        if (!s) {
+            cli_error("out of memory");
+            rc = EXIT_RUNTIME;
+        } else {
+            cli_printf("%s\n", s);
+        }
         free(s);
         cJSON_Delete(obj);
     } else {
@@ -111,8 +117,7 @@ int cli_tokenize(int argc, char **argv) {
     free(ids);
     free(text);
     gpt_tokenizer_free(tok);
-    if (fflush(stdout) != 0 && rc == EXIT_OK) rc = EXIT_RUNTIME;
-    return rc;
+    return rc;  // main's cli_finish checks the output
 }
 
 int cli_detokenize(int argc, char **argv) {
@@ -194,6 +199,5 @@ int cli_detokenize(int argc, char **argv) {
     free(ids);
     free(text);
     gpt_tokenizer_free(tok);
-    fflush(stdout);
-    return rc;
+    return rc;  // main's cli_finish checks the output
 }

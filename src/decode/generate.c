@@ -475,7 +475,7 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
     for (int i = 0; i < n_seq; i++)
         if (slots[i].active) {
             snprintf(slots[i].error, sizeof slots[i].error, "interrupted");
-            finish(io, &slots[i], GPT_FINISH_ERROR, GPT_ERR_ARG);
+            finish(io, &slots[i], GPT_FINISH_ERROR, GPT_ERR_CANCELLED);
         }
     if (has_held) refuse(io, &held, held.n_samples > 1 ? held.n_samples : 1, GPT_ERR_ARG, "interrupted");
 done:

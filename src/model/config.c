@@ -91,9 +91,10 @@ gpt_status config_load(gpt_config *cfg, const char *dir, char *err, size_t err_l
                       cfg->n_embd);
         goto out;
     }
-    int found = int_field(root, "n_inner", 1, 1 << 20, &cfg->n_inner);
+    int found = int_field(root, "n_inner", 1, CONFIG_MAX_N_INNER, &cfg->n_inner);
     if (found < 0) {
-        st = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: n_inner is malformed", path);
+        st = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: n_inner is malformed (want an integer in 1..%d)", path,
+                      CONFIG_MAX_N_INNER);
         goto out;
     }
     if (found == 0) cfg->n_inner = 4 * cfg->n_embd;

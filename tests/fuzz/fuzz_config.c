@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(cfg.n_layer >= 1 && cfg.n_layer <= 1000);
     FUZZ_CHECK(cfg.n_head >= 1 && cfg.n_head <= 4096);
     FUZZ_CHECK(cfg.n_embd >= 1 && cfg.n_embd <= 65536 && cfg.n_embd % cfg.n_head == 0);
-    FUZZ_CHECK(cfg.n_inner >= 1 && cfg.n_inner <= 4 * 65536);
+    FUZZ_CHECK(cfg.n_inner >= 1 && cfg.n_inner <= CONFIG_MAX_N_INNER);
     FUZZ_CHECK(cfg.n_positions >= 1 && cfg.n_positions <= 1 << 20);
     FUZZ_CHECK(cfg.vocab_size >= 1 && cfg.vocab_size <= 10000000);
     FUZZ_CHECK(isfinite(cfg.layer_norm_epsilon) && cfg.layer_norm_epsilon >= FLT_MIN && cfg.layer_norm_epsilon < 1);
