@@ -39,7 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(req.penalty_last_n >= 0);
     FUZZ_CHECK(req.n_bias >= 0 && (req.n_bias == 0 || (req.bias_ids && req.bias_values)));
     for (int i = 0; i < req.n_bias; i++) FUZZ_CHECK(req.bias_ids[i] >= 0 && isfinite(req.bias_values[i]));
-    if (size == 0 || line[0] != '{') {
+    size_t lead = 0;  // a line is JSON when its first byte past blanks is '{'
+    while (lead < size && (line[lead] == ' ' || line[lead] == '\t' || line[lead] == '\r')) lead++;
+    if (lead == size || line[lead] != '{') {
         FUZZ_CHECK(req.prompt_len <= size);
         FUZZ_CHECK(req.seed == def.seed + 3 && req.n_stops == def.n_stops && req.id == NULL);
         if (!memchr(line, '\\', size)) FUZZ_CHECK(req.prompt_len == size && !memcmp(req.prompt, line, size));
