@@ -69,8 +69,10 @@ $(BUILD)/%.o: src/%.c $(HEADERS) | $(BUILD)
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libgpt.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/alloc_count.h $(BUILD)/libgpt.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
+# test_cli_json compiles src/cli/cli_json.c into itself.
+$(BUILD)/tests/test_cli_json: src/cli/cli_json.c src/cli/cli_json.h
 
 # Every test: C unit tests, golden tests, then shell tests of the CLI.
 test: $(BIN) $(UNIT_BIN)
@@ -169,6 +171,10 @@ $(BUILD)/bench-template: scripts/bench-template.c $(BUILD)/libgpt.a | $(BUILD)
 
 # Renders one template with one context (tests/fuzz/diff-template.py).
 $(BUILD)/render-template: scripts/render-template.c $(BUILD)/libgpt.a | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
+
+# The sampler's cost per token on a GPT-2 vocabulary (scripts/bench-sampling.sh).
+$(BUILD)/bench-sampler: scripts/bench-sampler.c $(BUILD)/libgpt.a | $(BUILD)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
 
 # A GPT-2-shaped model with random weights, for benchmarks (not shipped).

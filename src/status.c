@@ -13,6 +13,7 @@ const char *gpt_status_string(gpt_status status) {
     case GPT_ERR_ARG: return "invalid argument";
     case GPT_ERR_CONTEXT_FULL: return "context full";
     case GPT_ERR_NUMERIC: return "non-finite number";
+    case GPT_ERR_CANCELLED: return "cancelled";
     }
     return "unknown status";
 }

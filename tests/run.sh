@@ -30,16 +30,41 @@ run_one() { # name command...
     rm -f "$log"
 }
 
-for t in "$bin_dir"/test_*; do
-    [ -x "$t" ] || continue
-    run_one "unit/$(basename "$t")" "$t"
+# missing NAME WHY: a test that cannot run is a failure, never a skip.
+missing() {
+    failed=$((failed + 1))
+    failed_names="$failed_names $1"
+    echo "FAIL $1"
+    echo "     | $2"
+}
+
+# One program per tests/unit/test_*.c: each must be in BIN_DIR (a wrong
+# BIN_DIR, or a test that did not build, fails here).
+n_unit=0
+for src in "$root"/tests/unit/test_*.c; do
+    [ -f "$src" ] || continue
+    n_unit=$((n_unit + 1))
+    name=$(basename "$src" .c)
+    if [ -x "$bin_dir/$name" ]; then
+        run_one "unit/$name" "$bin_dir/$name"
+    else
+        missing "unit/$name" "no test program $bin_dir/$name"
+    fi
 done
+[ $n_unit -gt 0 ] || missing "unit" "no tests/unit/test_*.c under $root (run from the repository root)"
 
 if [ $unit_only = 0 ]; then
+    n_cli=0
     for t in "$root"/tests/cli/test_*.sh; do
         [ -f "$t" ] || continue
-        run_one "cli/$(basename "$t" .sh)" env GPT="$gpt" ROOT="$root" sh "$t"
+        n_cli=$((n_cli + 1))
+        if [ -x "$gpt" ]; then
+            run_one "cli/$(basename "$t" .sh)" env GPT="$gpt" ROOT="$root" sh "$t"
+        else
+            missing "cli/$(basename "$t" .sh)" "no gpt program at $gpt"
+        fi
     done
+    [ $n_cli -gt 0 ] || missing "cli" "no tests/cli/test_*.sh under $root (run from the repository root)"
 fi
 
 echo

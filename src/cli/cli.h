@@ -3,6 +3,7 @@
 #ifndef GPT_CLI_H
 #define GPT_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -94,7 +95,9 @@ void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The model directory: the -m value if given, else $GPT_MODEL, else the
  * bundled model (found next to the executable, in the source tree, or
- * under the install prefix). Never NULL. */
+ * under the install prefix). Never NULL. It remembers where the name came
+ * from, so cli_open can say "model directory X (from -m) does not exist",
+ * or for the default, every place it looked. */
 const char *cli_model_dir(const char *flag_value);
 
 /* Reads a whole file, or all of stdin when path is NULL or "-", into a
@@ -109,8 +112,24 @@ int cli_parse_float(const char *s, double *out);
 /* The thread count: -t value if > 0, else $GPT_THREADS, else all cores. */
 int cli_threads(long flag_value);
 
-/* Writes bytes to stdout; returns -1 when stdout is closed (EPIPE). */
+/* Standard output, every write checked: each returns 0, or -1 once any
+ * write to stdout has failed (a closed pipe, a full disk); then the rest
+ * is skipped and cli_finish reports it. Use these, never printf. */
 int cli_write(const void *bytes, size_t len);
+int cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_flush(void);
+int cli_output_failed(void);
+
+/* A signal gpt generate caught (SIGINT, SIGTERM), to die by once the
+ * finished results are out; 0 if none. */
+extern volatile sig_atomic_t cli_signal;
+
+/* The end of every command (main calls it with the subcommand's status):
+ * flushes and closes stdout; then dies by cli_signal if one was caught;
+ * dies by SIGPIPE (quietly, whatever its disposition) if the reader closed
+ * the pipe; says "gpt: write error: REASON" and returns EXIT_RUNTIME if a
+ * write failed; else returns rc. */
+int cli_finish(int rc);
 
 /* Loads the tokenizer (when tok is not NULL: --ids needs none) and (when
  * model is not NULL) the model from dir, printing one diagnostic on

@@ -31,7 +31,7 @@ static const char *HELP =
     "      --parallel P       sequences decoded together in tgN (default 1, at most 64)\n"
     "  -t, --threads N        threads (default: $GPT_THREADS, else all cores)\n"
     "  -r, --repeats N        repeats (default 5)\n"
-    "      --format F         text or jsonl (default text)\n"
+    "      --format F         text or jsonl (json is accepted too; default text)\n"
     "  -h, --help             this help\n"
     "\n"
     "example:\n"
@@ -121,7 +121,7 @@ int cli_bench(int argc, char **argv) {
                 return cli_usage_fail(&cmd, "--parallel wants an integer in 1..64, not '%s'", v);
             break;
         case OPT_FORMAT:
-            if (!strcmp(v, "jsonl")) jsonl = 1;
+            if (!strcmp(v, "jsonl") || !strcmp(v, "json")) jsonl = 1;
             else if (!strcmp(v, "text")) jsonl = 0;
             else return cli_usage_fail(&cmd, "--format wants text or jsonl, not '%s'", v);
             break;
@@ -183,7 +183,7 @@ int cli_bench(int argc, char **argv) {
     const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     if (!*name) name = dir;
 
-    if (!jsonl) printf("# BLAS: OpenBLAS core %s, %d threads\n", blas_core(), nt);
+    if (!jsonl) cli_printf("# BLAS: OpenBLAS core %s, %d threads\n", blas_core(), nt);
     if (n_prompt > 0) {
         const double gemm = measure_gemm();
         for (long r = 0; r < repeats; r++) {
@@ -200,15 +200,15 @@ int cli_bench(int argc, char **argv) {
         double gflops = pp_flops / t / 1e9;
         double frac = gemm > 0 ? gflops / gemm : 0;
         if (jsonl)
-            printf("{\"test\":\"pp%ld\",\"tokens_per_s\":%.2f,\"threads\":%d,\"model\":\"%s\",\"dtype\":\"%s\","
+            cli_printf("{\"test\":\"pp%ld\",\"tokens_per_s\":%.2f,\"threads\":%d,\"model\":\"%s\",\"dtype\":\"%s\","
                    "\"gflops\":%.1f,\"gemm_gflops\":%.1f,\"gemm_fraction\":%.3f,\"blas_core\":\"%s\"}\n",
                    n_prompt, tps, nt, name, gpt_dtype_name(gpt_model_dtype(model)), gflops, gemm, frac, blas_core());
         else
-            printf("%-16s %-5s pp%-5ld %9.2f t/s  (%.1f GFLOP/s = %.0f%% of sgemm %.1f GFLOP/s, %d threads)\n", name,
+            cli_printf("%-16s %-5s pp%-5ld %9.2f t/s  (%.1f GFLOP/s = %.0f%% of sgemm %.1f GFLOP/s, %d threads)\n", name,
                    gpt_dtype_name(gpt_model_dtype(model)), n_prompt, tps, gflops, frac * 100, gemm, nt);
-        fflush(stdout);
+        cli_flush();
     }
-    if (n_gen > 0) {
+    if (n_gen > 0 && !cli_output_failed()) {
         for (long r = 0; r < repeats; r++) {
             double t0 = cli_now();
             for (long i = 0; i < n_gen; i++) {
@@ -232,12 +232,12 @@ int cli_bench(int argc, char **argv) {
         if (parallel > 1) snprintf(test, sizeof test, "tg%ldx%ld", n_gen, parallel);
         else snprintf(test, sizeof test, "tg%ld", n_gen);
         if (jsonl)
-            printf("{\"test\":\"%s\",\"tokens_per_s\":%.2f,\"threads\":%d,\"parallel\":%ld,\"model\":\"%s\","
+            cli_printf("{\"test\":\"%s\",\"tokens_per_s\":%.2f,\"threads\":%d,\"parallel\":%ld,\"model\":\"%s\","
                    "\"dtype\":\"%s\",\"weight_bytes_per_token\":%.0f,\"bandwidth_gbs\":%.2f,"
                    "\"roofline_fraction\":%.3f}\n",
                    test, tps, nt, parallel, name, gpt_dtype_name(gpt_model_dtype(model)), bytes_per_token, bandwidth, roof);
         else
-            printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB/step, %d threads)\n", name,
+            cli_printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB/step, %d threads)\n", name,
                    gpt_dtype_name(gpt_model_dtype(model)), test, tps, roof * 100, bandwidth,
                    bytes_per_token / 1e6, nt);
     }

@@ -1,6 +1,7 @@
 /* cli_common.c — helpers every subcommand uses. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,7 +126,7 @@ int cli_next_option(const cli_command *cmd, int argc, char **argv, cli_parse *p)
             return bad_option(cmd, c, argv, p);
         case 'h':
             if (!cmd->help) return c;  // the caller prints its own
-            printf("usage: %s\n\n%s", cmd->usage, cmd->help);
+            cli_printf("usage: %s\n\n%s", cmd->usage, cmd->help);
             p->status = EXIT_OK;
             return CLI_OPT_STOP;
         case 'm':
@@ -159,11 +160,29 @@ static int is_dir(const char *path) {
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Where cli_model_dir's answer came from, and (for the default) every
+ * place it looked, for cli_open's message when the directory is not there. */
+static const char *model_origin = "";
+static char model_searched[4 * (PATH_MAX + 64)];
+
+static void searched(const char *path) {
+    size_t used = strlen(model_searched);
+    snprintf(model_searched + used, sizeof model_searched - used, "%s%s", used ? ", " : "", path);
+}
+
 const char *cli_model_dir(const char *flag_value) {
     static char found[PATH_MAX + 64];
-    if (flag_value && *flag_value) return flag_value;
+    model_searched[0] = '\0';
+    if (flag_value && *flag_value) {
+        model_origin = "-m";
+        return flag_value;
+    }
     const char *env = getenv("GPT_MODEL");
-    if (env && *env) return env;
+    if (env && *env) {
+        model_origin = "$GPT_MODEL";
+        return env;
+    }
+    model_origin = "";  // the default: the bundled model, looked for in turn
 
     /* Next to the executable (a build tree), or in its ../share/gpt (an install). */
     char exe[PATH_MAX];
@@ -175,14 +194,34 @@ const char *cli_model_dir(const char *flag_value) {
             *slash = '\0';
             snprintf(found, sizeof found, "%s/models/%s", exe, BUNDLED_MODEL);
             if (is_dir(found)) return found;
+            searched(found);
             snprintf(found, sizeof found, "%s/../share/gpt/models/%s", exe, BUNDLED_MODEL);
             if (is_dir(found)) return found;
+            searched(found);
         }
     }
     snprintf(found, sizeof found, "%s/models/%s", GPT_DATADIR, BUNDLED_MODEL);
     if (is_dir(found)) return found;
+    searched(found);
     snprintf(found, sizeof found, "models/%s", BUNDLED_MODEL);
+    if (!is_dir(found)) searched(found);
     return found;
+}
+
+/* One line when dir is not a directory: where its name came from, or for
+ * the default every place searched. Returns 0 when it is one. */
+static int check_model_dir(const char *dir) {
+    if (is_dir(dir)) return 0;
+    if (!*model_origin) {
+        cli_error("no model found: looked for the bundled %s in %s (give -m DIR or set GPT_MODEL)", BUNDLED_MODEL,
+                  model_searched);
+        return -1;
+    }
+    struct stat st;
+    if (stat(dir, &st) == 0) cli_error("model directory %s (from %s) is not a directory", dir, model_origin);
+    else if (errno == ENOENT) cli_error("model directory %s (from %s) does not exist", dir, model_origin);
+    else cli_error("model directory %s (from %s): %s", dir, model_origin, strerror(errno));
+    return -1;
 }
 
 static int read_all(FILE *f, char **buf, size_t *len) {
@@ -252,10 +291,75 @@ int cli_threads(long flag_value) {
     return cores > 0 ? (int)cores : 1;
 }
 
+/* ---- stdout: every write checked ------------------------------------ */
+
+static int out_errno;  // the first failed write's errno; 0 while stdout is fine
+
+static int out_failed(void) {
+    if (!out_errno) out_errno = errno ? errno : EIO;
+    return -1;
+}
+
 int cli_write(const void *bytes, size_t len) {
-    if (len == 0) return 0;
-    if (fwrite(bytes, 1, len, stdout) != len) return -1;
+    if (out_errno) return -1;
+    errno = 0;
+    if (len && fwrite(bytes, 1, len, stdout) != len) return out_failed();
     return 0;
+}
+
+int cli_printf(const char *fmt, ...) {
+    if (out_errno) return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    errno = 0;
+    int n = vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    return n < 0 ? out_failed() : 0;
+}
+
+int cli_flush(void) {
+    if (out_errno) return -1;
+    errno = 0;
+    return fflush(stdout) != 0 ? out_failed() : 0;
+}
+
+int cli_output_failed(void) { return out_errno != 0; }
+
+volatile sig_atomic_t cli_signal = 0;
+
+int cli_finish(int rc) {
+    errno = 0;
+    if (!out_errno && (fflush(stdout) != 0 || ferror(stdout))) out_failed();
+    errno = 0;
+    if (fclose(stdout) != 0 && !out_errno) out_failed();  // a file system may report the error only here
+    /* A signal that stopped us (gpt generate caught it to flush what was
+     * finished): now die by it, so the calling shell or loop stops too. */
+    if (cli_signal) {
+        signal(cli_signal, SIG_DFL);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, cli_signal);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        raise(cli_signal);
+        return 128 + cli_signal;  // if it could not be raised: what a shell shows for it
+    }
+    if (out_errno == EPIPE) {
+        /* The reader went away (| head). Quietly, and the same under either
+         * SIGPIPE disposition: ended by SIGPIPE, as if it had not been
+         * ignored (a shell shows 141, and pipefail sees it). */
+        signal(SIGPIPE, SIG_DFL);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        raise(SIGPIPE);
+        return 128 + SIGPIPE;
+    }
+    if (out_errno) {
+        cli_error("write error: %s", strerror(out_errno));
+        return EXIT_RUNTIME;
+    }
+    return rc;
 }
 
 int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok, gpt_model **model) {
@@ -263,6 +367,7 @@ int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok,
     double t0 = cli_now();
     if (tok) *tok = NULL;
     if (model) *model = NULL;
+    if (check_model_dir(dir) != 0) return EXIT_RUNTIME;
     if (tok && gpt_tokenizer_load(tok, dir, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         return EXIT_RUNTIME;

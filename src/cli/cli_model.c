@@ -117,16 +117,16 @@ static int print_position(void *user, int pos, const float *logits) {
         }
         s->order[i] = v;
     }
-    printf("{\"pos\":%d,\"id\":%d,\"logsumexp\":%.9g,\"top\":[", pos, s->ids[pos], logsumexp(logits, s->V));
-    for (int i = 0; i < k; i++) printf("%s[%d,%.9g]", i ? "," : "", s->order[i], logits[s->order[i]]);
-    printf("]");
+    cli_printf("{\"pos\":%d,\"id\":%d,\"logsumexp\":%.9g,\"top\":[", pos, s->ids[pos], logsumexp(logits, s->V));
+    for (int i = 0; i < k; i++) cli_printf("%s[%d,%.9g]", i ? "," : "", s->order[i], logits[s->order[i]]);
+    cli_printf("]");
     if (s->full && pos == s->n - 1) {
-        printf(",\"logits\":[");
-        for (int v = 0; v < s->V; v++) printf("%s%.9g", v ? "," : "", logits[v]);
-        printf("]");
+        cli_printf(",\"logits\":[");
+        for (int v = 0; v < s->V; v++) cli_printf("%s%.9g", v ? "," : "", logits[v]);
+        cli_printf("]");
     }
-    printf("}\n");
-    return ferror(stdout) ? -1 : 0;
+    cli_printf("}\n");
+    return cli_output_failed() ? -1 : 0;  // stop scoring: cli_finish says why
 }
 
 int cli_logits(int argc, char **argv) {
@@ -319,7 +319,7 @@ int cli_perplexity(int argc, char **argv) {
         if (progress) fputc('\n', stderr);
         if (rc == EXIT_OK) {
             double mean = s.nll / (double)scored;
-            printf("{\"tokens\":%ld,\"mean_nll\":%.9g,\"perplexity\":%.9g}\n", scored, mean, exp(mean));
+            cli_printf("{\"tokens\":%ld,\"mean_nll\":%.9g,\"perplexity\":%.9g}\n", scored, mean, exp(mean));
         }
     }
     free(ids);
@@ -340,7 +340,7 @@ static const char *INFO_HELP =
     "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
     "      --ctx N       the context the KV cache is sized for (default: the model's\n"
     "                    context, at most 4096), as generate, logits and bench allocate it\n"
-    "      --format F    text or json (default text)\n"
+    "      --format F    text or json (jsonl is accepted too; default text)\n"
     "  -h, --help        this help\n"
     "\n"
     "The model directory needs no tokenizer files.\n"
@@ -375,7 +375,7 @@ int cli_info_cmd(int argc, char **argv) {
         switch (c) {
         case CLI_OPT_STOP: return p.status;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "json")) json = 1;
+            if (!strcmp(optarg, "json") || !strcmp(optarg, "jsonl")) json = 1;  // jsonl: generate's spelling
             else if (!strcmp(optarg, "text")) json = 0;
             else return cli_usage_fail(&cmd, "--format wants text or json, not '%s'", optarg);
             break;
@@ -415,7 +415,7 @@ int cli_info_cmd(int argc, char **argv) {
         cJSON *name = cJSON_CreateString(dir);
         char *quoted = name ? cJSON_PrintUnformatted(name) : NULL;  // JSON-escaped
         cJSON_Delete(name);
-        printf("{\"model\":%s,\"family\":\"%s\",\"n_layer\":%d,\"n_head\":%d,\"n_embd\":%d,\"n_kv_head\":%d,"
+        cli_printf("{\"model\":%s,\"family\":\"%s\",\"n_layer\":%d,\"n_head\":%d,\"n_embd\":%d,\"n_kv_head\":%d,"
                "\"head_dim\":%d,\"n_inner\":%d,\"n_positions\":%d,\"vocab_size\":%d,\"norm\":\"%s\","
                "\"layer_norm_epsilon\":%g,\"activation\":\"%s\",\"positions\":\"%s\",\"rope_theta\":%.10g,"
                "\"rope_scaling\":\"%s\",\"qkv_bias\":%s,\"qk_norm\":%s,\"sliding_window\":%d,\"tied\":%s,"
@@ -434,43 +434,43 @@ int cli_info_cmd(int argc, char **argv) {
                tok ? gpt_tokenizer_vocab_size(tok) : 0, tok ? gpt_tokenizer_bos_id(tok) : -1, tok ? gpt_tokenizer_eos_id(tok) : -1);
         free(quoted);
     } else {
-        printf("model:        %s\n", dir);
-        printf("family:       %s (%s, %s positions, %s MLP%s%s)\n", gpt_arch_name(c->arch),
+        cli_printf("model:        %s\n", dir);
+        cli_printf("family:       %s (%s, %s positions, %s MLP%s%s)\n", gpt_arch_name(c->arch),
                c->rms_norm ? "RMSNorm" : "LayerNorm", c->rope == GPT_ROPE_NONE ? "learned" : "rotary",
                c->gated_silu ? "gated SiLU" : "GELU", c->qkv_bias && c->arch != GPT_ARCH_GPT2 ? ", q/k/v biases" : "",
                c->qk_norm ? ", q/k norms" : "");
-        printf("layers:       %d\n", c->n_layer);
+        cli_printf("layers:       %d\n", c->n_layer);
         if (c->n_kv_head == c->n_head)
-            printf("heads:        %d (head size %d)\n", c->n_head, c->head_dim);
+            cli_printf("heads:        %d (head size %d)\n", c->n_head, c->head_dim);
         else
-            printf("heads:        %d query, %d kv (groups of %d; head size %d)\n", c->n_head, c->n_kv_head,
+            cli_printf("heads:        %d query, %d kv (groups of %d; head size %d)\n", c->n_head, c->n_kv_head,
                    c->n_head / c->n_kv_head, c->head_dim);
-        printf("n_embd:       %d\n", c->n_embd);
-        printf("n_inner:      %d\n", c->n_inner);
-        printf("context:      %d tokens\n", c->n_positions);
-        if (c->rope != GPT_ROPE_NONE) printf("rope:         %s\n", rope);
+        cli_printf("n_embd:       %d\n", c->n_embd);
+        cli_printf("n_inner:      %d\n", c->n_inner);
+        cli_printf("context:      %d tokens\n", c->n_positions);
+        if (c->rope != GPT_ROPE_NONE) cli_printf("rope:         %s\n", rope);
         if (c->sliding_window)
-            printf("window:       %d positions (layers %d..%d)\n", c->sliding_window, c->window_first_layer,
+            cli_printf("window:       %d positions (layers %d..%d)\n", c->sliding_window, c->window_first_layer,
                    c->n_layer - 1);
-        printf("vocabulary:   %d tokens\n", c->vocab_size);
-        printf("activation:   %s\n", c->gated_silu ? "silu (gated)" : c->gelu_exact ? "gelu (erf)" : "gelu_new (tanh)");
-        printf("head:         %s\n", c->tied ? "tied to the embeddings" : "untied (lm_head.weight)");
-        if (c->n_eos) printf("eos:          %s\n", eos);
-        printf("parameters:   %zu (%.1fM)\n", gpt_model_n_params(model), gpt_model_n_params(model) / 1e6);
+        cli_printf("vocabulary:   %d tokens\n", c->vocab_size);
+        cli_printf("activation:   %s\n", c->gated_silu ? "silu (gated)" : c->gelu_exact ? "gelu (erf)" : "gelu_new (tanh)");
+        cli_printf("head:         %s\n", c->tied ? "tied to the embeddings" : "untied (lm_head.weight)");
+        if (c->n_eos) cli_printf("eos:          %s\n", eos);
+        cli_printf("parameters:   %zu (%.1fM)\n", gpt_model_n_params(model), gpt_model_n_params(model) / 1e6);
         if (gpt_model_dtype(model) != gpt_model_file_dtype(model))
-            printf("dtype:        %s (%s in memory)\n", gpt_dtype_name(gpt_model_file_dtype(model)),
+            cli_printf("dtype:        %s (%s in memory)\n", gpt_dtype_name(gpt_model_file_dtype(model)),
                    gpt_dtype_name(gpt_model_dtype(model)));
         else
-            printf("dtype:        %s\n", gpt_dtype_name(gpt_model_file_dtype(model)));
-        printf("on disk:      %.1f MB\n", gpt_model_file_bytes(model) / MB);
-        printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
-        printf("KV cache:     %.1f MB per sequence for a context of %d tokens (--ctx)\n", kv_bytes / MB, n_ctx);
-        if (!tok) printf("tokenizer:    none (%s)\n", tok_err);
-        else printf("tokenizer:    %s, %d tokens\n", gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok));
+            cli_printf("dtype:        %s\n", gpt_dtype_name(gpt_model_file_dtype(model)));
+        cli_printf("on disk:      %.1f MB\n", gpt_model_file_bytes(model) / MB);
+        cli_printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
+        cli_printf("KV cache:     %.1f MB per sequence for a context of %d tokens (--ctx)\n", kv_bytes / MB, n_ctx);
+        if (!tok) cli_printf("tokenizer:    none (%s)\n", tok_err);
+        else cli_printf("tokenizer:    %s, %d tokens\n", gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok));
         const int ends[2] = {tok ? gpt_tokenizer_bos_id(tok) : -1, tok ? gpt_tokenizer_eos_id(tok) : -1};
         for (int k = 0; tok && k < 2; k++) {
-            if (ends[k] < 0) printf("%s          none\n", k ? "EOS:" : "BOS:");
-            else printf("%s          %s (%d)\n", k ? "EOS:" : "BOS:", gpt_tokenizer_token_string(tok, ends[k]), ends[k]);
+            if (ends[k] < 0) cli_printf("%s          none\n", k ? "EOS:" : "BOS:");
+            else cli_printf("%s          %s (%d)\n", k ? "EOS:" : "BOS:", gpt_tokenizer_token_string(tok, ends[k]), ends[k]);
         }
     }
     gpt_tokenizer_free(tok);

@@ -29,12 +29,12 @@ static const subcommand subcommands[] = {
 static const char *USAGE = "gpt [-q|-v] SUBCOMMAND [OPTIONS]   (gpt --help for more)";
 
 static void print_help(void) {
-    printf("usage: gpt [-q|-v] SUBCOMMAND [OPTIONS]\n\n"
+    cli_printf("usage: gpt [-q|-v] SUBCOMMAND [OPTIONS]\n\n"
            "Run GPT-2-family checkpoints (HuggingFace layout: config.json, model.safetensors,\n"
            "vocab.json + merges.txt) on the CPU: generate, score and tokenize text.\n\nsubcommands:\n");
-    for (size_t i = 0; i < N_SUBCOMMANDS; i++) printf("  %-11s %s\n", subcommands[i].name, subcommands[i].summary);
-    printf("  %-11s %s\n", "help", "help SUBCOMMAND: that subcommand's options");
-    printf("\nglobal options:\n"
+    for (size_t i = 0; i < N_SUBCOMMANDS; i++) cli_printf("  %-11s %s\n", subcommands[i].name, subcommands[i].summary);
+    cli_printf("  %-11s %s\n", "help", "help SUBCOMMAND: that subcommand's options");
+    cli_printf("\nglobal options:\n"
            "  -q, --quiet    no progress or timing lines on stderr\n"
            "  -v, --verbose  load timings, threads, the BLAS and CPU kernels chosen\n"
            "  -h, --help     this help\n"
@@ -59,31 +59,31 @@ static void print_help(void) {
 }
 
 static void print_version(void) {
-    printf("gpt %s\n", GPT_VERSION);
-    printf("blas: %s\n", gpt_blas_info());
-    printf("cpu: %s (kernels: %s)\n", gpt_cpu_features(), gpt_kernels());
+    cli_printf("gpt %s\n", GPT_VERSION);
+    cli_printf("blas: %s\n", gpt_blas_info());
+    cli_printf("cpu: %s (kernels: %s)\n", gpt_cpu_features(), gpt_kernels());
 #if defined(__GNUC__) && !defined(__clang__)
-    printf("compiler: gcc %s\n", __VERSION__);
+    cli_printf("compiler: gcc %s\n", __VERSION__);
 #elif defined(__VERSION__)
-    printf("compiler: %s\n", __VERSION__);
+    cli_printf("compiler: %s\n", __VERSION__);
 #endif
     /* The build flags that change what runs: optimization, OpenMP, sanitizers. */
-    printf("build:");
+    cli_printf("build:");
 #ifdef __OPTIMIZE__
-    printf(" optimized");
+    cli_printf(" optimized");
 #else
-    printf(" unoptimized");
+    cli_printf(" unoptimized");
 #endif
 #ifdef _OPENMP
-    printf(", OpenMP %d", _OPENMP);
+    cli_printf(", OpenMP %d", _OPENMP);
 #endif
 #ifdef __SANITIZE_ADDRESS__
-    printf(", AddressSanitizer");
+    cli_printf(", AddressSanitizer");
 #endif
 #ifdef __FAST_MATH__
-    printf(", fast-math");
+    cli_printf(", fast-math");
 #endif
-    printf("\n");
+    cli_printf("\n");
 }
 
 /* Debian's OpenBLAS 0.3.21 picks its kernels when it loads, by CPU model,
@@ -125,8 +125,7 @@ static const struct option ROWS[] = {
     CLI_ROW_END,
 };
 
-int main(int argc, char **argv) {
-    maybe_reexec_for_blas(argv);
+static int run(int argc, char **argv) {
     /* gpt's own flags stop at the first argument, the subcommand: what
      * follows it is the subcommand's to parse. */
     const cli_command cmd = {"", USAGE, NULL, ROWS, 1};
@@ -156,4 +155,9 @@ int main(int argc, char **argv) {
     for (size_t s = 0; s < N_SUBCOMMANDS; s++)
         if (!strcmp(sub[0], subcommands[s].name)) return subcommands[s].run(p.n_args, sub);
     return cli_usage_fail(&cmd, "unknown subcommand '%s'", sub[0]);
+}
+
+int main(int argc, char **argv) {
+    maybe_reexec_for_blas(argv);
+    return cli_finish(run(argc, argv));  // stdout flushed and checked, whatever ran
 }

@@ -205,8 +205,10 @@ static gpt_status gpt2_config(const cJSON *root, const char *path, gpt_config *c
                         cfg->n_embd);
     cfg->n_kv_head = cfg->n_head;
     cfg->head_dim = cfg->n_embd / cfg->n_head;
-    int found = int_field(root, "n_inner", 1, 1 << 20, &cfg->n_inner);
-    if (found < 0) return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: n_inner is malformed", path);
+    int found = int_field(root, "n_inner", 1, CONFIG_MAX_N_INNER, &cfg->n_inner);
+    if (found < 0)
+        return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: n_inner is malformed (want an integer in 1..%d)", path,
+                        CONFIG_MAX_N_INNER);
     if (found == 0) cfg->n_inner = 4 * cfg->n_embd;
     gpt_status st = eps_of(root, path, "layer_norm_epsilon", 1e-5f, &cfg->layer_norm_epsilon, err, err_len);
     if (st != GPT_OK) return st;
@@ -241,7 +243,7 @@ static gpt_status llama_config(const cJSON *root, const char *path, gpt_config *
         {"num_hidden_layers", 1, 1000, &cfg->n_layer},
         {"num_attention_heads", 1, 4096, &cfg->n_head},
         {"hidden_size", 1, 65536, &cfg->n_embd},
-        {"intermediate_size", 1, 1 << 20, &cfg->n_inner},
+        {"intermediate_size", 1, CONFIG_MAX_N_INNER, &cfg->n_inner},
         {"max_position_embeddings", 1, 1 << 24, &cfg->n_positions},
         {"vocab_size", 1, 10000000, &cfg->vocab_size},
     };

@@ -120,4 +120,16 @@ expect_eq "interactive producer: answers in order" \
 expect_eq "head -1" "$(wc -l <"$TMP/first.jsonl")" 1
 [ ! -s "$TMP/err" ] || fail "head -1 printed on stderr: $(cat "$TMP/err")"
 
+# A JSON line with blanks before the '{' is still JSON (issue #14 item 9); a
+# range error gives the range (item 6); an empty stop string is refused (item 7).
+printf '%s\n' '  {"prompt":"Hi","id":"sp","max_tokens":1}' '	{"prompt":"Hi","max_tokens":1e11}' \
+    '{"prompt":"Hi","stop":["a",""]}' '{"prompt":"Hi","seed":9007199254740992}' >"$TMP/edges.jsonl"
+expect_status "edge lines" 3 sh -c "'$GPT' generate --batch <'$TMP/edges.jsonl'"
+expect_eq "leading blanks: JSON" "$(sed -n 1p "$TMP/out" | grep -o '"index":0,"id":"sp","completion"')" '"index":0,"id":"sp","completion"'
+expect_eq "max_tokens 1e11" "$(sed -n 2p "$TMP/out")" \
+    '{"index":1,"id":null,"error":"\"max_tokens\" must be an integer in -1..1000000000 (-1: no limit)"}'
+expect_eq "empty stop" "$(sed -n 3p "$TMP/out")" '{"index":2,"id":null,"error":"\"stop\" strings must not be empty"}'
+expect_eq "seed 2^53" "$(sed -n 4p "$TMP/out")" \
+    '{"index":3,"id":null,"error":"\"seed\" must be an integer in 0..9007199254740991 (2^53-1)"}'
+
 finish

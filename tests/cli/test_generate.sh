@@ -71,4 +71,15 @@ expect_status "--logprobs without jsonl" 2 "$GPT" generate -p hi --logprobs
 "$GPT" generate -p "Once upon a time" -n 200 2>"$TMP/err" | head -c 1 >/dev/null
 [ ! -s "$TMP/err" ] || fail "closed pipe printed: $(cat "$TMP/err")"
 
+# A completion cut inside a UTF-8 character (greedy "-n" for 3 tokens ends with
+# the first two bytes of U+201D): text output holds the cut bytes back, whole
+# characters only, streaming or batched; jsonl gives one U+FFFD for them.
+expect_eq "cut character, text" "$("$GPT" generate -p -n -n 3 --temperature 0 | od -An -c | tr -s ' ')" " e s t ,"
+expect_eq "whole character, text" "$("$GPT" generate -p -n -n 4 --temperature 0 | od -An -tx1 | tr -s ' ')" \
+    " 65 73 74 2c e2 80 9d"
+expect_eq "cut character, batch text" \
+    "$(printf -- '-n\n' | "$GPT" generate --batch --format text -n 3 --temperature 0 | od -An -c | tr -s ' ')" " e s t , \\0"
+expect_eq "cut character, jsonl" "$("$GPT" generate -p -n -n 3 --temperature 0 --format jsonl | cut -c1-23)" \
+    "$(printf '{"completion":"est,\357\277\275"')"
+
 finish

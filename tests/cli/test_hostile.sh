@@ -56,6 +56,10 @@ d=$(model badjson); own "$d" config.json; echo '{"n_layer": 2,' >"$d/config.json
 hostile "config.json not JSON" 1 "config.json: not a JSON object" gen "$d"
 d=$(model nhead); config "$d" 's/"n_head": 4/"n_head": 5/'
 hostile "n_head does not divide n_embd" 1 "n_head 5 does not divide n_embd 32" gen "$d"
+# n_inner past CONFIG_MAX_N_INNER (4 x 65536, what fuzz_config asserts) is refused
+# by config.c itself, with the range, not accepted up to 2^20.
+d=$(model inner); config "$d" 's/"n_inner": null/"n_inner": 300000/'
+hostile "n_inner past the bound" 1 "n_inner is malformed (want an integer in 1..262144)" gen "$d"
 d=$(model act); config "$d" 's/"gelu_new"/"relu"/'
 hostile "unsupported activation" 1 'activation_function "relu"' gen "$d"
 d=$(model scale); config "$d" 's/"scale_attn_by_inverse_layer_idx": false/"scale_attn_by_inverse_layer_idx": true/'

@@ -40,8 +40,8 @@ usage_error "unknown short option in a bundle" "gpt: unknown option '-z'" genera
 usage_error "missing value, short" "gpt: option -n needs a value" generate -p hi -n
 usage_error "missing value, long" "gpt: option --seed needs a value" generate -p hi --seed
 usage_error "value for a flag that takes none" "gpt: option --echo takes no value" generate --echo=yes -p hi
-usage_error "ambiguous prefix" "gpt: option '--top' is ambiguous: --top-k, --top-p" generate --top 3 -p hi
-usage_error "bad value after =" "gpt: --top-k wants an integer >= 0, not 'x'" generate --top-k=x -p hi
+usage_error "ambiguous prefix" "gpt: option '--top' is ambiguous: --top-k, --top-p, --top-logprobs" generate --top 3 -p hi
+usage_error "bad value after =" "gpt: --top-k wants an integer in 0..1000000000 (0: all), not 'x'" generate --top-k=x -p hi
 usage_error "-t shared by every subcommand" "gpt: -t wants an integer in 1..1024, not '0'" logits -t0
 usage_error "--quant shared" "gpt: --quant wants q8 or none, not 'q4'" info --quant=q4
 
@@ -69,5 +69,31 @@ expect_status "gpt -qv info" 0 "$GPT" -qv info
 usage_error "a global flag after the subcommand" "gpt: unknown option '-q'" info -q
 expect_status "unknown global flag" 2 "$GPT" --frob info
 expect_eq "unknown global flag: stderr" "$(cat "$TMP/err")" "$(printf "gpt: unknown option '--frob'\nTry 'gpt --help'.")"
+
+# Range errors give the range (issue #14 item 6); --seed takes all of 0..2^53-1.
+usage_error "-n past the range" "gpt: -n wants an integer in -1..1000000000 (-1: no limit), not '2147483647'" \
+    generate -n 2147483647 -p hi
+usage_error "--seed past 2^53-1" "gpt: --seed wants an integer in 0..9007199254740991 (2^53-1), or 'random', not '9007199254740992'" \
+    generate --seed 9007199254740992 -p hi
+usage_error "--top-k past the range" "gpt: --top-k wants an integer in 0..1000000000 (0: all), not '-1'" \
+    generate --top-k -1 -p hi
+expect_status "--seed 2^53-1" 0 "$GPT" generate --seed 9007199254740991 -n 1 -p hi
+# Flags that would be ignored are refused with the reason (item 7).
+usage_error "--parallel without --batch" "gpt: --parallel applies only to --batch (one prompt is one request)" \
+    generate --parallel 4 -p hi
+usage_error "--shard without --batch" "gpt: --shard applies only to --batch (one prompt is one request)" \
+    generate --shard 0/2 -p hi
+usage_error "--separator without --batch" "gpt: --separator applies only to --batch (one prompt is one request)" \
+    generate --separator '\n' -p hi
+usage_error "--stop ''" "gpt: --stop wants a non-empty string (an empty one would stop at once)" generate --stop '' -p hi
+# --echo with jsonl: the prompt in a "prompt" field, the completion unchanged.
+expect_eq "--echo --format jsonl" "$("$GPT" generate -p "Once upon a time" -n 4 --temperature 0 --format jsonl --echo)" \
+    '{"prompt":"Once upon a time","completion":", and\nthe","tokens":[11,290,198,1169],"finish_reason":"length","usage":{"prompt_tokens":4,"completion_tokens":4}}'
+# One spelling each, the other accepted (item 8).
+expect_eq "generate --format json = jsonl" "$("$GPT" generate -p hi -n 2 --seed 1 --format json)" \
+    "$("$GPT" generate -p hi -n 2 --seed 1 --format jsonl)"
+expect_eq "info --format jsonl = json" "$("$GPT" info --format jsonl)" "$("$GPT" info --format json)"
+expect_eq "tokenize --format json = jsonl" "$(printf hi | "$GPT" tokenize --format json)" \
+    "$(printf hi | "$GPT" tokenize --format jsonl)"
 
 finish

@@ -70,6 +70,29 @@ for s in $subs; do
     expect_eq "gpt $s missing model: lines on stderr" "$(wc -l <"$TMP/err" | tr -d ' ')" 1
 done
 
+# A missing model directory says so, and where its name came from; with
+# neither -m nor GPT_MODEL, every place searched for the bundled model.
+expect_status "info -m missing" 1 "$GPT" info -m "$TMP/none"
+expect_eq "info -m missing: stderr" "$(cat "$TMP/err")" "gpt: model directory $TMP/none (from -m) does not exist"
+expect_status "GPT_MODEL missing" 1 env GPT_MODEL="$TMP/none" "$GPT" generate -p hi
+expect_eq "GPT_MODEL missing: stderr" "$(cat "$TMP/err")" \
+    "gpt: model directory $TMP/none (from \$GPT_MODEL) does not exist"
+expect_status "-m names a file" 1 "$GPT" tokenize -m "$ROOT/README.md"
+expect_eq "-m names a file: stderr" "$(cat "$TMP/err")" "gpt: model directory $ROOT/README.md (from -m) is not a directory"
+mkdir -p "$TMP/lone"
+cp "$GPT" "$TMP/lone/gpt"
+if [ -d /usr/local/share/gpt/models/gpt2-books-30m ]; then
+    skip "the no-model message" "an installed bundled model in /usr/local/share/gpt would be found"
+else
+    set +e
+    (cd "$TMP" && "$TMP/lone/gpt" info) >/dev/null 2>"$TMP/err"
+    rc=$?
+    set -e
+    expect_eq "no model anywhere: exit status" "$rc" 1
+    expect_eq "no model anywhere: stderr" "$(cat "$TMP/err")" \
+        "gpt: no model found: looked for the bundled gpt2-books-30m in $TMP/lone/models/gpt2-books-30m, $TMP/lone/../share/gpt/models/gpt2-books-30m, /usr/local/share/gpt/models/gpt2-books-30m, models/gpt2-books-30m (give -m DIR or set GPT_MODEL)"
+fi
+
 # Environment: GPT_MODEL and GPT_THREADS are defaults that flags override.
 expect_status "GPT_MODEL pointing nowhere" 1 env GPT_MODEL="$TMP/none" "$GPT" info
 expect_status "-m wins over GPT_MODEL" 0 env GPT_MODEL="$TMP/none" "$GPT" info -m "$MODEL"
@@ -132,6 +155,8 @@ done <"$TMP/flags"
 if command -v groff >/dev/null 2>&1; then
     groff -man -Tutf8 -ww "$ROOT/docs/gpt.1" >/dev/null 2>"$TMP/groff" || fail "groff failed"
     [ ! -s "$TMP/groff" ] || fail "groff warnings: $(cat "$TMP/groff")"
+else
+    skip "the man page through groff -ww" "groff is not installed (Debian: groff)"
 fi
 # The man page has the usual sections and one per subcommand, and renders without warnings.
 for section in NAME SYNOPSIS DESCRIPTION "EXIT STATUS" ENVIRONMENT FILES EXAMPLES; do
@@ -143,6 +168,8 @@ done
 if command -v man >/dev/null 2>&1; then
     MANWIDTH=80 man --warnings -l "$ROOT/docs/gpt.1" >/dev/null 2>"$TMP/man-warn" || fail "man -l docs/gpt.1 failed"
     [ ! -s "$TMP/man-warn" ] || fail "man -l warnings: $(cat "$TMP/man-warn")"
+else
+    skip "man -l docs/gpt.1" "man is not installed (Debian: man-db)"
 fi
 
 # The completion script: subcommands, their flags, directories after -m, values after --format.
@@ -171,6 +198,8 @@ if command -v bash >/dev/null 2>&1; then
             esac
         done
     done
+else
+    skip "the bash completion script" "bash is not installed"
 fi
 
 finish

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(cfg.n_embd >= 1 && cfg.n_embd <= 65536);
     FUZZ_CHECK(cfg.n_kv_head >= 1 && cfg.n_head % cfg.n_kv_head == 0);
     FUZZ_CHECK(cfg.head_dim >= 1 && (long)cfg.n_head * cfg.head_dim <= 1 << 20);
-    FUZZ_CHECK(cfg.n_inner >= 1 && cfg.n_inner <= 1 << 20);
+    FUZZ_CHECK(cfg.n_inner >= 1 && cfg.n_inner <= CONFIG_MAX_N_INNER);
     FUZZ_CHECK(cfg.n_positions >= 1 && cfg.n_positions <= 1 << 24);
     if (cfg.arch == GPT_ARCH_GPT2) {
         FUZZ_CHECK(cfg.n_embd % cfg.n_head == 0 && cfg.head_dim * cfg.n_head == cfg.n_embd);
