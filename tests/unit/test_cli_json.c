@@ -15,7 +15,7 @@ static void cleaned(const char *bytes, size_t len, char *out, size_t cap) {
     const char *s = cJSON_GetObjectItem(obj, "s")->valuestring;
     size_t o = 0;
     for (size_t i = 0; s[i] && o + 1 < cap;) {
-        if (!memcmp(s + i, "\xEF\xBF\xBD", 3)) out[o++] = '?', i += 3;
+        if (!strncmp(s + i, "\xEF\xBF\xBD", 3)) out[o++] = '?', i += 3;  // strncmp: stops at the NUL
         else out[o++] = s[i++];
     }
     out[o] = '\0';
