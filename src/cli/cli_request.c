@@ -175,7 +175,8 @@ int cli_request_parse(const char *line, size_t len, long index, const cli_reques
         return -1;
     }
     /* JSON allows whitespace before the object: look past it for the '{'. */
-    size_t lead = strspn(line, " \t\r");
+    size_t lead = 0;  // (line is len bytes, not necessarily NUL-terminated)
+    while (lead < len && (line[lead] == ' ' || line[lead] == '\t' || line[lead] == '\r')) lead++;
     if (lead < len && line[lead] == '{') return parse_json(line, len, index, req, msg, msg_len);
     req->prompt = malloc(len + 1);
     if (!req->prompt) {

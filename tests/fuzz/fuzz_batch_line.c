@@ -28,7 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(req.temperature >= 0 && req.temperature <= 1e30);
     FUZZ_CHECK(req.top_p > 0 && req.top_p <= 1);
     FUZZ_CHECK(req.top_k >= 0);
-    if (size == 0 || line[0] != '{') {
+    size_t lead = 0;  // blanks before a '{' still make a JSON line
+    while (lead < size && (line[lead] == ' ' || line[lead] == '\t' || line[lead] == '\r')) lead++;
+    if (lead == size || line[lead] != '{') {
         FUZZ_CHECK(req.prompt_len <= size);
         FUZZ_CHECK(req.seed == def.seed + 3 && req.n_stops == def.n_stops && req.id == NULL);
         if (!memchr(line, '\\', size)) FUZZ_CHECK(req.prompt_len == size && !memcmp(req.prompt, line, size));
