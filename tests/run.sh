@@ -59,7 +59,7 @@ if [ $unit_only = 0 ]; then
         [ -f "$t" ] || continue
         n_cli=$((n_cli + 1))
         if [ -x "$gpt" ]; then
-            run_one "cli/$(basename "$t" .sh)" env GPT="$gpt" ROOT="$root" sh "$t"
+            run_one "cli/$(basename "$t" .sh)" env GPT="$gpt" ROOT="$root" BIN_DIR="$bin_dir" sh "$t"
         else
             missing "cli/$(basename "$t" .sh)" "no gpt program at $gpt"
         fi

@@ -29,4 +29,31 @@ set -e
 expect_eq "run.sh outside the repository: exit status" "$rc" 1
 grep -q "no tests/unit/test_\*.c under" "$TMP/run2.log" || fail "run.sh outside the repository: $(cat "$TMP/run2.log")"
 
+# test_golden: a reference that fails to parse, or has no prompts, fails
+# (before, it ran zero prompts and passed). BIN_DIR comes from run.sh.
+golden="${BIN_DIR:-$ROOT/build/tests}/test_golden"
+case $golden in /*) ;; *) golden="$ROOT/$golden" ;; esac
+if [ -x "$golden" ]; then
+    mkdir -p "$TMP/ref-broken" "$TMP/ref-empty" "$TMP/ref-none"
+    printf '{"prompts": [' >"$TMP/ref-broken/reference.json"
+    printf '{"prompts": []}' >"$TMP/ref-empty/reference.json"
+    printf '{"model": "dev-tiny"}' >"$TMP/ref-none/reference.json"
+    for r in broken empty none; do
+        set +e
+        (cd "$ROOT" && "$golden" tests/golden/dev-tiny "$TMP/ref-$r") >"$TMP/golden.log" 2>&1
+        rc=$?
+        set -e
+        expect_eq "test_golden with a $r reference: exit status" "$rc" 1
+    done
+    grep -q "ref-none/reference.json: no \"prompts\" to check" "$TMP/golden.log" ||
+        fail "test_golden, no prompts: $(cat "$TMP/golden.log")"
+    set +e
+    (cd "$ROOT" && "$golden" tests/golden/dev-tiny tests/golden/dev-tiny) >"$TMP/golden.log" 2>&1
+    rc=$?
+    set -e
+    expect_eq "test_golden with dev-tiny's own reference: exit status" "$rc" 0
+else
+    fail "no test_golden program at $golden"
+fi
+
 finish

@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "gpt.h"
+#include "ops.h"  // OPS_SMALL_ROWS: past it, a block of rows takes the BLAS path
 
 #define TOL 1e-3
 
@@ -53,15 +54,25 @@ static int greedy_done(void *user, const gpt_request *req, const gpt_result *res
 
 /* model_dir holds the checkpoint; dir the reference and its logits files.
  * with_tokenizer: load the tokenizer too (the Llama-shaped fixtures have
- * none: gpt_generate runs on ids alone). */
-static void check_model(const char *model_dir, const char *dir, int with_tokenizer) {
+ * none: gpt_generate runs on ids alone).
+ * Returns how many blocks of more than OPS_SMALL_ROWS rows were checked. */
+static int check_model(const char *model_dir, const char *dir, int with_tokenizer) {
+    int blas_blocks = 0;
     char path[512], err[512];
     snprintf(path, sizeof path, "%s/reference.json", dir);
     char *json = check_read_file(path, NULL);
     CHECK(json != NULL, "cannot read %s", path);
-    if (!json) return;
+    if (!json) return 0;
     cJSON *ref = cJSON_Parse(json);
     free(json);
+    /* A reference that checks nothing must fail, not pass with zero prompts. */
+    const cJSON *prompts = cJSON_GetObjectItem(ref, "prompts");
+    CHECK(ref != NULL, "%s: not valid JSON", path);
+    CHECK(!ref || (cJSON_IsArray(prompts) && cJSON_GetArraySize(prompts) > 0), "%s: no \"prompts\" to check", path);
+    if (!cJSON_IsArray(prompts) || cJSON_GetArraySize(prompts) == 0) {
+        cJSON_Delete(ref);
+        return 0;
+    }
 
     gpt_model *model = NULL;
     gpt_tokenizer *tok = NULL;
@@ -79,7 +90,6 @@ static void check_model(const char *model_dir, const char *dir, int with_tokeniz
     if (!ctx) goto out;
 
     double model_worst[3] = {0, 0, 0};  // top-10 logits, logsumexp, last logits: printed at the end
-    const cJSON *prompts = cJSON_GetObjectItem(ref, "prompts");
     for (int p = 0; p < cJSON_GetArraySize(prompts); p++) {
         const cJSON *pr = cJSON_GetArrayItem(prompts, p);
         int n;
@@ -164,6 +174,42 @@ static void check_model(const char *model_dir, const char *dir, int with_tokeniz
                 CHECK(0, "%s prompt %d: greedy step %d gave %d, reference %d", dir, p, i, g.got[i], greedy[i]);
                 break;
             }
+
+        /* The prompt and its greedy continuation fed as one block: when it
+         * has more than OPS_SMALL_ROWS rows the forward pass takes the BLAS
+         * prompt-chunk path, and every position from the prompt's last on
+         * must predict the reference's next greedy id (as far as
+         * greedy_exact_steps, where the float64 reference has no near-tie).
+         * The reference holds ids, not logits, past the prompt: this checks
+         * each position's argmax, not its values. */
+        int rows = n + exact - 1;
+        int *block = malloc(sizeof(int) * (size_t)rows), *bpos = malloc(sizeof(int) * (size_t)rows);
+        int *bseq = calloc((size_t)rows, sizeof(int));
+        unsigned char *bwant = malloc((size_t)rows);
+        float *blogits = malloc(sizeof(float) * (size_t)V * (size_t)rows);
+        if (exact > 0 && block && bpos && bseq && bwant && blogits) {
+            for (int i = 0; i < rows; i++)
+                block[i] = i < n ? ids[i] : greedy[i - n], bpos[i] = i, bwant[i] = 1;
+            gpt_batch bb = {.n = rows, .tokens = block, .pos = bpos, .seq = bseq, .want_logits = bwant};
+            st = gpt_forward(ctx, &bb, blogits, err, sizeof err);
+            CHECK(st == GPT_OK, "%s prompt %d: forward of %d rows: %s", dir, p, rows, err);
+            for (int t = n - 1; t < rows && st == GPT_OK; t++) {
+                const float *row = blogits + (size_t)t * V;
+                int best = 0;
+                for (int v = 1; v < V; v++) best = row[v] > row[best] ? v : best;
+                if (best != greedy[t - n + 1]) {
+                    CHECK(0, "%s prompt %d: in a block of %d rows, position %d predicts %d, reference %d", dir, p,
+                          rows, t, best, greedy[t - n + 1]);
+                    break;
+                }
+            }
+            blas_blocks += rows > OPS_SMALL_ROWS;
+        }
+        free(block);
+        free(bpos);
+        free(bseq);
+        free(bwant);
+        free(blogits);
         free(greedy);
         free(ids);
         free(logits);
@@ -178,6 +224,7 @@ out:
     gpt_tokenizer_free(tok);
     gpt_model_free(model);
     cJSON_Delete(ref);
+    return blas_blocks;
 }
 
 /* Q8 weights: each weight is off by up to half a step of its block's
@@ -262,10 +309,16 @@ static void check_q8(const char *dir) {
     cJSON_Delete(ref);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     gpt_set_threads(2);
+    if (argc == 3) {  // test_golden MODEL_DIR REFERENCE_DIR: that pair alone (tests/cli/test_harness.sh)
+        check_model(argv[1], argv[2], 1);
+        return check_done("test_golden");
+    }
     check_model("tests/golden/dev-tiny", "tests/golden/dev-tiny", 1);
-    check_model("models/gpt2-books-30m", "tests/golden/gpt2-books-30m", 1);
+    int blas_blocks = check_model("models/gpt2-books-30m", "tests/golden/gpt2-books-30m", 1);
+    /* Four of its prompts with their 64 greedy ids make 66 to 71 rows. */
+    CHECK(blas_blocks >= 4, "gpt2-books-30m: %d blocks past %d rows checked, want 4", blas_blocks, OPS_SMALL_ROWS);
     /* Llama (GQA, llama3 rope scaling, untied), Qwen2 (q/k/v biases, tied,
      * BF16), Qwen3 (q/k norms, head_dim 32 != 64/4, F16), Mistral (a window
      * of 16 crossed by the 40- and 100-token prompts, two shards). */
