@@ -242,6 +242,46 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
                         char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ */
+/* Chat templates: the Jinja subset HF chat templates use.              */
+/* ------------------------------------------------------------------ */
+/* Renders as transformers' apply_chat_template does: Jinja2 with
+ * trim_blocks and lstrip_blocks, loop controls, raise_exception(msg),
+ * strftime_now(fmt), and tojson as json.dumps (non-ASCII kept). A template
+ * is parsed once and may be rendered any number of times, from any number
+ * of threads at once. */
+typedef struct gpt_template gpt_template;
+
+/* Bounds on one render; a zero field takes the default beside it. */
+#define GPT_TEMPLATE_MAX_STEPS  10000000L         /* statements + expressions evaluated */
+#define GPT_TEMPLATE_MAX_OUTPUT ((size_t)64 << 20) /* bytes of text, and of any one string */
+#define GPT_TEMPLATE_MAX_MEMORY ((size_t)512 << 20) /* bytes a render may allocate */
+#define GPT_TEMPLATE_MAX_DEPTH  32                 /* macro calls nested */
+typedef struct {
+    long max_steps;
+    size_t max_output;
+    size_t max_memory;
+    int max_depth;
+    int has_time;      /* nonzero: strftime_now() formats `time` as UTC; else the local clock */
+    int64_t time;      /* seconds since the epoch */
+} gpt_template_limits;
+
+/* Parses len bytes of template source (UTF-8). A syntax error is
+ * GPT_ERR_FORMAT with "line L:C: what" in err. */
+gpt_status gpt_template_new(gpt_template **out, const char *source, size_t len, char *err, size_t err_len);
+void gpt_template_free(gpt_template *tpl);
+
+/* Renders tpl with the variables of context_json, a NUL-terminated JSON
+ * object ({"messages": [...], "add_generation_prompt": true, "bos_token": ...};
+ * NULL: none). limits may be NULL. On success *out is a malloc'd,
+ * NUL-terminated string of *out_len bytes that the caller frees.
+ * Errors: GPT_ERR_ARG for a context that is not a JSON object; GPT_ERR_FORMAT
+ * for a template that fails: "line N: what" ("line 3: 'x' is undefined",
+ * "line 1: rendering exceeds 10000000 steps (...)"), or exactly the message
+ * of the template's raise_exception(msg), nothing added. */
+gpt_status gpt_template_render(const gpt_template *tpl, const char *context_json, const gpt_template_limits *limits,
+                               char **out, size_t *out_len, char *err, size_t err_len);
+
+/* ------------------------------------------------------------------ */
 /* What this build runs on (for --version and -v): constant strings.    */
 /* ------------------------------------------------------------------ */
 /* The BLAS library's build configuration and the core it chose at run
