@@ -17,6 +17,7 @@ endif
 CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson)
 CJSON_LIBS   := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
 UTF8_LIBS    := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
+PCRE2_LIBS   := $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
 
 OPT      ?= -O2
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes
@@ -27,7 +28,7 @@ CFLAGS   ?=
 SRC_DIRS := src src/text src/model src/decode src/kernels
 INCLUDES := -Iinclude $(SRC_DIRS:%=-I%) -Isrc/cli
 CFLAGS   += -std=c11 -D_GNU_SOURCE -DGPT_DATADIR='"$(PREFIX)/share/gpt"' $(OPT) -g $(WARN) -fopenmp $(INCLUDES) $(BLAS_CFLAGS) $(CJSON_CFLAGS)
-LDLIBS   += $(BLAS_LIBS) $(CJSON_LIBS) $(UTF8_LIBS) -fopenmp -lm
+LDLIBS   += $(BLAS_LIBS) $(CJSON_LIBS) $(UTF8_LIBS) $(PCRE2_LIBS) -fopenmp -lm
 
 BUILD    ?= build
 LIB_SRC  := $(wildcard $(SRC_DIRS:%=%/*.c))
@@ -96,7 +97,8 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fn
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas $(INCLUDES) $(CJSON_CFLAGS) $(FUZZ_SAN) \
                 -DGPT_FUZZ_MODEL_DIR='"$(CURDIR)/models/gpt2-books-30m"'
 FUZZ_SRC     := src/model/config.c src/kernels/convert.c src/model/model.c src/kernels/quant.c src/model/safetensors.c \
-                src/status.c src/text/tokenizer.c src/cli/cli_request.c src/cli/cli_json.c
+                src/status.c src/text/tokenizer.c src/text/tokenizer_json.c src/text/bpe.c src/text/normalize.c \
+                src/text/pretokenize.c src/text/regex.c src/text/decode.c src/cli/cli_request.c src/cli/cli_json.c
 FUZZ_OBJ     := $(FUZZ_SRC:src/%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -120,7 +122,7 @@ $(FUZZ_BUILD)/%.o: src/%.c $(HEADERS) | $(FUZZ_BUILD)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(CJSON_LIBS) $(UTF8_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(CJSON_LIBS) $(UTF8_LIBS) $(PCRE2_LIBS) -lm
 
 $(FUZZ_BUILD):
 	mkdir -p $@

@@ -32,39 +32,100 @@ typedef enum {
 const char *gpt_status_string(gpt_status status);
 
 /* ------------------------------------------------------------------ */
-/* Tokenizer: GPT-2 byte-level BPE.                                     */
+/* Tokenizer: GPT-2's vocab.json + merges.txt, or a HuggingFace         */
+/* tokenizer.json (BPE: byte-level, or SentencePiece-style with byte    */
+/* fallback), exactly as HF's tokenizers library encodes and decodes.   */
 /* ------------------------------------------------------------------ */
 typedef struct gpt_tokenizer gpt_tokenizer;
 
 /* Loads vocab.json + merges.txt from model_dir, or tokenizer.json when
- * those two are absent. */
+ * those two are absent, with tokenizer_config.json (bos/eos tokens) and
+ * generation_config.json (eos_token_id) when present. Reads no weights. A
+ * component tokenizer.json names that is not implemented is refused by
+ * name (GPT_ERR_UNSUPPORTED), never approximated. */
 gpt_status gpt_tokenizer_load(gpt_tokenizer **out, const char *model_dir,
                               char *err, size_t err_len);
 void gpt_tokenizer_free(gpt_tokenizer *tok);
 
+/* Ids run 0..vocab_size-1: the model's vocabulary and the added tokens. */
 int gpt_tokenizer_vocab_size(const gpt_tokenizer *tok);
 /* The id of <|endoftext|>, or -1 when the vocabulary has none. */
 int gpt_tokenizer_eot_id(const gpt_tokenizer *tok);
+/* What it is, e.g. "byte-level BPE (tokenizer.json)". */
+const char *gpt_tokenizer_kind(const gpt_tokenizer *tok);
+/* tokenizer_config.json's bos_token, or -1. */
+int gpt_tokenizer_bos_id(const gpt_tokenizer *tok);
+/* The end-of-text id: generation_config.json's (first) eos_token_id, else
+ * tokenizer_config.json's eos_token, else <|endoftext|>; -1 when none. */
+int gpt_tokenizer_eos_id(const gpt_tokenizer *tok);
+/* Whether id ends generation (any of generation_config.json's list). */
+int gpt_tokenizer_is_eos(const gpt_tokenizer *tok, int id);
+/* generation_config.json's eos_token_id list (*ids valid while tok lives);
+ * 0 when it gives none. */
+int gpt_tokenizer_eos_ids(const gpt_tokenizer *tok, const int **ids);
+/* tokenizer_config.json's model_max_length, 0 when absent. */
+long long gpt_tokenizer_model_max_length(const gpt_tokenizer *tok);
+/* The id whose spelling is token ("<|eot_id|>", "<s>"), or -1. */
+int gpt_tokenizer_token_id(const gpt_tokenizer *tok, const char *token);
+/* Whether id is a special added token. */
+int gpt_tokenizer_is_special(const gpt_tokenizer *tok, int id);
+/* 1 when decode(encode(s)) == s for every byte string s (byte-level BPE
+ * with no normalizer and nothing dropped or added: GPT-2, Llama 3);
+ * 0 when the tokenizer normalizes (Qwen's NFC) or adds text (Llama 2's ▁). */
+int gpt_tokenizer_round_trips(const gpt_tokenizer *tok);
 
-/* Encodes len bytes of text (any bytes: invalid UTF-8 is encoded byte by
- * byte, so decoding gives the same bytes back). With parse_special,
- * "<|endoftext|>" becomes the special token; otherwise it is plain text.
- * On success *ids is a malloc'd array of *n_ids ids that the caller frees.
- * Not thread-safe: the tokenizer keeps a cache of encoded pieces. */
+enum {
+    GPT_ENCODE_SPECIAL = 1,     /* special-token text becomes its token (HF's default) */
+    GPT_ENCODE_ADD_SPECIAL = 2  /* apply the post-processor: the BOS/EOS HF's add_special_tokens adds */
+};
+
+/* Encodes len bytes of text, as HF's encode(text, add_special_tokens=
+ * flags & GPT_ENCODE_ADD_SPECIAL) with special tokens parsed when flags &
+ * GPT_ENCODE_SPECIAL, else kept as plain text (split_special_tokens);
+ * non-special added tokens always match. Bytes that are not UTF-8 are
+ * encoded one by one (their byte token, <0xNN>, or unk). On success *ids is
+ * a malloc'd array of *n_ids ids that the caller frees. Not thread-safe:
+ * the tokenizer keeps a cache of encoded pieces and scratch buffers. */
+gpt_status gpt_tokenizer_encode_ex(gpt_tokenizer *tok, const char *text, size_t len,
+                                   int flags, int **ids, size_t *n_ids,
+                                   char *err, size_t err_len);
+/* gpt_tokenizer_encode_ex with flags GPT_ENCODE_SPECIAL or 0. */
 gpt_status gpt_tokenizer_encode(gpt_tokenizer *tok, const char *text, size_t len,
                                 int parse_special, int **ids, size_t *n_ids,
                                 char *err, size_t err_len);
 
-/* The raw bytes of one token (not NUL-terminated; *len set), valid while
- * tok lives; NULL when id is out of range. */
+/* Decodes ids through the tokenizer's decoder chain, as HF's
+ * decode(ids, skip_special_tokens=False), into a malloc'd NUL-terminated
+ * *text of *len bytes. Bytes are exact: byte tokens that are not UTF-8 on
+ * their own are written as they are (HF would write U+FFFD). */
+gpt_status gpt_tokenizer_decode(const gpt_tokenizer *tok, const int *ids, size_t n,
+                                char **text, size_t *len, char *err, size_t err_len);
+
+/* Streaming decode: the bytes of each id in turn, whose concatenation is
+ * gpt_tokenizer_decode of all of them (the first token is decoded as a
+ * text's first: Llama 2 drops its leading space there). */
+typedef struct {
+    long n_tokens;
+    int strip_left;
+} gpt_detokenizer;
+void gpt_detokenizer_init(gpt_detokenizer *d);
+/* The bytes of id (not NUL-terminated, *len set, valid while tok lives);
+ * NULL with *len 0 for an id out of range. */
+const char *gpt_detokenizer_next(const gpt_tokenizer *tok, gpt_detokenizer *d, int id, size_t *len);
+
+/* The bytes of one token as decoded after another token (a continuation:
+ * what generation appends to its prompt), not NUL-terminated, *len set,
+ * valid while tok lives; NULL when id is out of range. For GPT-2, the
+ * token's raw bytes. */
 const char *gpt_tokenizer_token_bytes(const gpt_tokenizer *tok, int id, size_t *len);
 
-/* The length in bytes of the longest token: no text of n tokens is longer
- * than n times this. */
+/* The length in bytes of the longest decoded token: no text of n tokens is
+ * longer than n times this. */
 int gpt_tokenizer_max_token_bytes(const gpt_tokenizer *tok);
 
-/* The token's spelling in vocab.json (byte-level unicode), NUL-terminated;
- * NULL when id is out of range. */
+/* The token's spelling in the vocabulary file (byte-level unicode for
+ * GPT-2/Llama 3, "▁Hello" for Llama 2), NUL-terminated; NULL when id is
+ * out of range. */
 const char *gpt_tokenizer_token_string(const gpt_tokenizer *tok, int id);
 
 /* ------------------------------------------------------------------ */

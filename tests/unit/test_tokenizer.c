@@ -192,6 +192,10 @@ static void check_bad_files(void) {
     /* tokenizer.json with the real vocabulary and merges (as "a b" strings
      * and as pairs) tokenizes as vocab.json + merges.txt do. */
     cJSON *tj = cJSON_CreateObject(), *model = cJSON_AddObjectToObject(tj, "model");
+    /* GPT-2's own tokenizer.json names its byte-level pre-tokenizer and decoder. */
+    cJSON_AddItemToObject(tj, "pre_tokenizer",
+                          cJSON_Parse("{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":true}"));
+    cJSON_AddItemToObject(tj, "decoder", cJSON_Parse("{\"type\":\"ByteLevel\"}"));
     cJSON_AddItemToObject(model, "vocab", cJSON_Parse(vocab));
     cJSON *m = cJSON_AddArrayToObject(model, "merges");
     char *line = strtok(merges, "\n");
