@@ -129,7 +129,8 @@ int gpt_tokenizer_max_token_bytes(const gpt_tokenizer *tok);
 const char *gpt_tokenizer_token_string(const gpt_tokenizer *tok, int id);
 
 /* ------------------------------------------------------------------ */
-/* Model: a GPT-2 checkpoint in the HuggingFace layout.                 */
+/* Model: a decoder checkpoint in the HuggingFace layout: GPT-2, Llama,  */
+/* Mistral, Qwen2, Qwen3.                                               */
 /* ------------------------------------------------------------------ */
 typedef enum {
     GPT_DTYPE_F32 = 0,
@@ -140,17 +141,57 @@ typedef enum {
 
 const char *gpt_dtype_name(gpt_dtype dtype); /* "F32", "F16", "BF16", "Q8" */
 
+/* The families one forward pass runs; they differ only in the switches of
+ * gpt_config below. */
+typedef enum {
+    GPT_ARCH_GPT2 = 0,
+    GPT_ARCH_LLAMA,
+    GPT_ARCH_MISTRAL,
+    GPT_ARCH_QWEN2,
+    GPT_ARCH_QWEN3
+} gpt_arch;
+
+const char *gpt_arch_name(gpt_arch arch); /* "gpt2", "llama", "mistral", "qwen2", "qwen3" */
+
+typedef enum {
+    GPT_ROPE_NONE = 0,       /* learned position table (GPT-2) */
+    GPT_ROPE_DEFAULT,        /* rotary, theta^(-2i/d) */
+    GPT_ROPE_LINEAR,         /* rotary, frequencies / rope_factor */
+    GPT_ROPE_LLAMA3          /* rotary, Llama 3.1's three frequency bands */
+} gpt_rope;
+
+#define GPT_MAX_EOS 8
+
 typedef struct {
+    gpt_arch arch;
     int n_layer;
-    int n_head;
+    int n_head;              /* query heads */
+    int n_kv_head;           /* key/value heads (grouped-query: divides n_head) */
+    int head_dim;            /* HD; n_head * HD need not be n_embd (Qwen3) */
     int n_embd;              /* C */
     int n_inner;             /* MLP width; 4*C when config.json says null */
-    int n_positions;         /* context length */
+    int n_positions;         /* the model's context length */
     int vocab_size;          /* V */
-    float layer_norm_epsilon;
-    int gelu_exact;          /* 1: erf GELU ("gelu"); 0: tanh form ("gelu_new") */
+    float layer_norm_epsilon; /* the norm's epsilon (LayerNorm or RMSNorm) */
+    int rms_norm;            /* 1: RMSNorm (weight only); 0: LayerNorm with bias */
+    int gelu_exact;          /* GELU MLP: 1 erf ("gelu"); 0 tanh form ("gelu_new") */
+    int gated_silu;          /* 1: MLP is down(silu(gate(x)) * up(x)); 0: GELU */
+    gpt_rope rope;           /* GPT_ROPE_NONE: learned positions */
+    double rope_theta;
+    double rope_factor;      /* linear and llama3 */
+    double rope_low_freq_factor, rope_high_freq_factor; /* llama3 */
+    int rope_original_ctx;   /* llama3: original_max_position_embeddings */
+    int qkv_bias;            /* q, k and v projections carry biases */
+    int o_bias;              /* the attention output projection carries a bias */
+    int mlp_bias;            /* the MLP's projections carry biases (GPT-2: always) */
+    int qk_norm;             /* RMSNorm over each head of q and k before the rotation */
+    int sliding_window;      /* 0: none; else position i sees j with i-W < j <= i ... */
+    int window_first_layer;  /* ... in layers window_first_layer..n_layer-1 */
+    int tied;                /* the head is the token embedding */
     int bos_token_id;        /* -1 when absent */
-    int eos_token_id;        /* -1 when absent */
+    int eos_token_id;        /* the first end-of-text id, -1 when absent */
+    int n_eos;               /* every end-of-text id (config.json's, then generation_config.json's) */
+    int eos_ids[GPT_MAX_EOS];
 } gpt_config;
 
 typedef struct {
@@ -178,7 +219,12 @@ size_t gpt_model_weight_bytes(const gpt_model *model);   /* weights as held in m
 /* ------------------------------------------------------------------ */
 typedef struct gpt_context gpt_context;
 
-/* n_ctx: positions per sequence (<= n_positions; 0 means n_positions).
+/* The context a gpt_context allocates when not told: the model's, capped
+ * here (Llama 3.2 declares 131,072 positions: gigabytes of cache). */
+#define GPT_DEFAULT_CTX 4096
+
+/* n_ctx: positions per sequence (at most n_positions, which a larger value
+ * is cut to; 0 means n_positions capped at GPT_DEFAULT_CTX).
  * n_seq: sequences decoded side by side, each with its own cache.
  * max_rows: most rows one gpt_forward call may take (0 means 512). */
 gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx, int n_seq,
@@ -299,6 +345,8 @@ typedef struct {
  * time. The result of a request depends only on the model, the request and
  * its seed, never on the requests beside it. Returns GPT_OK unless the
  * whole run failed (a request's own failure is reported in its result). */
+/* tok may be NULL: the completions then have no text (ids only), and end
+ * of text is the config's eos ids alone. */
 gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_generate_io *io,
                         char *err, size_t err_len);
 

@@ -34,25 +34,34 @@ typedef struct {
     int8_t q[GPT_Q8_BLOCK];
 } gpt_q8_block;
 
+/* One block's weights. The same fields serve every family; what a family
+ * lacks is NULL (vectors) or has data NULL (matrices). QD = n_head * HD,
+ * KD = n_kv_head * HD. GPT-2 stores Conv1D matrices [in, out] (model->conv1d)
+ * with q, k, v fused in qkv_w; the others store nn.Linear [out, in]. Q8
+ * matrices are [out][in/32 blocks] either way. */
 typedef struct {
-    const float *ln_1_w, *ln_1_b;       /* (C) */
-    gpt_matrix attn_w;                  /* [C, 3C] */
-    const float *attn_b;                /* (3C) */
-    gpt_matrix attn_proj_w;             /* [C, C] */
-    const float *attn_proj_b;           /* (C) */
-    const float *ln_2_w, *ln_2_b;       /* (C) */
-    gpt_matrix fc_w;                    /* [C, I] */
-    const float *fc_b;                  /* (I) */
-    gpt_matrix fc_proj_w;               /* [I, C] */
-    const float *fc_proj_b;             /* (C) */
+    const float *attn_norm_w, *attn_norm_b;  /* (C); b NULL for RMSNorm */
+    gpt_matrix qkv_w;                   /* GPT-2: [C, QD + 2 KD] */
+    gpt_matrix q_w, k_w, v_w;           /* [QD, C], [KD, C], [KD, C] */
+    const float *qkv_b;                 /* (QD + 2 KD) or NULL */
+    const float *q_norm_w, *k_norm_w;   /* (HD) Qwen3, else NULL */
+    gpt_matrix o_w;                     /* [QD, C] Conv1D or [C, QD] */
+    const float *o_b;                   /* (C) or NULL */
+    const float *mlp_norm_w, *mlp_norm_b;  /* (C); b NULL for RMSNorm */
+    gpt_matrix gate_w;                  /* [I, C] gated MLP, else data NULL */
+    gpt_matrix up_w;                    /* GPT-2 c_fc [C, I]; else [I, C] */
+    const float *gate_b, *up_b;         /* (I) or NULL */
+    gpt_matrix down_w;                  /* GPT-2 c_proj [I, C]; else [C, I] */
+    const float *down_b;                /* (C) or NULL */
 } gpt_layer;
 
 struct gpt_model {
     gpt_config cfg;
+    int conv1d;              /* 1: GPT-2's [in, out] matrices (before Q8) */
     gpt_matrix wte;          /* [V, C] token embeddings */
-    gpt_matrix wpe;          /* [P, C] position embeddings */
+    gpt_matrix wpe;          /* [P, C] position embeddings; data NULL with rotary */
     gpt_matrix lm_head;      /* [V, C]; the same data as wte when tied */
-    const float *ln_f_w, *ln_f_b;  /* (C) */
+    const float *ln_f_w, *ln_f_b;  /* (C) the final norm; b NULL for RMSNorm */
     gpt_layer *layers;       /* (n_layer) */
 
     gpt_dtype dtype;         /* dtype of the matrices in memory */

@@ -1,6 +1,11 @@
 /* forward.c — gpt_context (KV caches and scratch) and the forward pass over
  * a batch of rows, each a token at a position in one of n_seq sequences.
  *
+ * One pass for every family: the config's switches choose LayerNorm or
+ * RMSNorm, learned or rotary positions, a fused Conv1D qkv or separate
+ * nn.Linear q, k, v (grouped-query: the cache holds only the kv heads),
+ * q/k norms, a sliding window, a GELU or gated SiLU MLP.
+ *
  * One allocation is made up front by gpt_context_new; gpt_forward never
  * allocates, so the per-token loop does not either.
  */
@@ -12,6 +17,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include "layers.h"
 #include "ops.h"
 
 struct gpt_context {
@@ -20,16 +26,19 @@ struct gpt_context {
     int n_seq;      // sequences with a cache each
     int max_rows;   // rows one forward call may take
 
-    float *key_cache;    // (n_layer, n_seq, n_ctx, C)
-    float *value_cache;  // (n_layer, n_seq, n_ctx, C)
+    float *key_cache;    // (n_layer, n_seq, n_ctx, KD) KD = n_kv_head * head_dim
+    float *value_cache;  // (n_layer, n_seq, n_ctx, KD)
+    float *rope_cos;     // (n_ctx, HD/2) rotary angles, made once; empty with learned positions
+    float *rope_sin;     // (n_ctx, HD/2)
 
     /* Scratch for one call of max_rows rows. */
     float *x;        // (R, C) the residual stream
-    float *norm;     // (R, C) layernorm output
-    float *qkv;      // (R, 3C) query, key, value
-    float *attn;     // (R, C) attention output, heads side by side
+    float *norm;     // (R, C) norm output
+    float *qkv;      // (R, QD + 2KD) query, key, value
+    float *attn;     // (R, QD) attention output, heads side by side
     float *proj;     // (R, C) a projection before it joins the residual
-    float *mlp;      // (R, I) the MLP's hidden layer
+    float *mlp;      // (R, I) the MLP's hidden layer (the gate, for a gated MLP)
+    float *mlp_up;   // (R, I) the gated MLP's up projection; empty for GELU
     float *scores;   // (max(threads, R), n_ctx) attention weights: a row per thread,
                      // or every row of one head for a prompt chunk
     float *embed;    // (C) one widened embedding row
@@ -71,23 +80,30 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     *out = NULL;
     if (!model) return gpt_fail(err, err_len, GPT_ERR_ARG, "no model");
     const gpt_config *c = &model->cfg;
-    if (n_ctx <= 0 || n_ctx > c->n_positions) n_ctx = c->n_positions;
+    if (n_ctx <= 0) n_ctx = c->n_positions < GPT_DEFAULT_CTX ? c->n_positions : GPT_DEFAULT_CTX;
+    if (n_ctx > c->n_positions) n_ctx = c->n_positions;
     if (n_seq <= 0) n_seq = 1;
     if (max_rows <= 0) max_rows = 512;
     if (max_rows < n_seq) max_rows = n_seq;  // a decode step takes a row per sequence
     const size_t C = c->n_embd, H = c->n_inner, L = c->n_layer, R = max_rows;  // (complex.h owns I)
+    const size_t QD = (size_t)c->n_head * c->head_dim, KD = (size_t)c->n_kv_head * c->head_dim;
     int threads = omp_get_max_threads();
     if (omp_get_num_procs() > threads) threads = omp_get_num_procs();
 
-    size_t cache = mul3(L * n_seq, n_ctx, C);
+    size_t cache = mul3(L * n_seq, n_ctx, KD);
     if (cache == 0 || cache > SIZE_MAX / 8)
         return gpt_fail(err, err_len, GPT_ERR_OOM, "KV cache of %d sequences x %d positions is too large", n_seq,
                         n_ctx);
-    size_t panel = max_size(max_size(matmul_panel_floats(3 * C), matmul_panel_floats(H)), matmul_panel_floats(C));
+    /* The products' scratch: Conv1D's by output width, nn.Linear's (and
+     * the head's) by input width. */
+    size_t panel = max_size(max_size(matmul_panel_floats((int)(QD + 2 * KD)), matmul_panel_floats((int)H)),
+                            max_size(matmul_panel_floats((int)C), matmul_panel_floats((int)QD)));
+    size_t rope = c->rope != GPT_ROPE_NONE ? (size_t)n_ctx * (c->head_dim / 2) : 0;
     size_t floats[] = {
-        cache, cache,                  // key_cache, value_cache
-        R * C, R * C, R * 3 * C,       // x, norm, qkv
-        R * C, R * C, R * H,           // attn, proj, mlp
+        cache, cache, rope, rope,           // key_cache, value_cache, rope_cos, rope_sin
+        R * C, R * C, R * (QD + 2 * KD),    // x, norm, qkv
+        R * QD, R * C, R * H,               // attn, proj, mlp
+        c->gated_silu ? R * H : 0,          // mlp_up
         (size_t)(threads > max_rows ? threads : max_rows) * n_ctx, C, panel,
     };
     size_t total = 0;
@@ -104,8 +120,9 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
                         total * sizeof(float) >> 20);
     }
     float *p = block;
-    float **slots[] = {&ctx->key_cache, &ctx->value_cache, &ctx->x, &ctx->norm, &ctx->qkv, &ctx->attn,
-                       &ctx->proj, &ctx->mlp, &ctx->scores, &ctx->embed, &ctx->panel};
+    float **slots[] = {&ctx->key_cache, &ctx->value_cache, &ctx->rope_cos, &ctx->rope_sin, &ctx->x,
+                       &ctx->norm, &ctx->qkv, &ctx->attn, &ctx->proj, &ctx->mlp, &ctx->mlp_up,
+                       &ctx->scores, &ctx->embed, &ctx->panel};
     for (size_t i = 0; i < sizeof floats / sizeof floats[0]; i++) {
         *slots[i] = p;
         p += (floats[i] + 15) & ~(size_t)15;
@@ -117,6 +134,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     ctx->scores_threads = threads;
     ctx->block = block;
     ctx->bytes = total * sizeof(float);
+    if (rope) rope_tables(ctx->rope_cos, ctx->rope_sin, c, n_ctx);
     *out = ctx;
     return GPT_OK;
 }
@@ -139,44 +157,55 @@ static void add_rows(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-/* The cache row of (layer, seq, pos): C floats. */
+/* The cache row of (layer, seq, pos): KD floats, the kv heads side by side. */
 static float *cache_row(const gpt_context *ctx, float *cache, int layer, int seq, int pos) {
-    size_t C = ctx->model->cfg.n_embd;
-    return cache + (((size_t)layer * ctx->n_seq + seq) * ctx->n_ctx + pos) * C;
+    const gpt_config *c = &ctx->model->cfg;
+    size_t KD = (size_t)c->n_kv_head * c->head_dim;
+    return cache + (((size_t)layer * ctx->n_seq + seq) * ctx->n_ctx + pos) * KD;
+}
+
+/* The first position a row at pos sees in this layer: pos - W + 1 inside a
+ * sliding window of W, else 0. */
+static int first_seen(const gpt_config *c, int layer, int pos) {
+    if (!c->sliding_window || layer < c->window_first_layer || pos < c->sliding_window) return 0;
+    return pos - c->sliding_window + 1;
 }
 
 /* Causal self-attention for each row: its query against its sequence's
- * keys 0..pos, softmax, the weighted sum of values. One (row, head) pair per
- * task; each thread has its own row of scores. */
+ * keys (0 or the window's start)..pos, softmax, the weighted sum of values.
+ * Query head h reads kv head h / (n_head / n_kv_head). One (row, head) pair
+ * per task; each thread has its own row of scores. */
 static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
     const gpt_config *c = &ctx->model->cfg;
-    const int C = c->n_embd, NH = c->n_head, HD = C / NH, R = b->n;
+    const int NH = c->n_head, HD = c->head_dim, QD = NH * HD, KD = c->n_kv_head * HD, R = b->n;
+    const int QKV = QD + 2 * KD, group = NH / c->n_kv_head;
     const float scale = 1.0f / sqrtf((float)HD);
     int threads = omp_get_max_threads();
     if (threads > ctx->scores_threads) threads = ctx->scores_threads;  // one scores row each
 #pragma omp parallel for schedule(dynamic, 1) collapse(2) num_threads(threads)
     for (int r = 0; r < R; r++) {
         for (int h = 0; h < NH; h++) {
-            const int pos = b->pos[r], seq = b->seq[r];
-            const float *q = ctx->qkv + (size_t)r * 3 * C + h * HD;             // (HD)
+            const int pos = b->pos[r], seq = b->seq[r], first = first_seen(c, layer, pos);
+            const int kv = (h / group) * HD;
+            const float *q = ctx->qkv + (size_t)r * QKV + h * HD;                    // (HD)
             float *scores = ctx->scores + (size_t)omp_get_thread_num() * ctx->n_ctx;  // (pos+1)
             float maxv = -FLT_MAX;
-            for (int t = 0; t <= pos; t++) {
-                const float *k = cache_row(ctx, ctx->key_cache, layer, seq, t) + h * HD;
+            for (int t = first; t <= pos; t++) {
+                const float *k = cache_row(ctx, ctx->key_cache, layer, seq, t) + kv;
                 float s = dot_f32(q, k, HD) * scale;
                 scores[t] = s;
                 if (s > maxv) maxv = s;
             }
             float sum = 0;
-            for (int t = 0; t <= pos; t++) {
+            for (int t = first; t <= pos; t++) {
                 scores[t] = expf(scores[t] - maxv);
                 sum += scores[t];
             }
-            float *o = ctx->attn + (size_t)r * C + h * HD;  // (HD)
+            float *o = ctx->attn + (size_t)r * QD + h * HD;  // (HD)
             memset(o, 0, sizeof(float) * HD);
             float inv = 1.0f / sum;
-            for (int t = 0; t <= pos; t++) {
-                const float *v = cache_row(ctx, ctx->value_cache, layer, seq, t) + h * HD;
+            for (int t = first; t <= pos; t++) {
+                const float *v = cache_row(ctx, ctx->value_cache, layer, seq, t) + kv;
                 axpy_f32(o, scores[t] * inv, v, HD);
             }
         }
@@ -186,31 +215,34 @@ static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
 /* Attention for a prompt chunk: R rows of one sequence at consecutive
  * positions p0.., head by head as two matrix products,
  * S (R, N) = Q K^T over the N = p0 + R cached positions, and O = S V,
- * with the causal mask and softmax applied to S in between. */
+ * with the causal mask (and window) and softmax applied to S in between. */
 static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
     const gpt_config *c = &ctx->model->cfg;
-    const int C = c->n_embd, NH = c->n_head, HD = C / NH, R = b->n;
+    const int NH = c->n_head, HD = c->head_dim, QD = NH * HD, KD = c->n_kv_head * HD, R = b->n;
+    const int QKV = QD + 2 * KD, group = NH / c->n_kv_head;
     const int p0 = b->pos[0], N = p0 + R, seq = b->seq[0];
     const float scale = 1.0f / sqrtf((float)HD);
     float *S = ctx->scores;  // (R, N)
     for (int h = 0; h < NH; h++) {
-        const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + h * HD;    // (N, HD), row stride C
-        const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + h * HD;  // (N, HD), row stride C
-        gemm_fixed_blocks(1, R, N, HD, scale, ctx->qkv + h * HD, 3 * C, K, C, 0.0f, S, N);
+        const int kv = (h / group) * HD;
+        const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + kv;    // (N, HD), row stride KD
+        const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + kv;  // (N, HD), row stride KD
+        gemm_fixed_blocks(1, R, N, HD, scale, ctx->qkv + h * HD, QKV, K, KD, 0.0f, S, N);
 #pragma omp parallel for schedule(static)
         for (int i = 0; i < R; i++) {
             float *row = S + (size_t)i * N;
-            const int last = p0 + i;  // row i sees positions 0..last
+            const int last = p0 + i, first = first_seen(c, layer, last);  // row i sees first..last
             float maxv = -FLT_MAX;
-            for (int t = 0; t <= last; t++) maxv = row[t] > maxv ? row[t] : maxv;
-            exp_shifted(row, maxv, last + 1);
+            for (int t = first; t <= last; t++) maxv = row[t] > maxv ? row[t] : maxv;
+            exp_shifted(row + first, maxv, last - first + 1);
             float sum = 0;
-            for (int t = 0; t <= last; t++) sum += row[t];
+            for (int t = first; t <= last; t++) sum += row[t];
             float inv = 1.0f / sum;
-            for (int t = 0; t <= last; t++) row[t] *= inv;
+            for (int t = first; t <= last; t++) row[t] *= inv;
+            for (int t = 0; t < first; t++) row[t] = 0.0f;
             for (int t = last + 1; t < N; t++) row[t] = 0.0f;
         }
-        gemm_fixed_blocks(0, R, HD, N, 1.0f, S, N, V, C, 0.0f, ctx->attn + h * HD, C);
+        gemm_fixed_blocks(0, R, HD, N, 1.0f, S, N, V, KD, 0.0f, ctx->attn + h * HD, QD);
     }
 }
 
@@ -242,45 +274,88 @@ static gpt_status check_batch(const gpt_context *ctx, const gpt_batch *b, char *
     return GPT_OK;
 }
 
+/* out (R, ldo) = in (R, IN) @ W^T + bias, W an nn.Linear weight [OUT, IN]
+ * (matmul_t's layout), the bias added after the product. */
+static void linear(float *out, int ldo, const float *in, const gpt_matrix *W, const float *bias, int R,
+                   float *panel) {
+    matmul_t(out, ldo, in, W, R, panel);
+    if (!bias) return;
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < W->rows; j++) out[(size_t)r * ldo + j] += bias[j];
+}
+
+/* The block's norm: LayerNorm (weight and bias) or RMSNorm (weight). */
+static void block_norm(const gpt_config *c, float *out, const float *in, const float *w, const float *b, int R) {
+    if (c->rms_norm) rmsnorm(out, in, w, R, c->n_embd, c->layer_norm_epsilon);
+    else layernorm(out, in, w, b, R, c->n_embd, c->layer_norm_epsilon);
+}
+
 gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char *err, size_t err_len) {
     gpt_status st = check_batch(ctx, b, err, err_len);
     if (st != GPT_OK) return st;
     const gpt_model *m = ctx->model;
     const gpt_config *c = &m->cfg;
     const int C = c->n_embd, H = c->n_inner, R = b->n;
+    const int HD = c->head_dim, QD = c->n_head * HD, KD = c->n_kv_head * HD, QKV = QD + 2 * KD;
     const int chunk = is_prompt_chunk(b);
 
-    /* x = wte[token] + wpe[pos] */
+    /* x = wte[token] (+ wpe[pos] with learned positions) */
     for (int r = 0; r < R; r++) {
         float *x = ctx->x + (size_t)r * C;
         matrix_row(x, &m->wte, b->tokens[r]);
+        if (!m->wpe.data) continue;
         matrix_row(ctx->embed, &m->wpe, b->pos[r]);
         for (int i = 0; i < C; i++) x[i] += ctx->embed[i];
     }
 
     for (int l = 0; l < c->n_layer; l++) {
         const gpt_layer *L = &m->layers[l];
-        layernorm(ctx->norm, ctx->x, L->ln_1_w, L->ln_1_b, R, C, c->layer_norm_epsilon);
-        matmul(ctx->qkv, ctx->norm, &L->attn_w, L->attn_b, R, ctx->panel);
-        for (int r = 0; r < R; r++) {  // keys and values join the cache
-            const float *qkv = ctx->qkv + (size_t)r * 3 * C;
-            memcpy(cache_row(ctx, ctx->key_cache, l, b->seq[r], b->pos[r]), qkv + C, sizeof(float) * C);
-            memcpy(cache_row(ctx, ctx->value_cache, l, b->seq[r], b->pos[r]), qkv + 2 * C, sizeof(float) * C);
+        block_norm(c, ctx->norm, ctx->x, L->attn_norm_w, L->attn_norm_b, R);
+        if (m->conv1d) {  // GPT-2: one fused product
+            matmul(ctx->qkv, ctx->norm, &L->qkv_w, L->qkv_b, R, ctx->panel);
+        } else {
+            const float *qb = L->qkv_b;
+            linear(ctx->qkv, QKV, ctx->norm, &L->q_w, qb, R, ctx->panel);
+            linear(ctx->qkv + QD, QKV, ctx->norm, &L->k_w, qb ? qb + QD : NULL, R, ctx->panel);
+            linear(ctx->qkv + QD + KD, QKV, ctx->norm, &L->v_w, qb ? qb + QD + KD : NULL, R, ctx->panel);
+        }
+        for (int r = 0; r < R; r++) {
+            float *q = ctx->qkv + (size_t)r * QKV, *k = q + QD;  // (QD), (KD)
+            if (L->q_norm_w) {  // Qwen3: each head normed, before the rotation
+                rmsnorm(q, q, L->q_norm_w, c->n_head, HD, c->layer_norm_epsilon);
+                rmsnorm(k, k, L->k_norm_w, c->n_kv_head, HD, c->layer_norm_epsilon);
+            }
+            if (c->rope != GPT_ROPE_NONE) {
+                const size_t at = (size_t)b->pos[r] * (HD / 2);
+                rope_apply(q, ctx->rope_cos + at, ctx->rope_sin + at, c->n_head, HD);
+                rope_apply(k, ctx->rope_cos + at, ctx->rope_sin + at, c->n_kv_head, HD);
+            }
+            /* keys and values join the cache */
+            memcpy(cache_row(ctx, ctx->key_cache, l, b->seq[r], b->pos[r]), k, sizeof(float) * KD);
+            memcpy(cache_row(ctx, ctx->value_cache, l, b->seq[r], b->pos[r]), k + KD, sizeof(float) * KD);
         }
         if (chunk) attention_chunk(ctx, l, b);
         else attention(ctx, l, b);
-        matmul(ctx->proj, ctx->attn, &L->attn_proj_w, L->attn_proj_b, R, ctx->panel);
+        if (m->conv1d) matmul(ctx->proj, ctx->attn, &L->o_w, L->o_b, R, ctx->panel);
+        else linear(ctx->proj, C, ctx->attn, &L->o_w, L->o_b, R, ctx->panel);
         add_rows(ctx->x, ctx->proj, (size_t)R * C);
 
-        layernorm(ctx->norm, ctx->x, L->ln_2_w, L->ln_2_b, R, C, c->layer_norm_epsilon);
-        matmul(ctx->mlp, ctx->norm, &L->fc_w, L->fc_b, R, ctx->panel);
-        if (c->gelu_exact) gelu_erf(ctx->mlp, (size_t)R * H);
-        else gelu_tanh(ctx->mlp, (size_t)R * H);
-        matmul(ctx->proj, ctx->mlp, &L->fc_proj_w, L->fc_proj_b, R, ctx->panel);
+        block_norm(c, ctx->norm, ctx->x, L->mlp_norm_w, L->mlp_norm_b, R);
+        if (c->gated_silu) {  // down(silu(gate(x)) * up(x))
+            linear(ctx->mlp, H, ctx->norm, &L->gate_w, L->gate_b, R, ctx->panel);
+            linear(ctx->mlp_up, H, ctx->norm, &L->up_w, L->up_b, R, ctx->panel);
+            silu_mul(ctx->mlp, ctx->mlp_up, (size_t)R * H);
+            linear(ctx->proj, C, ctx->mlp, &L->down_w, L->down_b, R, ctx->panel);
+        } else {
+            matmul(ctx->mlp, ctx->norm, &L->up_w, L->up_b, R, ctx->panel);
+            if (c->gelu_exact) gelu_erf(ctx->mlp, (size_t)R * H);
+            else gelu_tanh(ctx->mlp, (size_t)R * H);
+            matmul(ctx->proj, ctx->mlp, &L->down_w, L->down_b, R, ctx->panel);
+        }
         add_rows(ctx->x, ctx->proj, (size_t)R * C);
     }
 
-    /* Gather the wanted rows, final layernorm, logits against the head. */
+    /* Gather the wanted rows, final norm, logits against the head. */
     int n_out = 0;
     for (int r = 0; r < R; r++) {
         int want = b->want_logits ? b->want_logits[r] != 0 : r == R - 1;
@@ -289,7 +364,7 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
         n_out++;
     }
     if (n_out == 0) return GPT_OK;
-    layernorm(ctx->norm, ctx->x, m->ln_f_w, m->ln_f_b, n_out, C, c->layer_norm_epsilon);
+    block_norm(c, ctx->norm, ctx->x, m->ln_f_w, m->ln_f_b, n_out);
     matmul_t(logits, c->vocab_size, ctx->norm, &m->lm_head, n_out, ctx->panel);
     return GPT_OK;
 }

@@ -115,11 +115,12 @@ static float log_prob(const float *logits, int V, int id) {
  * if the caller must stop. */
 static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, const gpt_config *cfg, int n_ctx,
                         slot *s, int id, float logprob) {
-    int eos = cfg->eos_token_id >= 0 ? cfg->eos_token_id : gpt_tokenizer_eot_id(tok);
+    int eos = cfg->n_eos == 0 && tok ? gpt_tokenizer_eot_id(tok) : -1;  // any of the config's eos ids, else the tokenizer's
+    for (int i = 0; i < cfg->n_eos; i++) eos = id == cfg->eos_ids[i] ? id : eos;
     if (id == eos && !s->req.ignore_eos) return finish(io, s, GPT_FINISH_EOS, GPT_OK);
 
     size_t len = 0;
-    const char *bytes = gpt_tokenizer_token_bytes(tok, id, &len);
+    const char *bytes = tok ? gpt_tokenizer_token_bytes(tok, id, &len) : NULL;
     if (!bytes) len = 0;  // an id past the tokenizer's vocabulary decodes to nothing
     if (grow((void **)&s->tokens, &s->cap_tokens, s->n_tokens + 1, sizeof(int)) ||
         grow((void **)&s->logprobs, &s->cap_logprobs, s->n_tokens + 1, sizeof(float)) ||
@@ -130,7 +131,7 @@ static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, con
     s->logprobs[s->n_tokens] = logprob;
     s->tokens[s->n_tokens++] = id;
     size_t old_len = s->text_len;
-    memcpy(s->text + s->text_len, bytes, len);
+    if (len) memcpy(s->text + s->text_len, bytes, len);
     s->text_len += len;
     s->text[s->text_len] = '\0';
 
@@ -216,7 +217,7 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
     const int V = cfg->vocab_size;
     /* Rows of a step computed row by row (see gpt_forward). */
     const int small_rows = max_rows < OPS_SMALL_ROWS ? max_rows : OPS_SMALL_ROWS;
-    const int max_token_bytes = gpt_tokenizer_max_token_bytes(tok);
+    const int max_token_bytes = tok ? gpt_tokenizer_max_token_bytes(tok) : 0;  // no tokenizer: no text
     gpt_status status = GPT_OK;
 
     slot *slots = calloc((size_t)n_seq, sizeof *slots);

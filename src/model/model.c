@@ -1,5 +1,6 @@
-/* model.c — bind a checkpoint's tensors by name, check every shape against
- * the config, tie or untie the head. Matrices stay in the file mapping in
+/* model.c — bind a checkpoint's tensors by their hub names (GPT-2's, or
+ * Llama/Mistral/Qwen's), check every shape against the config, tie or
+ * untie the head. Matrices stay in the file mapping in
  * their stored dtype; the small vectors (layer norms, biases) are widened
  * into one owned float buffer. */
 #include <math.h>
@@ -14,7 +15,7 @@
 
 typedef struct {
     st_archive archive;
-    float *vectors;        // every layer-norm weight and bias, widened
+    float *vectors;        // every norm weight and bias, widened
     void **q8;             // (n_q8) quantized matrices
     int n_q8;
 } model_storage;
@@ -104,6 +105,153 @@ static gpt_status check_matrix_finite(const gpt_matrix *m, const char *name, cha
     return st;
 }
 
+/* Every matrix a layer may hold, for the passes over all of them. */
+#define LAYER_MATRICES 8
+static gpt_matrix *layer_matrix(gpt_layer *ly, int i, const char **name) {
+    static const char *names[LAYER_MATRICES] = {"qkv", "q_proj", "k_proj", "v_proj",
+                                                "o_proj", "gate_proj", "up_proj", "down_proj"};
+    gpt_matrix *all[LAYER_MATRICES] = {&ly->qkv_w, &ly->q_w, &ly->k_w, &ly->v_w,
+                                       &ly->o_w, &ly->gate_w, &ly->up_w, &ly->down_w};
+    *name = names[i];
+    return all[i];
+}
+
+/* Floats of every vector (norm weights and biases) a model of this config
+ * may hold, as an upper bound for the one buffer they are widened into. */
+static size_t vector_floats(const gpt_config *c) {
+    size_t C = c->n_embd, I = c->n_inner, HD = c->head_dim;
+    size_t QD = (size_t)c->n_head * HD, KD = (size_t)c->n_kv_head * HD;
+    return (size_t)c->n_layer * (4 * C + QD + 2 * KD + 2 * HD + C + 2 * I + C) + 2 * C;
+}
+
+/* GPT-2: wte, wpe, h.N.{ln_1, attn.c_attn, attn.c_proj, ln_2, mlp.c_fc,
+ * mlp.c_proj}, ln_f; Conv1D matrices [in, out]. */
+static gpt_status bind_gpt2(gpt_model *m, const binder *b, float **vp) {
+    const gpt_config *c = &m->cfg;
+    const int C = c->n_embd, H = c->n_inner;
+    float *v = *vp;
+    char name[128];
+    gpt_status st = bind_matrix(b, &m->wte, "wte.weight", c->vocab_size, C);
+    if (st == GPT_OK) st = bind_matrix(b, &m->wpe, "wpe.weight", c->n_positions, C);
+    for (int l = 0; l < c->n_layer && st == GPT_OK; l++) {
+        gpt_layer *ly = &m->layers[l];
+        struct { const char *suffix; const float **dst; int n; } vecs[] = {
+            {"ln_1.weight", &ly->attn_norm_w, C}, {"ln_1.bias", &ly->attn_norm_b, C},
+            {"attn.c_attn.bias", &ly->qkv_b, 3 * C}, {"attn.c_proj.bias", &ly->o_b, C},
+            {"ln_2.weight", &ly->mlp_norm_w, C}, {"ln_2.bias", &ly->mlp_norm_b, C},
+            {"mlp.c_fc.bias", &ly->up_b, H}, {"mlp.c_proj.bias", &ly->down_b, C},
+        };
+        for (size_t i = 0; i < sizeof vecs / sizeof vecs[0] && st == GPT_OK; i++) {
+            snprintf(name, sizeof name, "h.%d.%s", l, vecs[i].suffix);
+            st = bind_vector(b, v, name, vecs[i].n);
+            *vecs[i].dst = v;
+            v += vecs[i].n;
+        }
+        struct { const char *suffix; gpt_matrix *dst; int rows, cols; } mats[] = {
+            {"attn.c_attn.weight", &ly->qkv_w, C, 3 * C}, {"attn.c_proj.weight", &ly->o_w, C, C},
+            {"mlp.c_fc.weight", &ly->up_w, C, H}, {"mlp.c_proj.weight", &ly->down_w, H, C},
+        };
+        for (size_t i = 0; i < sizeof mats / sizeof mats[0] && st == GPT_OK; i++) {
+            snprintf(name, sizeof name, "h.%d.%s", l, mats[i].suffix);
+            st = bind_matrix(b, mats[i].dst, name, mats[i].rows, mats[i].cols);
+        }
+    }
+    if (st == GPT_OK) {
+        m->ln_f_w = v;
+        st = bind_vector(b, v, "ln_f.weight", C);
+        v += C;
+    }
+    if (st == GPT_OK) {
+        m->ln_f_b = v;
+        st = bind_vector(b, v, "ln_f.bias", C);
+        v += C;
+    }
+    /* The head: lm_head.weight when stored (never prefixed), else tied to wte. */
+    if (st == GPT_OK) {
+        if (st_find(b->a, "lm_head.weight")) {
+            binder head = *b;
+            head.prefix = "";
+            st = bind_matrix(&head, &m->lm_head, "lm_head.weight", c->vocab_size, C);
+        } else {
+            m->lm_head = m->wte;
+        }
+    }
+    *vp = v;
+    return st;
+}
+
+/* Llama, Mistral, Qwen2, Qwen3: model.embed_tokens, model.layers.N.{
+ * input_layernorm, self_attn.{q,k,v,o}_proj (+ bias), self_attn.{q,k}_norm,
+ * post_attention_layernorm, mlp.{gate,up,down}_proj (+ bias)}, model.norm,
+ * lm_head; nn.Linear matrices [out, in]. */
+static gpt_status bind_llama(gpt_model *m, const binder *b, float **vp) {
+    const gpt_config *c = &m->cfg;
+    const int C = c->n_embd, I = c->n_inner, HD = c->head_dim, QD = c->n_head * HD, KD = c->n_kv_head * HD;
+    float *v = *vp;
+    char name[160];
+    gpt_status st = bind_matrix(b, &m->wte, "model.embed_tokens.weight", c->vocab_size, C);
+    for (int l = 0; l < c->n_layer && st == GPT_OK; l++) {
+        gpt_layer *ly = &m->layers[l];
+        struct { const char *suffix; const float **dst; int n; int want; } vecs[] = {
+            {"input_layernorm.weight", &ly->attn_norm_w, C, 1},
+            {"self_attn.q_proj.bias", &ly->qkv_b, QD, c->qkv_bias},  // q, k, v biases side by side
+            {"self_attn.k_proj.bias", NULL, KD, c->qkv_bias},
+            {"self_attn.v_proj.bias", NULL, KD, c->qkv_bias},
+            {"self_attn.o_proj.bias", &ly->o_b, C, c->o_bias},
+            {"self_attn.q_norm.weight", &ly->q_norm_w, HD, c->qk_norm},
+            {"self_attn.k_norm.weight", &ly->k_norm_w, HD, c->qk_norm},
+            {"post_attention_layernorm.weight", &ly->mlp_norm_w, C, 1},
+            {"mlp.gate_proj.bias", &ly->gate_b, I, c->mlp_bias},
+            {"mlp.up_proj.bias", &ly->up_b, I, c->mlp_bias},
+            {"mlp.down_proj.bias", &ly->down_b, C, c->mlp_bias},
+        };
+        for (size_t i = 0; i < sizeof vecs / sizeof vecs[0] && st == GPT_OK; i++) {
+            if (!vecs[i].want) continue;
+            snprintf(name, sizeof name, "model.layers.%d.%s", l, vecs[i].suffix);
+            st = bind_vector(b, v, name, vecs[i].n);
+            if (vecs[i].dst) *vecs[i].dst = v;
+            v += vecs[i].n;
+        }
+        struct { const char *suffix; gpt_matrix *dst; int rows, cols; } mats[] = {
+            {"self_attn.q_proj.weight", &ly->q_w, QD, C}, {"self_attn.k_proj.weight", &ly->k_w, KD, C},
+            {"self_attn.v_proj.weight", &ly->v_w, KD, C}, {"self_attn.o_proj.weight", &ly->o_w, C, QD},
+            {"mlp.gate_proj.weight", &ly->gate_w, I, C},  {"mlp.up_proj.weight", &ly->up_w, I, C},
+            {"mlp.down_proj.weight", &ly->down_w, C, I},
+        };
+        for (size_t i = 0; i < sizeof mats / sizeof mats[0] && st == GPT_OK; i++) {
+            snprintf(name, sizeof name, "model.layers.%d.%s", l, mats[i].suffix);
+            st = bind_matrix(b, mats[i].dst, name, mats[i].rows, mats[i].cols);
+        }
+    }
+    if (st == GPT_OK) {
+        m->ln_f_w = v;
+        st = bind_vector(b, v, "model.norm.weight", C);
+        v += C;
+    }
+    /* The head: lm_head.weight when untied; a tied checkpoint may carry it
+     * too, and then it must be the embedding, byte for byte. */
+    if (st == GPT_OK) {
+        const st_tensor *head = st_find(b->a, "lm_head.weight");
+        if (!c->tied) {
+            st = bind_matrix(b, &m->lm_head, "lm_head.weight", c->vocab_size, C);
+        } else if (head) {
+            gpt_matrix h;
+            st = bind_matrix(b, &h, "lm_head.weight", c->vocab_size, C);
+            if (st == GPT_OK && (h.dtype != m->wte.dtype ||
+                                 (h.data != m->wte.data && memcmp(h.data, m->wte.data, matrix_bytes(&h)))))
+                st = gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT,
+                              "%s: lm_head.weight differs from model.embed_tokens.weight, but config.json has "
+                              "tie_word_embeddings true",
+                              b->dir);
+            m->lm_head = m->wte;
+        } else {
+            m->lm_head = m->wte;
+        }
+    }
+    *vp = v;
+    return st;
+}
+
 gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_options *opts, char *err,
                           size_t err_len) {
     *out = NULL;
@@ -124,113 +272,74 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
         return st;
     }
     const gpt_config *c = &m->cfg;
-    const int C = c->n_embd, H = c->n_inner, V = c->vocab_size, P = c->n_positions, L = c->n_layer;
+    const int L = c->n_layer;
     binder b = {.a = &s->archive, .prefix = "", .dir = dir, .err = err, .err_len = err_len};
-    if (!st_find(&s->archive, "wte.weight") && st_find(&s->archive, "transformer.wte.weight"))
+    if (c->arch == GPT_ARCH_GPT2 && !st_find(&s->archive, "wte.weight") &&
+        st_find(&s->archive, "transformer.wte.weight"))
         b.prefix = "transformer.";
+    m->conv1d = c->arch == GPT_ARCH_GPT2;
 
-    /* Vectors per layer: ln_1 w,b (2C), attn bias (3C), proj bias (C), ln_2 w,b (2C),
-     * fc bias (H), fc_proj bias (C) = 9C + H; then ln_f (2C). */
-    size_t per_layer = 9 * (size_t)C + H;
-    s->vectors = malloc(sizeof(float) * (per_layer * L + 2 * (size_t)C));
+    s->vectors = malloc(sizeof(float) * vector_floats(c));
     m->layers = calloc((size_t)L, sizeof(gpt_layer));
     if (!s->vectors || !m->layers) {
         gpt_model_free(m);
         return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
     }
-    st = bind_matrix(&b, &m->wte, "wte.weight", V, C);
-    if (st == GPT_OK) st = bind_matrix(&b, &m->wpe, "wpe.weight", P, C);
     float *v = s->vectors;
-    char name[128];
-    for (int l = 0; l < L && st == GPT_OK; l++) {
-        gpt_layer *ly = &m->layers[l];
-        struct { const char *suffix; float **dst; int n; } vecs[] = {
-            {"ln_1.weight", (float **)&ly->ln_1_w, C}, {"ln_1.bias", (float **)&ly->ln_1_b, C},
-            {"attn.c_attn.bias", (float **)&ly->attn_b, 3 * C}, {"attn.c_proj.bias", (float **)&ly->attn_proj_b, C},
-            {"ln_2.weight", (float **)&ly->ln_2_w, C}, {"ln_2.bias", (float **)&ly->ln_2_b, C},
-            {"mlp.c_fc.bias", (float **)&ly->fc_b, H}, {"mlp.c_proj.bias", (float **)&ly->fc_proj_b, C},
-        };
-        for (size_t i = 0; i < sizeof vecs / sizeof vecs[0] && st == GPT_OK; i++) {
-            snprintf(name, sizeof name, "h.%d.%s", l, vecs[i].suffix);
-            st = bind_vector(&b, v, name, vecs[i].n);
-            *vecs[i].dst = v;
-            v += vecs[i].n;
-        }
-        struct { const char *suffix; gpt_matrix *dst; int rows, cols; } mats[] = {
-            {"attn.c_attn.weight", &ly->attn_w, C, 3 * C}, {"attn.c_proj.weight", &ly->attn_proj_w, C, C},
-            {"mlp.c_fc.weight", &ly->fc_w, C, H}, {"mlp.c_proj.weight", &ly->fc_proj_w, H, C},
-        };
-        for (size_t i = 0; i < sizeof mats / sizeof mats[0] && st == GPT_OK; i++) {
-            snprintf(name, sizeof name, "h.%d.%s", l, mats[i].suffix);
-            st = bind_matrix(&b, mats[i].dst, name, mats[i].rows, mats[i].cols);
-        }
-    }
-    if (st == GPT_OK) {
-        m->ln_f_w = v;
-        st = bind_vector(&b, v, "ln_f.weight", C);
-        v += C;
-    }
-    if (st == GPT_OK) {
-        m->ln_f_b = v;
-        st = bind_vector(&b, v, "ln_f.bias", C);
-    }
-    /* The head: lm_head.weight when stored (never prefixed), else tied to wte. */
-    int untied = 0;
-    if (st == GPT_OK) {
-        if (st_find(&s->archive, "lm_head.weight")) {
-            binder head = b;
-            head.prefix = "";
-            st = bind_matrix(&head, &m->lm_head, "lm_head.weight", V, C);
-            untied = st == GPT_OK && m->lm_head.data != m->wte.data;
-        } else {
-            m->lm_head = m->wte;
-        }
-    }
+    st = m->conv1d ? bind_gpt2(m, &b, &v) : bind_llama(m, &b, &v);
     if (st != GPT_OK) {
         gpt_model_free(m);
         return st;
     }
+    const size_t vectors = (size_t)(v - s->vectors);
+    const int untied = m->lm_head.data != m->wte.data;
 
-    m->file_dtype = m->layers[0].attn_w.dtype;
+    m->file_dtype = m->conv1d ? m->layers[0].qkv_w.dtype : m->layers[0].q_w.dtype;
     m->dtype = m->file_dtype;
-    size_t matrices = (size_t)V * C + (size_t)P * C + (size_t)L * (4 * (size_t)C * C + 2 * (size_t)C * H);
-    size_t vectors = per_layer * L + 2 * (size_t)C;
-    m->n_params = matrices + vectors + (untied ? (size_t)V * C : 0);
+    size_t params = (size_t)m->wte.rows * m->wte.cols + (size_t)m->wpe.rows * m->wpe.cols + vectors;
+    if (untied) params += (size_t)m->lm_head.rows * m->lm_head.cols;
+    for (int l = 0; l < L; l++)
+        for (int i = 0; i < LAYER_MATRICES; i++) {
+            const char *nm;
+            const gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
+            if (mat->data) params += (size_t)mat->rows * mat->cols;
+        }
+    m->n_params = params;
     m->file_bytes = s->archive.total_bytes;
 
+    char name[128];
     if (opts->check_finite) {
         long at = first_non_finite(s->vectors, vectors);
         if (at >= 0)
-            st = gpt_fail(err, err_len, GPT_ERR_NUMERIC, "%s: a layer-norm weight or bias holds NaN or Inf", dir);
-        const gpt_matrix *all[4] = {&m->wte, &m->wpe, &m->lm_head, NULL};
-        const char *names[4] = {"wte.weight", "wpe.weight", "lm_head.weight", NULL};
+            st = gpt_fail(err, err_len, GPT_ERR_NUMERIC, "%s: a norm weight or bias holds NaN or Inf", dir);
+        const gpt_matrix *all[3] = {&m->wte, &m->wpe, &m->lm_head};
+        const char *names[3] = {"wte.weight", "wpe.weight", "lm_head.weight"};
         for (int i = 0; i < 3 && st == GPT_OK; i++)
-            if (i < 2 || untied) st = check_matrix_finite(all[i], names[i], err, err_len);
-        for (int l = 0; l < L && st == GPT_OK; l++) {
-            gpt_layer *ly = &m->layers[l];
-            const gpt_matrix *mats[4] = {&ly->attn_w, &ly->attn_proj_w, &ly->fc_w, &ly->fc_proj_w};
-            const char *suffix[4] = {"attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight",
-                                     "mlp.c_proj.weight"};
-            for (int i = 0; i < 4 && st == GPT_OK; i++) {
-                snprintf(name, sizeof name, "h.%d.%s", l, suffix[i]);
-                st = check_matrix_finite(mats[i], name, err, err_len);
+            if (all[i]->data && (i < 2 || untied)) st = check_matrix_finite(all[i], names[i], err, err_len);
+        for (int l = 0; l < L && st == GPT_OK; l++)
+            for (int i = 0; i < LAYER_MATRICES && st == GPT_OK; i++) {
+                const char *nm;
+                const gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
+                if (!mat->data) continue;
+                snprintf(name, sizeof name, "layer %d %s", l, nm);
+                st = check_matrix_finite(mat, name, err, err_len);
             }
-        }
     }
     if (st == GPT_OK && opts->quantize_q8) {
-        /* Conv1D weights turn to [out][in]; the head stays [V][C] and, when
-         * tied, the quantized head also serves the embedding lookups. */
-        s->q8 = calloc((size_t)4 * L + 2, sizeof(void *));
+        /* Conv1D weights turn to [out][in]; nn.Linear weights and the head
+         * stay [out][in]. When tied, the quantized head also serves the
+         * embedding lookups. */
+        s->q8 = calloc((size_t)LAYER_MATRICES * L + 2, sizeof(void *));
         if (!s->q8) st = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
-        for (int l = 0; l < L && st == GPT_OK; l++) {
-            gpt_layer *ly = &m->layers[l];
-            gpt_matrix *mats[4] = {&ly->attn_w, &ly->attn_proj_w, &ly->fc_w, &ly->fc_proj_w};
-            for (int i = 0; i < 4 && st == GPT_OK; i++) {
-                snprintf(name, sizeof name, "h.%d matrix %d", l, i);
-                st = quantize_q8(mats[i], &s->q8[s->n_q8], mats[i], 1, name, err, err_len);
+        for (int l = 0; l < L && st == GPT_OK; l++)
+            for (int i = 0; i < LAYER_MATRICES && st == GPT_OK; i++) {
+                const char *nm;
+                gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
+                if (!mat->data) continue;
+                snprintf(name, sizeof name, "layer %d %s", l, nm);
+                st = quantize_q8(mat, &s->q8[s->n_q8], mat, m->conv1d, name, err, err_len);
                 if (st == GPT_OK) s->n_q8++;
             }
-        }
         if (st == GPT_OK) {
             st = quantize_q8(&m->lm_head, &s->q8[s->n_q8], &m->lm_head, 0, "lm_head", err, err_len);
             if (st == GPT_OK) {
@@ -247,11 +356,12 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
     /* Bytes held: every distinct matrix as it is now, and the vectors. */
     m->weight_bytes = matrix_bytes(&m->wte) + matrix_bytes(&m->wpe) + vectors * sizeof(float);
     if (m->lm_head.data != m->wte.data) m->weight_bytes += matrix_bytes(&m->lm_head);
-    for (int l = 0; l < L; l++) {
-        const gpt_layer *ly = &m->layers[l];
-        m->weight_bytes += matrix_bytes(&ly->attn_w) + matrix_bytes(&ly->attn_proj_w) + matrix_bytes(&ly->fc_w) +
-                           matrix_bytes(&ly->fc_proj_w);
-    }
+    for (int l = 0; l < L; l++)
+        for (int i = 0; i < LAYER_MATRICES; i++) {
+            const char *nm;
+            const gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
+            if (mat->data) m->weight_bytes += matrix_bytes(mat);
+        }
     *out = m;
     return GPT_OK;
 }

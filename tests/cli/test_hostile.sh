@@ -58,7 +58,7 @@ hostile "unsupported activation" 1 'activation_function "relu"' gen "$d"
 d=$(model scale); config "$d" 's/"scale_attn_by_inverse_layer_idx": false/"scale_attn_by_inverse_layer_idx": true/'
 hostile "scale_attn_by_inverse_layer_idx" 1 "scale_attn_by_inverse_layer_idx" gen "$d"
 d=$(model mtype); config "$d" 's/"model_type": "gpt2"/"model_type": "llama"/'
-hostile "model_type llama" 1 'model_type "llama"' gen "$d"
+hostile "GPT-2 fields under model_type llama" 1 'config.json: num_hidden_layers is missing' gen "$d"
 d=$(model nolayer); config "$d" '/"n_layer"/d'
 hostile "n_layer missing" 1 "n_layer is missing" gen "$d"
 d=$(model neglayer); config "$d" 's/"n_layer": 2/"n_layer": -1/'

@@ -1,0 +1,27 @@
+/* layers.h — the kernels of the Llama-shaped families: RMSNorm, rotary
+ * position embeddings, the gated SiLU. Output pointer first, then inputs,
+ * then sizes; none allocates. Each row is computed alone, the same bits
+ * whatever rows stand beside it and whatever the thread count. */
+#ifndef GPT_LAYERS_H
+#define GPT_LAYERS_H
+
+#include "internal.h"
+
+/* out (R, C) = in (R, C) / sqrt(mean(in^2) + eps) * w (C); the mean of
+ * squares in double. out may alias in. */
+void rmsnorm(float *out, const float *in, const float *w, int R, int C, float eps);
+
+/* The rotary angles of positions 0..n_pos-1 for pairs 0..HD/2-1, as HF
+ * transformers computes them (default, linear or llama3 frequencies), in
+ * double, then rounded: cos_table, sin_table (n_pos, HD/2). */
+void rope_tables(float *cos_table, float *sin_table, const gpt_config *cfg, int n_pos);
+
+/* In place: rotates each of n_heads heads of x (n_heads, HD) by one
+ * position's angles cos_row, sin_row (HD/2), the rotate_half convention:
+ * dimension i pairs with i + HD/2. */
+void rope_apply(float *x, const float *cos_row, const float *sin_row, int n_heads, int HD);
+
+/* In place over n values: gate[i] = silu(gate[i]) * up[i], silu(v) = v / (1 + e^-v). */
+void silu_mul(float *gate, const float *up, size_t n);
+
+#endif
