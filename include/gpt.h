@@ -258,26 +258,63 @@ typedef struct {
 gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *batch, float *logits,
                        char *err, size_t err_len);
 
+/* Copies the cache of sequence src's positions 0..n_pos-1 into sequence
+ * dst (its later positions are untouched), byte for byte: dst then
+ * continues exactly as src would. gpt_generate uses it to read a prompt
+ * once for n samples. */
+gpt_status gpt_context_copy_seq(gpt_context *ctx, int dst, int src, int n_pos,
+                                char *err, size_t err_len);
+
 /* ------------------------------------------------------------------ */
 /* Sampler: knows nothing of models.                                    */
 /* ------------------------------------------------------------------ */
+/* One sampling step, in this order (the order of llama.cpp's sampler
+ * chain for the adjustments, of HF's warpers for the filters):
+ *   1. logit_bias: bias[id] is added to the raw logit; -INFINITY bans id.
+ *   2. repetition_penalty R (HF RepetitionPenaltyLogitsProcessor): every
+ *      distinct id in the window, once: a logit > 0 is divided by R, one
+ *      <= 0 multiplied by R.
+ *   3. presence/frequency penalties (OpenAI): for every id generated in
+ *      the window, logit -= count * frequency + (count > 0) * presence.
+ *   4. temperature 0: the argmax of the adjusted logits (lowest id on ties).
+ *      Otherwise softmax(adjusted / temperature), then top-k, top-p, and
+ *      min-p (keep p >= min_p * p_max), then one draw.
+ * The window is the last penalty_last_n tokens of the sequence, prompt and
+ * generated together (0: all of them): the repetition penalty counts the
+ * prompt tokens in it, the presence and frequency penalties only the
+ * generated ones (as OpenAI's count "the text so far" of the completion).
+ * The zero value of every new field is "off". */
 typedef struct {
     float temperature;   /* 0: greedy (argmax, lowest id on ties) */
     int top_k;           /* 0: off */
     float top_p;         /* 1: off; in (0, 1] */
     uint64_t seed;
+    float min_p;              /* 0: off; in [0, 1] */
+    float repetition_penalty; /* 0 or 1: off; else > 0 */
+    float presence_penalty;   /* 0: off; finite, either sign */
+    float frequency_penalty;  /* 0: off; finite, either sign */
+    int penalty_last_n;       /* the window in tokens; 0: the whole sequence */
+    const int *bias_ids;      /* (n_bias) ids, borrowed during gpt_sampler_new only */
+    const float *bias_values; /* (n_bias) added to those ids' logits; -INFINITY bans */
+    int n_bias;
 } gpt_sampler_params;
 
 typedef struct gpt_sampler gpt_sampler;
 
+/* Allocates everything the sampler will ever need (scratch, penalty counts,
+ * the window's ring): gpt_sampler_sample and gpt_sampler_accept never
+ * allocate. */
 gpt_status gpt_sampler_new(gpt_sampler **out, const gpt_sampler_params *params, int vocab_size,
                            char *err, size_t err_len);
 void gpt_sampler_free(gpt_sampler *s);
+/* Adds one token to the history the penalties look at: generated = 0 for a
+ * prompt token, 1 for a sampled one. Ids outside the vocabulary are ignored.
+ * gpt_generate calls it for every prompt token and every generated one. */
+void gpt_sampler_accept(gpt_sampler *s, int id, int generated);
 /* Picks one id from logits (vocab_size). GPT_ERR_NUMERIC when the logits
- * hold NaN (or are all -Inf). */
+ * hold NaN (or are all -Inf after bias and penalties). */
 gpt_status gpt_sampler_sample(gpt_sampler *s, const float *logits, int *id,
                               char *err, size_t err_len);
-
 
 /* ------------------------------------------------------------------ */
 /* Generation: many requests decoded side by side (continuous batching). */
@@ -302,7 +339,24 @@ typedef struct {
     int ignore_eos;           /* nonzero: the end-of-text token does not stop */
     int logprobs;             /* nonzero: report each generated token's log-probability */
     void *user;               /* the caller's own, passed back untouched */
+    int n_samples;            /* 0 or 1: one completion; K > 1: K completions of the one
+                                 prompt (see below), at most the context's n_seq */
+    int top_logprobs;         /* 0..GPT_MAX_TOP_LOGPROBS: report, per generated token, the
+                                 this many likeliest ids under the raw logits */
+    int prompt_logprobs;      /* nonzero: report the log-probability of every prompt token
+                                 after the first (one prompt pass; with max_new_tokens 0
+                                 the request scores its prompt and generates nothing) */
 } gpt_request;
+
+#define GPT_MAX_TOP_LOGPROBS 100
+
+/* n samples. A request with n_samples K > 1 takes K sequence slots at once
+ * (it waits until K are free): slot 0 reads the prompt, its cache is copied
+ * to the others (gpt_context_copy_seq), and sample j then draws with its
+ * own sampler seeded sampling.seed + j. Each sample finishes as its own
+ * gpt_result (gpt_result.sample = j; on_done is called K times with the
+ * same request, in any order), and sample j equals, bit for bit, the one
+ * completion of the same request with n_samples 1 and seed + j. */
 
 typedef struct {
     const int *tokens;        /* (n_tokens) generated ids (not the end-of-text token) */
@@ -313,6 +367,15 @@ typedef struct {
     const char *text;         /* (text_len) the completion's bytes, any stop string cut */
     size_t text_len;
     int prompt_tokens;
+    int sample;               /* 0..n_samples-1: which of the request's samples this is */
+    uint64_t seed;            /* the seed this sample drew with: sampling.seed + sample */
+    int n_top;                /* gpt_request.top_logprobs (0 when none were asked) */
+    const int *top_ids;       /* (n_tokens, n_top) the likeliest ids at each generated
+                                 token, most likely first (lower id on ties); else NULL */
+    const float *top_logprobs;/* (n_tokens, n_top) their log-probabilities, as logprobs */
+    const float *prompt_logprobs; /* (prompt_tokens - 1) with gpt_request.prompt_logprobs:
+                                 log-probability of prompt token i+1 given tokens 0..i,
+                                 under the raw logits; else NULL */
     gpt_finish finish;
     gpt_status status;        /* GPT_OK unless finish is GPT_FINISH_ERROR */
     const char *error;        /* the message when status is not GPT_OK */

@@ -368,3 +368,23 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
     matmul_t(logits, c->vocab_size, ctx->norm, &m->lm_head, n_out, ctx->panel);
     return GPT_OK;
 }
+
+/* ---- copying a sequence's cache (n samples share one prompt read) ----
+ * Layout-agnostic: for each layer and cache, the bytes of positions
+ * 0..n_pos-1 of one sequence lie together, from cache_row(.., 0) to
+ * cache_row(.., n_pos). */
+gpt_status gpt_context_copy_seq(gpt_context *ctx, int dst, int src, int n_pos, char *err, size_t err_len) {
+    if (dst < 0 || dst >= ctx->n_seq || src < 0 || src >= ctx->n_seq)
+        return gpt_fail(err, err_len, GPT_ERR_ARG, "sequence %d or %d is outside 0..%d", dst, src, ctx->n_seq - 1);
+    if (n_pos < 0 || n_pos > ctx->n_ctx)
+        return gpt_fail(err, err_len, GPT_ERR_ARG, "%d positions to copy, the context holds %d", n_pos, ctx->n_ctx);
+    if (dst == src || n_pos == 0) return GPT_OK;
+    float *caches[2] = {ctx->key_cache, ctx->value_cache};
+    for (int l = 0; l < ctx->model->cfg.n_layer; l++)
+        for (int k = 0; k < 2; k++) {
+            const char *from = (const char *)cache_row(ctx, caches[k], l, src, 0);
+            size_t bytes = (size_t)((const char *)cache_row(ctx, caches[k], l, src, n_pos) - from);
+            memcpy(cache_row(ctx, caches[k], l, dst, 0), from, bytes);
+        }
+    return GPT_OK;
+}

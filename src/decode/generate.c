@@ -38,7 +38,14 @@ typedef struct {
     size_t n_tokens, cap_tokens;
     char *text;         // (cap_text) completion bytes
     size_t text_len, cap_text, emitted;
-    int logits_row;     // row of this step's logits, or -1
+    int logits_row;     // row of this step's logits to sample from, or -1
+    int sample;         // which of the request's samples (0..n_samples-1)
+    int waiting_for;    // a later sample: the slot reading its prompt, until the cache copy; else -1
+    int *top_ids;       // (cap_top) per generated token, req.top_logprobs ids
+    float *top_lps;     // (cap_top_lps) their log-probabilities
+    size_t cap_top, cap_top_lps;
+    float *prompt_lps;  // (cap_prompt_lps) log-probabilities of prompt tokens 1..n_prompt-1
+    size_t cap_prompt_lps;
     char error[256];
 } slot;
 
@@ -89,32 +96,75 @@ static int emit(const gpt_generate_io *io, slot *s, size_t upto) {
 
 static int finish(const gpt_generate_io *io, slot *s, gpt_finish why, gpt_status status) {
     int rc = status == GPT_OK ? emit(io, s, s->text_len) : 0;
+    const int ok = status == GPT_OK;
     gpt_result res = {
         .tokens = s->tokens, .n_tokens = (int)s->n_tokens,
         .logprobs = s->req.logprobs ? s->logprobs : NULL, .text = s->text ? s->text : "", .text_len = s->text_len,
-        .prompt_tokens = s->req.n_prompt, .finish = why, .status = status,
-        .error = status == GPT_OK ? NULL : s->error,
+        .prompt_tokens = s->req.n_prompt, .sample = s->sample, .seed = s->req.sampling.seed + (uint64_t)s->sample,
+        .n_top = ok ? s->req.top_logprobs : 0, .top_ids = ok && s->req.top_logprobs ? s->top_ids : NULL,
+        .top_logprobs = ok && s->req.top_logprobs ? s->top_lps : NULL,
+        .prompt_logprobs = ok && s->req.prompt_logprobs ? s->prompt_lps : NULL,
+        .finish = why, .status = status, .error = ok ? NULL : s->error,
     };
     int rc2 = io->on_done(io->user, &s->req, &res);
     gpt_sampler_free(s->sampler);
     s->sampler = NULL;
     s->active = 0;
+    s->waiting_for = -1;
     return rc || rc2;
 }
 
-/* log softmax(logits)[id], summed in double in index order. */
-static float log_prob(const float *logits, int V, int id) {
+/* The normalizer of log softmax over a row: log p(id) = logit - maxv - log_sum,
+ * the sum taken in double in index order. */
+typedef struct {
+    float maxv;
+    double log_sum;
+} log_norm;
+
+static log_norm row_norm(const float *logits, int V) {
     float maxv = logits[0];
     for (int i = 1; i < V; i++) maxv = logits[i] > maxv ? logits[i] : maxv;
     double sum = 0;
     for (int i = 0; i < V; i++) sum += exp((double)logits[i] - maxv);
-    return (float)((double)logits[id] - maxv - log(sum));
+    return (log_norm){maxv, log(sum)};
+}
+
+static float log_prob(const float *logits, log_norm n, int id) {
+    return (float)((double)logits[id] - n.maxv - n.log_sum);
+}
+
+/* The k highest logits' ids into ids (k), highest first, the lower id first
+ * on ties: insertion into a short sorted list (k is small), no allocation. */
+static void top_ids_of(int *ids, int k, const float *logits, int V) {
+    int have = 0;
+    for (int v = 0; v < V; v++) {
+        if (have == k && !(logits[v] > logits[ids[k - 1]])) continue;
+        int i = have < k ? have++ : k - 1;
+        while (i > 0 && logits[v] > logits[ids[i - 1]]) {
+            ids[i] = ids[i - 1];
+            i--;
+        }
+        ids[i] = v;
+    }
 }
 
 /* Takes a freshly sampled token (and its log-probability); returns nonzero
  * if the caller must stop. */
 static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, const gpt_config *cfg, int n_ctx,
-                        slot *s, int id, float logprob) {
+                        slot *s, int id, const float *row) {
+    const int V = cfg->vocab_size, K = s->req.top_logprobs;
+    float logprob = 0;
+    if (s->req.logprobs || K > 0) {
+        log_norm norm = row_norm(row, V);
+        logprob = log_prob(row, norm, id);
+        if (K > 0 && (s->n_tokens + 1) * (size_t)K <= s->cap_top &&
+            (s->n_tokens + 1) * (size_t)K <= s->cap_top_lps) {  // room made by start()
+            int *ids = s->top_ids + s->n_tokens * (size_t)K;
+            top_ids_of(ids, K, row, V);
+            for (int k = 0; k < K; k++) s->top_lps[s->n_tokens * (size_t)K + k] = log_prob(row, norm, ids[k]);
+        }
+    }
+    gpt_sampler_accept(s->sampler, id, 1);
     int eos = cfg->n_eos == 0 && tok ? gpt_tokenizer_eot_id(tok) : -1;  // any of the config's eos ids, else the tokenizer's
     for (int i = 0; i < cfg->n_eos; i++) eos = id == cfg->eos_ids[i] ? id : eos;
     if (id == eos && !s->req.ignore_eos) return finish(io, s, GPT_FINISH_EOS, GPT_OK);
@@ -163,15 +213,18 @@ static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, con
 /* The rows of a slot's next prompt chunk: the rest of its prompt, at most
  * max_rows, cut as when its request runs alone. */
 static int next_chunk(const slot *s, int max_rows) {
+    if (s->waiting_for >= 0) return 0;  // its prompt comes as a copy
     int rest = s->req.n_prompt - s->n_fed;
     return rest < max_rows ? rest : max_rows;
 }
 
 /* Puts a new request into a free slot; returns nonzero if the caller must stop. */
 static int start(const gpt_generate_io *io, const gpt_config *cfg, int n_ctx, int max_token_bytes, slot *s,
-                 const gpt_request *req) {
+                 const gpt_request *req, int sample, int waiting_for) {
     memset(s->error, 0, sizeof s->error);
     s->req = *req;
+    s->sample = sample;
+    s->waiting_for = waiting_for;
     s->active = 1;
     s->n_fed = 0;
     s->pending = -1;
@@ -197,16 +250,42 @@ static int start(const gpt_generate_io *io, const gpt_config *cfg, int n_ctx, in
      * the per-token loop does not allocate (grow() there is only a guard). */
     size_t most = (size_t)(n_ctx - req->n_prompt + 1);
     if (req->max_new_tokens >= 0 && (size_t)req->max_new_tokens < most) most = (size_t)req->max_new_tokens;
+    if (req->top_logprobs < 0 || req->top_logprobs > GPT_MAX_TOP_LOGPROBS) {
+        snprintf(s->error, sizeof s->error, "top_logprobs %d is outside 0..%d", req->top_logprobs,
+                 GPT_MAX_TOP_LOGPROBS);
+        return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_ARG);
+    }
+    const size_t K = (size_t)req->top_logprobs;
     if (grow((void **)&s->tokens, &s->cap_tokens, most + 1, sizeof(int)) ||
         grow((void **)&s->logprobs, &s->cap_logprobs, most + 1, sizeof(float)) ||
-        grow((void **)&s->text, &s->cap_text, most * (size_t)max_token_bytes + 1, 1)) {
+        grow((void **)&s->text, &s->cap_text, most * (size_t)max_token_bytes + 1, 1) ||
+        (K && grow((void **)&s->top_ids, &s->cap_top, (most + 1) * K, sizeof(int))) ||
+        (K && grow((void **)&s->top_lps, &s->cap_top_lps, (most + 1) * K, sizeof(float))) ||
+        (req->prompt_logprobs &&
+         grow((void **)&s->prompt_lps, &s->cap_prompt_lps, (size_t)req->n_prompt, sizeof(float)))) {
         snprintf(s->error, sizeof s->error, "out of memory");
         return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_OOM);
     }
-    gpt_status st = gpt_sampler_new(&s->sampler, &req->sampling, cfg->vocab_size, s->error, sizeof s->error);
+    gpt_sampler_params sp = req->sampling;
+    sp.seed += (uint64_t)sample;
+    gpt_status st = gpt_sampler_new(&s->sampler, &sp, cfg->vocab_size, s->error, sizeof s->error);
     if (st != GPT_OK) return finish(io, s, GPT_FINISH_ERROR, st);
-    if (req->max_new_tokens == 0) return finish(io, s, GPT_FINISH_LENGTH, GPT_OK);
+    for (int i = 0; i < req->n_prompt; i++) gpt_sampler_accept(s->sampler, req->prompt[i], 0);
+    if (req->max_new_tokens == 0 && !req->prompt_logprobs) return finish(io, s, GPT_FINISH_LENGTH, GPT_OK);
     return 0;
+}
+
+/* A request that cannot start (its samples need more slots than there
+ * are, or generation stopped first): each of its samples ends in error. */
+static int refuse(const gpt_generate_io *io, const gpt_request *req, int n_samples, gpt_status status,
+                  const char *message) {
+    int rc = 0;
+    for (int j = 0; j < n_samples; j++) {
+        slot tmp = {.req = *req, .sample = j, .waiting_for = -1};
+        snprintf(tmp.error, sizeof tmp.error, "%s", message);
+        rc |= finish(io, &tmp, GPT_FINISH_ERROR, status);
+    }
+    return rc;
 }
 
 gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_generate_io *io, char *err,
@@ -223,38 +302,82 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
     slot *slots = calloc((size_t)n_seq, sizeof *slots);
     int *tokens = malloc(sizeof(int) * max_rows * 3);   // (3, max_rows): tokens, pos, seq
     unsigned char *want = malloc((size_t)max_rows);     // (max_rows)
-    float *logits = malloc(sizeof(float) * (size_t)V * (n_seq < max_rows ? n_seq : max_rows));  // (wanted, V)
+    /* (logits_rows, V): a row per sequence, or per row of a step once a
+     * request scores its prompt (every prompt row's logits wanted). */
+    int logits_rows = n_seq < max_rows ? n_seq : max_rows;
+    float *logits = malloc(sizeof(float) * (size_t)V * logits_rows);
     if (!slots || !tokens || !want || !logits) {
         status = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
         goto done;
     }
+    for (int i = 0; i < n_seq; i++) slots[i].waiting_for = -1;
     int *pos = tokens + max_rows, *seq = tokens + 2 * max_rows;
 
+    gpt_request held;   // a request handed out by next, waiting for enough free slots
+    int has_held = 0;
     int input_open = 1, stopping = 0;
     for (;;) {
         if (io->cancel && *io->cancel) stopping = 1;
-        /* Fill free slots from the input, until it has none ready. */
+        /* Fill free slots from the input, until it has none ready. A request
+         * of K samples takes K slots at once, so it waits for them. */
         int later = 0;
-        for (int i = 0; i < n_seq && input_open && !stopping; i++) {
-            if (slots[i].active) continue;
-            gpt_request req;
-            int got = io->next(io->user, &req);
-            if (got == GPT_NEXT_LATER) {
-                later = 1;
-                break;
+        while ((input_open || has_held) && !stopping) {
+            int n_free = 0;
+            for (int i = 0; i < n_seq; i++) n_free += !slots[i].active;
+            if (n_free == 0) break;
+            if (!has_held) {
+                int got = io->next(io->user, &held);
+                if (got == GPT_NEXT_LATER) {
+                    later = 1;
+                    break;
+                }
+                if (got != 1) {
+                    input_open = 0;
+                    break;
+                }
+                has_held = 1;
             }
-            if (got != 1) {
-                input_open = 0;
-                break;
+            const int K = held.n_samples > 1 ? held.n_samples : 1;
+            if (K > n_seq) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "%d samples need %d sequence slots; the context has %d", K, K, n_seq);
+                has_held = 0;
+                if (refuse(io, &held, K, GPT_ERR_ARG, msg)) stopping = 1;
+                continue;
             }
-            if (start(io, cfg, n_ctx, max_token_bytes, &slots[i], &req)) stopping = 1;
-            if (!slots[i].active) i--;  // it finished at once (an error, or no tokens wanted): refill the slot
+            if (K > n_free) break;  // wait for requests in flight to finish
+            has_held = 0;
+            if (held.prompt_logprobs && logits_rows < max_rows) {
+                float *bigger = realloc(logits, sizeof(float) * (size_t)V * max_rows);
+                if (!bigger) {
+                    if (refuse(io, &held, K, GPT_ERR_OOM, "out of memory for the prompt's logits")) stopping = 1;
+                    continue;
+                }
+                logits = bigger;
+                logits_rows = max_rows;
+            }
+            int leader = -1;
+            for (int i = 0, j = 0; i < n_seq && j < K && !stopping; i++) {
+                if (slots[i].active) continue;
+                if (start(io, cfg, n_ctx, max_token_bytes, &slots[i], &held, j, leader)) stopping = 1;
+                if (j == 0) leader = slots[i].active ? i : -2;  // -2: sample 0 ended at once
+                j++;
+            }
+            /* Sample 0 ended at once: the others normally end with it, for
+             * the same reason; any left (sample 0 alone ran out of memory)
+             * have no prompt to copy. */
+            if (leader == -2)
+                for (int i = 0; i < n_seq; i++)
+                    if (slots[i].active && slots[i].waiting_for == -2) {
+                        snprintf(slots[i].error, sizeof slots[i].error, "the request's first sample failed");
+                        if (finish(io, &slots[i], GPT_FINISH_ERROR, GPT_ERR_OOM)) stopping = 1;
+                    }
         }
         int any = 0;
         for (int i = 0; i < n_seq; i++) any |= slots[i].active;
         if (stopping) break;
         if (!any) {
-            if (later) continue;  // (next broke its contract: nothing is in flight)
+            if (later || has_held) continue;  // (next broke its contract: nothing is in flight)
             break;
         }
 
@@ -265,7 +388,8 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
          * the slots still reading their prompts. A prompt is cut into
          * chunks of max_rows as when its request runs alone, and a row of
          * the row-by-row kind gives the same bits whatever rows stand
-         * beside it, so batching cannot change a result. */
+         * beside it, so batching cannot change a result. Later samples of
+         * a request wait for the first one's prompt. */
         int R = 0, big = -1;
         for (int i = 0; i < n_seq && big < 0; i++)
             if (slots[i].active && slots[i].pending < 0 && next_chunk(&slots[i], max_rows) > small_rows) big = i;
@@ -275,7 +399,8 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
             int take = next_chunk(s, max_rows);
             for (; R < take; R++) {
                 int p = s->n_fed + R;
-                tokens[R] = s->req.prompt[p], pos[R] = p, seq[R] = big, want[R] = p == s->req.n_prompt - 1;
+                tokens[R] = s->req.prompt[p], pos[R] = p, seq[R] = big;
+                want[R] = p == s->req.n_prompt - 1 || s->req.prompt_logprobs;
             }
         } else {
             for (int i = 0; i < n_seq && R < small_rows; i++) {
@@ -286,43 +411,74 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
             }
             for (int i = 0; i < n_seq && R < small_rows; i++) {
                 slot *s = &slots[i];
-                if (!s->active || s->pending >= 0) continue;
-                for (int p = s->n_fed; p < s->req.n_prompt && R < small_rows; p++, R++)
-                    tokens[R] = s->req.prompt[p], pos[R] = p, seq[R] = i, want[R] = p == s->req.n_prompt - 1;
+                if (!s->active || s->pending >= 0 || s->waiting_for >= 0) continue;
+                for (int p = s->n_fed; p < s->req.n_prompt && R < small_rows; p++, R++) {
+                    tokens[R] = s->req.prompt[p], pos[R] = p, seq[R] = i;
+                    want[R] = p == s->req.n_prompt - 1 || s->req.prompt_logprobs;
+                }
             }
         }
         gpt_batch batch = {.n = R, .tokens = tokens, .pos = pos, .seq = seq, .want_logits = want};
         status = gpt_forward(ctx, &batch, logits, err, err_len);
         if (status != GPT_OK) goto done;
 
-        /* Account the fed rows, then sample where logits came out. */
+        /* Account the fed rows (scoring the prompt rows that predict a
+         * prompt token), then hand the first sample's prompt to the others,
+         * then sample where logits came out. */
         int out_row = 0;
         for (int r = 0; r < R; r++) {
             slot *s = &slots[seq[r]];
             s->n_fed++;
-            if (want[r]) s->logits_row = out_row++;
+            if (want[r]) {
+                const float *row = logits + (size_t)out_row * V;
+                if (pos[r] < s->req.n_prompt - 1)
+                    s->prompt_lps[pos[r]] = log_prob(row, row_norm(row, V), s->req.prompt[pos[r] + 1]);
+                else
+                    s->logits_row = out_row;
+                out_row++;
+            }
             if (s->pending >= 0) s->pending = -1;
+        }
+        for (int i = 0; i < n_seq; i++) {
+            slot *s = &slots[i];
+            if (!s->active || s->logits_row < 0 || s->n_tokens > 0) continue;
+            for (int f = 0; f < n_seq; f++) {
+                slot *t = &slots[f];
+                if (!t->active || t->waiting_for != i) continue;
+                status = gpt_context_copy_seq(ctx, f, i, s->n_fed, err, err_len);
+                if (status != GPT_OK) goto done;
+                t->n_fed = s->n_fed;
+                t->logits_row = s->logits_row;
+                t->waiting_for = -1;
+                if (s->req.prompt_logprobs && s->req.n_prompt > 1)
+                    memcpy(t->prompt_lps, s->prompt_lps, sizeof(float) * (size_t)(s->req.n_prompt - 1));
+            }
         }
         for (int i = 0; i < n_seq && !stopping; i++) {
             slot *s = &slots[i];
             if (!s->active || s->logits_row < 0) continue;
+            if (s->req.max_new_tokens == 0) {  // scored the prompt; nothing to generate
+                if (finish(io, s, GPT_FINISH_LENGTH, GPT_OK)) stopping = 1;
+                continue;
+            }
+            const float *row = logits + (size_t)s->logits_row * V;
             int id;
-            gpt_status st = gpt_sampler_sample(s->sampler, logits + (size_t)s->logits_row * V, &id, s->error,
-                                               sizeof s->error);
+            gpt_status st = gpt_sampler_sample(s->sampler, row, &id, s->error, sizeof s->error);
             if (st != GPT_OK) {
                 if (finish(io, s, GPT_FINISH_ERROR, st)) stopping = 1;
                 continue;
             }
-            const float *row = logits + (size_t)s->logits_row * V;
-            if (accept_token(io, tok, cfg, n_ctx, s, id, s->req.logprobs ? log_prob(row, V, id) : 0.0f)) stopping = 1;
+            if (accept_token(io, tok, cfg, n_ctx, s, id, row)) stopping = 1;
         }
     }
-    /* Requests still in flight when generation was stopped. */
+    /* Requests still in flight (or waiting for slots) when generation was
+     * stopped. */
     for (int i = 0; i < n_seq; i++)
         if (slots[i].active) {
             snprintf(slots[i].error, sizeof slots[i].error, "interrupted");
             finish(io, &slots[i], GPT_FINISH_ERROR, GPT_ERR_ARG);
         }
+    if (has_held) refuse(io, &held, held.n_samples > 1 ? held.n_samples : 1, GPT_ERR_ARG, "interrupted");
 done:
     if (slots)
         for (int i = 0; i < n_seq; i++) {
@@ -330,6 +486,9 @@ done:
             free(slots[i].tokens);
             free(slots[i].logprobs);
             free(slots[i].text);
+            free(slots[i].top_ids);
+            free(slots[i].top_lps);
+            free(slots[i].prompt_lps);
         }
     free(slots);
     free(tokens);
