@@ -10,14 +10,17 @@
 #include <cJSON.h>
 
 #include "cli.h"
+#include "cli_chat.h"
 #include "cli_json.h"
 #include "cli_lines.h"
+#include "cli_messages.h"
 #include "cli_request.h"
 
 static const char USAGE[] =
     "gpt generate [-m MODEL] [-p PROMPT | -f FILE] [-n N] [--temperature T] [--top-k K] [--top-p P]\n"
     "             [--seed S] [--stop STR]... [--echo] [--special] [--truncate] [--ignore-eos]\n"
     "             [--format text|jsonl] [--logprobs] [--batch [--parallel N] [--shard K/N] [--separator STR]]\n"
+    "             [--messages FILE] [--chat-template FILE] [--template-var NAME=JSON]...\n"
     "             [-t THREADS] [PROMPT]";
 
 static const char HELP[] =
@@ -29,9 +32,12 @@ static const char HELP[] =
     "  -f, --file FILE      read the prompt from FILE\n"
     "  -n, --max-tokens N   most tokens to generate (default 128; -1: until end of text\n"
     "                       or the context is full)\n"
-    "      --temperature T  sampling temperature, 0 for greedy (default 0.8)\n"
-    "      --top-k K        sample from the K likeliest tokens, 0 for all (default 40)\n"
-    "      --top-p P        sample from the smallest set with probability >= P (default 0.95)\n"
+    "      --temperature T  sampling temperature, 0 for greedy (default: generation_config.json's,\n"
+    "                       else 0.8)\n"
+    "      --top-k K        sample from the K likeliest tokens, 0 for all (default: generation_config's,\n"
+    "                       else 40)\n"
+    "      --top-p P        sample from the smallest set with probability >= P (default:\n"
+    "                       generation_config's, else 0.95)\n"
     "      --seed S         random seed; same seed, same output (default 0)\n"
     "      --stop STR       stop when STR appears (not printed); repeatable; \\n \\t \\\\ escapes\n"
     "      --echo           print the prompt before the completion\n"
@@ -43,11 +49,17 @@ static const char HELP[] =
     "                       under the model (before temperature, top-k and top-p)\n"
     "      --batch          one request per stdin line: plain text (\\n and \\\\ escapes) or a\n"
     "                       JSON object {\"prompt\",\"id\",\"max_tokens\",\"temperature\",\"top_k\",\n"
-    "                       \"top_p\",\"seed\",\"stop\",\"logprobs\"}; request i defaults to seed S+i\n"
+    "                       \"top_p\",\"seed\",\"stop\",\"logprobs\"}, or \"messages\" (and \"template_vars\")\n"
+    "                       in place of \"prompt\"; request i defaults to seed S+i\n"
     "      --parallel N     requests decoded together with --batch (default 8, at most 64)\n"
     "      --shard K/N      take only requests whose index is K modulo N\n"
     "      --separator STR  what follows each completion with --batch --format text\n"
     "                       (default \\0, a NUL byte: read with xargs -0 or read -d '')\n"
+    "      --messages FILE  a conversation, JSON [{\"role\",\"content\"}, ...] or {\"messages\": [...]}\n"
+    "                       (- for stdin), rendered by the model's chat template; the reply\n"
+    "                       ends at the template's end-of-turn token or an eos id\n"
+    "      --chat-template FILE  a Jinja chat template instead of the model's\n"
+    "      --template-var NAME=JSON  one more template variable (repeatable)\n"
     "  -t, --threads N      threads (default: $GPT_THREADS, else all cores)\n"
     "  -h, --help           this help\n"
     "\n"
@@ -80,6 +92,11 @@ typedef struct {
     char *separator;
     size_t separator_len;
     int separator_owned;
+    /* conversations */
+    const char *messages_file, *chat_template_file;
+    cJSON *template_vars;       // --template-var NAME=JSON..., or NULL
+    int set_temperature, set_top_k, set_top_p;  // given on the command line: generation_config.json does not apply
+    double repetition_penalty;  // generation_config.json's, 0 when none
 } options;
 
 static volatile int interrupted = 0;
@@ -128,6 +145,10 @@ typedef struct {
     /* single mode */
     job *single;
     int context_full;
+    /* conversations */
+    cli_chat_template chat;      // the model's template (chat.tpl NULL when it has none)
+    int end_ids[CLI_MAX_END_IDS]; // (n_end_ids) ids that end a reply besides the eos ids
+    int n_end_ids;
 } run_state;
 
 /* Tokenizes a prompt into j->ids: <|endoftext|> for an empty prompt, cut
@@ -181,6 +202,28 @@ static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, l
     return 0;
 }
 
+/* Renders a conversation (a --messages file or a line's "messages") with
+ * the chat template and tokenizes it as apply_chat_template does: specials
+ * parsed, no BOS beyond the template's. Returns 0, or -1 with msg set. */
+static int prepare_conversation(run_state *rs, job *j, char *msg, size_t msg_len) {
+    char *text;
+    size_t len;
+    if (cli_chat_render(&rs->chat, j->req.messages, 1, rs->opt->template_vars, j->req.template_vars, &text, &len,
+                        msg, msg_len) != 0)
+        return -1;
+    int rc = cli_chat_encode(rs->tok, text, len, &j->ids, &j->n_ids, msg, msg_len);
+    free(text);
+    if (rc == 0 && (long)j->n_ids >= rs->n_ctx) {  // cutting a conversation would break its template
+        snprintf(msg, msg_len, "the conversation has %zu tokens, the context holds %d", j->n_ids, rs->n_ctx);
+        rc = -1;
+    }
+    if (rc == 0 && j->n_ids == 0) {
+        snprintf(msg, msg_len, "the chat template rendered the conversation as nothing");
+        rc = -1;
+    }
+    return rc;
+}
+
 static void fill_request(const options *o, job *j, gpt_request *req) {
     const cli_request *r = &j->req;
     memset(req, 0, sizeof *req);
@@ -196,6 +239,16 @@ static void fill_request(const options *o, job *j, gpt_request *req) {
     req->ignore_eos = o->ignore_eos;
     req->logprobs = r->logprobs && o->jsonl;  // text output has no place for them
     req->user = j;
+    if (o->repetition_penalty > 0) req->sampling.repetition_penalty = (float)o->repetition_penalty;
+}
+
+/* A conversation's reply also ends at the template's end of turn. */
+static void fill_chat_request(run_state *rs, job *j, gpt_request *req) {
+    fill_request(rs->opt, j, req);
+    if (j->req.messages) {
+        req->end_ids = rs->end_ids;
+        req->n_end_ids = rs->n_end_ids;
+    }
 }
 
 /* The command line's settings, which every request starts from. */
@@ -317,11 +370,13 @@ static int batch_next(void *user, gpt_request *req) {
         char msg[600];
         const cli_request_defaults def = defaults_of(o);
         if (cli_request_parse(line, n, index, &def, &j->req, msg, sizeof msg) != 0 ||
-            prepare_prompt(rs, j, j->req.prompt, j->req.prompt_len, j->req.max_tokens, msg, sizeof msg) != 0) {
+            (j->req.messages ? prepare_conversation(rs, j, msg, sizeof msg)
+                             : prepare_prompt(rs, j, j->req.prompt, j->req.prompt_len, j->req.max_tokens, msg,
+                                              sizeof msg)) != 0) {
             fail_job(rs, j, msg);
             continue;
         }
-        fill_request(o, j, req);
+        fill_chat_request(rs, j, req);
         rs->in_flight++;
         return 1;
     }
@@ -348,7 +403,7 @@ static int single_next(void *user, gpt_request *req) {
     if (!rs->single) return 0;
     job *j = rs->single;
     rs->single = NULL;
-    fill_request(rs->opt, j, req);
+    fill_chat_request(rs, j, req);
     return 1;
 }
 
@@ -383,7 +438,8 @@ static int single_done(void *user, const gpt_request *req, const gpt_result *res
 
 enum {
     OPT_TEMPERATURE = CLI_OPT_OWN, OPT_TOP_K, OPT_TOP_P, OPT_SEED, OPT_STOP, OPT_ECHO, OPT_SPECIAL, OPT_TRUNCATE,
-    OPT_IGNORE_EOS, OPT_BATCH, OPT_LOGPROBS, OPT_FORMAT, OPT_PARALLEL, OPT_SHARD, OPT_SEPARATOR
+    OPT_IGNORE_EOS, OPT_BATCH, OPT_LOGPROBS, OPT_FORMAT, OPT_PARALLEL, OPT_SHARD, OPT_SEPARATOR,
+    OPT_MESSAGES, OPT_CHAT_TEMPLATE, OPT_TEMPLATE_VAR
 };
 static const struct option ROWS[] = {
     CLI_ROW_MODEL, CLI_ROW_THREADS, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
@@ -391,6 +447,7 @@ static const struct option ROWS[] = {
     {"file", required_argument, NULL, 'f'},
     {"max-tokens", required_argument, NULL, 'n'},
     {"temperature", required_argument, NULL, OPT_TEMPERATURE},
+    {"temp", required_argument, NULL, OPT_TEMPERATURE},  // llama.cpp's name; an exact match beside --template-var
     {"top-k", required_argument, NULL, OPT_TOP_K},
     {"top-p", required_argument, NULL, OPT_TOP_P},
     {"seed", required_argument, NULL, OPT_SEED},
@@ -405,6 +462,9 @@ static const struct option ROWS[] = {
     {"parallel", required_argument, NULL, OPT_PARALLEL},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"separator", required_argument, NULL, OPT_SEPARATOR},
+    {"messages", required_argument, NULL, OPT_MESSAGES},
+    {"chat-template", required_argument, NULL, OPT_CHAT_TEMPLATE},
+    {"template-var", required_argument, NULL, OPT_TEMPLATE_VAR},
     CLI_ROW_END,
 };
 static const cli_command CMD = {"generate", USAGE, HELP, ROWS, 0};
@@ -429,14 +489,17 @@ static int parse_flags(int argc, char **argv, options *o) {
         case OPT_TEMPERATURE:
             if (cli_parse_float(v, &o->temperature) || o->temperature < 0 || o->temperature > 1e30)
                 return cli_usage_fail(&CMD, "--temperature wants a number >= 0, not '%s'", v);
+            o->set_temperature = 1;
             break;
         case OPT_TOP_K:
             if (cli_parse_int(v, 0, 1000000000, &o->top_k))
                 return cli_usage_fail(&CMD, "--top-k wants an integer >= 0, not '%s'", v);
+            o->set_top_k = 1;
             break;
         case OPT_TOP_P:
             if (cli_parse_float(v, &o->top_p) || !(o->top_p > 0 && o->top_p <= 1))
                 return cli_usage_fail(&CMD, "--top-p wants a number in (0, 1], not '%s'", v);
+            o->set_top_p = 1;
             break;
         case OPT_SEED: {
             long s;
@@ -482,6 +545,13 @@ static int parse_flags(int argc, char **argv, options *o) {
             o->separator_len = cli_unescape(o->separator);
             o->separator_owned = 1;
             break;
+        case OPT_MESSAGES: o->messages_file = v; break;
+        case OPT_CHAT_TEMPLATE: o->chat_template_file = v; break;
+        case OPT_TEMPLATE_VAR: {
+            char msg[600];
+            if (cli_template_var_add(&o->template_vars, v, msg, sizeof msg) != 0) return cli_usage_fail(&CMD, "%s", msg);
+            break;
+        }
         }
     }
     o->model_dir = p.model_dir;
@@ -499,6 +569,12 @@ static int parse_flags(int argc, char **argv, options *o) {
         o->prompt = p.args[0];
     }
     if (o->prompt && o->prompt_file) return cli_usage_fail(&CMD, "give -p or -f, not both");
+    if (o->messages_file && (o->prompt || o->prompt_file || o->batch))
+        return cli_usage_fail(&CMD, "--messages is the whole input: not with -p, -f, a prompt argument or --batch");
+    if (o->messages_file && o->echo)
+        return cli_usage_fail(&CMD, "--echo does not apply to --messages ('gpt template' prints the prompt)");
+    if ((o->chat_template_file || o->template_vars) && !o->messages_file && !o->batch)
+        return cli_usage_fail(&CMD, "--chat-template and --template-var apply to --messages and --batch");
     if (o->batch && (o->prompt || o->prompt_file))
         return cli_usage_fail(&CMD, "--batch reads requests from stdin; -p and -f do not apply");
     if (o->batch && o->echo) return cli_usage_fail(&CMD, "--echo does not apply to --batch");
@@ -514,6 +590,7 @@ int cli_generate(int argc, char **argv) {
     if (rc) {
         for (int i = 0; i < o.n_stops; i++) free(o.stops[i]);
         if (o.separator_owned) free(o.separator);
+        cJSON_Delete(o.template_vars);
         return rc < 0 ? EXIT_OK : rc;
     }
     gpt_set_threads(cli_threads(o.threads));
@@ -521,7 +598,25 @@ int cli_generate(int argc, char **argv) {
     /* Read the prompt before loading, so a bad file fails fast. */
     char *text = NULL;
     size_t text_len = 0;
-    if (!o.batch) {
+    cJSON *conversation = NULL;  // --messages: the whole document
+    const cJSON *messages = NULL;
+    if (o.messages_file) {
+        char msg[600];
+        const char *name = strcmp(o.messages_file, "-") ? o.messages_file : "stdin";
+        if (cli_read_input(o.messages_file, &text, &text_len) != EXIT_OK) {
+            cJSON_Delete(o.template_vars);
+            return EXIT_RUNTIME;
+        }
+        conversation = cJSON_ParseWithLength(text, text_len);
+        if (!conversation) snprintf(msg, sizeof msg, "not JSON");
+        if (!conversation || !(messages = cli_messages_of(conversation, msg, sizeof msg))) {
+            cli_error("%s: %s", name, msg);
+            cJSON_Delete(conversation);
+            cJSON_Delete(o.template_vars);
+            free(text);
+            return EXIT_RUNTIME;
+        }
+    } else if (!o.batch) {
         if (o.prompt) {
             text = strdup(o.prompt);
             text_len = strlen(o.prompt);
@@ -535,21 +630,58 @@ int cli_generate(int argc, char **argv) {
     gpt_model *model;
     if (cli_open(dir, NULL, &tok, &model) != EXIT_OK) {
         free(text);
+        cJSON_Delete(conversation);
+        cJSON_Delete(o.template_vars);
         return EXIT_RUNTIME;
     }
     const gpt_config *cfg = gpt_model_config(model);
     char err[1024];
     gpt_context *ctx = NULL;
+    run_state rs = {.opt = &o, .tok = tok, .cfg = cfg, .first_unprinted = o.shard_n > 1 ? o.shard_k : 0};
+    cli_lines_init(&rs.in, STDIN_FILENO);
+    /* generation_config.json's sampling settings, for what the command line left unset. */
+    cli_gen_defaults gd;
+    if (cli_gen_defaults_load(&gd, dir) != EXIT_OK) {
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    if (gd.has_do_sample && !gd.do_sample && !o.set_temperature) o.temperature = 0;  // the model asks for greedy
+    else if (gd.has_temperature && !o.set_temperature) o.temperature = gd.temperature;
+    if (gd.has_top_k && !o.set_top_k) o.top_k = gd.top_k;
+    if (gd.has_top_p && !o.set_top_p) o.top_p = gd.top_p;
+    if (gd.has_repetition_penalty) o.repetition_penalty = gd.repetition_penalty;
+    if (cli_verbose) {
+        char desc[256];
+        cli_gen_defaults_describe(&gd, desc, sizeof desc);
+        if (*desc) cli_info("generation_config.json: %s", desc);
+    }
+    /* The chat template, for --messages and for "messages" in a batch. */
+    if (o.messages_file || o.batch) {
+        if (cli_chat_template_load(&rs.chat, dir, o.chat_template_file) != EXIT_OK) {
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        if (o.messages_file && !rs.chat.tpl) {
+            cli_error("%s", rs.chat.missing);
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        if (rs.chat.tpl) rs.n_end_ids = cli_end_of_turn_ids(&rs.chat, tok, rs.end_ids, CLI_MAX_END_IDS);
+        if (cli_verbose && rs.chat.tpl) {
+            char ends[256] = "";
+            for (int i = 0, n = 0; i < rs.n_end_ids; i++)
+                n += snprintf(ends + n, sizeof ends - (size_t)n, " %d", rs.end_ids[i]), n = n < 255 ? n : 255;
+            cli_info("chat template: %s; end of turn:%s", rs.chat.origin, ends);
+        }
+    }
     if (gpt_context_new(&ctx, model, 0, (int)o.parallel, 0, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         rc = EXIT_RUNTIME;
         goto out;
     }
 
-    run_state rs = {.opt = &o, .tok = tok, .cfg = cfg, .n_ctx = gpt_context_n_ctx(ctx),
-                    .first_unprinted = o.shard_n > 1 ? o.shard_k : 0};
+    rs.n_ctx = gpt_context_n_ctx(ctx);
     rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : gpt_tokenizer_eot_id(tok);
-    cli_lines_init(&rs.in, STDIN_FILENO);
     rs.max_token_bytes = gpt_tokenizer_max_token_bytes(tok);
     struct sigaction sa = {.sa_handler = on_sigint};  // no SA_RESTART: a blocked read returns
     sigaction(SIGINT, &sa, NULL);
@@ -563,7 +695,9 @@ int cli_generate(int argc, char **argv) {
         char msg[600];
         const cli_request_defaults def = defaults_of(&o);
         if (j) cli_request_init(&j->req, &def, 0);
-        if (!j || prepare_prompt(&rs, j, text, text_len, o.max_tokens, msg, sizeof msg) != 0) {
+        if (j && messages && !(j->req.messages = cJSON_Duplicate(messages, 1))) snprintf(msg, sizeof msg, "out of memory");
+        if (!j || (messages ? !j->req.messages || prepare_conversation(&rs, j, msg, sizeof msg) != 0
+                            : prepare_prompt(&rs, j, text, text_len, o.max_tokens, msg, sizeof msg) != 0)) {
             cli_error("%s", j ? msg : "out of memory");
             job_free(j);
             rc = EXIT_RUNTIME;
@@ -593,10 +727,13 @@ int cli_generate(int argc, char **argv) {
         rc = rc == EXIT_OK ? EXIT_RUNTIME : rc;
     }
     if (cli_verbose) cli_info("generated in %.3f s", cli_now() - t0);
+out:
     for (long i = 0; i < rs.cap; i++) job_free(rs.waiting[i]);
     free(rs.waiting);
     cli_lines_free(&rs.in);
-out:
+    cli_chat_template_free(&rs.chat);
+    cJSON_Delete(conversation);
+    cJSON_Delete(o.template_vars);
     gpt_context_free(ctx);
     gpt_model_free(model);
     gpt_tokenizer_free(tok);

@@ -10,6 +10,7 @@
 #include <cJSON.h>
 
 #include "cli.h"
+#include "cli_chat.h"
 
 /* Rows per forward call when every row's logits are wanted: the logits
  * buffer is this many rows of the vocabulary. */
@@ -388,12 +389,14 @@ int cli_info_cmd(int argc, char **argv) {
         cJSON_Delete(name);
         printf("{\"model\":%s,\"n_layer\":%d,\"n_head\":%d,\"n_embd\":%d,\"n_inner\":%d,\"n_positions\":%d,"
                "\"vocab_size\":%d,\"layer_norm_epsilon\":%g,\"activation\":\"%s\",\"params\":%zu,"
-               "\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,\"kv_cache_bytes\":%.0f}\n",
+               "\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,\"kv_cache_bytes\":%.0f",
                quoted ? quoted : "null", c->n_layer, c->n_head, c->n_embd, c->n_inner, c->n_positions, c->vocab_size,
                c->layer_norm_epsilon, c->gelu_exact ? "gelu" : "gelu_new", gpt_model_n_params(model),
                gpt_dtype_name(gpt_model_file_dtype(model)), gpt_model_file_bytes(model),
                gpt_model_weight_bytes(model), kv_bytes);
         free(quoted);
+        cli_info_chat(dir, tok, 1);  // sampling defaults, chat template
+        printf("}\n");
     } else {
         printf("model:        %s\n", dir);
         printf("layers:       %d\n", c->n_layer);
@@ -412,6 +415,7 @@ int cli_info_cmd(int argc, char **argv) {
         printf("on disk:      %.1f MB\n", gpt_model_file_bytes(model) / MB);
         printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
         printf("KV cache:     %.1f MB for the full context of one sequence\n", kv_bytes / MB);
+        cli_info_chat(dir, tok, 0);  // sampling defaults, chat template
     }
     gpt_model_free(model);
     gpt_tokenizer_free(tok);

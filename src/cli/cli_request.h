@@ -34,6 +34,9 @@ typedef struct {
     int n_stops;
     char *stop_store[CLI_MAX_STOPS];    /* owned: the line's own stop strings */
     int logprobs;
+    /* A conversation instead of a prompt (prompt is then NULL): */
+    cJSON *messages;            /* "messages": [{"role", "content"}, ...], owned, checked; else NULL */
+    cJSON *template_vars;       /* "template_vars": {...}, owned; else NULL */
 } cli_request;
 
 /* Sets *req to the defaults, request number index taking seed + index. */
@@ -42,7 +45,9 @@ void cli_request_init(cli_request *req, const cli_request_defaults *def, long in
 /* Parses line (len bytes, its newline already removed), request number
  * index (0-based, seed default + index), into *req: a line starting with
  * '{' is a JSON object of {"prompt", "id", "max_tokens", "temperature",
- * "top_k", "top_p", "seed", "stop", "logprobs"}; any other line is the prompt itself
+ * "top_k", "top_p", "seed", "stop", "logprobs"}, or "messages" (a checked
+ * conversation, see cli_messages.h) and "template_vars" (an object) in place
+ * of "prompt"; any other line is the prompt itself
  * with \n \t \r \0 \\ escapes. Returns 0, or -1 with a one-line message in
  * msg. Either way *req holds only what cli_request_free releases. */
 int cli_request_parse(const char *line, size_t len, long index, const cli_request_defaults *def,
