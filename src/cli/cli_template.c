@@ -426,6 +426,12 @@ int cli_template(int argc, char **argv) {
         cli_error("%s", err);
         goto out;
     }
+    if (cli_verbose) {
+        int ends[CLI_MAX_END_IDS], n_ends = cli_end_of_turn_ids(&ct, tok, ends, CLI_MAX_END_IDS);
+        char list[256] = "";
+        for (int i = 0, n = 0; i < n_ends && n < 200; i++) n += snprintf(list + n, sizeof list - (size_t)n, " %d", ends[i]);
+        cli_info("end of turn:%s", n_ends ? list : " (none: the reply ends at an eos id)");
+    }
     if (cli_chat_encode(tok, rendered, rendered_len, &ids, &n_ids, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         goto out;
