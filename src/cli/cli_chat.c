@@ -108,6 +108,7 @@ typedef struct {
     gpt_status status;
     int *gen;               // (n_gen) the reply's ids
     int n_gen;
+    char error[256];        // the failed reply's message ("interrupted")
     int out_closed;
 } chat_state;
 
@@ -148,6 +149,7 @@ static int chat_done(void *user, const gpt_request *req, const gpt_result *res) 
     cs->got_result = 1;
     cs->finish = res->finish;
     cs->status = res->status;
+    snprintf(cs->error, sizeof cs->error, "%s", res->error ? res->error : "");
     free(cs->gen);
     cs->gen = malloc(sizeof(int) * (size_t)(res->n_tokens + 1));
     cs->n_gen = cs->gen ? res->n_tokens : 0;
@@ -257,10 +259,6 @@ static int user_turn(chat_state *cs, gpt_context *ctx, const char *text, size_t 
         return -1;
     }
     int ok = cs->got_result && cs->status == GPT_OK;
-    if (cli_verbose)
-        cli_info("turn %ld: prompt %zu tokens, %zu from the cache, %zu read; reply %d tokens (%s) in %.2f s",
-                 cs->turns + 1, n_ids, keep, n_ids - keep, cs->n_gen,
-                 cs->got_result ? gpt_finish_name(cs->finish) : "interrupted", cli_now() - t0);
     /* What the cache holds now: the prompt, and every reply token but the
      * last (sampled, never read), or all of them when the last one sampled
      * was an end of turn. After an interruption only the part that was
@@ -272,11 +270,18 @@ static int user_turn(chat_state *cs, gpt_context *ctx, const char *text, size_t 
         set_cache(cs, ids, keep, NULL, 0);
     }
     free(ids);
-    if (cs->reply_len > 0 || ok) add_message(cs->messages, "assistant", cs->reply ? cs->reply : "", cs->reply_len);
+    if (cs->reply_len > 0 || ok)  // the reply, or what was written of it before Ctrl-C
+        add_message(cs->messages, "assistant", cs->reply ? cs->reply : "", cs->reply_len);
+    else  // no reply at all: the turn is not taken (two user turns in a row would follow)
+        cJSON_DeleteItemFromArray(cs->messages, n_before);
     cs->turns++;
     if (!cs->out_closed && (cli_write(o->separator, o->separator_len) != 0 || fflush(stdout) != 0))
         cs->out_closed = 1;
-    if (!ok) cli_error("%s", cs->got_result ? "the reply failed" : "interrupted");
+    if (cli_verbose)
+        cli_info("turn %ld: prompt %zu tokens, %zu from the cache, %zu read; reply %d tokens (%s) in %.2f s",
+                 cs->turns, n_ids, keep, n_ids - keep, cs->n_gen,
+                 cs->got_result ? gpt_finish_name(cs->finish) : "interrupted", cli_now() - t0);
+    if (!ok) cli_error("%s", cs->got_result && *cs->error ? cs->error : "interrupted");
     if (ok && cs->finish == GPT_FINISH_CONTEXT)
         cli_error("the context of %d tokens is full: the reply was cut; /reset starts over", cs->n_ctx);
     return cs->out_closed ? -1 : 0;

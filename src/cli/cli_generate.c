@@ -698,7 +698,8 @@ int cli_generate(int argc, char **argv) {
         if (j && messages && !(j->req.messages = cJSON_Duplicate(messages, 1))) snprintf(msg, sizeof msg, "out of memory");
         if (!j || (messages ? !j->req.messages || prepare_conversation(&rs, j, msg, sizeof msg) != 0
                             : prepare_prompt(&rs, j, text, text_len, o.max_tokens, msg, sizeof msg) != 0)) {
-            cli_error("%s", j ? msg : "out of memory");
+            if (j && messages) cli_error("%s: %s", strcmp(o.messages_file, "-") ? o.messages_file : "stdin", msg);
+            else cli_error("%s", j ? msg : "out of memory");
             job_free(j);
             rc = EXIT_RUNTIME;
             goto out;
