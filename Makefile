@@ -98,7 +98,8 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas $(INC
                 -DGPT_FUZZ_MODEL_DIR='"$(CURDIR)/models/gpt2-books-30m"'
 FUZZ_SRC     := src/model/config.c src/kernels/convert.c src/model/model.c src/kernels/quant.c src/model/safetensors.c \
                 src/status.c src/text/tokenizer.c src/text/tokenizer_json.c src/text/bpe.c src/text/normalize.c \
-                src/text/pretokenize.c src/text/regex.c src/text/decode.c src/cli/cli_request.c src/cli/cli_json.c src/cli/cli_messages.c
+                src/text/pretokenize.c src/text/regex.c src/text/decode.c src/text/jinja_parse.c src/text/jinja_eval.c \
+                src/cli/cli_request.c src/cli/cli_json.c src/cli/cli_messages.c
 FUZZ_OBJ     := $(FUZZ_SRC:src/%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -151,6 +152,14 @@ uninstall:
 	rm -f $(BINDIR)/gpt $(MANDIR)/gpt.1 $(COMPDIR)/gpt
 	rm -f $(addprefix $(DATADIR)/models/gpt2-books-30m/,$(MODEL_FILES))
 	rmdir $(DATADIR)/models/gpt2-books-30m $(DATADIR)/models $(DATADIR) 2>/dev/null || true
+
+# Time to parse and render the chat-template fixtures (BENCHMARKS.md).
+$(BUILD)/bench-template: scripts/bench-template.c $(BUILD)/libgpt.a | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
+
+# Renders one template with one context (tests/fuzz/diff-template.py).
+$(BUILD)/render-template: scripts/render-template.c $(BUILD)/libgpt.a | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
 
 # A GPT-2-shaped model with random weights, for benchmarks (not shipped).
 $(BUILD)/make-random-model: scripts/make-random-model.c | $(BUILD)

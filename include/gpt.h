@@ -434,7 +434,7 @@ typedef struct gpt_template gpt_template;
 /* Bounds on one render; a zero field takes the default beside it. */
 #define GPT_TEMPLATE_MAX_STEPS  10000000L         /* statements + expressions evaluated */
 #define GPT_TEMPLATE_MAX_OUTPUT ((size_t)64 << 20) /* bytes of text, and of any one string */
-#define GPT_TEMPLATE_MAX_MEMORY ((size_t)512 << 20) /* bytes a render may allocate */
+#define GPT_TEMPLATE_MAX_MEMORY ((size_t)256 << 20) /* bytes a render may allocate */
 #define GPT_TEMPLATE_MAX_DEPTH  32                 /* macro calls nested */
 typedef struct {
     long max_steps;
@@ -460,6 +460,33 @@ void gpt_template_free(gpt_template *tpl);
  * of the template's raise_exception(msg), nothing added. */
 gpt_status gpt_template_render(const gpt_template *tpl, const char *context_json, const gpt_template_limits *limits,
                                char **out, size_t *out_len, char *err, size_t err_len);
+
+/* The chat template of a model directory: chat_template.jinja when it
+ * exists, else tokenizer_config.json's "chat_template", a string or a list
+ * of {"name", "template"} of which the one named "default" is used. On
+ * success *source is malloc'd and NUL-terminated (*len bytes; len may be
+ * NULL). A directory without one is GPT_ERR_FORMAT with a message that
+ * suggests --chat-template. */
+gpt_status gpt_chat_template_read(const char *model_dir, char **source, size_t *len, char *err, size_t err_len);
+
+/* The special tokens of model_dir/tokenizer_config.json as the JSON object
+ * text transformers passes to the template: bos_token, eos_token, unk_token,
+ * sep_token, pad_token, cls_token, mask_token, each a string (an AddedToken
+ * {"content": ...} gives its content; null ones are left out). "{}" when the
+ * directory has no tokenizer_config.json. *json is malloc'd. */
+gpt_status gpt_chat_special_tokens(const char *model_dir, char **json, char *err, size_t err_len);
+
+/* The render context apply_chat_template builds, as JSON text for
+ * gpt_template_render: the special tokens (may be NULL), "tools" and
+ * "documents" as null, the template variables of vars_json (may be NULL; a
+ * JSON object whose keys win over the ones before, e.g. {"enable_thinking":
+ * false} or {"tools": [...]}), then "messages" and "add_generation_prompt".
+ * messages_json must be a JSON list of objects with a string "role" and a
+ * string "content" (null or absent only beside "tool_calls"); anything else
+ * is GPT_ERR_ARG naming the message: "messages[2]: \"content\" is not a
+ * string". *context_json is malloc'd. */
+gpt_status gpt_chat_context(const char *special_tokens_json, const char *messages_json, int add_generation_prompt,
+                            const char *vars_json, char **context_json, char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ */
 /* What this build runs on (for --version and -v): constant strings.    */

@@ -56,6 +56,7 @@ typedef struct jstmt jstmt;
 
 typedef struct {
     uint8_t type;
+    uint8_t markup;           /* JV_STR from |e or |safe: escaping it again changes nothing */
     union {
         int b;
         int64_t i;
@@ -70,7 +71,9 @@ typedef struct {
     } u;
 } jvalue;
 
-struct jlist { size_t n, cap; jvalue *v; int tuple; };
+/* tuple: prints (a, b); gen: a Jinja2 generator (select, map, items...):
+ * always true, no len(), not subscriptable */
+struct jlist { size_t n, cap; jvalue *v; int tuple; int gen; };
 struct jdict { size_t n, cap; jvalue *k, *v; };
 struct jbound { jvalue self; int method; };
 struct jloop { int64_t index0, length; const jlist *items; };

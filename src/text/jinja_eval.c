@@ -156,7 +156,7 @@ static const char *type_name(const jvalue *v) {
     case JV_INT: return "int";
     case JV_FLOAT: return "float";
     case JV_STR: return "str";
-    case JV_LIST: return v->u.l->tuple ? "tuple" : "list";
+    case JV_LIST: return v->u.l->gen ? "generator" : v->u.l->tuple ? "tuple" : "list";
     case JV_DICT: return "dict";
     case JV_NS: return "Namespace";
     case JV_MACRO: return "Macro";
@@ -176,7 +176,7 @@ static int truthy(const jvalue *v) {
     case JV_INT: return v->u.i != 0;
     case JV_FLOAT: return v->u.f != 0.0;
     case JV_STR: return v->u.s.n != 0;
-    case JV_LIST: return v->u.l->n != 0;
+    case JV_LIST: return v->u.l->gen || v->u.l->n != 0;  /* a generator object is always true */
     case JV_DICT: return v->u.d->n != 0;
     default: return 1;
     }
@@ -331,6 +331,7 @@ static void repr(jr *R, jbuf *b, const jvalue *v, int depth) {
     case JV_UNDEF: buf_puts(R, b, "Undefined"); return;
     case JV_LIST: {
         const jlist *l = v->u.l;
+        if (l->gen) { buf_puts(R, b, "<generator object>"); return; }  /* Python adds an address */
         buf_putc(R, b, l->tuple ? '(' : '[');
         for (size_t k = 0; k < l->n; k++) {
             if (k) buf_puts(R, b, ", ");
@@ -437,12 +438,27 @@ static void json_newline(jr *R, jbuf *b, const json_opts *o, int level) {
     for (int k = 0; k < level; k++) buf_put(R, b, o->indent.p, o->indent.n);
 }
 
-static const jdict *sort_dict;
-static int cmp_keys(const void *x, const void *y) {
-    const jstr *a = &sort_dict->k[*(const size_t *)x].u.s, *b = &sort_dict->k[*(const size_t *)y].u.s;
+static int key_less(const jdict *d, size_t x, size_t y) {
+    const jstr *a = &d->k[x].u.s, *b = &d->k[y].u.s;
     size_t n = a->n < b->n ? a->n : b->n;
-    int c = memcmp(a->p, b->p, n);
-    return c ? c : (a->n > b->n) - (a->n < b->n);
+    int c = memcmp(a->p, b->p, n);  /* UTF-8 bytes sort as code points, as Python's str */
+    return c ? c < 0 : a->n < b->n;
+}
+
+/* A stable merge sort of order[0..n) by key (qsort has no context argument,
+ * and renders may run in several threads at once). */
+static void sort_keys(jr *R, const jdict *d, size_t *order, size_t n) {
+    size_t *tmp = ja_alloc(R->a, n * sizeof(size_t));
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) tmp[k++] = key_less(d, order[j], order[i]) ? order[j++] : order[i++];
+            while (i < mid) tmp[k++] = order[i++];
+            while (j < hi) tmp[k++] = order[j++];
+        }
+        memcpy(order, tmp, n * sizeof(size_t));
+    }
 }
 
 static void tojson(jr *R, jbuf *b, const jvalue *v, const json_opts *o, int level) {
@@ -456,6 +472,7 @@ static void tojson(jr *R, jbuf *b, const jvalue *v, const json_opts *o, int leve
     case JV_STR: json_str(R, b, v->u.s, o->ascii); return;
     case JV_LIST: {
         const jlist *l = v->u.l;
+        if (l->gen) rerr(R, "Object of type generator is not JSON serializable");
         if (!l->n) { buf_puts(R, b, "[]"); return; }
         buf_putc(R, b, '[');
         for (size_t k = 0; k < l->n; k++) {
@@ -475,8 +492,7 @@ static void tojson(jr *R, jbuf *b, const jvalue *v, const json_opts *o, int leve
         if (o->sort_keys) {
             for (size_t k = 0; k < d->n; k++)
                 if (d->k[k].type != JV_STR) rerr(R, "tojson: sort_keys needs string keys");
-            sort_dict = d;  /* qsort has no context argument; renders of one thread only touch this here */
-            qsort(order, d->n, sizeof(size_t), cmp_keys);
+            sort_keys(R, d, order, d->n);
         }
         buf_putc(R, b, '{');
         for (size_t j = 0; j < d->n; j++) {
@@ -512,6 +528,7 @@ static int veq(jr *R, const jvalue *a, const jvalue *b, int depth) {
     case JV_UNDEF: case JV_NONE: return 1;
     case JV_STR: return a->u.s.n == b->u.s.n && memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0;
     case JV_LIST:
+        if (a->u.l->gen || b->u.l->gen) return a->u.l == b->u.l;
         if (a->u.l->tuple != b->u.l->tuple || a->u.l->n != b->u.l->n) return 0;
         for (size_t k = 0; k < a->u.l->n; k++)
             if (!veq(R, &a->u.l->v[k], &b->u.l->v[k], depth + 1)) return 0;
@@ -711,6 +728,8 @@ static jvalue get_item(jr *R, const jvalue *obj, const jvalue *key) {
     if (obj->type == JV_DICT) {
         jvalue *v = dict_find(obj->u.d, key);
         if (v) return *v;
+    } else if (obj->type == JV_LIST && obj->u.l->gen) {
+        /* a generator has no items: Jinja2 gives undefined */
     } else if ((obj->type == JV_LIST || obj->type == JV_STR) && (key->type == JV_INT || key->type == JV_BOOL)) {
         int64_t i = num_i(key);
         int64_t n = obj->type == JV_LIST ? (int64_t)obj->u.l->n : (int64_t)u8_count(obj->u.s);
@@ -737,7 +756,8 @@ static int64_t slice_arg(jr *R, const jvalue *v, int64_t dflt) {
 
 static jvalue do_slice(jr *R, const jvalue *obj, const jvalue *start_v, const jvalue *stop_v, const jvalue *step_v) {
     if (obj->type == JV_UNDEF) undefined_fail(R, obj);
-    if (obj->type != JV_LIST && obj->type != JV_STR) rerr(R, "'%s' object is not subscriptable", type_name(obj));
+    if ((obj->type != JV_LIST && obj->type != JV_STR) || (obj->type == JV_LIST && obj->u.l->gen))
+        rerr(R, "'%s' object is not subscriptable", type_name(obj));
     int64_t step = slice_arg(R, step_v, 1);
     if (step == 0) rerr(R, "slice step cannot be zero");
     if (step < -INT64_MAX) step = -INT64_MAX;
@@ -783,6 +803,46 @@ static jvalue do_slice(jr *R, const jvalue *obj, const jvalue *start_v, const jv
 }
 
 /* ---------------- arithmetic ---------------- */
+/* Python's "fmt % args" for %s %r %d %i %f (with a precision) and %%. */
+static jvalue percent_format(jr *R, jstr fmt, const jvalue *args) {
+    const jvalue *items = args;
+    size_t n = 1, used = 0;
+    if (args->type == JV_LIST && args->u.l->tuple) { items = args->u.l->v; n = args->u.l->n; }
+    jbuf b = {0};
+    for (size_t i = 0; i < fmt.n; i++) {
+        if (fmt.p[i] != '%') { buf_putc(R, &b, fmt.p[i]); continue; }
+        int prec = -1;
+        if (++i < fmt.n && fmt.p[i] == '.') {
+            prec = 0;
+            while (++i < fmt.n && fmt.p[i] >= '0' && fmt.p[i] <= '9' && prec < 100) prec = prec * 10 + fmt.p[i] - '0';
+        }
+        if (i >= fmt.n) rerr(R, "incomplete format");
+        char c = fmt.p[i];
+        if (c == '%') { buf_putc(R, &b, '%'); continue; }
+        if (used >= n) rerr(R, "not enough arguments for format string");
+        const jvalue *v = &items[used++];
+        char tmp[160];
+        switch (c) {
+        case 's': to_str(R, &b, v); break;
+        case 'r': repr(R, &b, v, 0); break;
+        case 'd': case 'i':
+            if (v->type == JV_FLOAT) snprintf(tmp, sizeof tmp, "%.0f", trunc(v->u.f));
+            else if (v->type == JV_INT || v->type == JV_BOOL) snprintf(tmp, sizeof tmp, "%lld", (long long)num_i(v));
+            else rerr(R, "%%%c format: a real number is required, not %s", c, type_name(v));
+            buf_puts(R, &b, tmp);
+            break;
+        case 'f':
+            if (!is_num(v)) rerr(R, "must be real number, not %s", type_name(v));
+            snprintf(tmp, sizeof tmp, "%.*f", prec < 0 ? 6 : prec > 50 ? 50 : prec, num_f(v));
+            buf_puts(R, &b, tmp);
+            break;
+        default: rerr(R, "unsupported format character '%c'", c);
+        }
+    }
+    if (used < n) rerr(R, "not all arguments converted during string formatting");
+    return buf_value(&b);
+}
+
 static jvalue arith(jr *R, int op, const jvalue *a, const jvalue *b) {
     static const char *const sym[] = {"+", "-", "*", "/", "//", "%", "**"};
     if (op == JOP_CONCAT) {
@@ -853,6 +913,7 @@ static jvalue arith(jr *R, int op, const jvalue *a, const jvalue *b) {
         default: return v_float(pow(x, y));
         }
     }
+    if (op == JOP_MOD && a->type == JV_STR) return percent_format(R, a->u.s, b);
     if (op == JOP_ADD && a->type == JV_STR && b->type == JV_STR) {
         size_t n = a->u.s.n + b->u.s.n;
         if (n > R->max_output) rerr(R, "a string exceeds %zu bytes", R->max_output);
@@ -861,14 +922,14 @@ static jvalue arith(jr *R, int op, const jvalue *a, const jvalue *b) {
         memcpy(p + a->u.s.n, b->u.s.p, b->u.s.n);
         return v_str(p, n);
     }
-    if (op == JOP_ADD && a->type == JV_LIST && b->type == JV_LIST && a->u.l->tuple == b->u.l->tuple) {
+    if (op == JOP_ADD && a->type == JV_LIST && b->type == JV_LIST && a->u.l->tuple == b->u.l->tuple && !a->u.l->gen && !b->u.l->gen) {
         jlist *l = new_list(R, a->u.l->n + b->u.l->n);
         l->tuple = a->u.l->tuple;
         for (size_t k = 0; k < a->u.l->n; k++) list_push(R, l, a->u.l->v[k]);
         for (size_t k = 0; k < b->u.l->n; k++) list_push(R, l, b->u.l->v[k]);
         return v_list(l);
     }
-    if (op == JOP_MUL && ((a->type == JV_STR || a->type == JV_LIST) && (b->type == JV_INT || b->type == JV_BOOL))) {
+    if (op == JOP_MUL && ((a->type == JV_STR || (a->type == JV_LIST && !a->u.l->gen)) && (b->type == JV_INT || b->type == JV_BOOL))) {
         int64_t times = num_i(b);
         if (times < 0) times = 0;
         if (a->type == JV_STR) {
@@ -1098,13 +1159,22 @@ static int prefix_match(jr *R, jstr s, const jvalue *p, int suffix) {
     return memcmp(suffix ? s.p + s.n - p->u.s.n : s.p, p->u.s.p, p->u.s.n) == 0;
 }
 
+static int all_digits(jstr s) {
+    for (size_t k = 0; k < s.n; k++)
+        if (s.p[k] < '0' || s.p[k] > '9') return 0;
+    return s.n > 0;
+}
+
 /* str.format with {} {0} {name} fields (no format specs). */
 static jvalue str_format(jr *R, jstr s, const jargs *A) {
     jbuf b = {0};
     int auto_idx = 0;
     for (size_t i = 0; i < s.n; i++) {
         char c = s.p[i];
-        if (c == '}' && i + 1 < s.n && s.p[i + 1] == '}') { buf_putc(R, &b, '}'); i++; continue; }
+        if (c == '}') {
+            if (i + 1 < s.n && s.p[i + 1] == '}') { buf_putc(R, &b, '}'); i++; continue; }
+            rerr(R, "format: single '}' encountered in format string");
+        }
         if (c != '{') { buf_putc(R, &b, c); continue; }
         if (i + 1 < s.n && s.p[i + 1] == '{') { buf_putc(R, &b, '{'); i++; continue; }
         const char *close = memchr(s.p + i, '}', s.n - i);
@@ -1116,19 +1186,41 @@ static jvalue str_format(jr *R, jstr s, const jargs *A) {
         if (field.n == 0) {
             if (auto_idx >= A->npos) rerr(R, "format: replacement index %d out of range", auto_idx);
             v = &A->pos[auto_idx++];
-        } else if (field.p[0] >= '0' && field.p[0] <= '9') {
-            int idx = atoi(field.p);
-            if (idx >= A->npos) rerr(R, "format: replacement index %d out of range", idx);
+        } else if (all_digits(field)) {  /* all digits: a position (Python's rule); else a keyword */
+            size_t idx = 0;
+            for (size_t k = 0; k < field.n && idx <= (size_t)A->npos; k++) idx = idx * 10 + (size_t)(field.p[k] - '0');
+            if (idx >= (size_t)A->npos) rerr(R, "format: replacement index %.*s out of range", (int)(field.n > 40 ? 40 : field.n), field.p);
             v = &A->pos[idx];
         } else {
             for (int k = 0; k < A->nkw; k++)
                 if (A->kwn[k].n == field.n && memcmp(A->kwn[k].p, field.p, field.n) == 0) v = &A->kwv[k];
-            if (!v) rerr(R, "format: no argument named '%.*s'", (int)field.n, field.p);
+            if (!v) rerr(R, "format: no argument named '%.*s'", (int)(field.n > 40 ? 40 : field.n), field.p);
         }
         to_str(R, &b, v);
         i = (size_t)(close - s.p);
     }
     return buf_value(&b);
+}
+
+/* Python's str.splitlines(): \n \r \r\n \v \f \x1c-\x1e \x85 U+2028 U+2029 end lines. */
+static jlist *split_lines(jr *R, jstr s) {
+    jlist *l = new_list(R, 0);
+    size_t start = 0;
+    for (size_t i = 0; i < s.n;) {
+        size_t len;
+        uint32_t c = u8_get(s.p + i, &len);
+        if (c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E || c == 0x85 ||
+            c == 0x2028 || c == 0x2029) {
+            list_push(R, l, v_str(s.p + start, i - start));
+            i += len;
+            if (c == '\r' && i < s.n && s.p[i] == '\n') i++;
+            start = i;
+        } else {
+            i += len;
+        }
+    }
+    if (start < s.n) list_push(R, l, v_str(s.p + start, s.n - start));
+    return l;
 }
 
 static jvalue call_method(jr *R, const jbound *bm, const jargs *A) {
@@ -1223,26 +1315,9 @@ static jvalue call_method(jr *R, const jbound *bm, const jargs *A) {
             }
             return v_int(count);
         }
-        case M_SPLITLINES: {
+        case M_SPLITLINES:
             bind_args(R, what, A, NULL, 0, a, g);
-            jlist *l = new_list(R, 0);
-            size_t start = 0;
-            for (size_t i = 0; i < s.n;) {
-                size_t len;
-                uint32_t c = u8_get(s.p + i, &len);
-                if (c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E || c == 0x85 ||
-                    c == 0x2028 || c == 0x2029) {
-                    list_push(R, l, v_str(s.p + start, i - start));
-                    i += len;
-                    if (c == '\r' && i < s.n && s.p[i] == '\n') i++;
-                    start = i;
-                } else {
-                    i += len;
-                }
-            }
-            if (start < s.n) list_push(R, l, v_str(s.p + start, s.n - start));
-            return v_list(l);
-        }
+            return v_list(split_lines(R, s));
         }
     }
     if (bm->method == M_CYCLE) {
@@ -1299,6 +1374,10 @@ int jinja_test_id(const char *p, size_t n) { jstr s = {p, n}; return find_name(t
 
 static int apply_test(jr *R, int id, const jvalue *v, const jargs *A) {
     const jvalue *arg = A->npos ? &A->pos[0] : NULL;
+    int takes_arg = id == T_DIVISIBLEBY || id == T_EQ || id == T_EQUALTO || id == T_NE || id == T_SAMEAS || id == T_IN ||
+                    id == T_GE || id == T_GT || id == T_GREATERTHAN || id == T_LE || id == T_LT || id == T_LESSTHAN;
+    if (A->nkw || A->npos > takes_arg)
+        rerr(R, "test '%s' takes %s", test_names[id], takes_arg ? "one argument" : "no arguments");
     switch (id) {
     case T_DEFINED: return v->type != JV_UNDEF;
     case T_UNDEFINED: return v->type == JV_UNDEF;
@@ -1311,16 +1390,17 @@ static int apply_test(jr *R, int id, const jvalue *v, const jargs *A) {
     case T_NUMBER: return is_num(v);
     case T_STRING: return v->type == JV_STR;
     case T_MAPPING: return v->type == JV_DICT;
-    case T_SEQUENCE: return v->type == JV_STR || v->type == JV_LIST || v->type == JV_DICT;
+    case T_SEQUENCE: /* len() and __getitem__: Undefined has both */
+        return v->type == JV_STR || (v->type == JV_LIST && !v->u.l->gen) || v->type == JV_DICT || v->type == JV_UNDEF;
     case T_ITERABLE: return v->type == JV_STR || v->type == JV_LIST || v->type == JV_DICT || v->type == JV_UNDEF;
     case T_CALLABLE: return v->type == JV_MACRO || v->type == JV_FUNC || v->type == JV_BOUND;
     case T_ESCAPED: return 0;
     case T_LOWER: case T_UPPER: {
-        if (v->type != JV_STR) rerr(R, "test '%s' needs a string", test_names[id]);
+        jstr s = str_of(R, v);  /* Jinja2: str(value).islower() */
         int cased = 0;
-        for (size_t i = 0; i < v->u.s.n;) {
+        for (size_t i = 0; i < s.n;) {
             size_t len;
-            uint32_t c = u8_get(v->u.s.p + i, &len);
+            uint32_t c = u8_get(s.p + i, &len);
             int cat = utf8proc_category((utf8proc_int32_t)c);
             if (cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT) { if (id == T_LOWER) return 0; cased = 1; }
             if (cat == UTF8PROC_CATEGORY_LL) { if (id == T_UPPER) return 0; cased = 1; }
@@ -1368,8 +1448,7 @@ static jvalue get_path(jr *R, const jvalue *v, jstr path) {
         int digits = part.n > 0;
         for (size_t k = 0; k < part.n; k++) digits &= part.p[k] >= '0' && part.p[k] <= '9';
         jvalue key = digits ? v_int(atoll(part.p)) : v_str(part.p, part.n);
-        if (cur.type == JV_UNDEF) return cur;
-        cur = get_item(R, &cur, &key);
+        cur = get_item(R, &cur, &key);  /* a part after a missing one fails, as Jinja2's getitem on Undefined */
         if (!dot) break;
         i = end + 1;
     }
@@ -1400,6 +1479,7 @@ static jvalue select_items(jr *R, int id, const jvalue *v, const jargs *A) {
         int ok = test < 0 ? truthy(&x) : apply_test(R, test, &x, &targs);
         if (ok == want) list_push(R, out, in->v[k]);
     }
+    out->gen = 1;
     return v_list(out);
 }
 
@@ -1421,7 +1501,9 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
         switch (v->type) {
         case JV_UNDEF: return v_int(0);
         case JV_STR: return v_int((int64_t)u8_count(v->u.s));
-        case JV_LIST: return v_int((int64_t)v->u.l->n);
+        case JV_LIST:
+            if (v->u.l->gen) rerr(R, "object of type 'generator' has no len()");
+            return v_int((int64_t)v->u.l->n);
         case JV_DICT: return v_int((int64_t)v->u.d->n);
         default: rerr(R, "object of type '%s' has no len()", type_name(v));
         }
@@ -1475,11 +1557,14 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
         if (v->type != JV_DICT) rerr(R, "Can only get item pairs from a mapping.");
         jbound bm = {*v, M_ITEMS};
         jargs none = {0};
-        return call_method(R, &bm, &none);
+        jvalue r = call_method(R, &bm, &none);
+        r.u.l->gen = 1;  /* Jinja2 3.1's items filter yields */
+        return r;
     }
     case F_FIRST: case F_LAST: {
         bind_args(R, what, A, NULL, 0, a, g);
-        if (v->type == JV_UNDEF) undefined_fail(R, v);
+        /* Undefined iterates (and reverses) as empty: no item, no error */
+        if (id == F_LAST && v->type == JV_LIST && v->u.l->gen) rerr(R, "'generator' object is not reversible");
         jlist *l = iterate(R, v);
         if (!l->n) return v_undef_fmt(R, "No %s item, sequence was empty.", id == F_FIRST ? "first" : "last");
         return l->v[id == F_FIRST ? 0 : l->n - 1];
@@ -1496,17 +1581,22 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
             jvalue none = v_none(), back = v_int(-1);
             return do_slice(R, v, &none, &none, &back);
         }
+        if (v->type == JV_LIST && v->u.l->gen) rerr(R, "argument to reversed() must be a sequence");
         jlist *src = iterate(R, v), *l = new_list(R, src->n);
         for (size_t k = src->n; k-- > 0;) list_push(R, l, src->v[k]);
+        l->gen = 1;  /* reversed(): an iterator */
         return v_list(l);
     }
     case F_STRING: case F_SAFE: {
         bind_args(R, what, A, NULL, 0, a, g);
         jstr s = str_of(R, v);
-        return v_str(s.p, s.n);
+        jvalue r = v_str(s.p, s.n);
+        r.markup = id == F_SAFE || (v->type == JV_STR && v->markup);
+        return r;
     }
     case F_E: case F_ESCAPE: {
         bind_args(R, what, A, NULL, 0, a, g);
+        if (v->type == JV_STR && v->markup) return *v;  /* Markup is escaped already */
         jstr s = str_of(R, v);
         jbuf b = {0};
         for (size_t i = 0; i < s.n; i++) {
@@ -1519,12 +1609,15 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
             default: buf_putc(R, &b, s.p[i]);
             }
         }
-        return buf_value(&b);
+        jvalue r = buf_value(&b);
+        r.markup = 1;
+        return r;
     }
     case F_INT: case F_FLOAT: {
         static const char *const n[] = {"default", "base", NULL};
         bind_args(R, what, A, n, id == F_INT ? 2 : 1, a, g);
         jvalue dflt = g[0] ? a[0] : id == F_INT ? v_int(0) : v_float(0.0);
+        if (v->type == JV_UNDEF) undefined_fail(R, v);  /* int(Undefined) raises, and do_int lets it through */
         double f;
         if (v->type == JV_INT || v->type == JV_BOOL) f = (double)num_i(v);
         else if (v->type == JV_FLOAT) f = v->u.f;
@@ -1562,6 +1655,7 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
     case F_REPLACE: {
         static const char *const n[] = {"old", "new", "count", NULL};
         bind_args(R, what, A, n, 3, a, g);
+        if (!g[0] || !g[1]) rerr(R, "do_replace() missing 1 required positional argument: '%s'", g[0] ? "new" : "old");
         return str_replace(R, str_of(R, v), str_of(R, &a[0]), str_of(R, &a[1]), g[2] && a[2].type != JV_NONE ? want_int(R, what, &a[2]) : -1);
     }
     case F_INDENT: {
@@ -1578,22 +1672,20 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
             memset(p, ' ', (size_t)w);
             pad = (jstr){p, (size_t)w};
         }
-        jstr s = str_of(R, v);
+        /* Jinja2's do_indent: s + "\n" split by str.splitlines, joined again with "\n" */
+        if (v->type == JV_UNDEF) undefined_fail(R, v);
+        if (v->type != JV_STR) rerr(R, "unsupported operand type(s) for +=: '%s' and 'str'", type_name(v));
+        jstr s0 = v->u.s;
+        char *p = ja_alloc(R->a, s0.n + 1);
+        memcpy(p, s0.p, s0.n);
+        p[s0.n] = '\n';
+        jlist *lines = split_lines(R, (jstr){p, s0.n + 1});
         jbuf b = {0};
-        /* Jinja: lines joined with "\n" + pad, blank lines left alone unless blank=True */
-        size_t i = 0;
-        int first_line = 1;
-        while (i <= s.n) {
-            const char *nl = memchr(s.p + i, '\n', s.n - i);
-            size_t end = nl ? (size_t)(nl - s.p) : s.n;
-            int blank = end == i;
-            if ((first_line ? truthy(&a[1]) : 1) && (!blank || truthy(&a[2])) && !(first_line && !truthy(&a[1])))
-                buf_put(R, &b, pad.p, pad.n);
-            buf_put(R, &b, s.p + i, end - i);
-            if (!nl) break;
-            buf_putc(R, &b, '\n');
-            i = end + 1;
-            first_line = 0;
+        for (size_t k = 0; k < lines->n; k++) {
+            jstr line = lines->v[k].u.s;
+            if (k) buf_putc(R, &b, '\n');
+            if (k ? (line.n || truthy(&a[2])) : truthy(&a[1])) buf_put(R, &b, pad.p, pad.n);
+            buf_put(R, &b, line.p, line.n);
         }
         return buf_value(&b);
     }
@@ -1614,6 +1706,7 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
                 jvalue x = get_path(R, &in->v[k], path);
                 list_push(R, out, x.type == JV_UNDEF && dflt.type != JV_UNDEF ? dflt : x);
             }
+            out->gen = 1;
             return v_list(out);
         }
         if (A->npos < 1) rerr(R, "map needs a filter name or attribute=");
@@ -1625,6 +1718,7 @@ static jvalue apply_filter(jr *R, int id, const jvalue *v, const jargs *A) {
             step(R);
             list_push(R, out, apply_filter(R, fid, &in->v[k], &rest));
         }
+        out->gen = 1;
         return v_list(out);
     }
     }
@@ -1655,6 +1749,8 @@ static jvalue call_global(jr *R, int fn, const jargs *A) {
         double len = stp > 0 ? ceil(((double)stop - (double)start) / (double)stp) : ceil(((double)start - (double)stop) / -(double)stp);
         if (len < 0) len = 0;
         if (len > 100000) rerr(R, "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
+        R->steps += (long)len;  /* building the list is work too: nested ranges meet the step bound first */
+        step(R);
         jlist *l = new_list(R, (size_t)len);
         for (int64_t k = 0; k < (int64_t)len; k++) list_push(R, l, v_int(start + k * stp));
         return v_list(l);
@@ -1670,10 +1766,16 @@ static jvalue call_global(jr *R, int fn, const jargs *A) {
         return v_dict(d, fn == FN_NAMESPACE ? JV_NS : JV_DICT);
     }
     case FN_RAISE: {
-        jstr msg = A->npos ? str_of(R, &A->pos[0]) : (jstr){"", 0};
-        size_t n = msg.n < sizeof R->fail->msg - 1 ? msg.n : sizeof R->fail->msg - 1;
-        memcpy(R->fail->msg, msg.p, n);
-        R->fail->msg[n] = '\0';
+        static const char *const n[] = {"message", NULL};
+        bind_args(R, "raise_exception()", A, n, 1, a, g);
+        if (!g[0]) rerr(R, "raise_exception() missing 1 required positional argument: 'message'");
+        jstr msg = str_of(R, &a[0]);
+        /* the template's own message, verbatim; an empty one would leave the
+         * caller's "template: " with nothing after it */
+        if (msg.n == 0) msg = (jstr){"raise_exception() with an empty message", 39};
+        size_t used = msg.n < sizeof R->fail->msg - 1 ? msg.n : sizeof R->fail->msg - 1;
+        memcpy(R->fail->msg, msg.p, used);
+        R->fail->msg[used] = '\0';
         R->fail->status = GPT_ERR_FORMAT;
         R->fail->is_raise = 1;
         longjmp(R->fail->jmp, 1);
@@ -1939,6 +2041,7 @@ static int exec_stmt(jr *R, jframe *f, const jstmt *s) {
         if (s->cond) {  /* "for x in xs if cond": the loop sees only the items that pass */
             jlist *kept = new_list(R, 0);
             for (size_t k = 0; k < items->n; k++) {
+                step(R);
                 inner->n = 0;
                 assign_targets(R, inner, s, &items->v[k]);
                 jvalue c = eval(R, inner, s->cond);
@@ -1954,6 +2057,7 @@ static int exec_stmt(jr *R, jframe *f, const jstmt *s) {
         loopv.type = JV_LOOP;
         loopv.u.loop = L;
         for (size_t k = 0; k < items->n; k++) {
+            step(R);       /* an iteration is a step even when its body is empty */
             inner->n = 0;  /* every iteration starts from the enclosing scope */
             L->index0 = (int64_t)k;
             assign_targets(R, inner, s, &items->v[k]);
@@ -2252,7 +2356,10 @@ gpt_status gpt_template_render(const gpt_template *tpl, const char *context_json
     R->out = &S->out;
     if (setjmp(S->fail.jmp)) {
         gpt_status st = S->fail.status;
-        gpt_fail(err, err_len, st, "%s", S->fail.msg);
+        if (strncmp(S->fail.msg, "rendering exceeds", 17) == 0 && strstr(S->fail.msg, "memory"))
+            gpt_fail(err, err_len, st, "line %d: %s", R->line, S->fail.msg);  /* the arena knows no line */
+        else
+            gpt_fail(err, err_len, st, "%s", S->fail.msg);
         ja_free(&S->arena);
         free(S);
         return st;

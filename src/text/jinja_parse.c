@@ -7,8 +7,9 @@
  *   / "-#}" all whitespace after it (Python's str.strip whitespace);
  * - trim_blocks: the first newline after a block or comment tag ("%}",
  *   "#}") is removed; "+%}" keeps it;
- * - lstrip_blocks: spaces and tabs from the start of a line up to a block or
- *   comment tag are removed; "{%+" keeps them; "{{" never strips.
+ * - lstrip_blocks: whitespace from the start of a line up to a block or
+ *   comment tag is removed (any Python whitespace, NBSP included, as
+ *   Jinja2 3.1's \s+); "{%+" keeps it; "{{" never strips.
  * The parser builds the tree of jinja.h, naming line:column in every error. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,8 +39,9 @@ void *ja_alloc(jarena *a, size_t n) {
     if (n == 0) n = 16;
     jblock *b = a->head;
     if (!b || b->cap - b->used < n) {
-        size_t cap = n > 32768 ? n : 32768;
-        if (b && b->cap * 2 > cap && b->cap < (1u << 22)) cap = b->cap * 2;
+        /* 64 KB blocks stay under malloc's mmap threshold, so a render reuses
+         * the heap's pages instead of faulting in fresh ones every time */
+        size_t cap = n > 65536 - sizeof(jblock) ? n : 65536 - sizeof(jblock);
         if (a->limit && a->total + cap + sizeof(jblock) > a->limit) {
             if (a->total + n + sizeof(jblock) > a->limit)
                 jfail_raise(a->fail, GPT_ERR_FORMAT, "rendering exceeds %zu bytes of memory", a->limit);
@@ -158,6 +160,7 @@ typedef struct {
     int64_t i;
     double f;
     size_t pos;        /* offset in the normalized source */
+    int line, col;     /* of pos, counted once when lexed */
 } token;
 
 typedef struct {
@@ -215,6 +218,7 @@ static token *push_tok(jparser *P, int type, size_t pos) {
     memset(t, 0, sizeof *t);
     t->type = (uint8_t)type;
     t->pos = pos;
+    line_col(P, pos, &t->line, &t->col);  /* tokens come in order: the cache makes this linear */
     return t;
 }
 
@@ -300,51 +304,68 @@ static size_t lex_string(jparser *P, size_t i, token *t) {
     return j + 1;
 }
 
-static size_t lex_number(jparser *P, size_t i, token *t) {
-    char buf[64];
-    size_t b = 0, j = i;
-    int is_float = 0;
-    while (j < P->n && (is_digit(P->src[j]) || (P->src[j] == '_' && j + 1 < P->n && is_digit(P->src[j + 1])))) {
-        if (P->src[j] != '_' && b < sizeof buf - 1) buf[b++] = P->src[j];
-        j++;
-    }
-    if (j + 1 < P->n && P->src[j] == '.' && is_digit(P->src[j + 1])) {
-        is_float = 1;
-        if (b < sizeof buf - 1) buf[b++] = '.';
-        j++;
-        while (j < P->n && (is_digit(P->src[j]) || (P->src[j] == '_' && j + 1 < P->n && is_digit(P->src[j + 1])))) {
-            if (P->src[j] != '_' && b < sizeof buf - 1) buf[b++] = P->src[j];
-            j++;
-        }
-    }
-    if (j < P->n && (P->src[j] == 'e' || P->src[j] == 'E')) {
-        size_t k = j + 1;
-        if (k < P->n && (P->src[k] == '+' || P->src[k] == '-')) k++;
-        if (k < P->n && is_digit(P->src[k])) {
-            is_float = 1;
-            for (size_t m = j; m < k && b < sizeof buf - 1; m++) buf[b++] = P->src[m];
-            j = k;
-            while (j < P->n && is_digit(P->src[j])) {
-                if (b < sizeof buf - 1) buf[b++] = P->src[j];
-                j++;
-            }
-        }
-    }
-    if (b >= sizeof buf - 1) perr(P, i, "number too long");
-    buf[b] = '\0';
-    if (is_float) {
-        t->type = T_FLOAT;
-        t->f = strtod(buf, NULL);
-    } else {
-        int64_t v = 0;
-        for (size_t k = 0; k < b; k++) {
-            if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, buf[k] - '0', &v))
-                perr(P, i, "integer %s does not fit in 64 bits", buf);
-        }
-        t->type = T_INT;
-        t->i = v;
+/* Numbers as Jinja2 3.1 lexes them: a float is digits with a fraction or an
+ * exponent (not right after a '.': "xs.1.5" is xs[1][5]); an integer is
+ * decimal without leading zeros, or 0x / 0o / 0b; '_' may separate digits. */
+static int digit_ok(char c, int base) { return base == 16 ? is_hex(c) : c >= '0' && c < '0' + base; }
+
+/* The end of a run of digits from j, a '_' allowed between two digits. */
+static size_t digits_end(const jparser *P, size_t j, int base) {
+    while (j < P->n) {
+        if (digit_ok(P->src[j], base)) j++;
+        else if (P->src[j] == '_' && j + 1 < P->n && digit_ok(P->src[j + 1], base)) j += 2;
+        else break;
     }
     return j;
+}
+
+static size_t lex_number(jparser *P, size_t i, token *t) {
+    int after_dot = i > 0 && P->src[i - 1] == '.';
+    size_t j = digits_end(P, i, 10), end = j;
+    int is_float = 0;
+    if (!after_dot) {
+        if (j + 1 < P->n && P->src[j] == '.' && is_digit(P->src[j + 1])) { is_float = 1; end = j = digits_end(P, j + 1, 10); }
+        if (j < P->n && (P->src[j] | 32) == 'e') {
+            size_t k = j + 1;
+            if (k < P->n && (P->src[k] == '+' || P->src[k] == '-')) k++;
+            if (k < P->n && is_digit(P->src[k])) { is_float = 1; end = digits_end(P, k, 10); }
+        }
+    }
+    if (is_float) {
+        char *buf = ja_alloc(P->a, end - i + 1);
+        size_t b = 0;
+        for (size_t k = i; k < end; k++)
+            if (P->src[k] != '_') buf[b++] = P->src[k];
+        buf[b] = '\0';
+        t->type = T_FLOAT;
+        t->f = strtod(buf, NULL);  /* 1e999 is inf, as Python's float() */
+        return end;
+    }
+    int base = 10;
+    size_t start = i;
+    if (P->src[i] == '0' && i + 1 < P->n && P->src[i + 1] && strchr("xXoObB", P->src[i + 1])) {
+        char c = (char)(P->src[i + 1] | 32);
+        base = c == 'x' ? 16 : c == 'o' ? 8 : 2;
+        start = i + 2;
+        end = digits_end(P, start, base);
+        if (end == start) { base = 10; start = i; end = i + 1; }  /* "0x" alone: the 0, then a name */
+    } else if (P->src[i] == '0') {
+        end = i + 1;  /* "0(_?0)*": a zero; digits after it start a new token */
+        while (end + 1 < P->n && P->src[end] == '_' && P->src[end + 1] == '0') end += 2;
+        while (end < P->n && P->src[end] == '0') end++;
+    } else {
+        end = j;
+    }
+    int64_t v = 0;
+    for (size_t k = start; k < end; k++) {
+        if (P->src[k] == '_') continue;
+        int d = hexval(P->src[k]);
+        if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v))
+            perr(P, i, "integer %.*s does not fit in 64 bits", (int)(end - i > 40 ? 40 : end - i), P->src + i);
+    }
+    t->type = T_INT;
+    t->i = v;
+    return end;
 }
 
 static const char *const ops3[] = {"//", "**", "==", "!=", ">=", "<=", NULL};
@@ -441,10 +462,8 @@ static void push_text_before(jparser *P, size_t start, size_t tag_pos, int sign,
     } else if (sign != '+' && !is_var) {
         size_t l = len;
         while (l > 0 && text[l - 1] != '\n') l--;
-        if (l > 0 || line_starting) {
-            size_t k = l;
-            while (k < len && (text[k] == ' ' || text[k] == '\t')) k++;
-            if (k == len) len = l;
+        if (l > 0 || line_starting) {  /* Jinja2 3.1: whitespace_re (\s+, Unicode) from the line start */
+            if (py_lspace_len(text + l, len - l) == len - l) len = l;
         }
     }
     push_text(P, start, len);
@@ -566,10 +585,8 @@ static jexpr *new_expr(jparser *P, int kind, const token *at) {
     jexpr *e = ja_alloc(P->a, sizeof *e);
     memset(e, 0, sizeof *e);
     e->kind = (uint8_t)kind;
-    int line, col;
-    line_col(P, at->pos, &line, &col);
-    e->line = line;
-    e->col = col;
+    e->line = at->line;
+    e->col = at->col;
     return e;
 }
 
@@ -1025,8 +1042,7 @@ static jstmt *new_stmt(jparser *P, int kind, const token *at) {
     jstmt *s = ja_alloc(P->a, sizeof *s);
     memset(s, 0, sizeof *s);
     s->kind = (uint8_t)kind;
-    int col;
-    line_col(P, at->pos, &s->line, &col);
+    s->line = at->line;
     return s;
 }
 
@@ -1158,8 +1174,7 @@ static jstmt *parse_macro(jparser *P, token *at) {
     expect_op(P, "(");
     int cap = 0, seen_default = 0;
     while (!is_op(cur(P), ")")) {
-        if (s->ntargets) expect_op(P, ",");
-        if (is_op(cur(P), ")")) break;
+        if (s->ntargets) expect_op(P, ",");  /* no trailing comma in a signature, as Jinja2 */
         token *p = cur(P);
         if (p->type != T_NAME) unexpected(P, "a parameter name");
         advance(P);

@@ -120,3 +120,14 @@ for i, line in enumerate([
         '{"prompt": "x", "stop": "\\n"}',
 ]):
     put("fuzz_batch_line", f"line-{i}", line)
+
+
+# ---- chat templates: the fixtures' templates and the unit cases' ---------
+for name in ["chatml", "chatml-strict", "llama3", "qwen3"]:
+    put("fuzz_template", "fixture-" + name, open("tests/golden/chat/%s/chat_template.jinja" % name, "rb").read())
+template_cases = json.load(open("tests/golden/template/cases.json", encoding="utf-8"))["cases"]
+for i, case in enumerate(template_cases):
+    slug = "".join(ch if ch.isalnum() else "-" for ch in case["name"])[:40]
+    put("fuzz_template", "case-%03d-%s" % (i, slug), case["template"])
+put("fuzz_template", "with-context", b"{{ messages[0].content|tojson }}{{ x * 2 }}\0" +
+    b'{"messages": [{"role": "user", "content": "a\\u00e9"}], "x": 1.5}')

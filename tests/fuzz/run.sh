@@ -21,6 +21,7 @@ for t in "$@"; do
     fuzz_tokenizer_load) max_len=8192 ;;
     fuzz_tokenize) max_len=4096 ;;
     fuzz_batch_line) max_len=2048 ;;
+    fuzz_template) max_len=4096 ;;
     *) max_len=4096 ;;
     esac
     mkdir -p "$build/corpus/$t"

@@ -62,6 +62,49 @@ CASES = [
     ("minus strips unicode space", "a\u3000{%- if true %}b{% endif %}", {}),
     ("block after output line", "{{ 'a' }}\n  {% if true %}b{% endif %}", {}),
     ("nested lstrip lines", "{% for x in [1,2] %}\n  {% if x %}\n    v{{ x }}\n  {% endif %}\n{% endfor %}", {}),
+    ("trim_blocks keeps spaces before the newline", "{% if true %}  \n  x{% endif %}", {}),
+    ("minus after text newline", "a\n{%- if true %}b{% endif %}", {}),
+    ("output then blocks on lines", "{{ 'a' }}\n{% if true %}\nb\n{% endif %}\nc\n", {}),
+    ("lstrip comment line", "  {# c #}\nx", {}),
+    ("lstrip leaves nbsp", "\u00a0{% if true %}x{% endif %}", {}),
+    ("join loop with separators", "{% for x in xs %}{{ x }}{% if not loop.last %}, {% endif %}{% endfor %}", {"xs": [1, 2, 3]}),
+    ("output minus space", "a {{- ' ' -}} b", {}),
+    ("lone braces in text", "a { b } c {{ '{' }} %} #}", {}),
+    ("comment holding tags", "{# {{ x }} {% if %} #}ok", {}),
+    ("comment minus blank lines", "x{#- c -#}\n\ny", {}),
+    ("tag across lines", "{% if\n true\n %}x{% endif\n%}", {}),
+    ("string holding tag ends", "{{ '%}' }}{% set x = '}}' %}{{ x }}", {}),
+    ("dict literal braces", "{{ {'a': {'b': 1}} }}", {}),
+    ("filter chain", "{{ x|default('a')|upper }}{% set y = y|default(5) %}{{ y }}", {}),
+    ("length minus one", "{{ messages|length - 1 }}", {"messages": [1, 2, 3]}),
+    ("not in precedence", "{{ not 1 in [1] }} {{ x is not defined and true }}", {}),
+    ("mul and unary minus", "{{ 10 // 3 * 2 }} {{ 2 * -1 }} {{ -2 * -2 }}", {}),
+    ("loop over unicode string", "{% for c in 'añ😀' %}[{{ c }}]{% endfor %}", {}),
+    ("indented for body", "<ul>\n    {% for x in xs %}\n    <li>{{ x }}</li>\n    {% endfor %}\n</ul>", {"xs": ["a", "b"]}),
+    ("if else on own lines", "{% if false %}\n  no\n{% else %}\n  yes\n{% endif %}\n", {}),
+    ("elif chain minus", "{%- if x == 1 -%}\n one\n{%- elif x == 2 -%}\n two\n{%- else -%}\n other\n{%- endif -%}\n", {"x": 2}),
+    ("percent format", "{{ '%s-%d' % ('a', 3) }} {{ 'x=%s' % 5 }} {{ '100%%' % () }}", {}),
+    ("error percent too many", "{{ '%s' % (1, 2) }}", {}),
+    ("error percent too few", "{{ '%s %s' % (1,) }}", {}),
+    ("percent float repr", "{{ '%.2f|%r|%f' % (3.14159, 'a', 2) }}", {}),
+    # found by rendering the fuzzer's corpus with both Jinja2 and this interpreter
+    ("numbers hex octal binary", "{{ 0x1F }} {{ 0o17 }} {{ 0b101 }} {{ 0 }} {{ 0_0 }} {{ 007.5 }} {{ 1e999 }} {{ 1_0.5 }}", {}),
+    ("dotted index then number", "{{ xs.1.0 }}", {"xs": [[1], [2, 3]]}),
+    ("error int of undefined", "{{ nothing|int }}", {}),
+    ("indent splits like splitlines", "{{ 'a\\fb\\x0bc\\r\\nd\\n'|indent(2) }}|{{ ''|indent(2, true) }}|{{ 'x\\n'|indent(1, true, true) }}", {}),
+    ("escape twice", "{{ '<&>'|e|e }} {{ '<b>'|safe|e }} {{ ('<'|e) ~ '<' }}", {}),
+    ("generators are true", "{{ 'y' if xs|selectattr('a') else 'n' }} {{ 'y' if []|map('upper') else 'n' }} {{ xs|selectattr('a')|first }}", {"xs": [{"b": 1}, {"a": 2}]}),
+    ("error generator length", "{{ [1, 2]|select('odd')|length }}", {}),
+    ("error items length", "{{ {'a': 1}|items|length }}", {}),
+    ("error generator last", "{{ [1, 2]|map('string')|last }}", {}),
+    ("reverse is an iterator", "{{ [1, 2]|reverse|list }} {{ [1, 2]|reverse|first }}", {}),
+    ("upper test on non-strings", "{{ range is upper }} {{ 5 is lower }} {{ 'ABC' is upper }}", {}),
+    ("error selectattr path past a missing key", "{{ xs|selectattr('a.b')|list }}", {"xs": [{"c": 1}]}),
+    ("first and last of undefined", "[{{ nothing|first }}][{{ nothing|last }}][{{ (nothing|first) is defined }}]", {}),
+    ("undefined is a sequence", "{{ nothing is sequence }} {{ [1]|select is sequence }}", {}),
+    ("error indent of undefined", "{{ nothing|indent(2) }}", {}),
+    ("error indent of a number", "{{ 5|indent(2) }}", {}),
+    ("error replace without new", "{{ 'a'|replace('a') }}", {}),
     # literals and printing
     ("ints", "{{ 1 }} {{ -3 }} {{ 1_000 }}", {}),
     ("floats", "{{ 1.0 }} {{ 2.5 }} {{ 1e3 }} {{ 0.1 + 0.2 }} {{ 1e-7 }} {{ 1e16 }} {{ 123456789012345678.0 }}", {}),
@@ -127,6 +170,7 @@ CASES = [
     ("macro recursion", "{% macro f(n) %}{{ n }}{% if n > 0 %}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(3) }}", {}),
     ("macro with whitespace", "{% macro render(m) %}\n  {{ m.role }}: {{ m.content }}\n{% endmacro %}\n{% for m in messages %}\n{{ render(m) }}\n{% endfor %}", {"messages": MSGS}),
     ("raise_exception", "{% if true %}{{ raise_exception('Roles must alternate') }}{% endif %}", {}),
+    ("error raise_exception without a message", "{{ raise_exception() }}", {}),
     ("raise_exception concat", "{{ raise_exception('bad role: ' + m.role) }}", {"m": {"role": "tool"}}),
     # filters
     ("trim", "[{{ '  a b \\n'|trim }}][{{ 'xxaxx'|trim('x') }}][{{ '\\u3000a\\u00a0'|trim }}][{{ '\\ufeffa'|trim }}]", {}),
@@ -135,6 +179,7 @@ CASES = [
     ("tojson indent", "{{ {'a': [1, {'b': 2}], 'c': [], 'd': {}}|tojson(indent=2) }}", {}),
     ("tojson context", "{% for t in tools %}{{ t|tojson }}\n{% endfor %}", {"tools": [{"type": "function", "function": {"name": "get_weather", "description": "Get the weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "n": {"type": "integer", "minimum": 0.5}}, "required": ["city"]}}}]}),
     ("tojson sort_keys", "{{ {'b': 1, 'a': 2}|tojson(sort_keys=true) }}", {}),
+    ("tojson sort_keys many", "{{ d|tojson(sort_keys=true, indent=1) }}", {"d": {k: i for i, k in enumerate(["é", "b", "a", "ab", "", "Z", "aa", "€", "😀", "z", "ba", "a b"])}}),
     ("tojson ensure_ascii kw", "{{ 'é😀'|tojson(ensure_ascii=true) }}", {}),
     ("tojson string", "{{ 'a\\tb'|tojson }}", {}),
     ("upper lower", "{{ 'aBc é'|upper }} {{ 'AbC É'|lower }}", {}),
@@ -370,6 +415,12 @@ LLAMA32 = r"""{{- bos_token }}
 {%- endif %}
 """
 
+GEMMA = """{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"""
+
+PHI3 = """{% for message in messages %}{% if message['role'] == 'system' %}{{'<|system|>\n' + message['content'] + '<|end|>\n'}}{% elif message['role'] == 'user' %}{{'<|user|>\n' + message['content'] + '<|end|>\n'}}{% elif message['role'] == 'assistant' %}{{'<|assistant|>\n' + message['content'] + '<|end|>\n'}}{% endif %}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% else %}{{ eos_token }}{% endif %}"""
+
+DEEPSEEK_R1 = """{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}{% set ns = namespace(is_first=false, is_tool=false, is_output_first=true, system_prompt='') %}{%- for message in messages %}{%- if message['role'] == 'system' %}{% set ns.system_prompt = message['content'] %}{%- endif %}{%- endfor %}{{bos_token}}{{ns.system_prompt}}{%- for message in messages %}{%- if message['role'] == 'user' %}{%- set ns.is_tool = false -%}{{'<｜User｜>' + message['content']}}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is none %}{%- set ns.is_tool = false -%}{%- for tool in message['tool_calls']%}{%- if not ns.is_first %}{{'<｜Assistant｜><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>' + tool['type'] + '<｜tool▁sep｜>' + tool['function']['name'] + '\n' + '```json' + '\n' + tool['function']['arguments'] + '\n' + '```' + '<｜tool▁call▁end｜>'}}{%- set ns.is_first = true -%}{%- else %}{{'\n' + '<｜tool▁call▁begin｜>' + tool['type'] + '<｜tool▁sep｜>' + tool['function']['name'] + '\n' + '```json' + '\n' + tool['function']['arguments'] + '\n' + '```' + '<｜tool▁call▁end｜>'}}{{'<｜tool▁calls▁end｜><｜end▁of▁sentence｜>'}}{%- endif %}{%- endfor %}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is not none %}{%- if ns.is_tool %}{{'<｜tool▁outputs▁end｜>' + message['content'] + '<｜end▁of▁sentence｜>'}}{%- set ns.is_tool = false -%}{%- else %}{% set content = message['content'] %}{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}{{'<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'}}{%- endif %}{%- endif %}{%- if message['role'] == 'tool' %}{%- set ns.is_tool = true -%}{%- if ns.is_output_first %}{{'<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>' + message['content'] + '<｜tool▁output▁end｜>'}}{%- set ns.is_output_first = false %}{%- else %}{{'\n<｜tool▁output▁begin｜>' + message['content'] + '<｜tool▁output▁end｜>'}}{%- endif %}{%- endif %}{%- endfor -%}{% if ns.is_tool %}{{'<｜tool▁outputs▁end｜>'}}{% endif %}{% if add_generation_prompt and not ns.is_tool %}{{'<｜Assistant｜><think>\n'}}{% endif %}"""
+
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Get the current weather in a city",
           "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "The city"},
                                                           "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
@@ -400,6 +451,17 @@ CASES += [
     ("llama3.2 tools", LLAMA32, {"messages": LLAMA_TOOL_CHAT, "add_generation_prompt": True, "bos_token": "<|begin_of_text|>", "tools": TOOLS}),
     ("llama3.2 tools in system", LLAMA32, {"messages": TOOL_CHAT[:2], "add_generation_prompt": True, "bos_token": "<|begin_of_text|>", "tools": TOOLS, "tools_in_user_message": False}),
     ("strftime_now", "{{ strftime_now('%Y-%m-%d %H:%M %A %B') }}", {}),
+    ("gemma", GEMMA, {"messages": CHAT, "add_generation_prompt": True, "bos_token": "<bos>"}),
+    ("gemma rejects system", GEMMA, {"messages": SYS_CHAT, "add_generation_prompt": True, "bos_token": "<bos>"}),
+    ("phi3", PHI3, {"messages": SYS_CHAT, "add_generation_prompt": False, "eos_token": "<|endoftext|>"}),
+    ("phi3 prompt", PHI3, {"messages": CHAT, "add_generation_prompt": True, "eos_token": "<|endoftext|>"}),
+    ("deepseek r1", DEEPSEEK_R1, {"messages": SYS_CHAT + [{"role": "assistant", "content": "<think>\nhm\n</think>\n\nWhy did..."}], "add_generation_prompt": False, "bos_token": "<｜begin▁of▁sentence｜>"}),
+    ("deepseek r1 tools", DEEPSEEK_R1, {"messages": [{"role": "user", "content": "Weather?"},
+        {"role": "assistant", "content": None, "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}},
+                                                               {"type": "function", "function": {"name": "get_time", "arguments": "{}"}}]},
+        {"role": "tool", "content": "21 C"}, {"role": "tool", "content": "12:00"}, {"role": "assistant", "content": "It is 21 C at noon."}],
+        "add_generation_prompt": True, "bos_token": "<｜begin▁of▁sentence｜>"}),
+    ("deepseek r1 no generation prompt variable", DEEPSEEK_R1, {"messages": CHAT, "bos_token": "<s>"}),
 ]
 
 
