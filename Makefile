@@ -95,7 +95,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_TIME    ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas $(INCLUDES) $(CJSON_CFLAGS) $(FUZZ_SAN) \
-                -DGPT_FUZZ_MODEL_DIR='"$(CURDIR)/models/gpt2-books-30m"'
+                -DGPT_FUZZ_MODEL_DIR='"$(CURDIR)/models/gpt2-books-30m"' -DGPT_FUZZ_HUB_DIR='"$(CURDIR)/tests/golden/tokenizers"'
 FUZZ_SRC     := src/model/config.c src/kernels/convert.c src/model/model.c src/kernels/quant.c src/model/safetensors.c \
                 src/status.c src/text/tokenizer.c src/text/tokenizer_json.c src/text/bpe.c src/text/normalize.c \
                 src/text/pretokenize.c src/text/regex.c src/text/decode.c src/text/jinja_parse.c src/text/jinja_eval.c \
@@ -164,3 +164,7 @@ $(BUILD)/render-template: scripts/render-template.c $(BUILD)/libgpt.a | $(BUILD)
 # A GPT-2-shaped model with random weights, for benchmarks (not shipped).
 $(BUILD)/make-random-model: scripts/make-random-model.c | $(BUILD)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $< -lm
+
+# The tokenizer alone, in one process: load time and encode MB/s (BENCHMARKS.md).
+$(BUILD)/bench-tokenize: scripts/bench-tokenize.c $(BUILD)/libgpt.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)

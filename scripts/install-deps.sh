@@ -2,7 +2,7 @@
 # Installs the Debian packages gpt builds against, when any is missing and we
 # can (root, or sudo without a password). Otherwise says what to install.
 set -u
-pkgs="build-essential pkg-config libopenblas-dev libopenblas-openmp-dev libcjson-dev libutf8proc-dev"
+pkgs="build-essential pkg-config libopenblas-dev libopenblas-openmp-dev libcjson-dev libutf8proc-dev libpcre2-dev"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

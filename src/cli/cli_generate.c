@@ -171,7 +171,9 @@ static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, l
         text += len - most;
         len = most;
     }
-    if (gpt_tokenizer_encode(rs->tok, text, len, rs->opt->special, &ids, &n, err, sizeof err) != GPT_OK) {
+    /* What HF's tokenizer(prompt) adds, too: the post-processor's BOS (Llama 2's <s>). */
+    const int flags = (rs->opt->special ? GPT_ENCODE_SPECIAL : 0) | GPT_ENCODE_ADD_SPECIAL;
+    if (gpt_tokenizer_encode_ex(rs->tok, text, len, flags, &ids, &n, err, sizeof err) != GPT_OK) {
         snprintf(msg, msg_len, "%s", err);
         return -1;
     }

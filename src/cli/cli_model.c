@@ -389,11 +389,13 @@ int cli_info_cmd(int argc, char **argv) {
         cJSON_Delete(name);
         printf("{\"model\":%s,\"n_layer\":%d,\"n_head\":%d,\"n_embd\":%d,\"n_inner\":%d,\"n_positions\":%d,"
                "\"vocab_size\":%d,\"layer_norm_epsilon\":%g,\"activation\":\"%s\",\"params\":%zu,"
-               "\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,\"kv_cache_bytes\":%.0f",
+               "\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,\"kv_cache_bytes\":%.0f,"
+               "\"tokenizer\":\"%s\",\"tokenizer_vocab_size\":%d,\"bos_token_id\":%d,\"eos_token_id\":%d",
                quoted ? quoted : "null", c->n_layer, c->n_head, c->n_embd, c->n_inner, c->n_positions, c->vocab_size,
                c->layer_norm_epsilon, c->gelu_exact ? "gelu" : "gelu_new", gpt_model_n_params(model),
                gpt_dtype_name(gpt_model_file_dtype(model)), gpt_model_file_bytes(model),
-               gpt_model_weight_bytes(model), kv_bytes);
+               gpt_model_weight_bytes(model), kv_bytes, gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok),
+               gpt_tokenizer_bos_id(tok), gpt_tokenizer_eos_id(tok));
         free(quoted);
         cli_info_chat(dir, tok, 1);  // sampling defaults, chat template
         printf("}\n");
@@ -415,6 +417,12 @@ int cli_info_cmd(int argc, char **argv) {
         printf("on disk:      %.1f MB\n", gpt_model_file_bytes(model) / MB);
         printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
         printf("KV cache:     %.1f MB for the full context of one sequence\n", kv_bytes / MB);
+        printf("tokenizer:    %s, %d tokens\n", gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok));
+        const int ends[2] = {gpt_tokenizer_bos_id(tok), gpt_tokenizer_eos_id(tok)};
+        for (int k = 0; k < 2; k++) {
+            if (ends[k] < 0) printf("%s          none\n", k ? "EOS:" : "BOS:");
+            else printf("%s          %s (%d)\n", k ? "EOS:" : "BOS:", gpt_tokenizer_token_string(tok, ends[k]), ends[k]);
+        }
         cli_info_chat(dir, tok, 0);  // sampling defaults, chat template
     }
     gpt_model_free(model);

@@ -7,15 +7,20 @@
 
 #include "cli.h"
 
-static const char *TOKENIZE_USAGE = "gpt tokenize [-m MODEL] [--special] [--format ids|jsonl]";
+static const char *TOKENIZE_USAGE = "gpt tokenize [-m MODEL] [--special] [--add-special] [--format ids|jsonl]";
 static const char *TOKENIZE_HELP =
     "Read all of stdin as one text (no newline added or removed) and print its token ids.\n"
-    "Any bytes are accepted: invalid UTF-8 is encoded byte by byte and decodes back.\n"
+    "Only the tokenizer files are read (a directory without weights will do).\n"
+    "Any bytes are accepted: invalid UTF-8 is encoded byte by byte.\n"
     "\n"
     "options:\n"
     "  -m, --model DIR   model directory with vocab.json + merges.txt, or tokenizer.json\n"
     "                    (default: $GPT_MODEL, else the bundled model)\n"
-    "      --special     parse <|endoftext|> as the special token (default: plain text)\n"
+    "      --special     special-token text (<|endoftext|>, <|eot_id|>, <s>) becomes its\n"
+    "                    token, as HF's encode(text, add_special_tokens=False) does\n"
+    "                    (default: plain text)\n"
+    "      --add-special also add what the tokenizer's post-processor adds (Llama 2's <s>),\n"
+    "                    as HF's add_special_tokens=True\n"
     "      --format F    ids: space-separated ids on one line (default);\n"
     "                    jsonl: {\"ids\":[...],\"tokens\":[...]} with the vocabulary's spellings\n"
     "  -h, --help        this help\n"
@@ -25,7 +30,9 @@ static const char *TOKENIZE_HELP =
 
 static const char *DETOKENIZE_USAGE = "gpt detokenize [-m MODEL]";
 static const char *DETOKENIZE_HELP =
-    "Read token ids (whitespace-separated) on stdin and write their exact bytes.\n"
+    "Read token ids (whitespace-separated) on stdin and write the text the tokenizer's\n"
+    "decoder gives them, byte for byte (byte tokens that are not UTF-8 alone are written\n"
+    "as they are). Only the tokenizer files are read.\n"
     "\n"
     "options:\n"
     "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
@@ -35,20 +42,22 @@ static const char *DETOKENIZE_HELP =
     "  echo 15496 995 | gpt detokenize            # Hello world\n";
 
 int cli_tokenize(int argc, char **argv) {
-    enum { OPT_SPECIAL = CLI_OPT_OWN, OPT_FORMAT };
+    enum { OPT_SPECIAL = CLI_OPT_OWN, OPT_ADD_SPECIAL, OPT_FORMAT };
     static const struct option rows[] = {
         CLI_ROW_MODEL, CLI_ROW_HELP,
         {"special", no_argument, NULL, OPT_SPECIAL},
+        {"add-special", no_argument, NULL, OPT_ADD_SPECIAL},
         {"format", required_argument, NULL, OPT_FORMAT},
         CLI_ROW_END,
     };
     const cli_command cmd = {"tokenize", TOKENIZE_USAGE, TOKENIZE_HELP, rows, 0};
-    int special = 0, jsonl = 0;
+    int flags = 0, jsonl = 0;
     cli_parse p = {0};
     for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;) {
         switch (c) {
         case CLI_OPT_STOP: return p.status;
-        case OPT_SPECIAL: special = 1; break;
+        case OPT_SPECIAL: flags |= GPT_ENCODE_SPECIAL; break;
+        case OPT_ADD_SPECIAL: flags |= GPT_ENCODE_ADD_SPECIAL; break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "jsonl")) jsonl = 1;
             else if (!strcmp(optarg, "ids")) jsonl = 0;
@@ -70,7 +79,7 @@ int cli_tokenize(int argc, char **argv) {
     size_t n = 0;
     char err[512];
     int rc = EXIT_OK;
-    if (gpt_tokenizer_encode(tok, text, len, special, &ids, &n, err, sizeof err) != GPT_OK) {
+    if (gpt_tokenizer_encode_ex(tok, text, len, flags, &ids, &n, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         rc = EXIT_RUNTIME;
     } else if (jsonl) {
@@ -145,9 +154,12 @@ int cli_detokenize(int argc, char **argv) {
         cli_error("out of memory");
         rc = EXIT_RUNTIME;
     }
+    /* Through the decoder chain, token by token (Llama 2's first token loses its space). */
+    gpt_detokenizer d;
+    gpt_detokenizer_init(&d);
     for (size_t i = 0; i < n_ids && rc == EXIT_OK; i++) {
         size_t n = 0;
-        const char *bytes = gpt_tokenizer_token_bytes(tok, ids[i], &n);
+        const char *bytes = gpt_detokenizer_next(tok, &d, ids[i], &n);
         if (bytes && cli_write(bytes, n) != 0) break;  // the reader went away
     }
     free(ids);

@@ -165,10 +165,14 @@ static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, con
         }
     }
     gpt_sampler_accept(s->sampler, id, 1);
-    int eos = cfg->n_eos == 0 && tok ? gpt_tokenizer_eot_id(tok) : -1;  // any of the config's eos ids, else the tokenizer's
+    /* Any of the config's eos ids (config.json's and generation_config.json's),
+     * else the tokenizer's; any of the tokenizer's generation_config.json list
+     * (Llama 3's <|eot_id|>); any of the request's own end ids. */
+    int eos = cfg->n_eos == 0 && tok ? gpt_tokenizer_eos_id(tok) : -1;
     for (int i = 0; i < cfg->n_eos; i++) eos = id == cfg->eos_ids[i] ? id : eos;
-    for (int i = 0; i < s->req.n_end_ids; i++) eos = id == s->req.end_ids[i] ? id : eos;  // the request's own
-    if (id == eos && !s->req.ignore_eos) return finish(io, s, GPT_FINISH_EOS, GPT_OK);
+    for (int i = 0; i < s->req.n_end_ids; i++) eos = id == s->req.end_ids[i] ? id : eos;
+    if ((id == eos || (tok && gpt_tokenizer_is_eos(tok, id))) && !s->req.ignore_eos)
+        return finish(io, s, GPT_FINISH_EOS, GPT_OK);
 
     size_t len = 0;
     const char *bytes = tok ? gpt_tokenizer_token_bytes(tok, id, &len) : NULL;

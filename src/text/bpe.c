@@ -36,6 +36,7 @@ static uint64_t hash_u64(uint64_t x) {
 }
 
 int tk_ids_push(tk_ids *l, const int *ids, size_t n) {
+    if (n == 0) return 0;  // ids may be NULL then (an empty template)
     if (l->n + n > l->cap) {
         size_t cap = l->cap ? l->cap : 256;
         while (cap < l->n + n) cap *= 2;
@@ -59,6 +60,38 @@ void tk_byte_to_unicode(int table[256]) {
     }
 }
 
+/* ---- the string pool ----------------------------------------------------- */
+
+struct tk_block {
+    tk_block *next;
+    char data[];
+};
+
+char *tk_pool_copy(tk_pool *p, const char *s, size_t n) {
+    if (!p->head || p->used + n + 1 > p->size) {
+        size_t size = n + 1 > (1u << 20) ? n + 1 : (1u << 20);
+        tk_block *b = malloc(sizeof(tk_block) + size);
+        if (!b) return NULL;
+        b->next = p->head;
+        p->head = b;
+        p->used = 0;
+        p->size = size;
+    }
+    char *out = p->head->data + p->used;
+    if (n) memcpy(out, s, n);
+    out[n] = '\0';
+    p->used += n + 1;
+    return out;
+}
+
+void tk_pool_free(tk_pool *p) {
+    for (tk_block *b = p->head, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    p->head = NULL;
+}
+
 /* ---- the vocabulary ---------------------------------------------------- */
 
 gpt_status tk_vocab_init(gpt_tokenizer *t, int n_vocab, char *err, size_t err_len) {
@@ -66,35 +99,43 @@ gpt_status tk_vocab_init(gpt_tokenizer *t, int n_vocab, char *err, size_t err_le
     t->spelling = calloc((size_t)n_vocab, sizeof(char *));
     t->model_text = calloc((size_t)n_vocab, sizeof(char *));
     t->model_len = calloc((size_t)n_vocab, sizeof(int));
-    for (t->spell_slots = 1; t->spell_slots < (size_t)n_vocab * 2; t->spell_slots *= 2) {}
+    t->spell_len = calloc((size_t)n_vocab, sizeof(int));
+    for (t->spell_slots = 1; t->spell_slots < (size_t)n_vocab + (size_t)n_vocab / 3 + 2; t->spell_slots *= 2) {}  // <= 3/4 full
     t->text_slots = t->spell_slots;
-    t->by_spelling = malloc(sizeof(int) * t->spell_slots);
-    t->by_text = malloc(sizeof(int) * t->text_slots);
-    if (!t->spelling || !t->model_text || !t->model_len || !t->by_spelling || !t->by_text)
+    t->by_spelling = malloc(sizeof(tk_slot) * t->spell_slots);
+    t->by_text = malloc(sizeof(tk_slot) * t->text_slots);
+    if (!t->spelling || !t->model_text || !t->model_len || !t->spell_len || !t->by_spelling || !t->by_text)
         return gpt_fail(err, err_len, GPT_ERR_OOM, "tokenizer: out of memory");
-    memset(t->by_spelling, 0xFF, sizeof(int) * t->spell_slots);
-    memset(t->by_text, 0xFF, sizeof(int) * t->text_slots);
+    memset(t->by_spelling, 0xFF, sizeof(tk_slot) * t->spell_slots);
+    memset(t->by_text, 0xFF, sizeof(tk_slot) * t->text_slots);
     for (int i = 0; i < n_vocab; i++) t->model_len[i] = -1;  // not a model token (an added one, or a hole)
     for (int b = 0; b < 256; b++) t->byte_token[b] = -1;
     return GPT_OK;
 }
 
-int tk_find_spelling(const gpt_tokenizer *t, const char *s, size_t n) {
-    size_t mask = t->spell_slots - 1;
-    for (size_t i = tk_hash_bytes(s, n) & mask;; i = (i + 1) & mask) {
-        int id = t->by_spelling[i];
-        if (id < 0) return -1;
-        if (strlen(t->spelling[id]) == n && !memcmp(t->spelling[id], s, n)) return id;
+/* The slot of string s in a table over strs/lens: its id's, or the empty one to fill. */
+static tk_slot *slot_of(tk_slot *table, size_t slots, char *const *strs, const int *lens, const char *s, size_t n) {
+    /* The tag: 16 bits of hash and the length (capped), so that a probe
+     * touches the string only when both agree. */
+    uint64_t h = tk_hash_bytes(s, n);
+    uint32_t tag = (uint32_t)(h >> 48) << 16 | (uint32_t)(n < 0xFFFF ? n : 0xFFFF);
+    size_t mask = slots - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        tk_slot *e = &table[i];
+        if (e->id < 0) {
+            e->tag = tag;  // ready for an insert; harmless when only looking
+            return e;
+        }
+        if (e->tag == tag && (n < 0xFFFF || (size_t)lens[e->id] == n) && !memcmp(strs[e->id], s, n)) return e;
     }
 }
 
+int tk_find_spelling(const gpt_tokenizer *t, const char *s, size_t n) {
+    return slot_of(t->by_spelling, t->spell_slots, t->spelling, t->spell_len, s, n)->id;
+}
+
 int tk_find_text(const gpt_tokenizer *t, const char *s, size_t n) {
-    size_t mask = t->text_slots - 1;
-    for (size_t i = tk_hash_bytes(s, n) & mask;; i = (i + 1) & mask) {
-        int id = t->by_text[i];
-        if (id < 0) return -1;
-        if ((size_t)t->model_len[id] == n && !memcmp(t->model_text[id], s, n)) return id;
-    }
+    return slot_of(t->by_text, t->text_slots, t->model_text, t->model_len, s, n)->id;
 }
 
 gpt_status tk_vocab_set(gpt_tokenizer *t, int id, const char *spelling, size_t n, int model_token, const char *file,
@@ -107,21 +148,21 @@ gpt_status tk_vocab_set(gpt_tokenizer *t, int id, const char *spelling, size_t n
                         file, id, t->spelling[id], spelling);
     if (memchr(spelling, '\0', n))
         return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: token %d contains a NUL character", file, id);
-    if (!(t->spelling[id] = malloc(n + 1))) return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory", file);
-    memcpy(t->spelling[id], spelling, n);
-    t->spelling[id][n] = '\0';
-    if (tk_find_spelling(t, spelling, n) >= 0)
+    if (n > INT_MAX / 2) return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: token %d is too long", file, id);
+    if (!(t->spelling[id] = tk_pool_copy(&t->pool, spelling, n)))
+        return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory", file);
+    t->spell_len[id] = (int)n;
+    tk_slot *slot = slot_of(t->by_spelling, t->spell_slots, t->spelling, t->spell_len, spelling, n);
+    if (slot->id >= 0)
         return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: token \"%.40s\" is given two ids (%d and %d)", file,
-                        spelling, tk_find_spelling(t, spelling, n), id);
-    size_t mask = t->spell_slots - 1, i = tk_hash_bytes(spelling, n) & mask;
-    while (t->by_spelling[i] >= 0) i = (i + 1) & mask;
-    t->by_spelling[i] = id;
+                        spelling, slot->id, id);
+    slot->id = id;
     if (!model_token) return GPT_OK;
 
     /* The model's alphabet: byte-level spellings stand for raw bytes; one
      * with a character outside GPT-2's map can never be produced by BPE
      * over bytes, so it gets no model text. */
-    char *text = malloc(n + 1);
+    char *text = tk_pool_copy(&t->pool, spelling, n);  // the raw bytes are never longer
     if (!text) return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory", file);
     size_t len = 0;
     if (t->byte_level) {
@@ -137,7 +178,6 @@ gpt_status tk_vocab_set(gpt_tokenizer *t, int id, const char *spelling, size_t n
         for (size_t k = 0; k < n;) {
             int cp, step = tk_utf8_decode((const unsigned char *)spelling + k, n - k, &cp);
             if (step == 0 || cp >= 324 || unicode_to_byte[cp] < 0) {
-                free(text);
                 t->model_len[id] = 0;  // a model token BPE over bytes never reaches
                 return GPT_OK;
             }
@@ -145,15 +185,12 @@ gpt_status tk_vocab_set(gpt_tokenizer *t, int id, const char *spelling, size_t n
             k += (size_t)step;
         }
     } else {
-        memcpy(text, spelling, n);
         len = n;
     }
     t->model_text[id] = text;
     t->model_len[id] = (int)len;
-    if (tk_find_text(t, text, len) >= 0) return GPT_OK;  // unreachable: spellings are unique, the map is one-to-one
-    mask = t->text_slots - 1;
-    for (i = tk_hash_bytes(text, len) & mask; t->by_text[i] >= 0; i = (i + 1) & mask) {}
-    t->by_text[i] = id;
+    slot = slot_of(t->by_text, t->text_slots, t->model_text, t->model_len, text, len);
+    if (slot->id < 0) slot->id = id;  // (always: spellings are unique and GPT-2's map is one-to-one)
     return GPT_OK;
 }
 
@@ -169,28 +206,34 @@ static const tk_pair *find_pair(const gpt_tokenizer *t, int left, int right) {
 }
 
 gpt_status tk_alloc_pairs(gpt_tokenizer *t, size_t n_merges) {
-    for (t->pair_slots = 1; t->pair_slots < n_merges * 2 + 2; t->pair_slots *= 2) {}
+    /* At most 3/4 full: Llama 3's 280k merges take 512k slots (8 MB), not 16 MB to zero. */
+    for (t->pair_slots = 1; t->pair_slots < n_merges + n_merges / 3 + 2; t->pair_slots *= 2) {}
     t->pairs = calloc(t->pair_slots, sizeof(tk_pair));
     return t->pairs ? GPT_OK : GPT_ERR_OOM;
 }
 
 /* Adds merge `rank`: left right → their concatenation, all three model tokens. */
 gpt_status tk_add_merge(gpt_tokenizer *t, const char *left, size_t nl, const char *right, size_t nr, int rank,
-                        const char *file, const char *where, char *err, size_t err_len) {
+                        const char *file, const char *where_fmt, int where_n, char *err, size_t err_len) {
+    char where[48];
     int a = tk_find_spelling(t, left, nl), b = tk_find_spelling(t, right, nr);
     if (a >= 0 && t->model_len[a] < 0) a = -1;  // merges join model tokens, not added-only ones
     if (b >= 0 && t->model_len[b] < 0) b = -1;
     char joined[1024];
-    if (a < 0 || b < 0 || nl + nr >= sizeof joined)
+    if (a < 0 || b < 0 || nl + nr >= sizeof joined) {
+        snprintf(where, sizeof where, where_fmt, where_n);  // only on error: formatting 150k names costs 15 ms
         return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: %s: \"%.*s %.*s\" names a token not in the vocabulary", file,
                         where, (int)(nl < 40 ? nl : 40), left, (int)(nr < 40 ? nr : 40), right);
+    }
     memcpy(joined, left, nl);
     memcpy(joined + nl, right, nr);
     int merged = tk_find_spelling(t, joined, nl + nr);
-    if (merged < 0 || t->model_len[merged] < 0)
+    if (merged < 0 || t->model_len[merged] < 0) {
+        snprintf(where, sizeof where, where_fmt, where_n);
         return gpt_fail(err, err_len, GPT_ERR_FORMAT,
                         "%s: %s: the merge of \"%.*s\" and \"%.*s\" is not in the vocabulary", file, where,
                         (int)(nl < 40 ? nl : 40), left, (int)(nr < 40 ? nr : 40), right);
+    }
     uint64_t key = ((uint64_t)(uint32_t)a << 32 | (uint32_t)b) + 1;
     size_t mask = t->pair_slots - 1, i = hash_u64(key) & mask;
     while (t->pairs[i].key && t->pairs[i].key != key) i = (i + 1) & mask;

@@ -163,29 +163,34 @@ gpt_status tk_decoders_prepare(gpt_tokenizer *t, const char *file, char *err, si
     t->tail_len = calloc((size_t)n, sizeof(int));
     if (!t->head || !t->tail || !t->head_len || !t->tail_len)
         return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory", file);
+    int depends_on_first = t->decoder_joins_with_space;
+    for (int k = 0; k < t->n_dec; k++) depends_on_first |= t->dec[k].kind == DEC_METASPACE;
     tk_buf out = {0}, tmp = {0};
     gpt_status st = GPT_OK;
     for (int id = 0; id < n && st == GPT_OK; id++) {
         if (!t->spelling[id]) continue;  // a hole in the ids decodes to nothing
-        for (int first = 0; first < 2 && st == GPT_OK; first++) {
+        /* Only Metaspace, a post-Fuse Strip and the join with spaces treat the first token apart. */
+        for (int first = 0; first < 1 + depends_on_first && st == GPT_OK; first++) {
             if (decode_token(t, t->spelling[id], first, &out, &tmp) != 0) {
                 st = gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory", file);
                 break;
             }
-            char *copy = malloc(out.n + 1);
+            char *copy = tk_pool_copy(&t->pool, out.s, out.n);
             if (!copy) {
                 st = gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory", file);
                 break;
             }
-            if (out.n) memcpy(copy, out.s, out.n);
-            copy[out.n] = '\0';
             if (out.n > (size_t)t->max_bytes) t->max_bytes = (int)out.n;
             if (first) t->head[id] = copy, t->head_len[id] = (int)out.n;
             else t->tail[id] = copy, t->tail_len[id] = (int)out.n;
         }
+        if (st == GPT_OK && !depends_on_first) {
+            t->head[id] = t->tail[id];
+            t->head_len[id] = t->tail_len[id];
+            continue;
+        }
         /* Most tokens decode the same either way: share the bytes. */
         if (st == GPT_OK && t->head_len[id] == t->tail_len[id] && !memcmp(t->head[id], t->tail[id], (size_t)t->tail_len[id])) {
-            free(t->head[id]);
             t->head[id] = t->tail[id];
         }
     }

@@ -41,6 +41,16 @@ static int unicode_normalize(tk_norm_kind kind, const char *in, size_t n, tk_buf
     return rc;
 }
 
+/* Whether every character is below U+0300: none of those changes under NFC
+ * (the first with NFC_Quick_Check No or Maybe is U+0300, a combining mark),
+ * and there is no mark to compose them with. Lead bytes 0xCC and up start
+ * U+0300 and higher. */
+static int below_u0300(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0xCC) return 0;
+    return 1;
+}
+
 static int lowercase(const char *in, size_t n, tk_buf *out) {
     for (size_t i = 0; i < n;) {
         int cp, k = tk_utf8_decode((const unsigned char *)in + i, n - i, &cp);
@@ -110,6 +120,7 @@ int tk_normalize(const tk_normalizer *steps, int n_steps, const char *in, size_t
         tmp.n = 0;
         switch (s->kind) {
         case NORM_NFC: case NORM_NFD: case NORM_NFKC: case NORM_NFKD:
+            if (s->kind == NORM_NFC && below_u0300(out->s, out->n)) continue;  // already NFC: leave it
             rc = unicode_normalize(s->kind, out->s, out->n, &tmp);
             break;
         case NORM_LOWERCASE: rc = lowercase(out->s, out->n, &tmp); break;

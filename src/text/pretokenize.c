@@ -118,6 +118,79 @@ size_t tk_gpt2_next_piece(const unsigned char *s, size_t n) {
     return run;
 }
 
+/* ---- the Llama 3 / Qwen2 pattern, by hand ----------------------------------
+ *     (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
+ *      ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+ * ({1,3}: Llama 3; a single \p{N}: Qwen2/Qwen3). The same matches as the
+ * regex (test_tokenizer_parts compares them on every case and on random
+ * text), without a regex call per piece: the hub's most common pattern runs
+ * at GPT-2's speed. Every position starts a match, so there are no gaps. */
+
+const char *const TK_HUB_PATTERN_1 =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const char *const TK_HUB_PATTERN_3 =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+/* (?i:s) also matches U+017F LATIN SMALL LETTER LONG S, which folds to s. */
+static int contraction_at(const unsigned char *s, size_t n) {
+    if (n >= 2) {
+        int c = s[1] | 0x20;
+        if (c == 't' || c == 'm' || c == 'd' || c == 's') return 2;
+        if (n >= 3 && s[1] == 0xC5 && s[2] == 0xBF) return 3;  // 'ſ
+    }
+    if (n >= 3) {
+        int a = s[1] | 0x20, b = s[2] | 0x20;
+        if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) return 3;
+    }
+    return 0;
+}
+
+static int is_newline(const unsigned char *s) { return s[0] == '\r' || s[0] == '\n'; }
+
+size_t tk_hub_next_piece(const unsigned char *s, size_t n, int max_digits) {
+    init_ascii_class();
+    int len0, c0 = class_at(s, n, &len0);
+    if (s[0] == '\'') {
+        int k = contraction_at(s, n);
+        if (k) return (size_t)k;
+    }
+    if (c0 == CLS_LETTER) return run_of(s, n, CLS_LETTER);
+    int len1 = 0, c1 = (size_t)len0 < n ? class_at(s + len0, n - (size_t)len0, &len1) : -1;
+    /* [^\r\n\p{L}\p{N}]?\p{L}+ */
+    if (c0 != CLS_NUMBER && !is_newline(s) && c1 == CLS_LETTER)
+        return (size_t)len0 + run_of(s + len0, n - (size_t)len0, CLS_LETTER);
+    /* \p{N}{1,max} */
+    if (c0 == CLS_NUMBER) {
+        size_t i = 0;
+        for (int d = 0; d < max_digits && i < n; d++) {
+            int len, c = class_at(s + i, n - i, &len);
+            if (c != CLS_NUMBER) break;
+            i += (size_t)len;
+        }
+        return i;
+    }
+    /*  ?[^\s\p{L}\p{N}]+[\r\n]* */
+    size_t start = c0 == CLS_OTHER ? 0 : (s[0] == ' ' && c1 == CLS_OTHER) ? 1 : (size_t)-1;
+    if (start != (size_t)-1) {
+        size_t i = start + run_of(s + start, n - start, CLS_OTHER);
+        while (i < n && is_newline(s + i)) i++;
+        return i;
+    }
+    /* White space: up to its last newline; else all of it at the end of the
+     * text; else all but its last character (\s+(?!\S)), if that leaves one. */
+    size_t run = 0, last_len = 0, after_newline = 0;
+    while (run < n) {
+        int len, c = class_at(s + run, n - run, &len);
+        if (c != CLS_SPACE) break;
+        if (is_newline(s + run)) after_newline = run + 1;
+        last_len = (size_t)len;
+        run += (size_t)len;
+    }
+    if (after_newline) return after_newline;
+    if (run < n && run > last_len) return run - last_len;
+    return run;
+}
+
 /* ---- matches and the split behaviors ------------------------------------ */
 
 typedef struct {
@@ -218,18 +291,20 @@ static void apply_behavior(tk_split_behavior behavior, spans *m) {
         return;
     case SPLIT_CONTIGUOUS:  // consecutive spans of the same kind merge
         for (size_t i = 0; i < m->n; i++) {
-            if (w && m->s[i].is_match == previous_match) m->s[w - 1].end = m->s[i].end;
-            else m->s[w++] = (span){m->s[i].start, m->s[i].end, 0};
-            previous_match = m->s[i].is_match;
+            span cur = m->s[i];  // read before the write below may overwrite it
+            if (w && cur.is_match == previous_match) m->s[w - 1].end = cur.end;
+            else m->s[w++] = (span){cur.start, cur.end, 0};
+            previous_match = cur.is_match;
         }
         for (size_t i = 0; i < w; i++) m->s[i].is_match = 0;
         m->n = w;
         return;
     case SPLIT_MERGED_WITH_PREVIOUS:  // a match joins the piece before it
         for (size_t i = 0; i < m->n; i++) {
-            if (m->s[i].is_match && !previous_match && w) m->s[w - 1].end = m->s[i].end;
-            else m->s[w++] = (span){m->s[i].start, m->s[i].end, 0};
-            previous_match = m->s[i].is_match;
+            span cur = m->s[i];
+            if (cur.is_match && !previous_match && w) m->s[w - 1].end = cur.end;
+            else m->s[w++] = (span){cur.start, cur.end, 0};
+            previous_match = cur.is_match;
         }
         m->n = w;
         return;
@@ -317,6 +392,31 @@ static int step(const tk_pretokenizer *p, tk_buf *arena, const tk_pieces *in, tk
                 continue;
             }
         }
+        if (p->kind == PRE_SPLIT && p->hub_digits) {  // the Llama 3 / Qwen pattern, Isolated
+            const unsigned char *text = (const unsigned char *)arena->s + piece.off;
+            for (size_t i = 0; i < piece.len;) {
+                size_t len = tk_hub_next_piece(text + i, piece.len - i, p->hub_digits);
+                if (tk_pieces_push(out, piece.off + i, len, piece.at_start && i == 0)) return -1;
+                i += len;
+            }
+            continue;
+        }
+        if (p->kind == PRE_SPLIT && p->re && p->behavior == SPLIT_ISOLATED && !p->invert) {
+            /* The hub's common case, without the spans: every gap and match is a piece. */
+            tk_regex_iter it = {0};
+            size_t prev = 0, a, b;
+            int rc;
+            const char *text = arena->s + piece.off;
+            while ((rc = tk_regex_next(p->re, text, piece.len, &it, &a, &b)) == 1) {
+                if (prev != a && tk_pieces_push(out, piece.off + prev, a - prev, piece.at_start && prev == 0)) return -1;
+                if (b != a && tk_pieces_push(out, piece.off + a, b - a, piece.at_start && a == 0)) return -1;
+                prev = b;
+            }
+            if (rc < 0) return -1;
+            if (prev != piece.len && tk_pieces_push(out, piece.off + prev, piece.len - prev, piece.at_start && prev == 0))
+                return -1;
+            continue;
+        }
         if (find_matches(p, replacement_cp, arena->s + piece.off, piece.len, m)) return -1;
         if (p->invert)
             for (size_t i = 0; i < m->n; i++) m->s[i].is_match = !m->s[i].is_match;
@@ -339,7 +439,9 @@ int tk_pretokenize(const tk_pretokenizer *steps, int n_steps, tk_buf *arena, tk_
     spans m = {0};
     int rc = 0;
     for (int i = 0; i < n_steps && rc == 0; i++) {
-        rc = step(&steps[i], arena, io, scratch, &m);
+        const tk_pretokenizer *p = &steps[i];
+        if (p->kind == PRE_BYTELEVEL && !p->add_prefix_space && !p->use_regex) continue;  // it only marks the alphabet
+        rc = step(p, arena, io, scratch, &m);
         tk_pieces swap = *io;
         *io = *scratch;
         *scratch = swap;

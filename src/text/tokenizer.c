@@ -145,9 +145,7 @@ static gpt_status load_merges_txt(gpt_tokenizer *t, char *text, size_t len, cons
         if (!space || space == p || space + 1 == q || memchr(space + 1, ' ', (size_t)(q - space - 1)))
             return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: line %d: expected two tokens separated by one space",
                             file, line_no);
-        char where[32];
-        snprintf(where, sizeof where, "line %d", line_no);
-        gpt_status st = tk_add_merge(t, p, (size_t)(space - p), space + 1, (size_t)(q - space - 1), rank++, file, where,
+        gpt_status st = tk_add_merge(t, p, (size_t)(space - p), space + 1, (size_t)(q - space - 1), rank++, file, "line %d", line_no,
                                      err, err_len);
         if (st != GPT_OK) return st;
         p = line_end + 1;
@@ -232,13 +230,9 @@ gpt_status gpt_tokenizer_load(gpt_tokenizer **out, const char *dir, char *err, s
 
 void gpt_tokenizer_free(gpt_tokenizer *t) {
     if (!t) return;
-    for (int i = 0; i < t->n_vocab; i++) {
-        if (t->spelling) free(t->spelling[i]);
-        if (t->model_text) free(t->model_text[i]);
-        if (t->head && t->head[i] != (t->tail ? t->tail[i] : NULL)) free(t->head[i]);
-        if (t->tail) free(t->tail[i]);
-    }
+    tk_pool_free(&t->pool);
     free(t->spelling);
+    free(t->spell_len);
     free(t->model_text);
     free(t->model_len);
     free(t->by_text);
@@ -287,6 +281,8 @@ void gpt_tokenizer_free(gpt_tokenizer *t) {
 
 gpt_status tk_added_build(gpt_tokenizer *t, char *err, size_t err_len) {
     t->trie_nodes = 1;
+    t->n_normalized_added = 0;
+    t->only_first_byte = -1;
     t->trie_cap = 64;
     t->trie = malloc(sizeof(*t->trie) * (size_t)t->trie_cap);
     if (!t->trie) return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
@@ -311,7 +307,10 @@ gpt_status tk_added_build(gpt_tokenizer *t, char *err, size_t err_len) {
             node = t->trie[node][s[i]];
         }
         if (t->trie[node][256] < 0) t->trie[node][256] = a;  // the same text twice: the first wins
+        t->only_first_byte = t->only_first_byte == -1 || t->only_first_byte == s[0] ? s[0] : -2;
+        t->n_normalized_added += t->added[a].normalized;
     }
+    if (t->only_first_byte < 0) t->only_first_byte = -1;  // none, or several: no memchr
     return GPT_OK;
 }
 
@@ -376,6 +375,11 @@ static int split_added(const gpt_tokenizer *t, const char *s, size_t n, int norm
     out->n = 0;
     size_t start_offset = 0;
     for (size_t i = 0; i < n && t->n_added;) {
+        if (t->only_first_byte >= 0) {  // every added token starts with the same byte (Llama 3's '<'): memchr
+            const char *next = memchr(s + i, t->only_first_byte, n - i);
+            if (!next) break;
+            i = (size_t)(next - s);
+        }
         size_t len = 0;
         int a = t->first_byte[(unsigned char)s[i]] ? added_at(t, (const unsigned char *)s + i, n - i, normalized, &len) : -1;
         if (a < 0) { i++; continue; }
@@ -415,18 +419,36 @@ static int split_added(const gpt_tokenizer *t, const char *s, size_t n, int norm
 /* Encodes valid UTF-8 text that holds no added token: normalize, split on
  * normalized added tokens, pre-tokenize, BPE. */
 static int encode_valid(gpt_tokenizer *t, const char *s, size_t n, int at_start, int parse_special, tk_ids *out) {
-    if (tk_normalize(t->norm, t->n_norm, s, n, &t->norm_buf)) return -1;
+    if (t->n_norm) {
+        if (tk_normalize(t->norm, t->n_norm, s, n, &t->norm_buf)) return -1;
+        s = t->norm_buf.s;
+        n = t->norm_buf.n;
+    }
     segments segs = {0};
-    if (split_added(t, t->norm_buf.s, t->norm_buf.n, 1, parse_special, &segs)) return -1;
+    if (t->n_normalized_added) {
+        if (split_added(t, s, n, 1, parse_special, &segs)) return -1;
+    } else if (seg_push(&segs, 0, n, -1)) {
+        return -1;
+    }
     int rc = 0;
     for (size_t k = 0; k < segs.n && rc == 0; k++) {
         if (segs.s[k].id >= 0) {
             rc = tk_ids_push(out, &segs.s[k].id, 1);
             continue;
         }
+        if (t->hub_scanner) {  // Llama 3 / Qwen2: the scanner alone, straight into BPE
+            const unsigned char *p = (const unsigned char *)s + segs.s[k].start;
+            size_t len = segs.s[k].end - segs.s[k].start;
+            for (size_t i = 0; i < len && rc == 0;) {
+                size_t piece = tk_hub_next_piece(p + i, len - i, t->hub_scanner);
+                rc = tk_bpe_piece(t, p + i, piece, out);
+                i += piece;
+            }
+            continue;
+        }
         t->arena.n = 0;
         t->pieces.n = 0;
-        if (tk_buf_put(&t->arena, t->norm_buf.s + segs.s[k].start, segs.s[k].end - segs.s[k].start) ||
+        if (tk_buf_put(&t->arena, s + segs.s[k].start, segs.s[k].end - segs.s[k].start) ||
             tk_pieces_push(&t->pieces, 0, t->arena.n, at_start && segs.s[k].start == 0) ||
             tk_pretokenize(t->pre, t->n_pre, &t->arena, &t->pieces, &t->pieces2)) {
             rc = -1;
@@ -460,6 +482,7 @@ static int encode_text(gpt_tokenizer *t, const char *s, size_t n, int at_start, 
     /* Runs of valid UTF-8, and the stray bytes between them. */
     size_t run = 0;
     for (size_t i = 0; i <= n;) {
+        while (i < n && (unsigned char)s[i] < 0x80) i++;  // ASCII, the common case, quickly
         int cp, k = i < n ? tk_utf8_decode((const unsigned char *)s + i, n - i, &cp) : 0;
         if (k > 0) { i += (size_t)k; continue; }
         if (i > run) {

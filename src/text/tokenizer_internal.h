@@ -93,6 +93,7 @@ typedef struct {
     int replacement_len;
     tk_prepend_scheme prepend_scheme;
     int split;                     // Metaspace
+    int hub_digits;                // Split on TK_HUB_PATTERN_1/3, Isolated: by tk_hub_next_piece (1 or 3), else 0
 } tk_pretokenizer;
 
 /* A piece of text: bytes [off, off+len) of the piece arena. at_start: the
@@ -115,6 +116,10 @@ int tk_pretokenize(const tk_pretokenizer *steps, int n_steps, tk_buf *arena, tk_
 /* GPT-2's pattern as a hand-written scanner (exact and fast): the length of
  * the piece that starts at s (n > 0 bytes left, any bytes). */
 size_t tk_gpt2_next_piece(const unsigned char *s, size_t n);
+/* The Llama 3 (max_digits 3) and Qwen2 (1) pattern as a scanner: the length
+ * of the piece that starts at s (n > 0 bytes of valid UTF-8). */
+size_t tk_hub_next_piece(const unsigned char *s, size_t n, int max_digits);
+extern const char *const TK_HUB_PATTERN_1, *const TK_HUB_PATTERN_3;
 
 /* ---- decoders (decode.c) ---------------------------------------------- */
 
@@ -129,6 +134,16 @@ typedef struct {
     int prepend;                   // Metaspace: prepend_scheme is not "never"
 } tk_decoder;
 
+/* Strings that live as long as the tokenizer, carved from big blocks (one
+ * malloc per megabyte, not per token: loading 150k tokens stays fast). */
+typedef struct tk_block tk_block;
+typedef struct {
+    tk_block *head;
+    size_t used, size;
+} tk_pool;
+char *tk_pool_copy(tk_pool *p, const char *s, size_t n);  // NUL-terminated copy, or NULL
+void tk_pool_free(tk_pool *p);
+
 /* ---- the tokenizer ----------------------------------------------------- */
 
 typedef struct {
@@ -136,6 +151,13 @@ typedef struct {
     int rank;
     int merged;     // the id of left+right
 } tk_pair;
+
+/* A hash table slot: the id (-1 empty) and its hash's high bits, which
+ * settle most probes without touching the string. */
+typedef struct {
+    uint32_t tag;
+    int id;
+} tk_slot;
 
 typedef struct {
     char *content;
@@ -148,12 +170,14 @@ struct gpt_tokenizer {
     const char *kind;           // "byte-level BPE (tokenizer.json)", ...
     int n_vocab;                // ids 0..n_vocab-1: the model's vocabulary and the added tokens
     int n_model;                // entries in model.vocab
+    tk_pool pool;               // every string below
     char **spelling;            // (n_vocab) each token's string as the file spells it; NULL: a hole
+    int *spell_len;             // (n_vocab)
     char **model_text;          // (n_vocab) the BPE alphabet: raw bytes (byte-level) or the spelling; model ids only
     int *model_len;             // (n_vocab)
-    int *by_text;               // (text_slots) model ids hashed by model_text, -1 empty
+    tk_slot *by_text;           // (text_slots) model ids hashed by model_text
     size_t text_slots;
-    int *by_spelling;           // (spell_slots) every id hashed by spelling (added tokens included), -1 empty
+    tk_slot *by_spelling;       // (spell_slots) every id hashed by spelling (added tokens included)
     size_t spell_slots;
     tk_pair *pairs;             // (pair_slots) merges
     size_t pair_slots;
@@ -167,15 +191,18 @@ struct gpt_tokenizer {
     /* Added tokens, longest-match trie over their bytes. */
     tk_added *added;
     int n_added;
+    int n_normalized_added;     // those matched after the normalizer
     int (*trie)[257];           // (trie_nodes, 257): child per byte, [256] = the added token index ending here, or -1
     int trie_nodes, trie_cap;
     unsigned char first_byte[256];  // 1 where some added token starts with that byte
+    int only_first_byte;        // the one byte every added token starts with, or -1
 
     tk_normalizer *norm;
     int n_norm;
     tk_pretokenizer *pre;
     int n_pre;
     int gpt2_scanner;           // the GPT-2 path: pieces by tk_gpt2_next_piece, no pipeline
+    int hub_scanner;            // the Llama 3/Qwen2 path: only that Split (+ ByteLevel): its digits, else 0
     tk_decoder *dec;
     int n_dec;
     int decoder_joins_with_space;  // no decoder: HF joins tokens with " "
@@ -230,7 +257,7 @@ int tk_find_spelling(const gpt_tokenizer *t, const char *s, size_t n);
 int tk_find_text(const gpt_tokenizer *t, const char *s, size_t n);
 gpt_status tk_alloc_pairs(gpt_tokenizer *t, size_t n_merges);
 gpt_status tk_add_merge(gpt_tokenizer *t, const char *left, size_t nl, const char *right, size_t nr, int rank,
-                        const char *file, const char *where, char *err, size_t err_len);
+                        const char *file, const char *where_fmt, int where_n, char *err, size_t err_len);
 /* The byte → code point table of GPT-2's byte-level alphabet. */
 void tk_byte_to_unicode(int table[256]);
 /* Appends the ids of one pre-token; 0, -1 out of memory, -2 a character with

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ctype.h>
+
 #include <cJSON.h>
 
 #include "tokenizer_internal.h"
@@ -205,6 +207,10 @@ static gpt_status add_pretokenizer(ctx *c, gpt_tokenizer *t, const cJSON *o, int
         if (st == GPT_OK) st = get_bool(c, o, "invert", 0, &p->invert, "pre_tokenizer Split");
         if (st == GPT_OK && is_null(field(o, "behavior")))
             st = BAD(c, "%s: pre_tokenizer Split has no behavior", c->file);
+        /* The hub's most common pattern has a scanner of its own (the regex stays compiled, for the tests). */
+        const cJSON *r = field(field(o, "pattern"), "Regex");
+        if (st == GPT_OK && p->behavior == SPLIT_ISOLATED && !p->invert && cJSON_IsString(r))
+            p->hub_digits = !strcmp(r->valuestring, TK_HUB_PATTERN_3) ? 3 : !strcmp(r->valuestring, TK_HUB_PATTERN_1) ? 1 : 0;
     } else if (!strcmp(type, "Digits")) {
         p->kind = PRE_DIGITS;
         st = get_bool(c, o, "individual_digits", 0, &p->individual_digits, "pre_tokenizer Digits");
@@ -220,7 +226,7 @@ static gpt_status add_pretokenizer(ctx *c, gpt_tokenizer *t, const cJSON *o, int
         p->kind = PRE_WHITESPACE;
         p->invert = 1;  // HF: the matches of \w+|[^\w\s]+ are the pieces, the rest is dropped
         char why[200];
-        if (!(p->re = tk_regex_compile("\\w+|[^\\w\\s]+", 15, why, sizeof why))) st = FAIL(c, GPT_ERR_OOM, "%s", why);
+        if (!(p->re = tk_regex_compile("\\w+|[^\\w\\s]+", strlen("\\w+|[^\\w\\s]+"), why, sizeof why))) st = FAIL(c, GPT_ERR_OOM, "%s", why);
     } else if (!strcmp(type, "WhitespaceSplit")) {
         p->kind = PRE_WHITESPACE_SPLIT;
     } else {
@@ -278,7 +284,7 @@ static gpt_status add_decoder(ctx *c, gpt_tokenizer *t, const cJSON *o, int dept
         }
     } else if (!strcmp(type, "Metaspace")) {
         d->kind = DEC_METASPACE;
-        tk_prepend_scheme scheme;
+        tk_prepend_scheme scheme = PREPEND_ALWAYS;
         st = get_replacement(c, o, d->replacement, &d->replacement_len, "decoder Metaspace");
         if (st == GPT_OK) st = get_prepend_scheme(c, o, &scheme, "decoder Metaspace");
         d->prepend = scheme != PREPEND_NEVER;
@@ -294,7 +300,7 @@ static gpt_status add_decoder(ctx *c, gpt_tokenizer *t, const cJSON *o, int dept
 static gpt_status append_ids(ctx *c, int **list, int *n, const int *ids, int count) {
     int *p = realloc(*list, sizeof(int) * (size_t)(*n + count + 1));
     if (!p) return FAIL(c, GPT_ERR_OOM, "out of memory");
-    memcpy(p + *n, ids, sizeof(int) * (size_t)count);
+    if (count) memcpy(p + *n, ids, sizeof(int) * (size_t)count);
     *list = p;
     *n += count;
     return GPT_OK;
@@ -367,9 +373,272 @@ static gpt_status add_post_processor(ctx *c, gpt_tokenizer *t, const cJSON *o, i
     return st;
 }
 
+/* ---- model.vocab and model.merges without a cJSON tree --------------------
+ * They are nearly all of the file (Qwen: 150k entries and 150k merges), and
+ * a tree of a million small cJSON nodes was half of the load time. So the
+ * two values are found and read here, straight from the text, and blanked
+ * ({} and []) before cJSON parses the rest. Anything unexpected (another
+ * shape, a malformed value) leaves the text as it is, for cJSON and the
+ * checks below to judge. */
+
+typedef struct {
+    const char *p, *end;
+} scan;
+
+static void skip_ws(scan *s) {
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) s->p++;
+}
+
+static int hex4(const char *p, unsigned *v) {
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        *v = *v << 4 | (unsigned)d;
+    }
+    return 0;
+}
+
+/* A JSON string at s->p, unescaped into out (reset first, NUL-terminated).
+ * 0, or -1 when it is not a well-formed string. */
+static int scan_string(scan *s, tk_buf *out) {
+    out->n = 0;
+    if (s->p >= s->end || *s->p != '"') return -1;
+    s->p++;
+    for (;;) {
+        const char *q = s->p;
+        while (q < s->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20) q++;
+        if (tk_buf_put(out, s->p, (size_t)(q - s->p))) return -1;
+        s->p = q;
+        if (q >= s->end || (unsigned char)*q < 0x20) return -1;
+        if (*q == '"') {
+            s->p++;
+            return tk_buf_put(out, "", 1) ? -1 : (out->n--, 0);
+        }
+        if (s->end - q < 2) return -1;
+        char e = q[1], c;
+        s->p = q + 2;
+        switch (e) {
+        case '"': c = '"'; break;
+        case '\\': c = '\\'; break;
+        case '/': c = '/'; break;
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        case 'u': {
+            unsigned v, lo;
+            if (s->end - s->p < 4 || hex4(s->p, &v)) return -1;
+            s->p += 4;
+            if (v >= 0xD800 && v <= 0xDBFF) {  // a surrogate pair
+                if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' || hex4(s->p + 2, &lo) || lo < 0xDC00 ||
+                    lo > 0xDFFF)
+                    return -1;
+                s->p += 6;
+                v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+            } else if (v >= 0xDC00 && v <= 0xDFFF) {
+                return -1;
+            }
+            char enc[4];
+            if (tk_buf_put(out, enc, (size_t)tk_utf8_encode(enc, (int)v))) return -1;
+            continue;
+        }
+        default: return -1;
+        }
+        if (tk_buf_put(out, &c, 1)) return -1;
+    }
+}
+
+/* Skips any JSON value; 0, or -1 when malformed. */
+static int skip_value(scan *s, int depth) {
+    skip_ws(s);
+    if (s->p >= s->end || depth > 64) return -1;
+    char c = *s->p;
+    if (c == '"') {  // to the next quote that no backslash escapes (memchr: these are megabytes)
+        for (const char *q = s->p + 1;;) {
+            const char *quote = memchr(q, '"', (size_t)(s->end - q));
+            if (!quote) return -1;
+            size_t backslashes = 0;
+            while (quote - backslashes > s->p + 1 && quote[-1 - (long)backslashes] == '\\') backslashes++;
+            q = quote + 1;
+            if (backslashes % 2 == 0) {
+                s->p = q;
+                return 0;
+            }
+        }
+    }
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        s->p++;
+        skip_ws(s);
+        if (s->p < s->end && *s->p == close) { s->p++; return 0; }
+        for (;;) {
+            if (c == '{') {
+                if (skip_value(s, depth + 1)) return -1;  // the key
+                skip_ws(s);
+                if (s->p >= s->end || *s->p++ != ':') return -1;
+            }
+            if (skip_value(s, depth + 1)) return -1;
+            skip_ws(s);
+            if (s->p >= s->end) return -1;
+            if (*s->p == ',') { s->p++; continue; }
+            if (*s->p++ == close) return 0;
+            return -1;
+        }
+    }
+    const char *q = s->p;  // a number, true, false, null
+    while (s->p < s->end && (isalnum((unsigned char)*s->p) || *s->p == '-' || *s->p == '+' || *s->p == '.')) s->p++;
+    return s->p > q ? 0 : -1;
+}
+
+/* Finds the value of key in the object at s->p: [*start, *end). 0 or -1. */
+static int find_key(scan s, const char *key, const char **start, const char **end, tk_buf *tmp) {
+    skip_ws(&s);
+    if (s.p >= s.end || *s.p++ != '{') return -1;
+    skip_ws(&s);
+    if (s.p < s.end && *s.p == '}') return -1;
+    for (;;) {
+        skip_ws(&s);
+        if (scan_string(&s, tmp)) return -1;
+        int hit = !strcmp(tmp->s, key) && strlen(key) == tmp->n;
+        skip_ws(&s);
+        if (s.p >= s.end || *s.p++ != ':') return -1;
+        skip_ws(&s);
+        const char *v = s.p;
+        if (skip_value(&s, 1)) return -1;
+        if (hit) {  // the first, as cJSON_GetObjectItem takes
+            *start = v;
+            *end = s.p;
+            return 0;
+        }
+        skip_ws(&s);
+        if (s.p >= s.end || *s.p++ != ',') return -1;
+    }
+}
+
+/* An entry of model.vocab: from cJSON, or scanned from the text. */
+typedef struct {
+    const cJSON *node;
+    scan s;
+    int fast, started;
+} vocab_iter;
+
+/* The next "token": id pair (the key in key, NUL-terminated). 1, 0 at the
+ * end, -1 malformed (only the scanned text can be). */
+static int vocab_next(vocab_iter *it, tk_buf *key, double *id) {
+    if (!it->fast) {
+        if (!it->node) return 0;
+        key->n = 0;
+        if (tk_buf_put(key, it->node->string, strlen(it->node->string) + 1)) return -1;
+        key->n--;
+        *id = cJSON_IsNumber(it->node) ? it->node->valuedouble : -1;
+        it->node = it->node->next;
+        return 1;
+    }
+    skip_ws(&it->s);
+    if (!it->started) {
+        it->started = 1;
+        if (it->s.p >= it->s.end || *it->s.p++ != '{') return -1;
+        skip_ws(&it->s);
+        if (it->s.p < it->s.end && *it->s.p == '}') return 0;
+    } else {
+        if (it->s.p < it->s.end && *it->s.p == '}') return 0;
+        if (it->s.p >= it->s.end || *it->s.p++ != ',') return -1;
+        skip_ws(&it->s);
+    }
+    if (scan_string(&it->s, key)) return -1;
+    skip_ws(&it->s);
+    if (it->s.p >= it->s.end || *it->s.p++ != ':') return -1;
+    skip_ws(&it->s);
+    const char *q = it->s.p;
+    while (it->s.p < it->s.end && (isdigit((unsigned char)*it->s.p) || strchr("-+.eE", *it->s.p))) it->s.p++;
+    char num[32];
+    size_t n = (size_t)(it->s.p - q);
+    if (n == 0 || n >= sizeof num) {
+        *id = -1;  // not a number: reported as a bad id
+        if (skip_value(&it->s, 1)) return -1;
+        return 1;
+    }
+    memcpy(num, q, n);
+    num[n] = '\0';
+    char *endp;
+    *id = strtod(num, &endp);
+    if (*endp) *id = -1;
+    return 1;
+}
+
+/* A merge: "a b" (shape 1) or ["a", "b"] (shape 2) into a and b; shape 0: neither. */
+typedef struct {
+    const cJSON *node;
+    scan s;
+    int fast, started;
+} merge_iter;
+
+static int merge_next(merge_iter *it, tk_buf *a, tk_buf *b, int *shape) {
+    *shape = 0;
+    a->n = b->n = 0;
+    if (!it->fast) {
+        const cJSON *e = it->node;
+        if (!e) return 0;
+        it->node = e->next;
+        if (cJSON_IsString(e)) {
+            *shape = 1;
+            return tk_buf_put(a, e->valuestring, strlen(e->valuestring) + 1) ? -1 : (a->n--, 1);
+        }
+        if (cJSON_IsArray(e) && cJSON_GetArraySize(e) == 2 && cJSON_IsString(e->child) && cJSON_IsString(e->child->next)) {
+            *shape = 2;
+            if (tk_buf_put(a, e->child->valuestring, strlen(e->child->valuestring) + 1) ||
+                tk_buf_put(b, e->child->next->valuestring, strlen(e->child->next->valuestring) + 1))
+                return -1;
+            a->n--, b->n--;
+        }
+        return 1;
+    }
+    skip_ws(&it->s);
+    if (!it->started) {
+        it->started = 1;
+        if (it->s.p >= it->s.end || *it->s.p++ != '[') return -1;
+        skip_ws(&it->s);
+        if (it->s.p < it->s.end && *it->s.p == ']') return 0;
+    } else {
+        if (it->s.p < it->s.end && *it->s.p == ']') return 0;
+        if (it->s.p >= it->s.end || *it->s.p++ != ',') return -1;
+        skip_ws(&it->s);
+    }
+    if (it->s.p < it->s.end && *it->s.p == '"') {
+        *shape = 1;
+        return scan_string(&it->s, a) ? -1 : 1;
+    }
+    scan save = it->s;
+    if (it->s.p < it->s.end && *it->s.p == '[') {
+        it->s.p++;
+        skip_ws(&it->s);
+        if (it->s.p < it->s.end && *it->s.p == '"' && !scan_string(&it->s, a)) {
+            skip_ws(&it->s);
+            if (it->s.p < it->s.end && *it->s.p == ',') {
+                it->s.p++;
+                skip_ws(&it->s);
+                if (it->s.p < it->s.end && *it->s.p == '"' && !scan_string(&it->s, b)) {
+                    skip_ws(&it->s);
+                    if (it->s.p < it->s.end && *it->s.p == ']') {
+                        it->s.p++;
+                        *shape = 2;
+                        return 1;
+                    }
+                }
+            }
+        }
+    }
+    it->s = save;  // some other value: skip it, and say so
+    return skip_value(&it->s, 1) ? -1 : 1;
+}
+
 /* ---- the model and added tokens ---------------------------------------------------- */
 
-static gpt_status load_model(ctx *c, gpt_tokenizer *t, const cJSON *model, const cJSON *added) {
+static gpt_status load_model(ctx *c, gpt_tokenizer *t, const cJSON *model, const cJSON *added, const scan *fast_vocab,
+                             const scan *fast_merges) {
     const char *type = type_of(model);
     if (!cJSON_IsObject(model)) return BAD(c, "%s: model is missing or not an object", c->file);
     if (type && strcmp(type, "BPE"))
@@ -377,6 +646,11 @@ static gpt_status load_model(ctx *c, gpt_tokenizer *t, const cJSON *model, const
     const cJSON *vocab = field(model, "vocab"), *merges = field(model, "merges"), *e;
     if (!cJSON_IsObject(vocab)) return BAD(c, "%s: model.vocab is missing or not an object", c->file);
     if (!cJSON_IsArray(merges)) return BAD(c, "%s: model.merges is missing or not a list", c->file);
+    vocab_iter vi0 = {.node = vocab->child, .fast = fast_vocab != NULL};
+    merge_iter mi = {.node = merges->child, .fast = fast_merges != NULL};
+    if (fast_vocab) vi0.s = *fast_vocab;
+    if (fast_merges) mi.s = *fast_merges;
+    tk_buf key = {0}, right = {0};
     if (!is_null(field(model, "dropout")))
         return FAIL(c, GPT_ERR_UNSUPPORTED, "%s: model.dropout is not supported (it must be null)", c->file);
     static const char *no_affix[] = {"continuing_subword_prefix", "end_of_word_suffix"};
@@ -391,33 +665,41 @@ static gpt_status load_model(ctx *c, gpt_tokenizer *t, const cJSON *model, const
     if (st != GPT_OK) return st;
 
     /* Ids: the vocabulary's and the added tokens', holes allowed. */
-    int n_model = cJSON_GetArraySize(vocab), max_id = -1;
-    if (n_model < 1 || n_model > 10000000) return BAD(c, "%s: model.vocab has %d tokens (want 1 to 10M)", c->file, n_model);
-    cJSON_ArrayForEach(e, vocab) {
-        if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble >= 10000000 || e->valuedouble != floor(e->valuedouble))
-            return BAD(c, "%s: model.vocab: token \"%.40s\" has no id in 0..9999999", c->file, e->string);
-        if (e->valuedouble > max_id) max_id = (int)e->valuedouble;
+    int n_model = 0, max_id = -1, rc;
+    double vid;
+    vocab_iter vi = vi0;
+    while ((rc = vocab_next(&vi, &key, &vid)) == 1) {
+        if (!(vid >= 0 && vid < 10000000 && vid == floor(vid))) {
+            st = BAD(c, "%s: model.vocab: token \"%.40s\" has no id in 0..9999999", c->file, key.s);
+            goto out;
+        }
+        if (vid > max_id) max_id = (int)vid;
+        if (++n_model > 10000000) break;
     }
-    if (!is_null(added) && !cJSON_IsArray(added)) return BAD(c, "%s: added_tokens is not a list", c->file);
+    if (rc < 0) { st = BAD(c, "%s: model.vocab is not a well-formed JSON object", c->file); goto out; }
+    if (n_model < 1 || n_model > 10000000) {
+        st = BAD(c, "%s: model.vocab has %d tokens (want 1 to 10M)", c->file, n_model);
+        goto out;
+    }
+    if (!is_null(added) && !cJSON_IsArray(added)) { st = BAD(c, "%s: added_tokens is not a list", c->file); goto out; }
     int index = 0;
     cJSON_ArrayForEach(e, added) {
         const cJSON *id = field(e, "id"), *content = field(e, "content");
         if (!cJSON_IsNumber(id) || id->valuedouble < 0 || id->valuedouble >= 10000000 ||
-            id->valuedouble != floor(id->valuedouble) || !cJSON_IsString(content))
-            return BAD(c, "%s: added_tokens[%d] needs an id in 0..9999999 and a content string", c->file, index);
+            id->valuedouble != floor(id->valuedouble) || !cJSON_IsString(content)) {
+            st = BAD(c, "%s: added_tokens[%d] needs an id in 0..9999999 and a content string", c->file, index);
+            goto out;
+        }
         if (id->valuedouble > max_id) max_id = (int)id->valuedouble;
         index++;
     }
-    st = tk_vocab_init(t, max_id + 1, c->err, c->err_len);
-    if (st != GPT_OK) return st;
+    if ((st = tk_vocab_init(t, max_id + 1, c->err, c->err_len)) != GPT_OK) goto out;
     t->n_model = n_model;
-    cJSON_ArrayForEach(e, vocab) {
-        st = tk_vocab_set(t, (int)e->valuedouble, e->string, strlen(e->string), 1, c->file, c->err, c->err_len);
-        if (st != GPT_OK) return st;
-    }
+    vi = vi0;
+    while (vocab_next(&vi, &key, &vid) == 1)
+        if ((st = tk_vocab_set(t, (int)vid, key.s, key.n, 1, c->file, c->err, c->err_len)) != GPT_OK) goto out;
     /* Added tokens: the same id and text as in the vocabulary, or new ids. */
-    t->added = calloc((size_t)index + 1, sizeof(tk_added));
-    if (!t->added) return FAIL(c, GPT_ERR_OOM, "out of memory");
+    if (!(t->added = calloc((size_t)index + 1, sizeof(tk_added)))) { st = FAIL(c, GPT_ERR_OOM, "out of memory"); goto out; }
     index = 0;
     cJSON_ArrayForEach(e, added) {
         tk_added *a = &t->added[t->n_added];
@@ -431,43 +713,48 @@ static gpt_status load_model(ctx *c, gpt_tokenizer *t, const cJSON *model, const
             (st = get_bool(c, e, "rstrip", 0, &a->rstrip, where)) != GPT_OK ||
             (st = get_bool(c, e, "single_word", 0, &a->single_word, where)) != GPT_OK ||
             (st = get_bool(c, e, "normalized", !a->special, &a->normalized, where)) != GPT_OK)
-            return st;
+            goto out;
         if (t->spelling[a->id]) {
-            if (strcmp(t->spelling[a->id], content))
-                return BAD(c, "%s: %s: id %d is \"%.40s\" in model.vocab but \"%.40s\" here", c->file, where, a->id,
-                           t->spelling[a->id], content);
+            if (strcmp(t->spelling[a->id], content)) {
+                st = BAD(c, "%s: %s: id %d is \"%.40s\" in model.vocab but \"%.40s\" here", c->file, where, a->id,
+                         t->spelling[a->id], content);
+                goto out;
+            }
         } else {
             int other = tk_find_spelling(t, content, a->len);
-            if (other >= 0)
-                return BAD(c, "%s: %s: \"%.40s\" is given two ids (%d and %d)", c->file, where, content, other, a->id);
-            st = tk_vocab_set(t, a->id, content, a->len, 0, c->file, c->err, c->err_len);
-            if (st != GPT_OK) return st;
+            if (other >= 0) {
+                st = BAD(c, "%s: %s: \"%.40s\" is given two ids (%d and %d)", c->file, where, content, other, a->id);
+                goto out;
+            }
+            if ((st = tk_vocab_set(t, a->id, content, a->len, 0, c->file, c->err, c->err_len)) != GPT_OK) goto out;
         }
-        if (!(a->content = dup_bytes(content, a->len))) return FAIL(c, GPT_ERR_OOM, "out of memory");
+        if (!(a->content = dup_bytes(content, a->len))) { st = FAIL(c, GPT_ERR_OOM, "out of memory"); goto out; }
         t->n_added++;
     }
 
-    /* Merges, "a b" or ["a", "b"]. */
-    if (tk_alloc_pairs(t, (size_t)cJSON_GetArraySize(merges)) != GPT_OK) return FAIL(c, GPT_ERR_OOM, "out of memory");
-    int rank = 0;
-    cJSON_ArrayForEach(e, merges) {
-        char where[40];
-        snprintf(where, sizeof where, "model.merges[%d]", rank);
-        if (cJSON_IsString(e)) {
-            const char *s = e->valuestring, *space = strchr(s, ' ');
-            if (!space || strchr(space + 1, ' '))
-                return BAD(c, "%s: %s: expected two tokens separated by one space", c->file, where);
-            st = tk_add_merge(t, s, (size_t)(space - s), space + 1, strlen(space + 1), rank, c->file, where, c->err,
-                              c->err_len);
-        } else if (cJSON_IsArray(e) && cJSON_GetArraySize(e) == 2 && cJSON_IsString(cJSON_GetArrayItem(e, 0)) &&
-                   cJSON_IsString(cJSON_GetArrayItem(e, 1))) {
-            const char *l = cJSON_GetArrayItem(e, 0)->valuestring, *r = cJSON_GetArrayItem(e, 1)->valuestring;
-            st = tk_add_merge(t, l, strlen(l), r, strlen(r), rank, c->file, where, c->err, c->err_len);
+    /* Merges, "a b" or ["a", "b"]: counted first, for the table's size. */
+    int n_merges = 0, shape;
+    merge_iter m0 = mi;
+    while ((rc = merge_next(&mi, &key, &right, &shape)) == 1) n_merges++;
+    if (rc < 0) { st = BAD(c, "%s: model.merges is not a well-formed JSON list", c->file); goto out; }
+    mi = m0;
+    if (tk_alloc_pairs(t, (size_t)n_merges) != GPT_OK) { st = FAIL(c, GPT_ERR_OOM, "out of memory"); goto out; }
+    for (int rank = 0; merge_next(&mi, &key, &right, &shape) == 1; rank++) {
+        if (shape == 1) {
+            const char *sp = key.s ? memchr(key.s, ' ', key.n) : NULL;
+            if (!sp || memchr(sp + 1, ' ', key.n - (size_t)(sp + 1 - key.s))) {
+                st = BAD(c, "%s: model.merges[%d]: expected two tokens separated by one space", c->file, rank);
+                goto out;
+            }
+            st = tk_add_merge(t, key.s, (size_t)(sp - key.s), sp + 1, key.n - (size_t)(sp + 1 - key.s), rank, c->file,
+                              "model.merges[%d]", rank, c->err, c->err_len);
+        } else if (shape == 2) {
+            st = tk_add_merge(t, key.s ? key.s : "", key.n, right.s ? right.s : "", right.n, rank, c->file,
+                              "model.merges[%d]", rank, c->err, c->err_len);
         } else {
-            st = BAD(c, "%s: %s is neither \"a b\" nor [\"a\", \"b\"]", c->file, where);
+            st = BAD(c, "%s: model.merges[%d] is neither \"a b\" nor [\"a\", \"b\"]", c->file, rank);
         }
-        if (st != GPT_OK) return st;
-        rank++;
+        if (st != GPT_OK) goto out;
     }
 
     /* unk, and the byte tokens each alphabet needs. */
@@ -475,22 +762,24 @@ static gpt_status load_model(ctx *c, gpt_tokenizer *t, const cJSON *model, const
     if (!is_null(unk)) {
         if (!cJSON_IsString(unk) || (t->unk = tk_find_spelling(t, unk->valuestring, strlen(unk->valuestring))) < 0 ||
             t->model_len[t->unk] < 0)
-            return BAD(c, "%s: model.unk_token is not a token of model.vocab", c->file);
+        { st = BAD(c, "%s: model.unk_token is not a token of model.vocab", c->file); goto out; }
     }
     for (int b = 0; b < 256; b++) {
         if (t->byte_level) {
             char ch = (char)b;
             if ((t->byte_token[b] = tk_find_text(t, &ch, 1)) < 0)
-                return BAD(c, "%s: model.vocab has no token for byte 0x%02X (ByteLevel needs all 256)", c->file, b);
+            { st = BAD(c, "%s: model.vocab has no token for byte 0x%02X (ByteLevel needs all 256)", c->file, b); goto out; }
         } else if (t->byte_fallback) {
             char name[8];
             snprintf(name, sizeof name, "<0x%02X>", b);
             if ((t->byte_token[b] = tk_find_text(t, name, strlen(name))) < 0)
-                return BAD(c, "%s: model.byte_fallback: model.vocab has no token %s (byte fallback needs all 256)",
-                           c->file, name);
+            { st = BAD(c, "%s: model.byte_fallback: model.vocab has no token %s (byte fallback needs all 256)", c->file, name); goto out; }
         }
     }
-    return GPT_OK;
+out:
+    free(key.s);
+    free(right.s);
+    return st;
 }
 
 gpt_status tk_load_tokenizer_json(gpt_tokenizer *t, const char *path, char *err, size_t err_len) {
@@ -499,10 +788,38 @@ gpt_status tk_load_tokenizer_json(gpt_tokenizer *t, const char *path, char *err,
     gpt_status st;
     char *text = tk_read_file(path, &len, &st, err, err_len);
     if (!text) return st;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
+    /* model.vocab and model.merges are read from the text; cJSON parses the rest. */
+    tk_buf tmp = {0};
+    const char *model_start, *model_end, *v0, *v1, *m0, *m1;
+    scan whole = {text, text + len}, fast_vocab = {0}, fast_merges = {0};
+    int fast = find_key(whole, "model", &model_start, &model_end, &tmp) == 0 &&
+               find_key((scan){model_start, model_end}, "vocab", &v0, &v1, &tmp) == 0 && *v0 == '{' &&
+               find_key((scan){model_start, model_end}, "merges", &m0, &m1, &tmp) == 0 && *m0 == '[';
+    free(tmp.s);
+    /* cJSON gets the rest: the text with those two values replaced by {} and []
+     * (in file order), a small copy; the scans read the original text. */
+    char *rest = NULL;
+    size_t rest_len = 0;
+    if (fast && (rest = malloc(len + 8))) {
+        const char *first0 = v0 < m0 ? v0 : m0, *first1 = v0 < m0 ? v1 : m1;
+        const char *second0 = v0 < m0 ? m0 : v0, *second1 = v0 < m0 ? m1 : v1;
+        const char *first_blank = v0 < m0 ? "{}" : "[]", *second_blank = v0 < m0 ? "[]" : "{}";
+        size_t a = (size_t)(first0 - text), b = (size_t)(second0 - first1), cend = (size_t)(text + len - second1);
+        memcpy(rest, text, a);
+        memcpy(rest + a, first_blank, 2);
+        memcpy(rest + a + 2, first1, b);
+        memcpy(rest + a + 2 + b, second_blank, 2);
+        memcpy(rest + a + 4 + b, second1, cend);
+        rest_len = a + 4 + b + cend;
+        rest[rest_len] = '\0';
+        fast_vocab = (scan){v0, v1};
+        fast_merges = (scan){m0, m1};
+    }
+    cJSON *root = rest ? cJSON_ParseWithLength(rest, rest_len) : cJSON_ParseWithLength(text, len);
+    free(rest);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
+        free(text);
         return BAD(&c, "%s: not a JSON object", path);
     }
     st = GPT_OK;
@@ -513,7 +830,11 @@ gpt_status tk_load_tokenizer_json(gpt_tokenizer *t, const char *path, char *err,
     /* The pre-tokenizer first: a ByteLevel one decides the model's alphabet. */
     if (st == GPT_OK && !is_null(field(root, "pre_tokenizer"))) st = add_pretokenizer(&c, t, field(root, "pre_tokenizer"), 0);
     if (st == GPT_OK && !is_null(field(root, "normalizer"))) st = add_normalizer(&c, t, field(root, "normalizer"), 0);
-    if (st == GPT_OK) st = load_model(&c, t, field(root, "model"), field(root, "added_tokens"));
+    if (st == GPT_OK)
+        st = load_model(&c, t, field(root, "model"), field(root, "added_tokens"), fast_vocab.p ? &fast_vocab : NULL,
+                        fast_merges.p ? &fast_merges : NULL);
+    free(text);
+    text = NULL;
     if (st == GPT_OK && !is_null(field(root, "post_processor")))
         st = add_post_processor(&c, t, field(root, "post_processor"), 0);
     if (st == GPT_OK) {
@@ -528,6 +849,10 @@ gpt_status tk_load_tokenizer_json(gpt_tokenizer *t, const char *path, char *err,
     /* GPT-2's own pipeline (no normalizer, only ByteLevel with its regex) takes the fast scanner. */
     t->gpt2_scanner = t->n_norm == 0 && t->n_pre == 1 && t->pre[0].kind == PRE_BYTELEVEL && t->pre[0].use_regex &&
                       !t->pre[0].add_prefix_space;
+    /* Llama 3 / Qwen2: the hub pattern's Split and a ByteLevel that only names the alphabet. */
+    if (t->byte_level && t->n_pre == 2 && t->pre[0].kind == PRE_SPLIT && t->pre[0].hub_digits &&
+        !t->pre[1].add_prefix_space && !t->pre[1].use_regex)
+        t->hub_scanner = t->pre[0].hub_digits;
     /* decode(encode(s)) == s: bytes in, bytes out, nothing changed, added or dropped. */
     int keeps_text = t->byte_level && t->n_norm == 0;
     for (int i = 0; i < t->n_pre && keeps_text; i++) {

@@ -117,6 +117,42 @@ hostile "merges.txt bad line" 1 "merges.txt: line 3" gen "$d"
 d=$(model nomerges); rm "$d/merges.txt"
 hostile "vocab.json without merges.txt" 1 "merges.txt" gen "$d"
 
+# --- tokenizer.json (tokenize reads only the tokenizer files) ---
+# tj NAME JSON: a directory holding only that tokenizer.json.
+tj() { mkdir -p "$TMP/$1"; printf '%s' "$2" >"$TMP/$1/tokenizer.json"; echo "$TMP/$1"; }
+BPE='"type":"BPE","vocab":{"a":0,"b":1,"ab":2},"merges":["a b"]'
+hostile "tokenizer.json not JSON" 1 "tokenizer.json: not a JSON object" "$GPT" tokenize -m "$(tj tjbad '{"model": {')"
+hostile "merge of unknown tokens" 1 'model.merges[0]: "a c" names a token not in the vocabulary' \
+    "$GPT" tokenize -m "$(tj tjmerge '{"model":{"type":"BPE","vocab":{"a":0,"b":1},"merges":["a c"]}}')"
+hostile "an id given twice" 1 "id 0 is given to two tokens" \
+    "$GPT" tokenize -m "$(tj tjtwice '{"model":{"type":"BPE","vocab":{"a":0,"b":0},"merges":[]}}')"
+hostile "added token clashing with the vocabulary" 1 'added_tokens[0]: id 1 is "b" in model.vocab but "<s>" here' \
+    "$GPT" tokenize -m "$(tj tjadded "{\"model\":{$BPE},\"added_tokens\":[{\"id\":1,\"content\":\"<s>\"}]}")"
+hostile "regex that does not compile" 1 "pre_tokenizer Split.pattern.Regex: does not compile" \
+    "$GPT" tokenize -m "$(tj tjregex "{\"model\":{$BPE},\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(a\"},\"behavior\":\"Isolated\"}}")"
+hostile "byte fallback without its byte tokens" 1 "model.vocab has no token <0x00> (byte fallback needs all 256)" \
+    "$GPT" tokenize -m "$(tj tjfallback '{"model":{"type":"BPE","vocab":{"a":0},"merges":[],"byte_fallback":true}}')"
+hostile "ByteLevel without its byte tokens" 1 "no token for byte 0x00 (ByteLevel needs all 256)" \
+    "$GPT" tokenize -m "$(tj tjbytes "{\"model\":{$BPE},\"pre_tokenizer\":{\"type\":\"ByteLevel\"}}")"
+hostile "unknown pre_tokenizer" 1 'pre_tokenizer type "UnicodeScripts" is not supported' \
+    "$GPT" tokenize -m "$(tj tjpre "{\"model\":{$BPE},\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"UnicodeScripts\"}]}}")"
+hostile "unknown normalizer" 1 'normalizer type "Precompiled" is not supported' \
+    "$GPT" tokenize -m "$(tj tjnorm "{\"model\":{$BPE},\"normalizer\":{\"type\":\"Precompiled\"}}")"
+hostile "unknown decoder" 1 'decoder type "WordPiece" is not supported' \
+    "$GPT" tokenize -m "$(tj tjdec "{\"model\":{$BPE},\"decoder\":{\"type\":\"WordPiece\"}}")"
+hostile "unknown post_processor" 1 'post_processor type "RobertaProcessing" is not supported' \
+    "$GPT" tokenize -m "$(tj tjpost "{\"model\":{$BPE},\"post_processor\":{\"type\":\"RobertaProcessing\"}}")"
+hostile "unknown model" 1 'model type "Unigram" is not supported' \
+    "$GPT" tokenize -m "$(tj tjmodel '{"model":{"type":"Unigram","vocab":[]}}')"
+hostile "BPE dropout" 1 "model.dropout is not supported" \
+    "$GPT" tokenize -m "$(tj tjdrop '{"model":{"type":"BPE","vocab":{"a":0},"merges":[],"dropout":0.1}}')"
+hostile "Split without a behavior" 1 "pre_tokenizer Split.behavior" \
+    "$GPT" tokenize -m "$(tj tjbeh "{\"model\":{$BPE},\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"String\":\"a\"},\"behavior\":\"Sideways\"}}")"
+d=$(tj tjcfg "{\"model\":{$BPE}}"); printf '{"eos_token": "</s>"}' >"$d/tokenizer_config.json"
+hostile "eos_token not a token" 1 'tokenizer_config.json: eos_token "</s>" is not a token' "$GPT" tokenize -m "$d"
+d=$(tj tjgen "{\"model\":{$BPE}}"); printf '{"eos_token_id": [1, 7]}' >"$d/generation_config.json"
+hostile "eos_token_id past the vocabulary" 1 "generation_config.json: eos_token_id[1] is not a token id in 0..2" "$GPT" tokenize -m "$d"
+
 # --- numbers ---
 # NaN in ln_f.weight: --check refuses the model; without it the sampler
 # reports the NaN logits instead of looping on garbage.

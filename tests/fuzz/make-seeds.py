@@ -88,10 +88,74 @@ vocab_json = json.dumps(vocab, ensure_ascii=False)
 # fuzz_tokenizer_load: vocab.json NUL merges.txt, or tokenizer.json alone.
 put("fuzz_tokenizer_load", "vocab-merges", vocab_json.encode() + b"\0" + merges_txt.encode())
 put("fuzz_tokenizer_load", "vocab-merges-crlf", vocab_json.encode() + b"\0" + merges_txt.replace("\n", "\r\n").encode())
+BYTELEVEL = {"pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "use_regex": True},
+             "decoder": {"type": "ByteLevel"}}
+ADDED = [{"id": vocab["<|endoftext|>"], "content": "<|endoftext|>", "special": True}]
 put("fuzz_tokenizer_load", "tokenizer-json-strings",
-    json.dumps({"model": {"vocab": vocab, "merges": [f"{l} {r}" for l, r in MERGES]}}, ensure_ascii=False))
+    json.dumps({"model": {"vocab": vocab, "merges": [f"{l} {r}" for l, r in MERGES]}, **BYTELEVEL}, ensure_ascii=False))
 put("fuzz_tokenizer_load", "tokenizer-json-pairs",
-    json.dumps({"model": {"vocab": vocab, "merges": [[l, r] for l, r in MERGES]}}, ensure_ascii=False))
+    json.dumps({"model": {"vocab": vocab, "merges": [[l, r] for l, r in MERGES]}, **BYTELEVEL}, ensure_ascii=False))
+# The hub's shapes, small: a Split regex (Llama 3's), normalizers, added tokens, a template.
+LLAMA3 = ("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
+          "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+").replace("\\\\", "\\")
+put("fuzz_tokenizer_load", "tokenizer-json-split",
+    json.dumps({"model": {"type": "BPE", "vocab": vocab, "merges": [[l, r] for l, r in MERGES], "ignore_merges": True},
+                "added_tokens": ADDED, "normalizer": {"type": "NFC"},
+                "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+                    {"type": "Split", "pattern": {"Regex": LLAMA3}, "behavior": "Isolated", "invert": False},
+                    {"type": "ByteLevel", "add_prefix_space": False, "use_regex": False}]},
+                "post_processor": {"type": "ByteLevel"}, "decoder": {"type": "ByteLevel"}}, ensure_ascii=False))
+put("fuzz_tokenizer_load", "tokenizer-json-digits",
+    json.dumps({"model": {"vocab": vocab, "merges": [f"{l} {r}" for l, r in MERGES]},
+                "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"},
+                                                                   {"type": "Strip", "strip_left": True, "strip_right": False}]},
+                "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+                    {"type": "Digits", "individual_digits": True}, {"type": "Punctuation", "behavior": "MergedWithNext"},
+                    {"type": "Split", "pattern": {"String": "e"}, "behavior": "Contiguous", "invert": True},
+                    {"type": "ByteLevel", "add_prefix_space": True, "use_regex": True}]},
+                "decoder": {"type": "ByteLevel"}}, ensure_ascii=False))
+# SentencePiece-style: characters, byte fallback, Prepend + Replace, a template, Llama 2's decoder.
+SP = {"<unk>": 0, "<s>": 1, "</s>": 2}
+for b in range(256):
+    SP[f"<0x{b:02X}>"] = len(SP)
+for piece in ["\u2581", "a", "b", "c", "t", "h", "e", "\u2581t", "he", "\u2581the", "\u2581a"]:
+    SP.setdefault(piece, len(SP))
+SP_MERGES = ["\u2581 t", "h e", "\u2581t he", "\u2581 a"]
+SP_DECODER = {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+                                               {"type": "ByteFallback"}, {"type": "Fuse"},
+                                               {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}
+SP_ADDED = [{"id": i, "content": c, "special": True} for c, i in [("<unk>", 0), ("<s>", 1), ("</s>", 2)]]
+put("fuzz_tokenizer_load", "tokenizer-json-sentencepiece",
+    json.dumps({"model": {"type": "BPE", "vocab": SP, "merges": SP_MERGES, "byte_fallback": True, "unk_token": "<unk>",
+                          "fuse_unk": True, "dropout": None},
+                "added_tokens": SP_ADDED,
+                "normalizer": {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "\u2581"},
+                               {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]},
+                "post_processor": {"type": "TemplateProcessing",
+                                   "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+                                   "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}},
+                "decoder": SP_DECODER}, ensure_ascii=False))
+put("fuzz_tokenizer_load", "tokenizer-json-metaspace",
+    json.dumps({"model": {"type": "BPE", "vocab": SP, "merges": SP_MERGES, "unk_token": "<unk>"},
+                "added_tokens": [{"id": 2, "content": "</s>", "special": True, "lstrip": True, "rstrip": True,
+                                  "single_word": True, "normalized": False}],
+                "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+                    {"type": "WhitespaceSplit"},
+                    {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": True}]},
+                "decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always"}}, ensure_ascii=False))
+
+# ---- text for the hub tokenizers (first byte: tokenizer 0-2, bit 2 special, bit 3 add special) ----
+for i, text in enumerate([
+        "Hello world! It's 2024, isn't it? 1234567",
+        "<|begin_of_text|><|eot_id|><s></s><|im_start|>user\nhi<|im_end|><think></think>",
+        "Ünïcödé: naïve café e\u0301, 東京, 😀👍🏽, ١٢٣ \u0085\ufeff\u180e digits ½ Ⅻ",
+        b"\xff\xfe invalid \xc3 utf-8 \xed\xa0\x80 surrogate",
+        "   \t\t\n\r\n  \u3000 x  ",
+        "DON'T we'LL I\u2019m \u2581\u2581 ▁hello",
+]):
+    data = text if isinstance(text, bytes) else text.encode()
+    for flags in (0, 4, 12):
+        put("fuzz_tokenize_hub", f"text-{i}-{flags}", bytes([i % 3 | flags]) + data)
 
 # ---- text to tokenize (first byte: bit 0 parses <|endoftext|>) ------------
 for i, text in enumerate([

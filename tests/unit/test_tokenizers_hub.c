@@ -6,6 +6,7 @@
  * byte, and the streamed decode equal to the whole one. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 
@@ -105,9 +106,138 @@ static void check_tokenizer(const char *name, int want_cases, const char *want_k
     gpt_tokenizer_free(t);
 }
 
+
+/* ---- small hand-made tokenizer.json files: what the three do not exercise ---- */
+
+static char tmp_dir[64];
+
+static gpt_tokenizer *load_json(const char *json, const char *config) {
+    char path[128], err[512];
+    snprintf(path, sizeof path, "%s/tokenizer.json", tmp_dir);
+    FILE *f = fopen(path, "w");
+    fputs(json, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/tokenizer_config.json", tmp_dir);
+    if (config) {
+        f = fopen(path, "w");
+        fputs(config, f);
+        fclose(f);
+    } else {
+        unlink(path);
+    }
+    gpt_tokenizer *t = NULL;
+    CHECK(gpt_tokenizer_load(&t, tmp_dir, err, sizeof err) == GPT_OK, "hand-made tokenizer.json: %s", err);
+    return t;
+}
+
+static void expect_ids(gpt_tokenizer *t, const char *what, const char *text, int flags, const int *want, size_t n_want) {
+    int *ids = NULL;
+    size_t n = 0;
+    char err[256];
+    gpt_status st = gpt_tokenizer_encode_ex(t, text, strlen(text), flags, &ids, &n, err, sizeof err);
+    int ok = st == GPT_OK && n == n_want && !memcmp(ids, want, n * sizeof(int));
+    CHECK(ok, "%s: \"%s\"", what, text);
+    if (!ok) print_ids("got ", ids, n), print_ids("want", want, n_want);
+    free(ids);
+}
+
+static void expect_decoded(gpt_tokenizer *t, const char *what, const int *ids, size_t n, const char *want) {
+    char *got = NULL, err[256];
+    size_t len = 0;
+    gpt_status st = gpt_tokenizer_decode(t, ids, n, &got, &len, err, sizeof err);
+    CHECK(st == GPT_OK && len == strlen(want) && !memcmp(got, want, len), "%s: got \"%s\", want \"%s\"", what,
+          got ? got : err, want);
+    free(got);
+}
+
+/* One token per character (ids below), no merges, so the pieces show. */
+#define CHARS "\"<unk>\":0,\" \":1,\"!\":2,\"a\":3,\"b\":4,\"x\":5,\"\\u2581\":6,\"\\u2581a\":7,\"\\u2581b\":8"
+enum { SP = 1, BANG = 2, A = 3, B = 4, X = 5, META = 6, META_A = 7, META_B = 8, MASK = 9 };
+
+static void check_added_token_flags(void) {
+    /* HF's AddedVocabulary: lstrip takes the white space before the match,
+     * rstrip the white space after, single_word needs no word character on
+     * either side. */
+    static const char *flags[] = {"\"lstrip\":true", "\"rstrip\":true", "\"single_word\":true", "\"lstrip\":false"};
+    for (int k = 0; k < 4; k++) {
+        char json[1024];
+        snprintf(json, sizeof json,
+                 "{\"model\":{\"type\":\"BPE\",\"vocab\":{" CHARS "},\"merges\":[],\"unk_token\":\"<unk>\"},"
+                 "\"added_tokens\":[{\"id\":9,\"content\":\"<m>\",\"special\":true,%s}]}", flags[k]);
+        gpt_tokenizer *t = load_json(json, NULL);
+        if (!t) continue;
+        if (k == 0) {
+            expect_ids(t, "lstrip", "a  <m> !", GPT_ENCODE_SPECIAL, (int[]){A, MASK, SP, BANG}, 4);
+        } else if (k == 1) {
+            expect_ids(t, "rstrip", "a  <m> !", GPT_ENCODE_SPECIAL, (int[]){A, SP, SP, MASK, BANG}, 5);
+        } else if (k == 2) {
+            /* Not matched: the text stays, '<', 'm', '>' each unk (fuse_unk is off). */
+            expect_ids(t, "single_word, inside a word", "a<m>", GPT_ENCODE_SPECIAL, (int[]){A, 0, 0, 0}, 4);
+            expect_ids(t, "single_word, alone", "a <m> b", GPT_ENCODE_SPECIAL, (int[]){A, SP, MASK, SP, B}, 5);
+        } else {
+            expect_ids(t, "no flags", "a <m>!", GPT_ENCODE_SPECIAL, (int[]){A, SP, MASK, BANG}, 4);
+            /* Without GPT_ENCODE_SPECIAL the text stays text. */
+            expect_ids(t, "no flags, plain", "a<m>", 0, (int[]){A, 0, 0, 0}, 4);
+        }
+        gpt_tokenizer_free(t);
+    }
+}
+
+static void check_metaspace_and_templates(void) {
+    /* Metaspace pre-tokenizer and decoder: "a b" -> ▁a ▁b -> "a b" (the first ▁ dropped). */
+    gpt_tokenizer *t = load_json(
+        "{\"model\":{\"type\":\"BPE\",\"vocab\":{" CHARS "},\"merges\":[\"\\u2581 a\",\"\\u2581 b\"],\"unk_token\":\"<unk>\"},"
+        "\"pre_tokenizer\":{\"type\":\"Metaspace\",\"replacement\":\"\\u2581\",\"prepend_scheme\":\"always\",\"split\":true},"
+        "\"decoder\":{\"type\":\"Metaspace\",\"replacement\":\"\\u2581\",\"prepend_scheme\":\"always\"}}", NULL);
+    if (t) {
+        expect_ids(t, "Metaspace", "a b", 0, (int[]){META_A, META_B}, 2);
+        expect_decoded(t, "Metaspace decoder", (int[]){META_A, META_B}, 2, "a b");
+        expect_decoded(t, "Metaspace decoder, ▁ first", (int[]){META, META_A}, 2, " a");
+        gpt_tokenizer_free(t);
+    }
+    /* No decoder: HF joins the tokens with spaces. */
+    t = load_json("{\"model\":{\"type\":\"BPE\",\"vocab\":{" CHARS "},\"merges\":[]}}", NULL);
+    if (t) {
+        expect_decoded(t, "no decoder", (int[]){A, B, X}, 3, "a b x");
+        gpt_tokenizer_free(t);
+    }
+    /* A template with a suffix; and transformers' Llama classes rebuilding it from add_bos/add_eos. */
+    static const char *template =
+        "{\"model\":{\"type\":\"BPE\",\"vocab\":{" CHARS "},\"merges\":[]},"
+        "\"added_tokens\":[{\"id\":9,\"content\":\"<m>\",\"special\":true}],"
+        "\"post_processor\":{\"type\":\"Sequence\",\"processors\":[{\"type\":\"ByteLevel\"},{\"type\":\"TemplateProcessing\","
+        "\"single\":[{\"SpecialToken\":{\"id\":\"<m>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}},"
+        "{\"SpecialToken\":{\"id\":\"!\",\"type_id\":0}}],"
+        "\"special_tokens\":{\"<m>\":{\"id\":\"<m>\",\"ids\":[9],\"tokens\":[\"<m>\"]},\"!\":{\"id\":\"!\",\"ids\":[2],\"tokens\":[\"!\"]}}}]}}";
+    t = load_json(template, NULL);
+    if (t) {
+        expect_ids(t, "template", "ab", GPT_ENCODE_ADD_SPECIAL, (int[]){MASK, A, B, BANG}, 4);
+        expect_ids(t, "template, not asked for", "ab", 0, (int[]){A, B}, 2);
+        gpt_tokenizer_free(t);
+    }
+    t = load_json(template, "{\"tokenizer_class\":\"LlamaTokenizer\",\"bos_token\":\"x\",\"eos_token\":{\"content\":\"b\"},"
+                            "\"add_bos_token\":false,\"add_eos_token\":true}");
+    if (t) {
+        expect_ids(t, "LlamaTokenizer add_eos_token", "a", GPT_ENCODE_ADD_SPECIAL, (int[]){A, B}, 2);
+        CHECK(gpt_tokenizer_bos_id(t) == X && gpt_tokenizer_eos_id(t) == B, "bos %d eos %d, want %d %d",
+              gpt_tokenizer_bos_id(t), gpt_tokenizer_eos_id(t), X, B);
+        gpt_tokenizer_free(t);
+    }
+}
+
 int main(void) {
     check_tokenizer("llama3", 277, "byte-level BPE (tokenizer.json)", 128000, 128001);
     check_tokenizer("qwen3", 277, "byte-level BPE (tokenizer.json)", -1, 151645);
     check_tokenizer("llama2", 277, "BPE with byte fallback (tokenizer.json)", 1, 2);
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/gpt-tok-XXXXXX");
+    CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
+    check_added_token_flags();
+    check_metaspace_and_templates();
+    char path[128];
+    snprintf(path, sizeof path, "%s/tokenizer.json", tmp_dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/tokenizer_config.json", tmp_dir);
+    unlink(path);
+    rmdir(tmp_dir);
     return check_done("test_tokenizers_hub");
 }
