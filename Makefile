@@ -66,7 +66,7 @@ $(BUILD)/%.o: src/%.c $(HEADERS) | $(BUILD)
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libgpt.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/alloc_count.h $(BUILD)/libgpt.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
 
 # Every test: C unit tests, golden tests, then shell tests of the CLI.
@@ -159,6 +159,10 @@ $(BUILD)/bench-template: scripts/bench-template.c $(BUILD)/libgpt.a | $(BUILD)
 
 # Renders one template with one context (tests/fuzz/diff-template.py).
 $(BUILD)/render-template: scripts/render-template.c $(BUILD)/libgpt.a | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
+
+# The sampler's cost per token on a GPT-2 vocabulary (scripts/bench-sampling.sh).
+$(BUILD)/bench-sampler: scripts/bench-sampler.c $(BUILD)/libgpt.a | $(BUILD)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
 
 # A GPT-2-shaped model with random weights, for benchmarks (not shipped).

@@ -349,8 +349,9 @@ typedef struct {
     void *user;               /* the caller's own, passed back untouched */
     int n_samples;            /* 0 or 1: one completion; K > 1: K completions of the one
                                  prompt (see below), at most the context's n_seq */
-    int top_logprobs;         /* 0..GPT_MAX_TOP_LOGPROBS: report, per generated token, the
-                                 this many likeliest ids under the raw logits */
+    int top_logprobs;         /* 0..GPT_MAX_TOP_LOGPROBS (and <= the vocabulary): report, per
+                                 generated token, that many likeliest ids and their
+                                 log-probabilities under the raw logits */
     int prompt_logprobs;      /* nonzero: report the log-probability of every prompt token
                                  after the first (one prompt pass; with max_new_tokens 0
                                  the request scores its prompt and generates nothing) */

@@ -2,7 +2,10 @@
  * --batch one request per input line, decoded side by side, one output
  * line per input line in input order. */
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +24,8 @@ static const char USAGE[] =
     "             [--seed S] [--stop STR]... [--echo] [--special] [--truncate] [--ignore-eos]\n"
     "             [--format text|jsonl] [--logprobs] [--batch [--parallel N] [--shard K/N] [--separator STR]]\n"
     "             [--messages FILE] [--chat-template FILE] [--template-var NAME=JSON]...\n"
+    "             [--min-p P] [--repetition-penalty R] [--presence-penalty P] [--frequency-penalty F]\n"
+    "             [--penalty-last-n N] [--logit-bias ID=B]... [--ban ID]... [-N K] [--top-logprobs K]\n"
     "             [-t THREADS] [PROMPT]";
 
 static const char HELP[] =
@@ -38,19 +43,41 @@ static const char HELP[] =
     "                       else 40)\n"
     "      --top-p P        sample from the smallest set with probability >= P (default:\n"
     "                       generation_config's, else 0.95)\n"
-    "      --seed S         random seed; same seed, same output (default 0)\n"
+    "      --seed S         random seed; same seed, same output (default 0); 'random' or a\n"
+    "                       negative S draws one from the system, reported as \"seed\" in\n"
+    "                       jsonl and under -v\n"
+    "      --min-p P        keep tokens whose probability is >= P times the top one's (0: off)\n"
+    "      --repetition-penalty R  divide the positive logits (multiply the negative ones)\n"
+    "                       of tokens already in the prompt or completion by R (HF; 1: off)\n"
+    "      --presence-penalty P    subtract P from the logit of every token generated\n"
+    "                       so far (OpenAI; 0: off)\n"
+    "      --frequency-penalty F   subtract F times the count of each token generated\n"
+    "                       so far (OpenAI; 0: off)\n"
+    "      --penalty-last-n N      the penalties look at the last N tokens, prompt\n"
+    "                       included (default 0: all)\n"
+    "      --logit-bias ID=B add B to token ID's logit; repeatable\n"
+    "      --ban ID         never generate token ID; repeatable\n"
+    "  -N, --n K            K samples of the prompt (seeds S..S+K-1), sharing one prompt read;\n"
+    "                       jsonl records with \"sample\": j (default 1)\n"
+    "      --top-logprobs K with jsonl: \"top_logprobs\", the K likeliest tokens at each\n"
+    "                       generated token as [id, logprob], most likely first\n"
     "      --stop STR       stop when STR appears (not printed); repeatable; \\n \\t \\\\ escapes\n"
-    "      --echo           print the prompt before the completion\n"
+    "      --echo           print the prompt before the completion; with jsonl and\n"
+    "                       --logprobs, \"prompt_logprobs\": each prompt token's log-probability\n"
+    "                       after the first (-n 0: score the prompt, generate nothing)\n"
     "      --special        parse <|endoftext|> in the prompt as the special token\n"
     "      --truncate       cut a prompt too long for the context from the left\n"
     "      --ignore-eos     keep going past the end-of-text token\n"
     "      --format F       text or jsonl (default text; jsonl with --batch)\n"
     "      --logprobs       with jsonl: \"logprobs\", each token's natural-log probability\n"
     "                       under the model (before temperature, top-k and top-p)\n"
-    "      --batch          one request per stdin line: plain text (\\n and \\\\ escapes) or a\n"
-    "                       JSON object {\"prompt\",\"id\",\"max_tokens\",\"temperature\",\"top_k\",\n"
-    "                       \"top_p\",\"seed\",\"stop\",\"logprobs\"}, or \"messages\" (and \"template_vars\")\n"
-    "                       in place of \"prompt\"; request i defaults to seed S+i\n"
+    "      --batch          one request per line of stdin (or -f FILE): plain text (\\n and \\\\\n"
+    "                       escapes) or a JSON object {\"prompt\",\"id\",\"max_tokens\",\"temperature\",\n"
+    "                       \"top_k\",\"top_p\",\"seed\",\"stop\",\"logprobs\",\"truncate\",\"ignore_eos\",\n"
+    "                       \"echo\",\"n\",\"min_p\",\"repetition_penalty\",\"presence_penalty\",\n"
+    "                       \"frequency_penalty\",\"penalty_last_n\",\"logit_bias\",\"top_logprobs\"},\n"
+    "                       or \"messages\" (and \"template_vars\") in place of \"prompt\";\n"
+    "                       request i defaults to seed S+i\n"
     "      --parallel N     requests decoded together with --batch (default 8, at most 64)\n"
     "      --shard K/N      take only requests whose index is K modulo N\n"
     "      --separator STR  what follows each completion with --batch --format text\n"
@@ -76,6 +103,7 @@ static const char HELP[] =
     "  printf 'Hello\\n{\"prompt\":\"Hi\",\"max_tokens\":5}\\n' | gpt generate --batch\n";
 
 #define MAX_PARALLEL 64  /* decode steps stay within ops' fixed-order kernels */
+#define CLI_MAX_BIAS 1024 /* --logit-bias and --ban entries */
 
 typedef struct {
     const char *model_dir;
@@ -88,6 +116,12 @@ typedef struct {
     char *stops[CLI_MAX_STOPS];
     int n_stops;
     int echo, special, truncate, ignore_eos, batch, jsonl, logprobs;
+    int seed_random;        // the seed was drawn from the system: report it
+    long n_samples, top_logprobs, penalty_last_n;
+    double min_p, repetition_penalty, presence_penalty, frequency_penalty;
+    int bias_ids[CLI_MAX_BIAS];     // (n_bias) --logit-bias and --ban, in order
+    float bias_values[CLI_MAX_BIAS];
+    int n_bias;
     long parallel, shard_k, shard_n, threads;
     char *separator;
     size_t separator_len;
@@ -95,8 +129,8 @@ typedef struct {
     /* conversations */
     const char *messages_file, *chat_template_file;
     cJSON *template_vars;       // --template-var NAME=JSON..., or NULL
-    int set_temperature, set_top_k, set_top_p;  // given on the command line: generation_config.json does not apply
-    double repetition_penalty;  // generation_config.json's, 0 when none
+    int set_temperature, set_top_k, set_top_p, set_repetition_penalty;  // given on the command line:
+                                                                         // generation_config.json does not apply
 } options;
 
 static volatile int interrupted = 0;
@@ -115,6 +149,10 @@ typedef struct {
     char *output;           // the finished output record, waiting for its turn
     size_t output_len;
     int failed;
+    int n_samples;          // results the job waits for (the request's "n")
+    int n_done;
+    char **sample_out;      // (n_samples) each sample's record, joined in order when all are done
+    size_t *sample_len;     // (n_samples)
 } job;
 
 static void job_free(job *j) {
@@ -122,6 +160,10 @@ static void job_free(job *j) {
     cli_request_free(&j->req);
     free(j->ids);
     free(j->output);
+    if (j->sample_out)
+        for (int i = 0; i < j->n_samples; i++) free(j->sample_out[i]);
+    free(j->sample_out);
+    free(j->sample_len);
     free(j);
 }
 
@@ -149,6 +191,9 @@ typedef struct {
     cli_chat_template chat;      // the model's template (chat.tpl NULL when it has none)
     int end_ids[CLI_MAX_END_IDS]; // (n_end_ids) ids that end a reply besides the eos ids
     int n_end_ids;
+    /* -v's summary */
+    long stat_prompt, stat_generated;
+    double t_first;         // when the first completion bytes (or token) came; 0: not yet
 } run_state;
 
 /* Tokenizes a prompt into j->ids: <|endoftext|> for an empty prompt, cut
@@ -163,7 +208,7 @@ static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, l
      * spending time and memory tokenizing it all. */
     size_t most = (size_t)rs->n_ctx * (size_t)rs->max_token_bytes;
     if (len > most) {
-        if (!rs->opt->truncate) {
+        if (!j->req.truncate) {
             snprintf(msg, msg_len, "prompt of %zu bytes is longer than the context of %d tokens can hold "
                      "(use --truncate to cut it)", len, rs->n_ctx);
             return -1;
@@ -184,8 +229,8 @@ static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, l
         ids[0] = rs->eot >= 0 ? rs->eot : 0;
         n = 1;
     }
-    if ((long)n > rs->n_ctx || (rs->opt->truncate && max_new > 0 && (long)n + max_new > rs->n_ctx)) {
-        if (!rs->opt->truncate) {
+    if ((long)n > rs->n_ctx || (j->req.truncate && max_new > 0 && (long)n + max_new > rs->n_ctx)) {
+        if (!j->req.truncate) {
             snprintf(msg, msg_len, "prompt has %zu tokens, the context holds %d (use --truncate to cut it)", n,
                      rs->n_ctx);
             free(ids);
@@ -238,10 +283,20 @@ static void fill_request(const options *o, job *j, gpt_request *req) {
     req->sampling.seed = r->seed;
     req->stop = r->stops;
     req->n_stop = r->n_stops;
-    req->ignore_eos = o->ignore_eos;
+    req->ignore_eos = r->ignore_eos;
     req->logprobs = r->logprobs && o->jsonl;  // text output has no place for them
     req->user = j;
-    if (o->repetition_penalty > 0) req->sampling.repetition_penalty = (float)o->repetition_penalty;
+    req->sampling.min_p = (float)r->min_p;
+    req->sampling.repetition_penalty = (float)r->repetition_penalty;
+    req->sampling.presence_penalty = (float)r->presence_penalty;
+    req->sampling.frequency_penalty = (float)r->frequency_penalty;
+    req->sampling.penalty_last_n = (int)r->penalty_last_n;
+    req->sampling.bias_ids = r->bias_ids;
+    req->sampling.bias_values = r->bias_values;
+    req->sampling.n_bias = r->n_bias;
+    req->n_samples = (int)r->n;
+    req->top_logprobs = o->jsonl ? (int)r->top_logprobs : 0;
+    req->prompt_logprobs = o->jsonl && r->echo && r->logprobs;
 }
 
 /* A conversation's reply also ends at the template's end of turn. */
@@ -253,11 +308,25 @@ static void fill_chat_request(run_state *rs, job *j, gpt_request *req) {
     }
 }
 
+/* Makes room for a job's n sample records. Returns 0, or -1. */
+static int job_samples(job *j) {
+    j->n_samples = j->req.n > 1 ? (int)j->req.n : 1;
+    j->sample_out = calloc((size_t)j->n_samples, sizeof *j->sample_out);
+    j->sample_len = calloc((size_t)j->n_samples, sizeof *j->sample_len);
+    return j->sample_out && j->sample_len ? 0 : -1;
+}
+
 /* The command line's settings, which every request starts from. */
 static cli_request_defaults defaults_of(const options *o) {
     return (cli_request_defaults){.max_tokens = o->max_tokens, .temperature = o->temperature, .top_p = o->top_p,
                                   .top_k = o->top_k, .seed = o->seed, .stops = (const char *const *)o->stops,
-                                  .n_stops = o->n_stops, .logprobs = o->logprobs};
+                                  .n_stops = o->n_stops, .logprobs = o->logprobs, .truncate = o->truncate,
+                                  .ignore_eos = o->ignore_eos, .echo = o->echo, .n = o->n_samples,
+                                  .top_logprobs = o->top_logprobs, .min_p = o->min_p,
+                                  .repetition_penalty = o->repetition_penalty,
+                                  .presence_penalty = o->presence_penalty,
+                                  .frequency_penalty = o->frequency_penalty, .penalty_last_n = o->penalty_last_n,
+                                  .bias_ids = o->bias_ids, .bias_values = o->bias_values, .n_bias = o->n_bias};
 }
 
 /* ---- output in input order ------------------------------------------ */
@@ -295,23 +364,36 @@ static int hand_in(run_state *rs, job *j) {
     return 0;
 }
 
-/* The output record of a finished (or failed) request. */
-static void format_output(run_state *rs, job *j, const gpt_result *res, const char *error) {
+/* The output record of a finished (or failed) request, or of one of its
+ * samples, into *out (malloc'd, *out_len bytes; NULL when out of memory). */
+static void format_record(run_state *rs, job *j, const gpt_result *res, const char *error, char **out,
+                          size_t *out_len) {
     const options *o = rs->opt;
+    *out = NULL;
+    *out_len = 0;
     if (!o->jsonl) {
         const char *text = res ? res->text : "";
         size_t len = res ? res->text_len : 0;
-        j->output = malloc(len + o->separator_len + 1);
-        if (!j->output) return;
-        memcpy(j->output, text, len);
-        memcpy(j->output + len, o->separator, o->separator_len);
-        j->output_len = len + o->separator_len;
+        size_t echo = res && j->req.echo && o->batch ? j->req.prompt_len : 0;  // single mode echoes up front
+        char *buf = malloc(echo + len + o->separator_len + 1);
+        if (!buf) return;
+        if (echo) memcpy(buf, j->req.prompt, echo);
+        memcpy(buf + echo, text, len);
+        memcpy(buf + echo + len, o->separator, o->separator_len);
+        *out = buf;
+        *out_len = echo + len + o->separator_len;
         return;
     }
     cJSON *obj = cJSON_CreateObject();
     if (o->batch) cJSON_AddNumberToObject(obj, "index", (double)j->index);
     if (j->req.id) cJSON_AddItemToObject(obj, "id", cJSON_Duplicate(j->req.id, 1));
     else if (o->batch) cJSON_AddNullToObject(obj, "id");
+    if (res && j->n_samples > 1) cJSON_AddNumberToObject(obj, "sample", res->sample);
+    if (res && o->seed_random) {  // as an integer: cJSON would write 16 digits as 5.99e+15
+        char seed[32];
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)res->seed);
+        cJSON_AddRawToObject(obj, "seed", seed);
+    }
     if (res) {
         cli_json_add_text(obj, "completion", res->text, res->text_len);
         cJSON *toks = cJSON_AddArrayToObject(obj, "tokens");
@@ -319,6 +401,24 @@ static void format_output(run_state *rs, job *j, const gpt_result *res, const ch
         if (res->logprobs) {
             cJSON *lps = cJSON_AddArrayToObject(obj, "logprobs");
             for (int i = 0; i < res->n_tokens; i++) cJSON_AddItemToArray(lps, cJSON_CreateNumber(res->logprobs[i]));
+        }
+        if (res->top_ids) {
+            cJSON *tops = cJSON_AddArrayToObject(obj, "top_logprobs");
+            for (int i = 0; i < res->n_tokens; i++) {
+                cJSON *at = cJSON_CreateArray();
+                for (int k = 0; k < res->n_top; k++) {
+                    cJSON *pair = cJSON_CreateArray();
+                    cJSON_AddItemToArray(pair, cJSON_CreateNumber(res->top_ids[(size_t)i * res->n_top + k]));
+                    cJSON_AddItemToArray(pair, cJSON_CreateNumber(res->top_logprobs[(size_t)i * res->n_top + k]));
+                    cJSON_AddItemToArray(at, pair);
+                }
+                cJSON_AddItemToArray(tops, at);
+            }
+        }
+        if (res->prompt_logprobs) {
+            cJSON *plps = cJSON_AddArrayToObject(obj, "prompt_logprobs");
+            for (int i = 0; i + 1 < res->prompt_tokens; i++)
+                cJSON_AddItemToArray(plps, cJSON_CreateNumber(res->prompt_logprobs[i]));
         }
         cJSON_AddStringToObject(obj, "finish_reason", gpt_finish_name(res->finish));
     }
@@ -328,17 +428,41 @@ static void format_output(run_state *rs, job *j, const gpt_result *res, const ch
         cJSON_AddNumberToObject(usage, "prompt_tokens", res->prompt_tokens);
         cJSON_AddNumberToObject(usage, "completion_tokens", res->n_tokens);
     }
-    char *s = cJSON_PrintUnformatted(obj);
+    char *text = cJSON_PrintUnformatted(obj);
     cJSON_Delete(obj);
-    if (!s) return;
-    size_t n = strlen(s);
-    j->output = malloc(n + 2);
-    if (j->output) {
-        memcpy(j->output, s, n);
-        j->output[n] = '\n';
-        j->output_len = n + 1;
+    if (!text) return;
+    size_t n = strlen(text);
+    *out = malloc(n + 2);
+    if (*out) {
+        memcpy(*out, text, n);
+        (*out)[n] = '\n';
+        *out_len = n + 1;
     }
-    free(s);
+    free(text);
+}
+
+/* The record of a request that failed before it ran. */
+static void format_output(run_state *rs, job *j, const gpt_result *res, const char *error) {
+    format_record(rs, j, res, error, &j->output, &j->output_len);
+}
+
+/* One sample of a job finished: keeps its record; returns 1 when it was the
+ * last, with j->output then holding every sample's record in sample order. */
+static int sample_done(run_state *rs, job *j, const gpt_result *res, const char *error) {
+    int k = res->sample >= 0 && res->sample < j->n_samples ? res->sample : 0;
+    format_record(rs, j, res, error, &j->sample_out[k], &j->sample_len[k]);
+    if (++j->n_done < j->n_samples) return 0;
+    size_t total = 0;
+    for (int i = 0; i < j->n_samples; i++) total += j->sample_len[i];
+    free(j->output);
+    j->output = malloc(total + 1);
+    j->output_len = 0;
+    for (int i = 0; j->output && i < j->n_samples; i++) {
+        if (j->sample_out[i]) memcpy(j->output + j->output_len, j->sample_out[i], j->sample_len[i]);
+        j->output_len += j->sample_len[i];
+    }
+    if (!j->output) j->output_len = 0;
+    return 1;
 }
 
 static void fail_job(run_state *rs, job *j, const char *error) {
@@ -378,6 +502,16 @@ static int batch_next(void *user, gpt_request *req) {
             fail_job(rs, j, msg);
             continue;
         }
+        if (j->req.n > o->parallel) {
+            snprintf(msg, sizeof msg, "\"n\": %ld samples need --parallel %ld or more (it is %ld)", j->req.n,
+                     j->req.n, o->parallel);
+            fail_job(rs, j, msg);
+            continue;
+        }
+        if (job_samples(j) != 0) {
+            fail_job(rs, j, "out of memory");
+            continue;
+        }
         fill_chat_request(rs, j, req);
         rs->in_flight++;
         return 1;
@@ -385,15 +519,34 @@ static int batch_next(void *user, gpt_request *req) {
     return 0;
 }
 
+/* For -v's summary: counts a finished sample, notes the first token's time. */
+static void count_result(run_state *rs, const gpt_result *res) {
+    if (res->status != GPT_OK) return;
+    if (res->sample == 0) rs->stat_prompt += res->prompt_tokens;  // read once for all samples
+    rs->stat_generated += res->n_tokens;
+    if (res->n_tokens > 0 && rs->t_first == 0) rs->t_first = cli_now();
+}
+
+static int note_text(run_state *rs) {
+    if (rs->t_first == 0) rs->t_first = cli_now();
+    return rs->out_closed;
+}
+
+static int batch_text(void *user, const gpt_request *req, const char *bytes, size_t len) {
+    (void)req, (void)bytes, (void)len;
+    return note_text(user);
+}
+
 static int batch_done(void *user, const gpt_request *req, const gpt_result *res) {
     run_state *rs = user;
     job *j = req->user;
-    rs->in_flight--;
+    count_result(rs, res);
     if (res->status != GPT_OK) {
         j->failed = 1;
         rs->any_failed = 1;
     }
-    format_output(rs, j, res, res->status != GPT_OK ? res->error : NULL);
+    if (!sample_done(rs, j, res, res->status != GPT_OK ? res->error : NULL)) return rs->out_closed;
+    rs->in_flight--;
     if (hand_in(rs, j) != 0) job_free(j);
     return rs->out_closed;
 }
@@ -412,6 +565,7 @@ static int single_next(void *user, gpt_request *req) {
 static int single_text(void *user, const gpt_request *req, const char *bytes, size_t len) {
     (void)req;
     run_state *rs = user;
+    note_text(rs);
     if (rs->opt->jsonl || rs->out_closed) return rs->out_closed;
     if (cli_write(bytes, len) != 0 || fflush(stdout) != 0) rs->out_closed = 1;
     return rs->out_closed;
@@ -420,13 +574,14 @@ static int single_text(void *user, const gpt_request *req, const char *bytes, si
 static int single_done(void *user, const gpt_request *req, const gpt_result *res) {
     run_state *rs = user;
     job *j = req->user;
+    count_result(rs, res);
     if (res->status != GPT_OK) {
         rs->any_failed = 1;
         if (!rs->opt->jsonl) cli_error("%s", res->error);
     }
     if (res->finish == GPT_FINISH_CONTEXT) rs->context_full = 1;
     if (rs->opt->jsonl) {
-        format_output(rs, j, res, res->status != GPT_OK ? res->error : NULL);
+        if (!sample_done(rs, j, res, res->status != GPT_OK ? res->error : NULL)) return 0;
         if (j->output && cli_write(j->output, j->output_len) != 0) rs->out_closed = 1;
     } else if (!rs->out_closed && res->status == GPT_OK && isatty(STDOUT_FILENO) && cli_write("\n", 1) != 0) {
         rs->out_closed = 1;  // a newline for the terminal's sake; pipes get the exact bytes
@@ -441,6 +596,8 @@ static int single_done(void *user, const gpt_request *req, const gpt_result *res
 enum {
     OPT_TEMPERATURE = CLI_OPT_OWN, OPT_TOP_K, OPT_TOP_P, OPT_SEED, OPT_STOP, OPT_ECHO, OPT_SPECIAL, OPT_TRUNCATE,
     OPT_IGNORE_EOS, OPT_BATCH, OPT_LOGPROBS, OPT_FORMAT, OPT_PARALLEL, OPT_SHARD, OPT_SEPARATOR,
+    OPT_MIN_P, OPT_REPETITION_PENALTY, OPT_PRESENCE_PENALTY, OPT_FREQUENCY_PENALTY, OPT_PENALTY_LAST_N,
+    OPT_LOGIT_BIAS, OPT_BAN, OPT_TOP_LOGPROBS,
     OPT_MESSAGES, OPT_CHAT_TEMPLATE, OPT_TEMPLATE_VAR
 };
 static const struct option ROWS[] = {
@@ -467,6 +624,15 @@ static const struct option ROWS[] = {
     {"messages", required_argument, NULL, OPT_MESSAGES},
     {"chat-template", required_argument, NULL, OPT_CHAT_TEMPLATE},
     {"template-var", required_argument, NULL, OPT_TEMPLATE_VAR},
+    {"min-p", required_argument, NULL, OPT_MIN_P},
+    {"repetition-penalty", required_argument, NULL, OPT_REPETITION_PENALTY},
+    {"presence-penalty", required_argument, NULL, OPT_PRESENCE_PENALTY},
+    {"frequency-penalty", required_argument, NULL, OPT_FREQUENCY_PENALTY},
+    {"penalty-last-n", required_argument, NULL, OPT_PENALTY_LAST_N},
+    {"logit-bias", required_argument, NULL, OPT_LOGIT_BIAS},
+    {"ban", required_argument, NULL, OPT_BAN},
+    {"n", required_argument, NULL, 'N'},
+    {"top-logprobs", required_argument, NULL, OPT_TOP_LOGPROBS},
     CLI_ROW_END,
 };
 static const cli_command CMD = {"generate", USAGE, HELP, ROWS, 0};
@@ -474,7 +640,7 @@ static const cli_command CMD = {"generate", USAGE, HELP, ROWS, 0};
 /* Returns 0 to go on, -1 after --help, or EXIT_USAGE after a diagnostic. */
 static int parse_flags(int argc, char **argv, options *o) {
     *o = (options){.max_tokens = 128, .temperature = 0.8, .top_k = 40, .top_p = 0.95, .parallel = 8,
-                   .shard_n = 1, .separator_len = 1, .jsonl = -1};
+                   .shard_n = 1, .separator_len = 1, .jsonl = -1, .n_samples = 1, .repetition_penalty = 1};
     static char nul_separator[1] = {0};
     o->separator = nul_separator;
     cli_parse p = {0};
@@ -505,11 +671,71 @@ static int parse_flags(int argc, char **argv, options *o) {
             break;
         case OPT_SEED: {
             long s;
-            if (cli_parse_int(v, 0, 9007199254740991L, &s))
-                return cli_usage_fail(&CMD, "--seed wants an integer >= 0, not '%s'", v);
+            if (!strcmp(v, "random")) s = -1;
+            else if (cli_parse_int(v, -9007199254740991L, 9007199254740991L, &s))
+                return cli_usage_fail(&CMD, "--seed wants an integer in 0..2^53-1, or 'random', not '%s'", v);
+            if (s < 0) {  // from the system, 53 bits so JSON numbers hold it exactly
+                uint64_t r;
+                if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) {
+                    cli_error("--seed random: getrandom: %s", strerror(errno));
+                    return EXIT_RUNTIME;
+                }
+                s = (long)(r >> 11);
+                o->seed_random = 1;
+            } else {
+                o->seed_random = 0;
+            }
             o->seed = (unsigned long long)s;
             break;
         }
+        case OPT_MIN_P:
+            if (cli_parse_float(v, &o->min_p) || !(o->min_p >= 0 && o->min_p <= 1))
+                return cli_usage_fail(&CMD, "--min-p wants a number in [0, 1], not '%s'", v);
+            break;
+        case OPT_REPETITION_PENALTY:
+            if (cli_parse_float(v, &o->repetition_penalty) || !(o->repetition_penalty > 0) ||
+                o->repetition_penalty > 1e30)
+                return cli_usage_fail(&CMD, "--repetition-penalty wants a number > 0 (1: off), not '%s'", v);
+            o->set_repetition_penalty = 1;
+            break;
+        case OPT_PRESENCE_PENALTY:
+        case OPT_FREQUENCY_PENALTY: {
+            double *to = c == OPT_PRESENCE_PENALTY ? &o->presence_penalty : &o->frequency_penalty;
+            if (cli_parse_float(v, to) || !isfinite(*to) || fabs(*to) > 1e30)
+                return cli_usage_fail(&CMD, "--%s-penalty wants a number, not '%s'",
+                                      c == OPT_PRESENCE_PENALTY ? "presence" : "frequency", v);
+            break;
+        }
+        case OPT_PENALTY_LAST_N:
+            if (cli_parse_int(v, 0, 1000000000, &o->penalty_last_n))
+                return cli_usage_fail(&CMD, "--penalty-last-n wants an integer >= 0 (0: all), not '%s'", v);
+            break;
+        case OPT_LOGIT_BIAS:
+        case OPT_BAN: {
+            long id;
+            double bias = -INFINITY;
+            char buf[64];
+            const char *eq = c == OPT_LOGIT_BIAS ? strchr(v, '=') : NULL;
+            snprintf(buf, sizeof buf, "%.*s", eq ? (int)(eq - v) : (int)strlen(v), v);
+            if (cli_parse_int(buf, 0, 100000000, &id) || (c == OPT_LOGIT_BIAS && !eq) ||
+                (eq && (cli_parse_float(eq + 1, &bias) || !isfinite(bias) || fabs(bias) > 1e30)))
+                return c == OPT_BAN ? cli_usage_fail(&CMD, "--ban wants a token id, not '%s'", v)
+                                    : cli_usage_fail(&CMD, "--logit-bias wants ID=BIAS, not '%s'", v);
+            if (o->n_bias >= CLI_MAX_BIAS)
+                return cli_usage_fail(&CMD, "at most %d --logit-bias and --ban entries", CLI_MAX_BIAS);
+            o->bias_ids[o->n_bias] = (int)id;
+            o->bias_values[o->n_bias++] = (float)bias;
+            break;
+        }
+        case 'N':
+            if (cli_parse_int(v, 1, CLI_MAX_SAMPLES, &o->n_samples))
+                return cli_usage_fail(&CMD, "-N wants an integer in 1..%d, not '%s'", CLI_MAX_SAMPLES, v);
+            break;
+        case OPT_TOP_LOGPROBS:
+            if (cli_parse_int(v, 0, CLI_MAX_TOP_LOGPROBS, &o->top_logprobs))
+                return cli_usage_fail(&CMD, "--top-logprobs wants an integer in 0..%d, not '%s'",
+                                      CLI_MAX_TOP_LOGPROBS, v);
+            break;
         case OPT_STOP:
             if (o->n_stops >= CLI_MAX_STOPS) return cli_usage_fail(&CMD, "at most %d --stop strings", CLI_MAX_STOPS);
             o->stops[o->n_stops] = strdup(v);
@@ -577,12 +803,15 @@ static int parse_flags(int argc, char **argv, options *o) {
         return cli_usage_fail(&CMD, "--echo does not apply to --messages ('gpt template' prints the prompt)");
     if ((o->chat_template_file || o->template_vars) && !o->messages_file && !o->batch)
         return cli_usage_fail(&CMD, "--chat-template and --template-var apply to --messages and --batch");
-    if (o->batch && (o->prompt || o->prompt_file))
-        return cli_usage_fail(&CMD, "--batch reads requests from stdin; -p and -f do not apply");
-    if (o->batch && o->echo) return cli_usage_fail(&CMD, "--echo does not apply to --batch");
+    if (o->batch && o->prompt)
+        return cli_usage_fail(&CMD, "--batch reads requests from stdin or -f FILE; -p does not apply");
     if (o->jsonl < 0) o->jsonl = o->batch;
     if (o->logprobs && !o->jsonl) return cli_usage_fail(&CMD, "--logprobs needs --format jsonl");
-    if (!o->batch) o->parallel = 1;
+    if (o->top_logprobs && !o->jsonl) return cli_usage_fail(&CMD, "--top-logprobs needs --format jsonl");
+    if (!o->batch && o->n_samples > 1 && !o->jsonl)
+        return cli_usage_fail(&CMD, "-N %ld needs --format jsonl (or --batch): the samples are records",
+                              o->n_samples);
+    if (!o->batch) o->parallel = o->n_samples;
     return 0;
 }
 
@@ -640,7 +869,8 @@ int cli_generate(int argc, char **argv) {
     char err[1024];
     gpt_context *ctx = NULL;
     run_state rs = {.opt = &o, .tok = tok, .cfg = cfg, .first_unprinted = o.shard_n > 1 ? o.shard_k : 0};
-    cli_lines_init(&rs.in, STDIN_FILENO);
+    int in_fd = STDIN_FILENO;
+    cli_lines_init(&rs.in, in_fd);
     /* generation_config.json's sampling settings, for what the command line left unset. */
     cli_gen_defaults gd;
     if (cli_gen_defaults_load(&gd, dir) != EXIT_OK) {
@@ -651,7 +881,7 @@ int cli_generate(int argc, char **argv) {
     else if (gd.has_temperature && !o.set_temperature) o.temperature = gd.temperature;
     if (gd.has_top_k && !o.set_top_k) o.top_k = gd.top_k;
     if (gd.has_top_p && !o.set_top_p) o.top_p = gd.top_p;
-    if (gd.has_repetition_penalty) o.repetition_penalty = gd.repetition_penalty;
+    if (gd.has_repetition_penalty && !o.set_repetition_penalty) o.repetition_penalty = gd.repetition_penalty;
     if (cli_verbose) {
         char desc[256];
         cli_gen_defaults_describe(&gd, desc, sizeof desc);
@@ -684,6 +914,17 @@ int cli_generate(int argc, char **argv) {
 
     rs.n_ctx = gpt_context_n_ctx(ctx);
     rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : gpt_tokenizer_eot_id(tok);
+    /* --batch -f FILE reads the requests from FILE. */
+    if (o.batch && o.prompt_file && strcmp(o.prompt_file, "-") != 0) {
+        in_fd = open(o.prompt_file, O_RDONLY | O_CLOEXEC);
+        if (in_fd < 0) {
+            cli_error("%s: %s", o.prompt_file, strerror(errno));
+            in_fd = STDIN_FILENO;
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+    }
+    cli_lines_init(&rs.in, in_fd);
     rs.max_token_bytes = gpt_tokenizer_max_token_bytes(tok);
     struct sigaction sa = {.sa_handler = on_sigint};  // no SA_RESTART: a blocked read returns
     sigaction(SIGINT, &sa, NULL);
@@ -691,15 +932,18 @@ int cli_generate(int argc, char **argv) {
     gpt_generate_io io = {.user = &rs, .cancel = &interrupted};
     if (o.batch) {
         io.next = batch_next;
+        io.on_text = batch_text;
         io.on_done = batch_done;
     } else {
         job *j = calloc(1, sizeof *j);
         char msg[600];
         const cli_request_defaults def = defaults_of(&o);
         if (j) cli_request_init(&j->req, &def, 0);
+        if (j && job_samples(j) != 0) snprintf(msg, sizeof msg, "out of memory");
         if (j && messages && !(j->req.messages = cJSON_Duplicate(messages, 1))) snprintf(msg, sizeof msg, "out of memory");
-        if (!j || (messages ? !j->req.messages || prepare_conversation(&rs, j, msg, sizeof msg) != 0
-                            : prepare_prompt(&rs, j, text, text_len, o.max_tokens, msg, sizeof msg) != 0)) {
+        if (!j || !j->sample_out ||
+            (messages ? !j->req.messages || prepare_conversation(&rs, j, msg, sizeof msg) != 0
+                      : prepare_prompt(&rs, j, text, text_len, o.max_tokens, msg, sizeof msg) != 0)) {
             if (j && messages) cli_error("%s: %s", strcmp(o.messages_file, "-") ? o.messages_file : "stdin", msg);
             else cli_error("%s", j ? msg : "out of memory");
             job_free(j);
@@ -729,7 +973,17 @@ int cli_generate(int argc, char **argv) {
         cli_error("interrupted");
         rc = rc == EXIT_OK ? EXIT_RUNTIME : rc;
     }
-    if (cli_verbose) cli_info("generated in %.3f s", cli_now() - t0);
+    if (cli_verbose) {
+        /* Prompt speed: the prompt tokens read by the first token; decode
+         * speed: the tokens after, over the rest of the time. */
+        double t_end = cli_now(), ttft = rs.t_first > 0 ? rs.t_first - t0 : t_end - t0;
+        double rest = t_end - t0 - ttft;
+        long after_first = rs.stat_generated > 0 ? rs.stat_generated - 1 : 0;
+        if (o.seed_random) cli_info("seed %llu (drawn at random)", o.seed);
+        cli_info("prompt %ld tokens, %.1f t/s; generated %ld tokens, %.1f t/s; first token after %.3f s; "
+                 "total %.3f s", rs.stat_prompt, ttft > 0 ? rs.stat_prompt / ttft : 0.0, rs.stat_generated,
+                 rest > 0 ? after_first / rest : 0.0, ttft, t_end - t0);
+    }
 out:
     for (long i = 0; i < rs.cap; i++) job_free(rs.waiting[i]);
     free(rs.waiting);
@@ -737,6 +991,7 @@ out:
     cli_chat_template_free(&rs.chat);
     cJSON_Delete(conversation);
     cJSON_Delete(o.template_vars);
+    if (in_fd != STDIN_FILENO) close(in_fd);
     gpt_context_free(ctx);
     gpt_model_free(model);
     gpt_tokenizer_free(tok);

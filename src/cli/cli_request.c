@@ -1,5 +1,6 @@
 /* cli_request.c — one --batch input line into a request's fields, and the
  * backslash escapes that plain lines and flags (--stop, --separator) use. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,19 @@ void cli_request_init(cli_request *req, const cli_request_defaults *def, long in
     req->top_k = def->top_k;
     req->seed = def->seed + (unsigned long long)index;
     req->logprobs = def->logprobs;
+    req->truncate = def->truncate;
+    req->ignore_eos = def->ignore_eos;
+    req->echo = def->echo;
+    req->n = def->n > 0 ? def->n : 1;
+    req->top_logprobs = def->top_logprobs;
+    req->min_p = def->min_p;
+    req->repetition_penalty = def->repetition_penalty;
+    req->presence_penalty = def->presence_penalty;
+    req->frequency_penalty = def->frequency_penalty;
+    req->penalty_last_n = def->penalty_last_n;
+    req->bias_ids = def->bias_ids;
+    req->bias_values = def->bias_values;
+    req->n_bias = def->n_bias;
     req->n_stops = def->n_stops < CLI_MAX_STOPS ? def->n_stops : CLI_MAX_STOPS;
     for (int i = 0; i < req->n_stops; i++) req->stops[i] = def->stops[i];
 }
@@ -50,6 +64,7 @@ void cli_request_free(cli_request *req) {
     cJSON_Delete(req->messages);
     cJSON_Delete(req->template_vars);
     for (int i = 0; i < CLI_MAX_STOPS; i++) free(req->stop_store[i]);
+    free(req->bias_store);
     memset(req, 0, sizeof *req);
 }
 
@@ -108,6 +123,54 @@ static int parse_conversation_field(cli_request *req, const cJSON *f, char *msg,
     return 0;
 }
 
+/* "logit_bias": {"ID": bias, ...} as OpenAI's, ids as decimal strings;
+ * it replaces the command line's --logit-bias and --ban. */
+static int parse_bias(cli_request *req, const cJSON *f, char *msg, size_t msg_len) {
+    if (!cJSON_IsObject(f)) {
+        snprintf(msg, msg_len, "\"logit_bias\" must be an object of \"token id\": bias");
+        return -1;
+    }
+    int n = cJSON_GetArraySize(f);
+    free(req->bias_store);
+    req->bias_store = malloc((sizeof(int) + sizeof(float)) * (size_t)(n > 0 ? n : 1));
+    if (!req->bias_store) { snprintf(msg, msg_len, "out of memory"); return -1; }
+    int *ids = req->bias_store;
+    float *values = (float *)(ids + n);
+    int k = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, f) {
+        char *end;
+        long id = strtol(e->string, &end, 10);
+        if (!e->string[0] || *end || id < 0 || id > 100000000) {
+            snprintf(msg, msg_len, "\"logit_bias\" key \"%.40s\" is not a token id", e->string);
+            return -1;
+        }
+        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || fabs(e->valuedouble) > 1e30) {
+            snprintf(msg, msg_len, "\"logit_bias\" value for %ld must be a number", id);
+            return -1;
+        }
+        ids[k] = (int)id;
+        values[k++] = (float)e->valuedouble;
+    }
+    req->bias_ids = ids;
+    req->bias_values = values;
+    req->n_bias = k;
+    return 0;
+}
+
+/* A finite number field in [min, max]. */
+static int number_field(const cJSON *f, double min, double max, double *out) {
+    if (!cJSON_IsNumber(f) || !(f->valuedouble >= min && f->valuedouble <= max)) return 0;
+    *out = f->valuedouble;
+    return 1;
+}
+
+static int bool_field(const cJSON *f, int *out) {
+    if (!cJSON_IsBool(f)) return 0;
+    *out = cJSON_IsTrue(f);
+    return 1;
+}
+
 /* One field of a JSON request. Returns 0, or -1 with msg set. */
 static int parse_field(cli_request *req, const cJSON *f, const cJSON **prompt, char *msg, size_t msg_len) {
     const char *k = f->string;
@@ -148,6 +211,33 @@ static int parse_field(cli_request *req, const cJSON *f, const cJSON **prompt, c
         req->logprobs = cJSON_IsTrue(f);
     } else if (!strcmp(k, "messages") || !strcmp(k, "template_vars")) {
         return parse_conversation_field(req, f, msg, msg_len);
+    } else if (!strcmp(k, "truncate") || !strcmp(k, "ignore_eos") || !strcmp(k, "echo")) {
+        int *to = !strcmp(k, "truncate") ? &req->truncate : !strcmp(k, "echo") ? &req->echo : &req->ignore_eos;
+        if (!bool_field(f, to)) { snprintf(msg, msg_len, "\"%s\" must be true or false", k); return -1; }
+    } else if (!strcmp(k, "n")) {
+        if (!cli_json_int(f, 1, CLI_MAX_SAMPLES, &req->n)) {
+            snprintf(msg, msg_len, "\"n\" must be an integer in 1..%d", CLI_MAX_SAMPLES); return -1;
+        }
+    } else if (!strcmp(k, "top_logprobs")) {
+        if (!cli_json_int(f, 0, CLI_MAX_TOP_LOGPROBS, &req->top_logprobs)) {
+            snprintf(msg, msg_len, "\"top_logprobs\" must be an integer in 0..%d", CLI_MAX_TOP_LOGPROBS);
+            return -1;
+        }
+    } else if (!strcmp(k, "penalty_last_n")) {
+        if (!cli_json_int(f, 0, 1000000000, &req->penalty_last_n)) {
+            snprintf(msg, msg_len, "\"penalty_last_n\" must be an integer >= 0 (0: all tokens)"); return -1;
+        }
+    } else if (!strcmp(k, "min_p")) {
+        if (!number_field(f, 0, 1, &req->min_p)) { snprintf(msg, msg_len, "\"min_p\" must be a number in [0, 1]"); return -1; }
+    } else if (!strcmp(k, "repetition_penalty")) {
+        if (!number_field(f, 1e-30, 1e30, &req->repetition_penalty)) {
+            snprintf(msg, msg_len, "\"repetition_penalty\" must be a number > 0 (1: off)"); return -1;
+        }
+    } else if (!strcmp(k, "presence_penalty") || !strcmp(k, "frequency_penalty")) {
+        double *to = k[0] == 'p' ? &req->presence_penalty : &req->frequency_penalty;
+        if (!number_field(f, -1e30, 1e30, to)) { snprintf(msg, msg_len, "\"%s\" must be a number", k); return -1; }
+    } else if (!strcmp(k, "logit_bias")) {
+        return parse_bias(req, f, msg, msg_len);
     } else {
         snprintf(msg, msg_len, "unknown field \"%s\"", k);
         return -1;

@@ -9,6 +9,8 @@
 #include <cJSON.h>
 
 #define CLI_MAX_STOPS 16
+#define CLI_MAX_SAMPLES 64      /* "n" and -N: at most --parallel's ceiling */
+#define CLI_MAX_TOP_LOGPROBS 100
 
 /* The settings a line starts from (the command line's), and what a line
  * may change. */
@@ -20,6 +22,14 @@ typedef struct {
     const char *const *stops;  /* (n_stops) borrowed */
     int n_stops;
     int logprobs;               /* report each token's log-probability */
+    int truncate, ignore_eos, echo;
+    long n;                     /* samples per prompt */
+    long top_logprobs;
+    double min_p, repetition_penalty, presence_penalty, frequency_penalty;
+    long penalty_last_n;
+    const int *bias_ids;        /* (n_bias) borrowed: --logit-bias and --ban */
+    const float *bias_values;   /* (n_bias) */
+    int n_bias;
 } cli_request_defaults;
 
 typedef struct {
@@ -37,6 +47,15 @@ typedef struct {
     /* A conversation instead of a prompt (prompt is then NULL): */
     cJSON *messages;            /* "messages": [{"role", "content"}, ...], owned, checked; else NULL */
     cJSON *template_vars;       /* "template_vars": {...}, owned; else NULL */
+    int truncate, ignore_eos, echo;
+    long n;
+    long top_logprobs;
+    double min_p, repetition_penalty, presence_penalty, frequency_penalty;
+    long penalty_last_n;
+    const int *bias_ids;        /* (n_bias) the defaults', or bias_store */
+    const float *bias_values;
+    int n_bias;
+    int *bias_store;            /* owned: the line's own "logit_bias" ids, then values */
 } cli_request;
 
 /* Sets *req to the defaults, request number index taking seed + index. */
@@ -44,11 +63,12 @@ void cli_request_init(cli_request *req, const cli_request_defaults *def, long in
 
 /* Parses line (len bytes, its newline already removed), request number
  * index (0-based, seed default + index), into *req: a line starting with
- * '{' is a JSON object of {"prompt", "id", "max_tokens", "temperature",
- * "top_k", "top_p", "seed", "stop", "logprobs"}, or "messages" (a checked
- * conversation, see cli_messages.h) and "template_vars" (an object) in place
- * of "prompt"; any other line is the prompt itself
- * with \n \t \r \0 \\ escapes. Returns 0, or -1 with a one-line message in
+ * '{' is a JSON object of {"prompt", "id", "max_tokens",
+ * "temperature", "top_k", "top_p", "seed", "stop", "logprobs", "truncate",
+ * "ignore_eos", "echo", "n", "min_p", "repetition_penalty",
+ * "presence_penalty", "frequency_penalty", "penalty_last_n", "logit_bias",
+ * "top_logprobs"}, or "messages" (a checked conversation, see cli_messages.h)
+ * and "template_vars" (an object) in place of "prompt"; any other line is the prompt itself with \n \t \r \0 \\ escapes. Returns 0, or -1 with a one-line message in
  * msg. Either way *req holds only what cli_request_free releases. */
 int cli_request_parse(const char *line, size_t len, long index, const cli_request_defaults *def,
                       cli_request *req, char *msg, size_t msg_len);

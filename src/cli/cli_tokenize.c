@@ -6,6 +6,7 @@
 #include <cJSON.h>
 
 #include "cli.h"
+#include "cli_json.h"
 
 static const char *TOKENIZE_USAGE = "gpt tokenize [-m MODEL] [--special] [--add-special] [--format ids|jsonl]";
 static const char *TOKENIZE_HELP =
@@ -30,16 +31,19 @@ static const char *TOKENIZE_HELP =
 
 static const char *DETOKENIZE_USAGE = "gpt detokenize [-m MODEL]";
 static const char *DETOKENIZE_HELP =
-    "Read token ids (whitespace-separated) on stdin and write the text the tokenizer's\n"
-    "decoder gives them, byte for byte (byte tokens that are not UTF-8 alone are written\n"
-    "as they are). Only the tokenizer files are read.\n"
+    "Read token ids on stdin and write the text the tokenizer's decoder gives them, byte\n"
+    "for byte (byte tokens that are not UTF-8 alone are written as they are). Each line\n"
+    "holds ids separated by whitespace, a JSON array of ids ([15496,995]), or a JSON object\n"
+    "with an \"ids\" array (as tokenize writes in jsonl) or a \"tokens\" array (as generate\n"
+    "writes). Only the tokenizer files are read.\n"
     "\n"
     "options:\n"
     "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
     "  -h, --help        this help\n"
     "\n"
     "example:\n"
-    "  echo 15496 995 | gpt detokenize            # Hello world\n";
+    "  echo 15496 995 | gpt detokenize            # Hello world\n"
+    "  echo [15496,995] | gpt detokenize\n";
 
 int cli_tokenize(int argc, char **argv) {
     enum { OPT_SPECIAL = CLI_OPT_OWN, OPT_ADD_SPECIAL, OPT_FORMAT };
@@ -141,14 +145,51 @@ int cli_detokenize(int argc, char **argv) {
     const int V = gpt_tokenizer_vocab_size(tok);
     size_t n_ids = 0;
     int *ids = malloc(sizeof(int) * (len / 2 + 1));  // ids are at least one digit and a separator apart
-    for (char *word = strtok(text, " \t\r\n"); word && ids; word = strtok(NULL, " \t\r\n")) {
-        long id;
-        if (cli_parse_int(word, 0, V - 1, &id) != 0) {
-            cli_error("stdin: '%.40s' is not a token id in 0..%d", word, V - 1);
-            rc = EXIT_RUNTIME;
-            break;
+    long line_no = 0;
+    for (char *line = text, *next; ids && rc == EXIT_OK && line < text + len; line = next) {
+        char *end = memchr(line, '\n', (size_t)(text + len - line));
+        next = end ? end + 1 : text + len;
+        if (end) *end = '\0';
+        line_no++;
+        const char *start = line;
+        while (*start == ' ' || *start == '\t' || *start == '\r') start++;
+        if (*start == '{' || *start == '[') {
+            /* JSON: an array of ids, or an object's "ids" or "tokens" array. */
+            cJSON *root = cJSON_Parse(start);
+            const cJSON *arr = cJSON_IsArray(root) ? root : NULL;
+            if (cJSON_IsObject(root)) {
+                arr = cJSON_GetObjectItemCaseSensitive(root, "ids");
+                if (!cJSON_IsArray(arr)) arr = cJSON_GetObjectItemCaseSensitive(root, "tokens");
+                if (!cJSON_IsArray(arr)) arr = NULL;
+            }
+            if (!arr) {
+                cli_error("stdin line %ld: not a JSON array of ids, nor an object with an \"ids\" or "
+                          "\"tokens\" array", line_no);
+                rc = EXIT_RUNTIME;
+            }
+            const cJSON *e;
+            if (arr) cJSON_ArrayForEach(e, arr) {
+                long id;
+                if (!cli_json_int(e, 0, V - 1, &id)) {
+                    cli_error("stdin line %ld: an element of the array is not a token id in 0..%d", line_no, V - 1);
+                    rc = EXIT_RUNTIME;
+                    break;
+                }
+                ids[n_ids++] = (int)id;  // each id takes at least two bytes of the line ("1,")
+            }
+            cJSON_Delete(root);
+            continue;
         }
-        ids[n_ids++] = (int)id;
+        char *save = NULL;
+        for (char *word = strtok_r(line, " \t\r", &save); word; word = strtok_r(NULL, " \t\r", &save)) {
+            long id;
+            if (cli_parse_int(word, 0, V - 1, &id) != 0) {
+                cli_error("stdin: '%.40s' is not a token id in 0..%d", word, V - 1);
+                rc = EXIT_RUNTIME;
+                break;
+            }
+            ids[n_ids++] = (int)id;
+        }
     }
     if (!ids) {
         cli_error("out of memory");

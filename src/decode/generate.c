@@ -255,9 +255,9 @@ static int start(const gpt_generate_io *io, const gpt_config *cfg, int n_ctx, in
      * the per-token loop does not allocate (grow() there is only a guard). */
     size_t most = (size_t)(n_ctx - req->n_prompt + 1);
     if (req->max_new_tokens >= 0 && (size_t)req->max_new_tokens < most) most = (size_t)req->max_new_tokens;
-    if (req->top_logprobs < 0 || req->top_logprobs > GPT_MAX_TOP_LOGPROBS) {
+    if (req->top_logprobs < 0 || req->top_logprobs > GPT_MAX_TOP_LOGPROBS || req->top_logprobs > cfg->vocab_size) {
         snprintf(s->error, sizeof s->error, "top_logprobs %d is outside 0..%d", req->top_logprobs,
-                 GPT_MAX_TOP_LOGPROBS);
+                 GPT_MAX_TOP_LOGPROBS < cfg->vocab_size ? GPT_MAX_TOP_LOGPROBS : cfg->vocab_size);
         return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_ARG);
     }
     const size_t K = (size_t)req->top_logprobs;

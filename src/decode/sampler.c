@@ -24,8 +24,8 @@ typedef struct {
     int id;
 } candidate;
 
-/* Candidates ordered a chunk at a time for top-p: most steps need only the
- * first chunk. */
+/* Candidates ordered a chunk at a time for top-p (the first this long, each
+ * next one twice the last): most steps need only the first chunk. */
 #define SORT_CHUNK 256
 
 struct gpt_sampler {
@@ -290,10 +290,11 @@ gpt_status gpt_sampler_sample(gpt_sampler *s, const float *logits, int *id, char
             ordered = 0;
         }
         double kept = 0;
-        int keep = 0;
+        int keep = 0, chunk = SORT_CHUNK;
         for (;;) {
-            if (keep == ordered) {  // order the next chunk of the rest
-                int take = n - ordered < SORT_CHUNK ? n - ordered : SORT_CHUNK;
+            if (keep == ordered) {  // order the next chunk of the rest, each twice the last: O(n log n) at worst
+                int take = n - ordered < chunk ? n - ordered : chunk;
+                chunk *= 2;
                 select_top_k(c + ordered, n - ordered, take);
                 sort_desc(c + ordered, take);
                 for (int i = ordered; i < ordered + take; i++) probs[i] = exp(((double)c[i].logit - maxl) * inv_t);

@@ -40,7 +40,7 @@ usage_error "unknown short option in a bundle" "gpt: unknown option '-z'" genera
 usage_error "missing value, short" "gpt: option -n needs a value" generate -p hi -n
 usage_error "missing value, long" "gpt: option --seed needs a value" generate -p hi --seed
 usage_error "value for a flag that takes none" "gpt: option --echo takes no value" generate --echo=yes -p hi
-usage_error "ambiguous prefix" "gpt: option '--top' is ambiguous: --top-k, --top-p" generate --top 3 -p hi
+usage_error "ambiguous prefix" "gpt: option '--top' is ambiguous: --top-k, --top-p, --top-logprobs" generate --top 3 -p hi
 usage_error "bad value after =" "gpt: --top-k wants an integer >= 0, not 'x'" generate --top-k=x -p hi
 usage_error "-t shared by every subcommand" "gpt: -t wants an integer in 1..1024, not '0'" logits -t0
 usage_error "--quant shared" "gpt: --quant wants q8 or none, not 'q4'" info --quant=q4

@@ -3,8 +3,11 @@
  *
  * Checks: no crash, leak or undefined behaviour; a failure says why; a
  * parsed request has a NUL-terminated prompt of prompt_len bytes, at most
- * CLI_MAX_STOPS stop strings, settings in the ranges the CLI accepts, and
+ * CLI_MAX_STOPS stop strings, settings (sampling, penalties, n, logit
+ * bias, top_logprobs) in the ranges the CLI accepts, and
  * a plain line without backslashes is its own prompt. */
+#include <math.h>
+
 #include "fuzz.h"
 
 #include "cli_request.h"
@@ -28,6 +31,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(req.temperature >= 0 && req.temperature <= 1e30);
     FUZZ_CHECK(req.top_p > 0 && req.top_p <= 1);
     FUZZ_CHECK(req.top_k >= 0);
+    FUZZ_CHECK(req.n >= 1 && req.n <= CLI_MAX_SAMPLES);
+    FUZZ_CHECK(req.top_logprobs >= 0 && req.top_logprobs <= CLI_MAX_TOP_LOGPROBS);
+    FUZZ_CHECK(req.min_p >= 0 && req.min_p <= 1);
+    FUZZ_CHECK(req.repetition_penalty > 0 || req.repetition_penalty == def.repetition_penalty);
+    FUZZ_CHECK(isfinite(req.presence_penalty) && isfinite(req.frequency_penalty));
+    FUZZ_CHECK(req.penalty_last_n >= 0);
+    FUZZ_CHECK(req.n_bias >= 0 && (req.n_bias == 0 || (req.bias_ids && req.bias_values)));
+    for (int i = 0; i < req.n_bias; i++) FUZZ_CHECK(req.bias_ids[i] >= 0 && isfinite(req.bias_values[i]));
     if (size == 0 || line[0] != '{') {
         FUZZ_CHECK(req.prompt_len <= size);
         FUZZ_CHECK(req.seed == def.seed + 3 && req.n_stops == def.n_stops && req.id == NULL);

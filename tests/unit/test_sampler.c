@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_count.h"
 #include "check.h"
 #include "gpt.h"
 
@@ -17,40 +18,6 @@ static gpt_sampler *make(float temperature, int top_k, float top_p, uint64_t see
     CHECK(st == GPT_OK, "sampler_new: %s", err);
     return s;
 }
-
-/* ---- allocation counting ------------------------------------------------
- * The test binary replaces malloc, calloc and realloc (glibc lets a program
- * do so, and its own qsort then calls ours), counting calls while
- * counting_allocs is set. Under AddressSanitizer, which owns malloc, its
- * hook counts instead. */
-static volatile int counting_allocs = 0;
-static volatile long n_allocs = 0;
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
-static void on_malloc(const volatile void *ptr, size_t size) {
-    (void)ptr, (void)size;
-    if (counting_allocs) n_allocs++;
-}
-static void on_free(const volatile void *ptr) { (void)ptr; }
-static void install_alloc_counter(void) { __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free); }
-#else
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *ptr, size_t size);
-void *malloc(size_t size) {
-    if (counting_allocs) n_allocs++;
-    return __libc_malloc(size);
-}
-void *calloc(size_t n, size_t size) {
-    if (counting_allocs) n_allocs++;
-    return __libc_calloc(n, size);
-}
-void *realloc(void *ptr, size_t size) {
-    if (counting_allocs) n_allocs++;
-    return __libc_realloc(ptr, size);
-}
-static void install_alloc_counter(void) {}
-#endif
 
 /* ---- the reference -----------------------------------------------------
  * Written from the definitions, over the token history as a list (not
