@@ -17,16 +17,19 @@
 typedef struct {
     gpt_template *tpl;         /* NULL when the model has none and no file was given */
     char origin[PATH_MAX + 64]; /* where the template came from, for messages */
-    cJSON *tokens;             /* {"bos_token": "<s>", ...}: tokenizer_config.json's special tokens */
+    char *tokens_json;         /* {"bos_token": "<s>", ...}: tokenizer_config.json's special tokens */
+    cJSON *tokens;             /* the same, parsed */
     char missing[PATH_MAX + 160]; /* with tpl NULL: the one line that says so */
 } cli_chat_template;
 
 /* The template of model directory dir: file when not NULL (--chat-template),
- * else dir/chat_template.jinja, else tokenizer_config.json's "chat_template"
- * (a string, or a list of {"name", "template"} of which "default" is used).
- * A model with none is not a failure here: ct->tpl stays NULL and
- * ct->missing says so (and suggests --chat-template). Returns EXIT_OK, or
- * EXIT_RUNTIME after one diagnostic (unreadable file, template syntax error). */
+ * else gpt_chat_template_read's (dir/chat_template.jinja, else
+ * tokenizer_config.json's "chat_template": a string, or a list of {"name",
+ * "template"} of which "default" is used), with gpt_chat_special_tokens.
+ * A model with none (or a malformed one) is not a failure here: ct->tpl
+ * stays NULL and ct->missing says why (and suggests --chat-template), for
+ * when a conversation needs it. Returns EXIT_OK, or EXIT_RUNTIME after one
+ * diagnostic (no such directory, unreadable file, template syntax error). */
 int cli_chat_template_load(cli_chat_template *ct, const char *dir, const char *file);
 void cli_chat_template_free(cli_chat_template *ct);
 

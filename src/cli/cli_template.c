@@ -39,19 +39,6 @@ static cJSON *read_json_object(const char *dir, const char *name, int *failed) {
     return root;
 }
 
-/* The special tokens transformers passes to every template (those set). */
-static const char *const SPECIAL_NAMES[] = {"bos_token", "eos_token", "unk_token", "sep_token",
-                                            "pad_token", "cls_token", "mask_token"};
-
-static int parse_template(cli_chat_template *ct, const char *source, size_t len) {
-    char err[1024];
-    if (gpt_template_new(&ct->tpl, source, len, err, sizeof err) != GPT_OK) {
-        cli_error("%s: %s", ct->origin, err);
-        return EXIT_RUNTIME;
-    }
-    return EXIT_OK;
-}
-
 int cli_chat_template_load(cli_chat_template *ct, const char *dir, const char *file) {
     memset(ct, 0, sizeof *ct);
     struct stat st;
@@ -59,69 +46,32 @@ int cli_chat_template_load(cli_chat_template *ct, const char *dir, const char *f
         cli_error("%s: %s", dir, stat(dir, &st) != 0 ? strerror(errno) : "not a directory");
         return EXIT_RUNTIME;
     }
-    ct->tokens = cJSON_CreateObject();
-    if (!ct->tokens) {
-        cli_error("out of memory");
+    /* The library reads the model's files: the special tokens transformers
+     * passes, and the template (chat_template.jinja, else tokenizer_config.json). */
+    char err[1024];
+    if (gpt_chat_special_tokens(dir, &ct->tokens_json, err, sizeof err) != GPT_OK) {
+        cli_error("%s", err);
         return EXIT_RUNTIME;
     }
-    int failed;
-    cJSON *config = read_json_object(dir, "tokenizer_config.json", &failed);
-    if (failed) return EXIT_RUNTIME;
-    for (size_t i = 0; config && i < sizeof SPECIAL_NAMES / sizeof SPECIAL_NAMES[0]; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, SPECIAL_NAMES[i]);
-        if (cJSON_IsObject(v)) v = cJSON_GetObjectItemCaseSensitive(v, "content");  // an AddedToken
-        if (cJSON_IsString(v)) cJSON_AddStringToObject(ct->tokens, SPECIAL_NAMES[i], v->valuestring);
-    }
-    int rc = EXIT_OK;
+    ct->tokens = cJSON_Parse(ct->tokens_json);
     char *text = NULL;
     size_t len = 0;
-    char jinja_path[PATH_MAX + 32];
-    snprintf(jinja_path, sizeof jinja_path, "%s/chat_template.jinja", dir);
-    if (file || access(jinja_path, F_OK) == 0) {  // a file of its own wins, as in transformers
-        snprintf(ct->origin, sizeof ct->origin, "%s", file ? file : jinja_path);
-        rc = cli_read_input(ct->origin, &text, &len);
-        if (rc == EXIT_OK) rc = parse_template(ct, text, len);
-        free(text);
-        cJSON_Delete(config);
-        return rc;
+    int rc = EXIT_OK;
+    if (file) {
+        snprintf(ct->origin, sizeof ct->origin, "%s", file);
+        rc = cli_read_input(file, &text, &len);
+    } else if (gpt_chat_template_read(dir, &text, &len, err, sizeof err) == GPT_OK) {
+        snprintf(ct->origin, sizeof ct->origin, "%s/chat_template.jinja", dir);
+        if (access(ct->origin, F_OK) != 0) snprintf(ct->origin, sizeof ct->origin, "%s/tokenizer_config.json", dir);
+    } else {  // none (or a malformed one): said when a conversation needs it
+        snprintf(ct->missing, sizeof ct->missing, "%s", err);
+        return EXIT_OK;
     }
-    snprintf(ct->origin, sizeof ct->origin, "%s/tokenizer_config.json", dir);
-    const cJSON *t = config ? cJSON_GetObjectItemCaseSensitive(config, "chat_template") : NULL;
-    if (cJSON_IsArray(t)) {  // [{"name": "default", "template": "..."}, {"name": "tool_use", ...}]
-        const cJSON *e, *chosen = NULL;
-        char names[256] = "";
-        cJSON_ArrayForEach(e, t) {
-            const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name");
-            const cJSON *tpl = cJSON_GetObjectItemCaseSensitive(e, "template");
-            if (!cJSON_IsString(name) || !cJSON_IsString(tpl)) {
-                cli_error("%s: chat_template: each entry of the list must be {\"name\", \"template\"} strings",
-                          ct->origin);
-                cJSON_Delete(config);
-                return EXIT_RUNTIME;
-            }
-            size_t used = strlen(names);
-            snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", name->valuestring);
-            if (!strcmp(name->valuestring, "default")) chosen = tpl;
-        }
-        if (!chosen) {
-            cli_error("%s: chat_template: a list of templates (%s) without one named \"default\"; give one "
-                      "with --chat-template FILE", ct->origin, names);
-            cJSON_Delete(config);
-            return EXIT_RUNTIME;
-        }
-        t = chosen;
-    }
-    if (cJSON_IsString(t)) {
-        rc = parse_template(ct, t->valuestring, strlen(t->valuestring));
-    } else if (t && !cJSON_IsNull(t)) {
-        cli_error("%s: chat_template must be a string or a list of {\"name\", \"template\"}", ct->origin);
+    if (rc == EXIT_OK && gpt_template_new(&ct->tpl, text, len, err, sizeof err) != GPT_OK) {
+        cli_error("%s: %s", ct->origin, err);
         rc = EXIT_RUNTIME;
-    } else {
-        snprintf(ct->missing, sizeof ct->missing,
-                 "%s has no chat template (no chat_template.jinja, no \"chat_template\" in "
-                 "tokenizer_config.json): give one with --chat-template FILE", dir);
     }
-    cJSON_Delete(config);
+    free(text);
     return rc;
 }
 
@@ -129,16 +79,13 @@ void cli_chat_template_free(cli_chat_template *ct) {
     if (!ct) return;
     gpt_template_free(ct->tpl);
     cJSON_Delete(ct->tokens);
+    free(ct->tokens_json);
     ct->tpl = NULL;
     ct->tokens = NULL;
+    ct->tokens_json = NULL;
 }
 
 /* ---- rendering ------------------------------------------------------- */
-
-static void set_item(cJSON *obj, const char *key, cJSON *value) {
-    if (cJSON_GetObjectItemCaseSensitive(obj, key)) cJSON_ReplaceItemInObjectCaseSensitive(obj, key, value);
-    else cJSON_AddItemToObject(obj, key, value);
-}
 
 int cli_chat_render(const cli_chat_template *ct, const cJSON *messages, int add_generation_prompt,
                     const cJSON *vars, const cJSON *more_vars, char **out, size_t *len, char *msg, size_t msg_len) {
@@ -149,32 +96,30 @@ int cli_chat_render(const cli_chat_template *ct, const cJSON *messages, int add_
         return -1;
     }
     /* As transformers calls it: render(messages=..., tools=None,
-     * documents=None, add_generation_prompt=..., **special_tokens, **kwargs). */
-    cJSON *c = cJSON_CreateObject();
-    if (!c) {
-        snprintf(msg, msg_len, "out of memory");
-        return -1;
-    }
-    cJSON_AddItemReferenceToObject(c, "messages", (cJSON *)messages);
-    cJSON_AddNullToObject(c, "tools");
-    cJSON_AddNullToObject(c, "documents");
-    cJSON_AddBoolToObject(c, "add_generation_prompt", add_generation_prompt);
-    const cJSON *v;
-    cJSON_ArrayForEach(v, ct->tokens) set_item(c, v->string, cJSON_Duplicate(v, 1));
-    const cJSON *sets[2] = {vars, more_vars};
-    for (int s = 0; s < 2; s++) {
+     * documents=None, add_generation_prompt=..., **special_tokens, **kwargs);
+     * gpt_chat_context builds that object. more_vars win over vars. */
+    cJSON *merged = vars || more_vars ? cJSON_CreateObject() : NULL;
+    const cJSON *sets[2] = {vars, more_vars}, *v;
+    for (int s = 0; s < 2 && merged; s++) {
         if (!sets[s]) continue;
-        cJSON_ArrayForEach(v, sets[s]) set_item(c, v->string, cJSON_Duplicate(v, 1));
+        cJSON_ArrayForEach(v, sets[s]) {
+            cJSON_DeleteItemFromObjectCaseSensitive(merged, v->string);
+            cJSON_AddItemToObject(merged, v->string, cJSON_Duplicate(v, 1));
+        }
     }
-    char *json = cJSON_PrintUnformatted(c);
-    cJSON_Delete(c);
-    if (!json) {
-        snprintf(msg, msg_len, "out of memory");
-        return -1;
-    }
-    char err[1024];
-    gpt_status st = gpt_template_render(ct->tpl, json, NULL, out, len, err, sizeof err);
-    free(json);
+    char *messages_json = cJSON_PrintUnformatted(messages);
+    char *vars_json = merged ? cJSON_PrintUnformatted(merged) : NULL;
+    cJSON_Delete(merged);
+    char *context = NULL, err[1024];
+    gpt_status st = GPT_ERR_OOM;
+    snprintf(err, sizeof err, "out of memory");
+    if (messages_json && (vars_json || !(vars || more_vars)))
+        st = gpt_chat_context(ct->tokens_json, messages_json, add_generation_prompt, vars_json, &context, err,
+                              sizeof err);
+    if (st == GPT_OK) st = gpt_template_render(ct->tpl, context, NULL, out, len, err, sizeof err);
+    free(messages_json);
+    free(vars_json);
+    free(context);
     if (st != GPT_OK) {
         snprintf(msg, msg_len, "chat template: %s", err);
         return -1;

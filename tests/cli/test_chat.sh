@@ -54,12 +54,12 @@ printf '[user] Hi\n' >"$TMP/want"
 expect_file_eq "a list of templates: the one named default" "$TMP/got" "$TMP/want"
 printf '{"chat_template": [{"name": "tool_use", "template": "x"}]}' >"$TMP/m3/tokenizer_config.json"
 expect_status "a list without default" 1 "$GPT" template -m "$TMP/m3" --messages "$CASES/chatml/00.json"
-grep -q 'tool_use.*without one named "default"' "$TMP/err" || fail "list without default: $(cat "$TMP/err")"
+grep -q 'no template named "default" (it has: tool_use)' "$TMP/err" || fail "list without default: $(cat "$TMP/err")"
 
 # A model without a template: an error that says so and names --chat-template, never ChatML.
 expect_status "template, no chat template" 1 "$GPT" template --messages "$CASES/chatml/00.json"
 expect_eq "no template: the message" "$(cat "$TMP/err")" \
-    "gpt: $MODEL has no chat template (no chat_template.jinja, no \"chat_template\" in tokenizer_config.json): give one with --chat-template FILE"
+    "gpt: $MODEL: the model has no chat template (no chat_template.jinja, no chat_template in tokenizer_config.json); give one with --chat-template FILE"
 expect_status "generate --messages, no chat template" 1 "$GPT" generate --messages "$CASES/chatml/00.json" -n 2
 expect_eq "generate, no template: one line" "$(wc -l <"$TMP/err" | tr -d ' ')" 1
 grep -q -- "--chat-template" "$TMP/err" || fail "no template: $(cat "$TMP/err")"
@@ -298,5 +298,35 @@ if command -v script >/dev/null 2>&1; then
 else
     fail "script(1) not found (bsdutils): the terminal test cannot run"
 fi
+
+# ---- generation_config.json's sampling defaults -----------------------------------------------
+# A copy of the bundled model whose generation_config.json asks for greedy decoding gives what
+# --temperature 0 gives; a flag still wins; gpt info shows the settings; a bad value is one line.
+mkdir -p "$TMP/gc"
+for f in config.json model.safetensors vocab.json merges.txt; do ln -s "$MODEL/$f" "$TMP/gc/$f"; done
+printf '{"eos_token_id": 50256, "temperature": 0}' >"$TMP/gc/generation_config.json"
+"$GPT" generate -m "$TMP/gc" -p "The king" -n 12 --seed 5 --format jsonl >"$TMP/gc1"
+"$GPT" generate -p "The king" -n 12 --seed 5 --temperature 0 --format jsonl >"$TMP/gc2"
+"$GPT" generate -p "The king" -n 12 --seed 5 --format jsonl >"$TMP/gc3"
+expect_file_eq "generation_config.json's temperature 0 = --temperature 0" "$TMP/gc1" "$TMP/gc2"
+cmp -s "$TMP/gc1" "$TMP/gc3" && fail "generation_config.json changed nothing: $(cat "$TMP/gc1")"
+printf '{"temperature": 0.5, "top_k": 3, "top_p": 0.5, "repetition_penalty": 1.0}' >"$TMP/gc/generation_config.json"
+"$GPT" generate -m "$TMP/gc" -p "The king" -n 12 --seed 5 --format jsonl >"$TMP/gc6"
+"$GPT" generate -p "The king" -n 12 --seed 5 --temperature 0.5 --top-k 3 --top-p 0.5 --format jsonl >"$TMP/gc7"
+expect_file_eq "generation_config.json's temperature, top_k, top_p = the flags" "$TMP/gc6" "$TMP/gc7"
+"$GPT" generate -m "$TMP/gc" -p "The king" -n 12 --seed 5 --temperature 0.8 --top-k 40 --top-p 0.95 --format jsonl >"$TMP/gc4"
+expect_file_eq "flags win over generation_config.json" "$TMP/gc4" "$TMP/gc3"
+"$GPT" info -m "$TMP/gc" >"$TMP/gc-info"
+expect_eq "info: sampling" "$(grep '^sampling:' "$TMP/gc-info")" \
+    "sampling:     temperature 0.5, top_k 3, top_p 0.5, repetition_penalty 1"
+"$GPT" info -m "$TMP/gc" --format json | grep -q '"generation_defaults":{"temperature":0.5,"top_k":3,"top_p":0.5,"repetition_penalty":1}' ||
+    fail "info json: $("$GPT" info -m "$TMP/gc" --format json)"
+printf '{"do_sample": false}' >"$TMP/gc/generation_config.json"
+"$GPT" generate -m "$TMP/gc" -p "The king" -n 12 --seed 5 --format jsonl >"$TMP/gc5"
+expect_file_eq "do_sample false: greedy" "$TMP/gc5" "$TMP/gc2"
+printf '{"top_p": 2}' >"$TMP/gc/generation_config.json"
+expect_status "generation_config.json top_p 2" 1 "$GPT" generate -m "$TMP/gc" -p "The king" -n 2
+expect_eq "bad generation_config.json: one line" "$(cat "$TMP/err")" \
+    "gpt: $TMP/gc/generation_config.json: top_p must be a number in (0, 1]"
 
 finish
