@@ -442,8 +442,10 @@ typedef struct {
     size_t max_output;
     size_t max_memory;
     int max_depth;
-    int has_time;      /* nonzero: strftime_now() formats `time` as UTC; else the local clock */
-    int64_t time;      /* seconds since the epoch */
+    int has_time;      /* nonzero: strftime_now() formats `time`; else the clock's time (UTC) */
+    int64_t time;      /* seconds since the epoch, formatted as UTC: for the local wall time
+                          (transformers' datetime.now()), pass now + the zone's offset,
+                          e.g. t + localtime_r(&t, &tm)->tm_gmtoff */
 } gpt_template_limits;
 
 /* Parses len bytes of template source (UTF-8). A syntax error is

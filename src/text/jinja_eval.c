@@ -1786,9 +1786,10 @@ static jvalue call_global(jr *R, int fn, const jargs *A) {
         jstr f = want_str(R, "strftime_now()", &a[0]);
         char *fmt = ja_strdup(R->a, f.p, f.n);
         struct tm tm;
+        /* UTC: localtime_r would read TZ, and the library reads no environment;
+         * a caller wanting local time passes it in limits->time (see gpt.h) */
         time_t t = R->has_time ? (time_t)R->time : time(NULL);
-        if (R->has_time) gmtime_r(&t, &tm);
-        else localtime_r(&t, &tm);
+        gmtime_r(&t, &tm);
         char out[512];
         size_t len = strftime(out, sizeof out, fmt, &tm);
         if (len == 0 && f.n > 0) rerr(R, "strftime_now(): the formatted date is empty or longer than 511 bytes");
