@@ -36,6 +36,37 @@ expect_eq "qwen3 NFC" "$(printf 'cafe\314\201' | tok qwen3 | "$GPT" detokenize -
 # jsonl shows the vocabulary's spellings.
 expect_eq "llama2 jsonl" "$(printf 'Hello' | tok llama2 --format jsonl)" '{"ids":[22557],"tokens":["▁Hello"]}'
 
+# generate adds what the post-processor adds: dev-tiny with a tokenizer.json whose template puts
+# <|endoftext|> first gets the same answer as the vocab.json model given that token itself.
+d="$TMP/tiny-template"
+mkdir -p "$d"
+ln -s "$TINY/config.json" "$TINY/model.safetensors" "$d/"
+{
+    printf '{"model":{"type":"BPE","vocab":'
+    cat "$TINY/vocab.json"
+    printf ',"merges":['
+    sed '1d; /^$/d; s/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$/"/' "$TINY/merges.txt" | paste -sd, -
+    printf '%s' '],"ignore_merges":false},"pre_tokenizer":{"type":"ByteLevel","add_prefix_space":false,"use_regex":true},'
+    printf '%s' '"decoder":{"type":"ByteLevel"},"added_tokens":[{"id":50256,"content":"<|endoftext|>","special":true}],'
+    printf '%s' '"post_processor":{"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"<|endoftext|>","type_id":0}},'
+    printf '%s' '{"Sequence":{"id":"A","type_id":0}}],"special_tokens":{"<|endoftext|>":{"id":"<|endoftext|>","ids":[50256],"tokens":["<|endoftext|>"]}}}}'
+} >"$d/tokenizer.json"
+expect_eq "template: tokenize --add-special" "$(printf 'Hello world' | "$GPT" tokenize -m "$d" --add-special)" "50256 15496 995"
+expect_eq "template: tokenize" "$(printf 'Hello world' | "$GPT" tokenize -m "$d")" "15496 995"
+got=$("$GPT" generate -m "$d" -p 'Hello world' -n 4 --temperature 0 --format jsonl)
+want=$("$GPT" generate -m "$TINY" -p '<|endoftext|>Hello world' --special -n 4 --temperature 0 --format jsonl)
+expect_eq "generate adds the template's BOS" "$got" "$want"
+case $got in *'"prompt_tokens":3,'*) ;; *) fail "generate with a template: want 3 prompt tokens, got $got" ;; esac
+
+# generation_config.json's eos_token_id list ends generation at any of its ids: dev-tiny's
+# greedy first token after "Hello world" is 6720; listed, it ends the answer at once.
+d="$TMP/tiny-eos"
+mkdir -p "$d"
+ln -s "$TINY/config.json" "$TINY/model.safetensors" "$TINY/vocab.json" "$TINY/merges.txt" "$d/"
+printf '{"eos_token_id": [50256, 6720]}' >"$d/generation_config.json"
+got=$("$GPT" generate -m "$d" -p 'Hello world' -n 4 --temperature 0 --format jsonl)
+expect_eq "eos_token_id list" "$got" '{"completion":"","tokens":[],"finish_reason":"eos","usage":{"prompt_tokens":2,"completion_tokens":0}}'
+
 # 100 kB of one letter, of spaces, of one emoji: linear, not a hang (10 s is a generous bound).
 head -c 100000 /dev/zero | tr '\0' a >"$TMP/letters.txt"
 head -c 100000 /dev/zero | tr '\0' ' ' >"$TMP/spaces.txt"
