@@ -421,6 +421,8 @@ static int parse_flags(int argc, char **argv, options *o, cli_parse *p) {
     }
     if (p->n_args > 0) return cli_usage_fail(&CMD, "no arguments: messages come from stdin ('%s'?)", p->args[0]);
     if (o->system && o->messages_file) return cli_usage_fail(&CMD, "give --system or --messages, not both");
+    if (o->messages_file && !strcmp(o->messages_file, "-"))
+        return cli_usage_fail(&CMD, "--messages - would read the chat's own input: give a file");
     return 0;
 }
 

@@ -223,6 +223,12 @@ printf '[{"role":"user","content":"Hi"},{"role":"assistant","content":"%s"},{"ro
 { cat "$TMP/r1"; printf '<END>\n'; cat "$TMP/r2"; printf '<END>\n'; } >"$TMP/want-chat"
 expect_file_eq "chat: the replies, each followed by --separator" "$TMP/chat.out" "$TMP/want-chat"
 grep -q "saved 4 messages" "$TMP/chat.err" || fail "/save: $(cat "$TMP/chat.err")"
+# --messages reads /save's file back: the conversation goes on from it.
+printf 'More?\n/save %s\n' "$TMP/saved2.json" |
+    "$GPT" chat --messages "$TMP/saved.json" --chat-template "$CHATML" -n 2 --temperature 0 >/dev/null 2>"$TMP/chat2.err" ||
+    fail "chat --messages: $(cat "$TMP/chat2.err")"
+grep -q "saved 6 messages" "$TMP/chat2.err" || fail "chat --messages then /save: $(cat "$TMP/chat2.err")"
+expect_status "chat --messages -" 2 sh -c "echo hi | '$GPT' chat --messages - --chat-template '$CHATML'"
 
 # Commands: /system, /reset, an unknown command, //text.
 printf '/system Be brief.\n/nonsense\n//slash\n/save %s\n/reset\n/save %s\n' "$TMP/s1.json" "$TMP/s2.json" |
