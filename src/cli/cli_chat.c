@@ -177,7 +177,7 @@ static int set_cache(chat_state *cs, const int *ids, size_t n, const int *more, 
         cs->cache = p;
         cs->cap_cache = need;
     }
-    if (ids != cs->cache) memmove(cs->cache, ids, sizeof(int) * n);
+    if (n && ids != cs->cache) memmove(cs->cache, ids, sizeof(int) * n);
     if (n_more) memcpy(cs->cache + n, more, sizeof(int) * n_more);
     cs->n_cache = need;
     return 0;

@@ -36,8 +36,8 @@ static int done_one(void *user, const gpt_request *req, const gpt_result *res) {
     (void)req;
     one_run *r = user;
     r->n_tokens = res->n_tokens < MAX_OUT ? res->n_tokens : MAX_OUT;
-    memcpy(r->tokens, res->tokens, sizeof(int) * (size_t)r->n_tokens);
-    if (res->logprobs) memcpy(r->logprobs, res->logprobs, sizeof(float) * (size_t)r->n_tokens);
+    if (r->n_tokens > 0) memcpy(r->tokens, res->tokens, sizeof(int) * (size_t)r->n_tokens);
+    if (res->logprobs && r->n_tokens > 0) memcpy(r->logprobs, res->logprobs, sizeof(float) * (size_t)r->n_tokens);
     r->finish = res->finish;
     r->status = res->status;
     return 0;
