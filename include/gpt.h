@@ -1,4 +1,5 @@
-/* gpt.h — the one public header of libgpt: a GPT-2 tokenizer, model loader,
+/* gpt.h — the one public header of libgpt: a GPT-2 tokenizer, a model loader
+ * (GPT-2, Llama, Mistral, Qwen2, Qwen3),
  * forward pass with a KV cache, sampler and generation loop.
  *
  * Contracts that hold everywhere:
@@ -160,7 +161,7 @@ typedef enum {
     GPT_ROPE_LLAMA3          /* rotary, Llama 3.1's three frequency bands */
 } gpt_rope;
 
-#define GPT_MAX_EOS 8
+#define GPT_MAX_EOS 16
 
 typedef struct {
     gpt_arch arch;
@@ -213,6 +214,9 @@ gpt_dtype gpt_model_file_dtype(const gpt_model *model);  /* as stored on disk */
 size_t gpt_model_n_params(const gpt_model *model);
 size_t gpt_model_file_bytes(const gpt_model *model);     /* safetensors files on disk */
 size_t gpt_model_weight_bytes(const gpt_model *model);   /* weights as held in memory */
+/* Bytes of the KV cache of one sequence of n_ctx positions (float keys and
+ * values of the kv heads only, every layer). */
+size_t gpt_kv_cache_bytes(const gpt_model *model, int n_ctx);
 
 /* ------------------------------------------------------------------ */
 /* Context: KV caches for n_seq sequences and the scratch of a forward. */

@@ -1,11 +1,20 @@
-/* make-random-model.c — writes a GPT-2-shaped checkpoint with random weights
- * in the HuggingFace layout (config.json + model.safetensors), for
- * benchmarks and loader tests. The tokenizer files are not written: copy
- * vocab.json and merges.txt beside it.
+/* make-random-model.c — writes a checkpoint with random weights in the
+ * HuggingFace layout (config.json + model.safetensors), for benchmarks and
+ * loader tests: GPT-2-shaped by default, or Llama/Qwen2-shaped with --arch.
+ * The tokenizer files are not written: copy vocab.json and merges.txt
+ * beside a GPT-2 one; feed the others token ids (gpt generate --ids).
  *
  *   make-random-model DIR [--layers 12] [--embd 768] [--heads 12] [--ctx 1024]
  *                         [--vocab 50257] [--dtype F32|F16|BF16] [--seed 1]
  *                         [--round F16|BF16] [--prefix] [--untied]
+ *                         [--arch gpt2|llama|qwen2] [--kv-heads N] [--inner N]
+ *                         [--preset smollm2-135m|qwen2.5-0.5b]
+ *
+ * --preset gives the real shapes (the dtype is still --dtype):
+ *   smollm2-135m: llama, 30 layers, hidden 576, 9 heads, 3 kv heads,
+ *                 intermediate 1536, vocab 49152, 8192 positions, tied;
+ *   qwen2.5-0.5b: qwen2, 24 layers, hidden 896, 14 heads, 2 kv heads,
+ *                 intermediate 4864, vocab 151936, q/k/v biases, tied.
  *
  * Weights are N(0, 0.02) (layer norms N(1, 0.02)), from a fixed generator,
  * so the same arguments give the same bytes. --round F16 (or BF16) with
@@ -74,11 +83,20 @@ int main(int argc, char **argv) {
                         "[--dtype F32|F16|BF16] [--round F16|BF16] [--seed N] [--prefix] [--untied]\n", argv[0]);
         return 2;
     }
-    const char *dir = argv[1], *dtype = "F32", *round_to = NULL;
-    long L = 12, C = 768, H = 12, P = 1024, V = 50257, seed = 1;
+    const char *dir = argv[1], *dtype = "F32", *round_to = NULL, *arch = "gpt2";
+    long L = 12, C = 768, H = 12, P = 1024, V = 50257, seed = 1, KV = 0, I = 0;
     int prefix = 0, untied = 0;
     for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--prefix")) prefix = 1;
+        if (i + 1 < argc && !strcmp(argv[i], "--preset")) {
+            const char *pr = argv[++i];
+            if (!strcmp(pr, "smollm2-135m")) arch = "llama", L = 30, C = 576, H = 9, KV = 3, I = 1536, V = 49152, P = 8192;
+            else if (!strcmp(pr, "qwen2.5-0.5b"))
+                arch = "qwen2", L = 24, C = 896, H = 14, KV = 2, I = 4864, V = 151936, P = 32768;
+            else { fprintf(stderr, "unknown preset %s\n", pr); return 2; }
+        } else if (!strcmp(argv[i], "--prefix")) prefix = 1;
+        else if (i + 1 < argc && !strcmp(argv[i], "--arch")) arch = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--kv-heads")) KV = atol(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--inner")) I = atol(argv[++i]);
         else if (!strcmp(argv[i], "--untied")) untied = 1;
         else if (i + 1 < argc && !strcmp(argv[i], "--layers")) L = atol(argv[++i]);
         else if (i + 1 < argc && !strcmp(argv[i], "--embd")) C = atol(argv[++i]);
@@ -91,15 +109,20 @@ int main(int argc, char **argv) {
         else { fprintf(stderr, "unknown argument %s\n", argv[i]); return 2; }
     }
     int esize = !strcmp(dtype, "F32") ? 4 : (!strcmp(dtype, "F16") || !strcmp(dtype, "BF16")) ? 2 : 0;
-    if (!esize || L < 1 || C < 1 || H < 1 || C % H || P < 1 || V < 1) {
-        fprintf(stderr, "bad shape or dtype\n");
+    const int gpt2 = !strcmp(arch, "gpt2"), qwen2 = !strcmp(arch, "qwen2");
+    if (!KV) KV = H;
+    if (!I) I = 4 * C;
+    if (!esize || L < 1 || C < 1 || H < 1 || C % H || P < 1 || V < 1 || KV < 1 || H % KV || I < 1 ||
+        (!gpt2 && !qwen2 && strcmp(arch, "llama"))) {
+        fprintf(stderr, "bad shape, arch or dtype\n");
         return 2;
     }
+    const long HD = C / H;
     rng ^= (uint64_t)seed * 0x9E3779B97F4A7C15ULL;
     mkdir(dir, 0755);
 
     /* The tensor list, in the order HF writes it. */
-    int n = 0, cap = 4 + 12 * (int)L + 3;
+    int n = 0, cap = 4 + 16 * (int)L + 3;
     tensor *t = calloc(cap, sizeof *t);
     const char *pre = prefix ? "transformer." : "";
 #define ADD(kind_, nd, s0, s1, ...)                                       \
@@ -108,6 +131,28 @@ int main(int argc, char **argv) {
         t[n].ndim = nd, t[n].shape[0] = s0, t[n].shape[1] = s1, t[n].kind = kind_; \
         n++;                                                              \
     } while (0)
+    if (!gpt2) {  // Llama / Qwen2: nn.Linear [out, in], RMSNorm gains, rotary (no position table)
+        ADD(0, 2, V, C, "model.embed_tokens.weight");
+        for (long l = 0; l < L; l++) {
+            ADD(1, 1, C, 0, "model.layers.%ld.input_layernorm.weight", l);
+            ADD(0, 2, H * HD, C, "model.layers.%ld.self_attn.q_proj.weight", l);
+            ADD(0, 2, KV * HD, C, "model.layers.%ld.self_attn.k_proj.weight", l);
+            ADD(0, 2, KV * HD, C, "model.layers.%ld.self_attn.v_proj.weight", l);
+            if (qwen2) {
+                ADD(2, 1, H * HD, 0, "model.layers.%ld.self_attn.q_proj.bias", l);
+                ADD(2, 1, KV * HD, 0, "model.layers.%ld.self_attn.k_proj.bias", l);
+                ADD(2, 1, KV * HD, 0, "model.layers.%ld.self_attn.v_proj.bias", l);
+            }
+            ADD(0, 2, C, H * HD, "model.layers.%ld.self_attn.o_proj.weight", l);
+            ADD(1, 1, C, 0, "model.layers.%ld.post_attention_layernorm.weight", l);
+            ADD(0, 2, I, C, "model.layers.%ld.mlp.gate_proj.weight", l);
+            ADD(0, 2, I, C, "model.layers.%ld.mlp.up_proj.weight", l);
+            ADD(0, 2, C, I, "model.layers.%ld.mlp.down_proj.weight", l);
+        }
+        ADD(1, 1, C, 0, "model.norm.weight");
+        if (untied) ADD(0, 2, V, C, "lm_head.weight");
+        goto write;
+    }
     ADD(0, 2, V, C, "%swte.weight", pre);
     ADD(0, 2, P, C, "%swpe.weight", pre);
     for (long l = 0; l < L; l++) {
@@ -128,6 +173,7 @@ int main(int argc, char **argv) {
     ADD(2, 1, C, 0, "%sln_f.bias", pre);
     if (untied) ADD(0, 2, V, C, "lm_head.weight");
 
+write:;
     /* Header: JSON padded with spaces to a multiple of 8, as HF does. */
     size_t hcap = (size_t)n * 200 + 64, hlen = 0, offset = 0;
     char *header = malloc(hcap);
@@ -174,6 +220,29 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/config.json", dir);
     f = fopen(path, "w");
     if (!f) { perror(path); return 1; }
+    if (!gpt2) {  // the fields transformers 4.51 writes that matter here
+        char extra[256], special[32];
+        if (qwen2)
+            snprintf(extra, sizeof extra, "  \"use_sliding_window\": false,\n  \"sliding_window\": 32768,\n"
+                                          "  \"max_window_layers\": 21,\n");
+        else
+            snprintf(extra, sizeof extra, "  \"attention_bias\": false,\n  \"mlp_bias\": false,\n  \"head_dim\": %ld,\n", HD);
+        snprintf(special, sizeof special, "%ld", qwen2 ? (V - 1 < 151643 ? V - 1 : 151643) : 0);
+        fprintf(f, "{\n  \"architectures\": [\"%s\"],\n  \"model_type\": \"%s\",\n  \"hidden_act\": \"silu\",\n"
+                   "  \"hidden_size\": %ld,\n  \"intermediate_size\": %ld,\n  \"num_hidden_layers\": %ld,\n"
+                   "  \"num_attention_heads\": %ld,\n  \"num_key_value_heads\": %ld,\n"
+                   "  \"max_position_embeddings\": %ld,\n  \"vocab_size\": %ld,\n  \"rms_norm_eps\": %s,\n"
+                   "  \"rope_theta\": %s,\n  \"rope_scaling\": null,\n  \"tie_word_embeddings\": %s,\n"
+                   "%s  \"bos_token_id\": %s,\n  \"eos_token_id\": %s,\n  \"torch_dtype\": \"%s\"\n}\n",
+                qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM", arch, C, I, L, H, KV, P, V,
+                qwen2 ? "1e-06" : "1e-05", qwen2 ? "1000000.0" : "100000", untied ? "false" : "true",
+                extra, special, special,
+                !strcmp(dtype, "F32") ? "float32" : !strcmp(dtype, "F16") ? "float16" : "bfloat16");
+        fclose(f);
+        free(header);
+        free(t);
+        return 0;
+    }
     fprintf(f, "{\n  \"model_type\": \"gpt2\",\n  \"activation_function\": \"gelu_new\",\n"
                "  \"n_layer\": %ld,\n  \"n_head\": %ld,\n  \"n_embd\": %ld,\n  \"n_positions\": %ld,\n"
                "  \"n_inner\": null,\n  \"vocab_size\": %ld,\n  \"layer_norm_epsilon\": 1e-05,\n"

@@ -112,9 +112,22 @@ int cli_threads(long flag_value);
 /* Writes bytes to stdout; returns -1 when stdout is closed (EPIPE). */
 int cli_write(const void *bytes, size_t len);
 
-/* Loads the tokenizer and (when model is not NULL) the model from dir,
- * printing one diagnostic on failure. Returns EXIT_OK or EXIT_RUNTIME. */
+/* Loads the tokenizer (when tok is not NULL: --ids needs none) and (when
+ * model is not NULL) the model from dir, printing one diagnostic on
+ * failure. Returns EXIT_OK or EXIT_RUNTIME. */
 int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok, gpt_model **model);
+
+/* Parses token ids separated by whitespace or commas, each in 0..V-1, into
+ * a malloc'd array (text is modified). Returns 0, or -1 with msg set
+ * ("WHERE: 'x' is not a token id in 0..V-1"). */
+int cli_parse_ids(char *text, int V, int **ids, size_t *n, const char *where, char *msg, size_t msg_len);
+
+/* The context to allocate: --ctx when given (0: not given), else the
+ * model's capped at GPT_DEFAULT_CTX; -1 after a diagnostic when --ctx
+ * exceeds the model's context. */
+int cli_context_length(const gpt_model *model, long flag_value);
+/* The --ctx row: subcommands put {"ctx", required_argument, NULL, OPT_CTX}
+ * in their tables and parse the value with cli_parse_int(v, 1, 1 << 24). */
 
 /* Seconds on a monotonic clock. */
 double cli_now(void);

@@ -155,9 +155,8 @@ int cli_bench(int argc, char **argv) {
     gpt_set_threads(cli_threads(threads));
     const int nt = gpt_get_threads();
     const char *dir = cli_model_dir(model_flag);
-    gpt_tokenizer *tok;
-    gpt_model *model;
-    if (cli_open(dir, NULL, &tok, &model) != EXIT_OK) return EXIT_RUNTIME;
+    gpt_model *model;  // no tokenizer: the prompt is made of ids
+    if (cli_open(dir, NULL, NULL, &model) != EXIT_OK) return EXIT_RUNTIME;
     const gpt_config *c = gpt_model_config(model);
     const int V = c->vocab_size, C = c->n_embd;
     int rc = EXIT_OK;
@@ -165,7 +164,6 @@ int cli_bench(int argc, char **argv) {
     if (n_prompt > c->n_positions || n_gen > c->n_positions) {
         cli_error("-p and -n must fit the context of %d", c->n_positions);
         gpt_model_free(model);
-        gpt_tokenizer_free(tok);
         return EXIT_RUNTIME;
     }
     gpt_context *ctx = NULL;
@@ -186,16 +184,22 @@ int cli_bench(int argc, char **argv) {
         ids[i] = (int)(x % (uint64_t)V), pos[i] = (int)i;
     }
     memset(want, 1, (size_t)rows);
-    /* Weights one decode token reads: every matrix but the position table,
-     * of which it reads one row. */
-    const double wpe_bytes = (double)c->n_positions * C * (gpt_model_dtype(model) == GPT_DTYPE_F32 ? 4 : 2);
-    const double bytes_per_token = (double)gpt_model_weight_bytes(model) - wpe_bytes;
-    /* FLOPs of a ppN block: 2 per weight of the layers for each token, the
-     * causal attention (Q K^T and S V over positions 0..i for token i: 2 C
-     * (i + 1) multiply-adds each), and the head for the last token only. */
+    /* Weights one decode token reads: every matrix but the position table
+     * (learned positions) and an untied embedding table, of which it reads
+     * one row each. */
+    const double wpe_bytes = c->rope != GPT_ROPE_NONE ? 0
+                             : (double)c->n_positions * C * (gpt_model_dtype(model) == GPT_DTYPE_F32 ? 4 : 2);
+    const double wte_bytes = c->tied ? 0 : (double)V * C * (gpt_model_file_dtype(model) == GPT_DTYPE_F32 ? 4 : 2);
+    const double bytes_per_token = (double)gpt_model_weight_bytes(model) - wpe_bytes - wte_bytes;
+    /* FLOPs of a ppN block: 2 per weight of the layers for each token (q, k,
+     * v, o; the MLP's two or three matrices), the causal attention (Q K^T
+     * and S V over positions 0..i for token i: 2 QD (i + 1) multiply-adds
+     * each), and the head for the last token only. */
     const double n = (double)n_prompt;
-    const double pp_flops = 2.0 * n * c->n_layer * (4.0 * C * C + 2.0 * C * c->n_inner) +
-                            2.0 * c->n_layer * (double)C * n * (n + 1) + 2.0 * (double)V * C;
+    const double QD = (double)c->n_head * c->head_dim, KD = (double)c->n_kv_head * c->head_dim;
+    const double layer_weights = C * (QD + 2 * KD) + QD * C + (c->gated_silu ? 3.0 : 2.0) * C * c->n_inner;
+    const double pp_flops = 2.0 * n * c->n_layer * layer_weights + 2.0 * c->n_layer * QD * n * (n + 1) +
+                            2.0 * (double)V * C;
     const double bandwidth = n_gen > 0 ? measure_bandwidth() : 0;
     const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     if (!*name) name = dir;
@@ -267,6 +271,5 @@ out:
     free(times);
     gpt_context_free(ctx);
     gpt_model_free(model);
-    gpt_tokenizer_free(tok);
     return rc;
 }

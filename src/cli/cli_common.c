@@ -261,17 +261,19 @@ int cli_write(const void *bytes, size_t len) {
 int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok, gpt_model **model) {
     char err[1024];
     double t0 = cli_now();
-    *tok = NULL;
+    if (tok) *tok = NULL;
     if (model) *model = NULL;
-    if (gpt_tokenizer_load(tok, dir, err, sizeof err) != GPT_OK) {
+    if (tok && gpt_tokenizer_load(tok, dir, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         return EXIT_RUNTIME;
     }
     if (!opts) opts = &cli_load_options;
     if (model && gpt_model_load(model, dir, opts, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
-        gpt_tokenizer_free(*tok);
-        *tok = NULL;
+        if (tok) {
+            gpt_tokenizer_free(*tok);
+            *tok = NULL;
+        }
         return EXIT_RUNTIME;
     }
     if (cli_verbose) {
@@ -286,4 +288,45 @@ double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int cli_parse_ids(char *text, int V, int **ids, size_t *n, const char *where, char *msg, size_t msg_len) {
+    size_t cap = 64, count = 0;
+    int *out = malloc(sizeof(int) * cap);
+    if (!out) {
+        snprintf(msg, msg_len, "out of memory");
+        return -1;
+    }
+    char *save = NULL;
+    for (char *p = strtok_r(text, " \t\r\n,", &save); p; p = strtok_r(NULL, " \t\r\n,", &save)) {
+        long v;
+        if (cli_parse_int(p, 0, V - 1, &v)) {
+            snprintf(msg, msg_len, "%s: '%.40s' is not a token id in 0..%d", where, p, V - 1);
+            free(out);
+            return -1;
+        }
+        if (count == cap) {
+            int *bigger = realloc(out, sizeof(int) * (cap *= 2));
+            if (!bigger) {
+                free(out);
+                snprintf(msg, msg_len, "out of memory");
+                return -1;
+            }
+            out = bigger;
+        }
+        out[count++] = (int)v;
+    }
+    *ids = out;
+    *n = count;
+    return 0;
+}
+
+int cli_context_length(const gpt_model *model, long flag_value) {
+    const gpt_config *c = gpt_model_config(model);
+    if (flag_value > c->n_positions) {
+        cli_error("--ctx %ld exceeds the model's context of %d positions", flag_value, c->n_positions);
+        return -1;
+    }
+    if (flag_value > 0) return (int)flag_value;
+    return c->n_positions < GPT_DEFAULT_CTX ? c->n_positions : GPT_DEFAULT_CTX;
 }

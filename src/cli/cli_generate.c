@@ -26,7 +26,7 @@ static const char USAGE[] =
     "             [--messages FILE] [--chat-template FILE] [--template-var NAME=JSON]...\n"
     "             [--min-p P] [--repetition-penalty R] [--presence-penalty P] [--frequency-penalty F]\n"
     "             [--penalty-last-n N] [--logit-bias ID=B]... [--ban ID]... [-N K] [--top-logprobs K]\n"
-    "             [-t THREADS] [PROMPT]";
+    "             [--ids] [--ctx N] [-t THREADS] [PROMPT]";
 
 static const char HELP[] =
     "Generate text from a prompt: tokens stream to stdout as they are made.\n"
@@ -87,6 +87,11 @@ static const char HELP[] =
     "                       ends at the template's end-of-turn token or an eos id\n"
     "      --chat-template FILE  a Jinja chat template instead of the model's\n"
     "      --template-var NAME=JSON  one more template variable (repeatable)\n"
+    "      --ids            the prompt (and each --batch prompt) is token ids separated by\n"
+    "                       whitespace or commas; the completion is printed as ids (one\n"
+    "                       line, space-separated; \"tokens\" in jsonl). No tokenizer needed\n"
+    "      --ctx N          positions of context to allocate per sequence (default: the\n"
+    "                       model's context, at most 4096)\n"
     "  -t, --threads N      threads (default: $GPT_THREADS, else all cores)\n"
     "  -h, --help           this help\n"
     "\n"
@@ -115,14 +120,14 @@ typedef struct {
     unsigned long long seed;
     char *stops[CLI_MAX_STOPS];
     int n_stops;
-    int echo, special, truncate, ignore_eos, batch, jsonl, logprobs;
+    int echo, special, truncate, ignore_eos, batch, jsonl, logprobs, ids;
     int seed_random;        // the seed was drawn from the system: report it
     long n_samples, top_logprobs, penalty_last_n;
     double min_p, repetition_penalty, presence_penalty, frequency_penalty;
     int bias_ids[CLI_MAX_BIAS];     // (n_bias) --logit-bias and --ban, in order
     float bias_values[CLI_MAX_BIAS];
     int n_bias;
-    long parallel, shard_k, shard_n, threads;
+    long parallel, shard_k, shard_n, threads, ctx;
     char *separator;
     size_t separator_len;
     int separator_owned;
@@ -203,6 +208,21 @@ static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, l
     char err[512];
     int *ids = NULL;
     size_t n = 0;
+    if (rs->opt->ids) {  // token ids, not text
+        char *copy = malloc(len + 1);
+        if (!copy) { snprintf(msg, msg_len, "out of memory"); return -1; }
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+        int bad = cli_parse_ids(copy, rs->cfg->vocab_size, &ids, &n, "prompt", msg, msg_len);
+        free(copy);
+        if (bad) return -1;
+        if (n == 0) {
+            free(ids);
+            snprintf(msg, msg_len, "prompt: no token ids (--ids)");
+            return -1;
+        }
+        goto have_ids;
+    }
     /* No token is longer than max_token_bytes, so a text longer than the
      * context times that cannot fit: say so (or keep only its tail) before
      * spending time and memory tokenizing it all. */
@@ -229,6 +249,7 @@ static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, l
         ids[0] = rs->eot >= 0 ? rs->eot : 0;
         n = 1;
     }
+have_ids:
     if ((long)n > rs->n_ctx || (j->req.truncate && max_new > 0 && (long)n + max_new > rs->n_ctx)) {
         if (!j->req.truncate) {
             snprintf(msg, msg_len, "prompt has %zu tokens, the context holds %d (use --truncate to cut it)", n,
@@ -255,6 +276,10 @@ static int prepare_prompt(run_state *rs, job *j, const char *text, size_t len, l
 static int prepare_conversation(run_state *rs, job *j, char *msg, size_t msg_len) {
     char *text;
     size_t len;
+    if (!rs->tok) {
+        snprintf(msg, msg_len, "\"messages\" need the tokenizer: not with --ids");
+        return -1;
+    }
     if (cli_chat_render(&rs->chat, j->req.messages, 1, rs->opt->template_vars, j->req.template_vars, &text, &len,
                         msg, msg_len) != 0)
         return -1;
@@ -371,6 +396,15 @@ static void format_record(run_state *rs, job *j, const gpt_result *res, const ch
     const options *o = rs->opt;
     *out = NULL;
     *out_len = 0;
+    if (!o->jsonl && o->ids) {  // the ids, space-separated, then (--batch) the separator
+        size_t n_tokens = res ? (size_t)res->n_tokens : 0, len = 0;
+        j->output = malloc(n_tokens * 12 + o->separator_len + 1);
+        if (!j->output) return;
+        for (size_t i = 0; i < n_tokens; i++) len += (size_t)sprintf(j->output + len, i ? " %d" : "%d", res->tokens[i]);
+        if (o->batch) memcpy(j->output + len, o->separator, o->separator_len);
+        j->output_len = len + (o->batch ? o->separator_len : 0);
+        return;
+    }
     if (!o->jsonl) {
         const char *text = res ? res->text : "";
         size_t len = res ? res->text_len : 0;
@@ -583,6 +617,10 @@ static int single_done(void *user, const gpt_request *req, const gpt_result *res
     if (rs->opt->jsonl) {
         if (!sample_done(rs, j, res, res->status != GPT_OK ? res->error : NULL)) return 0;
         if (j->output && cli_write(j->output, j->output_len) != 0) rs->out_closed = 1;
+    } else if (rs->opt->ids) {  // the ids on one line
+        format_output(rs, j, res, NULL);
+        if (!rs->out_closed && (!j->output || cli_write(j->output, j->output_len) != 0 || cli_write("\n", 1) != 0))
+            rs->out_closed = 1;
     } else if (!rs->out_closed && res->status == GPT_OK && isatty(STDOUT_FILENO) && cli_write("\n", 1) != 0) {
         rs->out_closed = 1;  // a newline for the terminal's sake; pipes get the exact bytes
     }
@@ -598,7 +636,7 @@ enum {
     OPT_IGNORE_EOS, OPT_BATCH, OPT_LOGPROBS, OPT_FORMAT, OPT_PARALLEL, OPT_SHARD, OPT_SEPARATOR,
     OPT_MIN_P, OPT_REPETITION_PENALTY, OPT_PRESENCE_PENALTY, OPT_FREQUENCY_PENALTY, OPT_PENALTY_LAST_N,
     OPT_LOGIT_BIAS, OPT_BAN, OPT_TOP_LOGPROBS,
-    OPT_MESSAGES, OPT_CHAT_TEMPLATE, OPT_TEMPLATE_VAR
+    OPT_MESSAGES, OPT_CHAT_TEMPLATE, OPT_TEMPLATE_VAR, OPT_IDS, OPT_CTX
 };
 static const struct option ROWS[] = {
     CLI_ROW_MODEL, CLI_ROW_THREADS, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
@@ -633,6 +671,8 @@ static const struct option ROWS[] = {
     {"ban", required_argument, NULL, OPT_BAN},
     {"n", required_argument, NULL, 'N'},
     {"top-logprobs", required_argument, NULL, OPT_TOP_LOGPROBS},
+    {"ids", no_argument, NULL, OPT_IDS},
+    {"ctx", required_argument, NULL, OPT_CTX},
     CLI_ROW_END,
 };
 static const cli_command CMD = {"generate", USAGE, HELP, ROWS, 0};
@@ -748,6 +788,11 @@ static int parse_flags(int argc, char **argv, options *o) {
         case OPT_IGNORE_EOS: o->ignore_eos = 1; break;
         case OPT_BATCH: o->batch = 1; break;
         case OPT_LOGPROBS: o->logprobs = 1; break;
+        case OPT_IDS: o->ids = 1; break;
+        case OPT_CTX:
+            if (cli_parse_int(v, 1, 1 << 24, &o->ctx))
+                return cli_usage_fail(&CMD, "--ctx wants an integer in 1..%d, not '%s'", 1 << 24, v);
+            break;
         case OPT_FORMAT:
             if (!strcmp(v, "text")) o->jsonl = 0;
             else if (!strcmp(v, "jsonl")) o->jsonl = 1;
@@ -805,6 +850,9 @@ static int parse_flags(int argc, char **argv, options *o) {
         return cli_usage_fail(&CMD, "--chat-template and --template-var apply to --messages and --batch");
     if (o->batch && o->prompt)
         return cli_usage_fail(&CMD, "--batch reads requests from stdin or -f FILE; -p does not apply");
+    /* With --ids there is no tokenizer: no text to stop on, echo or parse. */
+    if (o->ids && (o->n_stops || o->echo || o->special || o->messages_file))
+        return cli_usage_fail(&CMD, "--ids has no text: --stop, --echo, --special and --messages do not apply");
     if (o->jsonl < 0) o->jsonl = o->batch;
     if (o->logprobs && !o->jsonl) return cli_usage_fail(&CMD, "--logprobs needs --format jsonl");
     if (o->top_logprobs && !o->jsonl) return cli_usage_fail(&CMD, "--top-logprobs needs --format jsonl");
@@ -857,9 +905,9 @@ int cli_generate(int argc, char **argv) {
     }
 
     const char *dir = cli_model_dir(o.model_dir);
-    gpt_tokenizer *tok;
+    gpt_tokenizer *tok = NULL;
     gpt_model *model;
-    if (cli_open(dir, NULL, &tok, &model) != EXIT_OK) {
+    if (cli_open(dir, NULL, o.ids ? NULL : &tok, &model) != EXIT_OK) {
         free(text);
         cJSON_Delete(conversation);
         cJSON_Delete(o.template_vars);
@@ -898,7 +946,7 @@ int cli_generate(int argc, char **argv) {
             rc = EXIT_RUNTIME;
             goto out;
         }
-        if (rs.chat.tpl) rs.n_end_ids = cli_end_of_turn_ids(&rs.chat, tok, rs.end_ids, CLI_MAX_END_IDS);
+        if (rs.chat.tpl && tok) rs.n_end_ids = cli_end_of_turn_ids(&rs.chat, tok, rs.end_ids, CLI_MAX_END_IDS);
         if (cli_verbose && rs.chat.tpl) {
             char ends[256] = "";
             for (int i = 0, n = 0; i < rs.n_end_ids; i++)
@@ -906,14 +954,19 @@ int cli_generate(int argc, char **argv) {
             cli_info("chat template: %s; end of turn:%s", rs.chat.origin, ends);
         }
     }
-    if (gpt_context_new(&ctx, model, 0, (int)o.parallel, 0, err, sizeof err) != GPT_OK) {
+    int n_ctx = cli_context_length(model, o.ctx);
+    if (n_ctx < 0) {
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    if (gpt_context_new(&ctx, model, n_ctx, (int)o.parallel, 0, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         rc = EXIT_RUNTIME;
         goto out;
     }
 
     rs.n_ctx = gpt_context_n_ctx(ctx);
-    rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : gpt_tokenizer_eot_id(tok);
+    rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : tok ? gpt_tokenizer_eot_id(tok) : -1;
     /* --batch -f FILE reads the requests from FILE. */
     if (o.batch && o.prompt_file && strcmp(o.prompt_file, "-") != 0) {
         in_fd = open(o.prompt_file, O_RDONLY | O_CLOEXEC);
@@ -925,7 +978,7 @@ int cli_generate(int argc, char **argv) {
         }
     }
     cli_lines_init(&rs.in, in_fd);
-    rs.max_token_bytes = gpt_tokenizer_max_token_bytes(tok);
+    rs.max_token_bytes = tok ? gpt_tokenizer_max_token_bytes(tok) : 0;
     struct sigaction sa = {.sa_handler = on_sigint};  // no SA_RESTART: a blocked read returns
     sigaction(SIGINT, &sa, NULL);
 

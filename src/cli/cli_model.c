@@ -48,14 +48,17 @@ static int score_rows(gpt_context *ctx, const int *ids, int n, float *logits, in
 }
 
 /* Opens the model and a one-sequence context for scoring. */
+/* tok NULL: no tokenizer (ids in). ctx_flag: --ctx, 0 when not given. */
 static int open_for_scoring(const char *model_flag, gpt_tokenizer **tok, gpt_model **model, gpt_context **ctx,
-                            float **logits) {
+                            float **logits, long ctx_flag) {
     const char *dir = cli_model_dir(model_flag);
     *ctx = NULL;
     *logits = NULL;
     if (cli_open(dir, NULL, tok, model) != EXIT_OK) return EXIT_RUNTIME;
     char err[512];
-    if (gpt_context_new(ctx, *model, 0, 1, SCORE_ROWS, err, sizeof err) != GPT_OK) {
+    int n_ctx = cli_context_length(*model, ctx_flag);
+    if (n_ctx < 0) return EXIT_RUNTIME;
+    if (gpt_context_new(ctx, *model, n_ctx, 1, SCORE_ROWS, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         return EXIT_RUNTIME;
     }
@@ -76,17 +79,20 @@ static void close_scoring(gpt_tokenizer *tok, gpt_model *model, gpt_context *ctx
 
 /* ---- gpt logits ------------------------------------------------------ */
 
-static const char *LOGITS_USAGE = "gpt logits [-m MODEL] [--ids] [--special] [--top K] [--full] [-t THREADS]";
+static const char *LOGITS_USAGE =
+    "gpt logits [-m MODEL] [--ids] [--special] [--top K] [--full] [--ctx N] [-t THREADS]";
 static const char *LOGITS_HELP =
     "Print, for every position of the prompt on stdin, one JSON line:\n"
     "  {\"pos\":i,\"id\":token,\"logsumexp\":x,\"top\":[[id,logit],...]}\n"
     "\n"
     "options:\n"
     "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
-    "      --ids         stdin holds token ids (whitespace-separated), not text\n"
+    "      --ids         stdin holds token ids (separated by whitespace or commas), not\n"
+    "                    text; the model directory then needs no tokenizer files\n"
     "      --special     parse <|endoftext|> in the text as the special token\n"
     "      --top K       logits listed per position, highest first (default 10)\n"
     "      --full        add \"logits\":[...] (every logit) to the last line\n"
+    "      --ctx N       positions to allocate (default: the model's context, at most 4096)\n"
     "  -t, --threads N   threads (default: $GPT_THREADS, else all cores)\n"
     "  -h, --help        this help\n"
     "\n"
@@ -124,35 +130,12 @@ static int print_position(void *user, int pos, const float *logits) {
     return ferror(stdout) ? -1 : 0;
 }
 
-/* Parses whitespace-separated ids; returns 0 or -1 with a diagnostic. */
-static int parse_ids(char *text, int V, int **ids, size_t *n) {
-    size_t cap = 64, count = 0;
-    int *out = malloc(sizeof(int) * cap);
-    if (!out) return -1;
-    for (char *p = strtok(text, " \t\r\n"); p; p = strtok(NULL, " \t\r\n")) {
-        long v;
-        if (cli_parse_int(p, 0, V - 1, &v)) {
-            cli_error("stdin: '%s' is not a token id in 0..%d", p, V - 1);
-            free(out);
-            return -1;
-        }
-        if (count == cap) {
-            int *bigger = realloc(out, sizeof(int) * (cap *= 2));
-            if (!bigger) { free(out); return -1; }
-            out = bigger;
-        }
-        out[count++] = (int)v;
-    }
-    *ids = out;
-    *n = count;
-    return 0;
-}
-
 int cli_logits(int argc, char **argv) {
-    enum { OPT_IDS = CLI_OPT_OWN, OPT_SPECIAL, OPT_TOP, OPT_FULL };
+    enum { OPT_IDS = CLI_OPT_OWN, OPT_SPECIAL, OPT_TOP, OPT_FULL, OPT_CTX };
     static const struct option rows[] = {
         CLI_ROW_MODEL, CLI_ROW_THREADS, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
         {"ids", no_argument, NULL, OPT_IDS},
+        {"ctx", required_argument, NULL, OPT_CTX},
         {"special", no_argument, NULL, OPT_SPECIAL},
         {"top", required_argument, NULL, OPT_TOP},
         {"full", no_argument, NULL, OPT_FULL},
@@ -160,7 +143,7 @@ int cli_logits(int argc, char **argv) {
     };
     const cli_command cmd = {"logits", LOGITS_USAGE, LOGITS_HELP, rows, 0};
     int ids_in = 0, special = 0, full = 0;
-    long top = 10;
+    long top = 10, ctx_flag = 0;
     cli_parse p = {0};
     for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;) {
         switch (c) {
@@ -168,6 +151,10 @@ int cli_logits(int argc, char **argv) {
         case OPT_IDS: ids_in = 1; break;
         case OPT_SPECIAL: special = 1; break;
         case OPT_FULL: full = 1; break;
+        case OPT_CTX:
+            if (cli_parse_int(optarg, 1, 1 << 24, &ctx_flag))
+                return cli_usage_fail(&cmd, "--ctx wants an integer in 1..%d, not '%s'", 1 << 24, optarg);
+            break;
         case OPT_TOP:
             if (cli_parse_int(optarg, 0, 1000000, &top))
                 return cli_usage_fail(&cmd, "--top wants an integer >= 0, not '%s'", optarg);
@@ -185,14 +172,18 @@ int cli_logits(int argc, char **argv) {
     gpt_model *model;
     gpt_context *ctx;
     float *logits;
-    int rc = open_for_scoring(model_flag, &tok, &model, &ctx, &logits);
+    tok = NULL;
+    int rc = open_for_scoring(model_flag, ids_in ? NULL : &tok, &model, &ctx, &logits, ctx_flag);
     int *ids = NULL;
     size_t n = 0;
     if (rc == EXIT_OK) {
         const gpt_config *cfg = gpt_model_config(model);
         char err[512];
         if (ids_in) {
-            if (parse_ids(text, cfg->vocab_size, &ids, &n)) rc = EXIT_RUNTIME;
+            if (cli_parse_ids(text, cfg->vocab_size, &ids, &n, "stdin", err, sizeof err)) {
+                cli_error("%s", err);
+                rc = EXIT_RUNTIME;
+            }
         } else if (gpt_tokenizer_encode(tok, text, len, special, &ids, &n, err, sizeof err) != GPT_OK) {
             cli_error("%s", err);
             rc = EXIT_RUNTIME;
@@ -294,7 +285,7 @@ int cli_perplexity(int argc, char **argv) {
     gpt_model *model;
     gpt_context *ctx;
     float *logits;
-    int rc = open_for_scoring(model_flag, &tok, &model, &ctx, &logits);
+    int rc = open_for_scoring(model_flag, &tok, &model, &ctx, &logits, 0);
     int *ids = NULL;
     size_t n = 0;
     char err[512];
@@ -340,28 +331,46 @@ int cli_perplexity(int argc, char **argv) {
 
 /* ---- gpt info --------------------------------------------------------- */
 
-static const char *INFO_USAGE = "gpt info [-m MODEL] [--format text|json]";
+static const char *INFO_USAGE = "gpt info [-m MODEL] [--ctx N] [--format text|json]";
 static const char *INFO_HELP =
-    "Describe a model: its config, parameter count, dtype, bytes on disk, and the memory\n"
-    "its weights and a full-context KV cache need.\n"
+    "Describe a model: its family and the switches that set its math, its config,\n"
+    "parameter count, dtype, bytes on disk, and the memory its weights and the KV\n"
+    "cache of one sequence need.\n"
     "\n"
     "options:\n"
     "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
+    "      --ctx N       the context the KV cache is sized for (default: the model's\n"
+    "                    context, at most 4096), as generate, logits and bench allocate it\n"
     "      --format F    text or json (default text)\n"
     "  -h, --help        this help\n"
+    "\n"
+    "The model directory needs no tokenizer files.\n"
     "\n"
     "example:\n"
     "  gpt info -m models/gpt2-books-30m\n";
 
+/* The rotary settings in words: "theta 500000, llama3 scaling (factor 8,
+ * low 1, high 4, original 64)". */
+static void rope_words(const gpt_config *c, char *out, size_t len) {
+    int n = snprintf(out, len, "theta %.10g", c->rope_theta);
+    if (n < 0 || (size_t)n >= len) return;
+    if (c->rope == GPT_ROPE_LINEAR) snprintf(out + n, len - n, ", linear scaling (factor %g)", c->rope_factor);
+    else if (c->rope == GPT_ROPE_LLAMA3)
+        snprintf(out + n, len - n, ", llama3 scaling (factor %g, low %g, high %g, original %d)", c->rope_factor,
+                 c->rope_low_freq_factor, c->rope_high_freq_factor, c->rope_original_ctx);
+}
+
 int cli_info_cmd(int argc, char **argv) {
-    enum { OPT_FORMAT = CLI_OPT_OWN };
+    enum { OPT_FORMAT = CLI_OPT_OWN, OPT_CTX };
     static const struct option rows[] = {
         CLI_ROW_MODEL, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"ctx", required_argument, NULL, OPT_CTX},
         CLI_ROW_END,
     };
     const cli_command cmd = {"info", INFO_USAGE, INFO_HELP, rows, 0};
     int json = 0;
+    long ctx_flag = 0;
     cli_parse p = {0};
     for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;) {
         switch (c) {
@@ -371,43 +380,85 @@ int cli_info_cmd(int argc, char **argv) {
             else if (!strcmp(optarg, "text")) json = 0;
             else return cli_usage_fail(&cmd, "--format wants text or json, not '%s'", optarg);
             break;
+        case OPT_CTX:
+            if (cli_parse_int(optarg, 1, 1 << 24, &ctx_flag))
+                return cli_usage_fail(&cmd, "--ctx wants an integer in 1..%d, not '%s'", 1 << 24, optarg);
+            break;
         }
     }
     if (p.n_args) return cli_usage_fail(&cmd, "unexpected argument '%s' (the model comes with -m)", p.args[0]);
     const char *model_flag = p.model_dir;
     const char *dir = cli_model_dir(model_flag);
-    gpt_tokenizer *tok;
     gpt_model *model;
-    if (cli_open(dir, NULL, &tok, &model) != EXIT_OK) return EXIT_RUNTIME;
+    if (cli_open(dir, NULL, NULL, &model) != EXIT_OK) return EXIT_RUNTIME;
     const gpt_config *c = gpt_model_config(model);
-    /* Keys and values: 2 x layers x positions x n_embd floats. */
-    double kv_bytes = 2.0 * c->n_layer * c->n_positions * c->n_embd * sizeof(float);
+    int n_ctx = cli_context_length(model, ctx_flag);
+    if (n_ctx < 0) {
+        gpt_model_free(model);
+        return EXIT_RUNTIME;
+    }
+    /* The tokenizer when there is one (a model of ids alone has none). */
+    gpt_tokenizer *tok = NULL;
+    char tok_err[512];
+    if (gpt_tokenizer_load(&tok, dir, tok_err, sizeof tok_err) != GPT_OK) tok = NULL;
+    /* Keys and values of one sequence: 2 x layers x positions x kv heads x head_dim floats. */
+    double kv_bytes = (double)gpt_kv_cache_bytes(model, n_ctx);
     const double MB = 1024.0 * 1024.0;
+    const char *act = c->gated_silu ? "silu (gated)" : c->gelu_exact ? "gelu" : "gelu_new";
+    char rope[160] = "";
+    if (c->rope != GPT_ROPE_NONE) rope_words(c, rope, sizeof rope);
+    char eos[GPT_MAX_EOS * 12 + 8] = "";
+    for (int i = 0, n = 0; i < c->n_eos && n >= 0 && (size_t)n < sizeof eos; i++)
+        n += snprintf(eos + n, sizeof eos - n, "%s%d", i ? (json ? "," : " ") : "", c->eos_ids[i]);
     if (json) {
         cJSON *name = cJSON_CreateString(dir);
         char *quoted = name ? cJSON_PrintUnformatted(name) : NULL;  // JSON-escaped
         cJSON_Delete(name);
-        printf("{\"model\":%s,\"n_layer\":%d,\"n_head\":%d,\"n_embd\":%d,\"n_inner\":%d,\"n_positions\":%d,"
-               "\"vocab_size\":%d,\"layer_norm_epsilon\":%g,\"activation\":\"%s\",\"params\":%zu,"
-               "\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,\"kv_cache_bytes\":%.0f,"
-               "\"tokenizer\":\"%s\",\"tokenizer_vocab_size\":%d,\"bos_token_id\":%d,\"eos_token_id\":%d",
-               quoted ? quoted : "null", c->n_layer, c->n_head, c->n_embd, c->n_inner, c->n_positions, c->vocab_size,
-               c->layer_norm_epsilon, c->gelu_exact ? "gelu" : "gelu_new", gpt_model_n_params(model),
+        printf("{\"model\":%s,\"family\":\"%s\",\"n_layer\":%d,\"n_head\":%d,\"n_embd\":%d,\"n_kv_head\":%d,"
+               "\"head_dim\":%d,\"n_inner\":%d,\"n_positions\":%d,\"vocab_size\":%d,\"norm\":\"%s\","
+               "\"layer_norm_epsilon\":%g,\"activation\":\"%s\",\"positions\":\"%s\",\"rope_theta\":%.10g,"
+               "\"rope_scaling\":\"%s\",\"qkv_bias\":%s,\"qk_norm\":%s,\"sliding_window\":%d,\"tied\":%s,"
+               "\"eos\":[%s],\"params\":%zu,\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,"
+               "\"ctx\":%d,\"kv_cache_bytes\":%.0f",
+               quoted ? quoted : "null", gpt_arch_name(c->arch), c->n_layer, c->n_head, c->n_embd, c->n_kv_head,
+               c->head_dim, c->n_inner, c->n_positions, c->vocab_size, c->rms_norm ? "rmsnorm" : "layernorm",
+               c->layer_norm_epsilon, act, c->rope == GPT_ROPE_NONE ? "learned" : "rotary",
+               c->rope == GPT_ROPE_NONE ? 0.0 : c->rope_theta,
+               c->rope == GPT_ROPE_LINEAR ? "linear" : c->rope == GPT_ROPE_LLAMA3 ? "llama3" : "none",
+               c->qkv_bias ? "true" : "false", c->qk_norm ? "true" : "false", c->sliding_window,
+               c->tied ? "true" : "false", eos, gpt_model_n_params(model),
                gpt_dtype_name(gpt_model_file_dtype(model)), gpt_model_file_bytes(model),
-               gpt_model_weight_bytes(model), kv_bytes, gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok),
-               gpt_tokenizer_bos_id(tok), gpt_tokenizer_eos_id(tok));
+               gpt_model_weight_bytes(model), n_ctx, kv_bytes);
+        if (tok)
+            printf(",\"tokenizer\":\"%s\",\"tokenizer_vocab_size\":%d,\"bos_token_id\":%d,\"eos_token_id\":%d",
+                   gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok), gpt_tokenizer_bos_id(tok),
+                   gpt_tokenizer_eos_id(tok));
         free(quoted);
         cli_info_chat(dir, tok, 1);  // sampling defaults, chat template
         printf("}\n");
     } else {
         printf("model:        %s\n", dir);
+        printf("family:       %s (%s, %s positions, %s MLP%s%s)\n", gpt_arch_name(c->arch),
+               c->rms_norm ? "RMSNorm" : "LayerNorm", c->rope == GPT_ROPE_NONE ? "learned" : "rotary",
+               c->gated_silu ? "gated SiLU" : "GELU", c->qkv_bias && c->arch != GPT_ARCH_GPT2 ? ", q/k/v biases" : "",
+               c->qk_norm ? ", q/k norms" : "");
         printf("layers:       %d\n", c->n_layer);
-        printf("heads:        %d (head size %d)\n", c->n_head, c->n_embd / c->n_head);
+        if (c->n_kv_head == c->n_head)
+            printf("heads:        %d (head size %d)\n", c->n_head, c->head_dim);
+        else
+            printf("heads:        %d query, %d kv (groups of %d; head size %d)\n", c->n_head, c->n_kv_head,
+                   c->n_head / c->n_kv_head, c->head_dim);
         printf("n_embd:       %d\n", c->n_embd);
         printf("n_inner:      %d\n", c->n_inner);
         printf("context:      %d tokens\n", c->n_positions);
+        if (c->rope != GPT_ROPE_NONE) printf("rope:         %s\n", rope);
+        if (c->sliding_window)
+            printf("window:       %d positions (layers %d..%d)\n", c->sliding_window, c->window_first_layer,
+                   c->n_layer - 1);
         printf("vocabulary:   %d tokens\n", c->vocab_size);
-        printf("activation:   %s\n", c->gelu_exact ? "gelu (erf)" : "gelu_new (tanh)");
+        printf("activation:   %s\n", c->gated_silu ? "silu (gated)" : c->gelu_exact ? "gelu (erf)" : "gelu_new (tanh)");
+        printf("head:         %s\n", c->tied ? "tied to the embeddings" : "untied (lm_head.weight)");
+        if (c->n_eos) printf("eos:          %s\n", eos);
         printf("parameters:   %zu (%.1fM)\n", gpt_model_n_params(model), gpt_model_n_params(model) / 1e6);
         if (gpt_model_dtype(model) != gpt_model_file_dtype(model))
             printf("dtype:        %s (%s in memory)\n", gpt_dtype_name(gpt_model_file_dtype(model)),
@@ -416,12 +467,14 @@ int cli_info_cmd(int argc, char **argv) {
             printf("dtype:        %s\n", gpt_dtype_name(gpt_model_file_dtype(model)));
         printf("on disk:      %.1f MB\n", gpt_model_file_bytes(model) / MB);
         printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
-        printf("KV cache:     %.1f MB for the full context of one sequence\n", kv_bytes / MB);
-        printf("tokenizer:    %s, %d tokens\n", gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok));
-        const int ends[2] = {gpt_tokenizer_bos_id(tok), gpt_tokenizer_eos_id(tok)};
-        for (int k = 0; k < 2; k++) {
-            if (ends[k] < 0) printf("%s          none\n", k ? "EOS:" : "BOS:");
-            else printf("%s          %s (%d)\n", k ? "EOS:" : "BOS:", gpt_tokenizer_token_string(tok, ends[k]), ends[k]);
+        printf("KV cache:     %.1f MB per sequence for a context of %d tokens (--ctx)\n", kv_bytes / MB, n_ctx);
+        if (tok) {
+            printf("tokenizer:    %s, %d tokens\n", gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok));
+            const int ends[2] = {gpt_tokenizer_bos_id(tok), gpt_tokenizer_eos_id(tok)};
+            for (int k = 0; k < 2; k++) {
+                if (ends[k] < 0) printf("%s          none\n", k ? "EOS:" : "BOS:");
+                else printf("%s          %s (%d)\n", k ? "EOS:" : "BOS:", gpt_tokenizer_token_string(tok, ends[k]), ends[k]);
+            }
         }
         cli_info_chat(dir, tok, 0);  // sampling defaults, chat template
     }

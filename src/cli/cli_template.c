@@ -234,7 +234,7 @@ void cli_info_chat(const char *dir, gpt_tokenizer *tok, int json) {
     cli_chat_template ct;
     int have_g = cli_gen_defaults_load(&g, dir) == EXIT_OK;
     int have_t = cli_chat_template_load(&ct, dir, NULL) == EXIT_OK;
-    int ends[CLI_MAX_END_IDS], n_ends = have_t && ct.tpl ? cli_end_of_turn_ids(&ct, tok, ends, CLI_MAX_END_IDS) : 0;
+    int ends[CLI_MAX_END_IDS], n_ends = have_t && ct.tpl && tok ? cli_end_of_turn_ids(&ct, tok, ends, CLI_MAX_END_IDS) : 0;
     if (json) {
         printf(",\"generation_defaults\":{");
         if (have_g) {

@@ -298,8 +298,9 @@ static gpt_status llama_config(const cJSON *root, const char *path, gpt_config *
     /* The window: Mistral's in every layer; Qwen's only with
      * use_sliding_window, from layer max_window_layers on. */
     int window = 0;
-    found = int_field(root, "sliding_window", 1, INT_MAX, &window);
-    if (found < 0) return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: sliding_window must be a positive integer or null", path);
+    found = int_field(root, "sliding_window", 0, INT_MAX, &window);  // 0, like null: no window
+    if (found < 0) return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: sliding_window must be an integer >= 0 or null", path);
+    if (window == 0) found = 0;
     if (cfg->arch == GPT_ARCH_MISTRAL) {
         cfg->sliding_window = found ? window : 0;
     } else if (cfg->arch == GPT_ARCH_QWEN2 || cfg->arch == GPT_ARCH_QWEN3) {

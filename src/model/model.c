@@ -293,6 +293,7 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
     }
     const size_t vectors = (size_t)(v - s->vectors);
     const int untied = m->lm_head.data != m->wte.data;
+    m->cfg.tied = !untied;  // GPT-2's head is tied unless the file carries one
 
     m->file_dtype = m->conv1d ? m->layers[0].qkv_w.dtype : m->layers[0].q_w.dtype;
     m->dtype = m->file_dtype;
@@ -386,3 +387,7 @@ gpt_dtype gpt_model_file_dtype(const gpt_model *m) { return m->file_dtype; }
 size_t gpt_model_n_params(const gpt_model *m) { return m->n_params; }
 size_t gpt_model_file_bytes(const gpt_model *m) { return m->file_bytes; }
 size_t gpt_model_weight_bytes(const gpt_model *m) { return m->weight_bytes; }
+size_t gpt_kv_cache_bytes(const gpt_model *m, int n_ctx) {
+    const gpt_config *c = &m->cfg;
+    return 2 * sizeof(float) * (size_t)c->n_layer * (size_t)(n_ctx > 0 ? n_ctx : 0) * c->n_kv_head * c->head_dim;
+}

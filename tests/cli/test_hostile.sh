@@ -25,6 +25,9 @@ hostile() {
     if [ "$1" = gen ]; then  # the usual generate call, against model directory $2
         shift
         set -- "$GPT" generate -n 2 --temperature 0 -p Hello -m "$@"
+    elif [ "$1" = ids ]; then  # the same with token ids (the Llama-shaped fixtures have no tokenizer)
+        shift
+        set -- "$GPT" generate --ids -n 2 --temperature 0 -p "1 2 3" -m "$@"
     fi
     set +e
     timeout 60 "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
@@ -72,6 +75,45 @@ d=$(model layers); config "$d" 's/"n_layer": 2/"n_layer": 3/'
 hostile "more layers than tensors" 1 "no tensor transformer.h.2" gen "$d"
 d=$(model embd); config "$d" 's/"n_embd": 32/"n_embd": 64/'
 hostile "n_embd against the tensors" 1 "config wants [50257,64]" gen "$d"
+
+# --- the Llama-shaped families (dev-llama: 4 heads, 2 kv heads, head_dim 16) ---
+LLAMA="$ROOT/tests/golden/dev-llama"
+# llama DIR SED: a copy of dev-llama in $TMP/DIR with config.json edited by SED.
+llama() {
+    d="$TMP/$1"
+    mkdir -p "$d"
+    for f in model.safetensors generation_config.json; do ln -sf "$LLAMA/$f" "$d/$f"; done
+    sed "$2" "$LLAMA/config.json" >"$d/config.json"
+    echo "$d"
+}
+d=$(llama kvheads 's/"num_key_value_heads": 2/"num_key_value_heads": 3/')
+hostile "kv heads do not divide heads" 1 "config.json: num_key_value_heads 3 does not divide num_attention_heads 4" ids "$d"
+d=$(llama headdim 's/"head_dim": 16/"head_dim": 8/')
+hostile "head_dim x heads against q_proj" 1 "model.layers.0.self_attn.q_proj.weight has shape [64,64], config wants [32,64]" ids "$d"
+d=$(llama layers3 's/"num_hidden_layers": 2/"num_hidden_layers": 3/')
+hostile "missing tensor" 1 "the checkpoint has no tensor model.layers.2.input_layernorm.weight" ids "$d"
+d=$(llama theta0 's/"rope_theta": 500000/"rope_theta": 0/')
+hostile "rope_theta 0" 1 "config.json: rope_theta must be a number > 0" ids "$d"
+d=$(llama thetaneg 's/"rope_theta": 500000/"rope_theta": -1e4/')
+hostile "rope_theta negative" 1 "config.json: rope_theta must be a number > 0" ids "$d"
+d=$(llama ropewild 's/"rope_type": "llama3"/"rope_type": "wild"/')
+hostile "unknown rope_scaling type" 1 'config.json: rope_scaling type "wild" is not supported' ids "$d"
+d=$(llama yarn 's/"rope_type": "llama3"/"rope_type": "yarn"/')
+hostile "rope_scaling yarn refused" 1 'config.json: rope_scaling type "yarn" is not supported' ids "$d"
+d=$(llama dynamic 's/"rope_type": "llama3"/"type": "dynamic"/')
+hostile "rope_scaling dynamic (old key) refused" 1 'config.json: rope_scaling type "dynamic" is not supported' ids "$d"
+d=$(llama bands 's/"high_freq_factor": 4.0/"high_freq_factor": 1.0/')
+hostile "llama3 bands high <= low" 1 "config.json: rope_scaling low_freq_factor and high_freq_factor" ids "$d"
+d=$(llama act 's/"hidden_act": "silu"/"hidden_act": "gelu"/')
+hostile "hidden_act gelu" 1 'config.json: hidden_act "gelu" is not supported' ids "$d"
+d=$(llama phi 's/"model_type": "llama"/"model_type": "phi3"/')
+hostile "unknown model_type" 1 'config.json: model_type "phi3" is not supported' ids "$d"
+d=$(llama tied 's/"tie_word_embeddings": false/"tie_word_embeddings": true/')
+hostile "tied but lm_head differs" 1 "lm_head.weight differs from model.embed_tokens.weight" ids "$d"
+d=$(llama eos 's/"eos_token_id": 2/"eos_token_id": [2, 1000]/')
+hostile "eos id past the vocabulary" 1 "config.json: bos_token_id/eos_token_id must be ids below vocab_size 1000" ids "$d"
+d=$(llama quant 's/"use_cache": true/"use_cache": true, "quantization_config": {"quant_method": "gptq"}/')
+hostile "quantization_config refused" 1 "config.json: quantization_config is not supported" ids "$d"
 
 # --- model.safetensors ---
 d=$(model noweights); rm "$d/model.safetensors"

@@ -62,6 +62,22 @@ put("fuzz_config", "n_ctx-gelu", '{"n_layer":2,"n_head":2,"n_embd":8,"n_ctx":16,
     '"n_inner":null,"activation_function":"gelu","layer_norm_epsilon":0.001,"bos_token_id":0,"eos_token_id":299}')
 put("fuzz_config", "unsupported", '{"model_type":"gpt2","n_layer":1,"n_head":1,"n_embd":4,"n_positions":4,'
     '"vocab_size":8,"scale_attn_by_inverse_layer_idx":true,"scale_attn_weights":false,"add_cross_attention":true}')
+# The Llama-shaped families: the four fixtures' configs, and small ones
+# that reach every switch (rope scaling types, windows, layer_types, eos lists).
+for m in ("dev-llama", "dev-qwen2", "dev-qwen3", "dev-mistral"):
+    put("fuzz_config", m, open("tests/golden/%s/config.json" % m, "rb").read())
+LLAMA_MIN = ('"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"hidden_size":8,'
+             '"intermediate_size":16,"max_position_embeddings":32,"vocab_size":10')
+put("fuzz_config", "llama-linear", '{"model_type":"llama",%s,"rope_theta":10000,'
+    '"rope_scaling":{"type":"linear","factor":2.0},"eos_token_id":[1,2,3],"attention_bias":true,"mlp_bias":true}'
+    % LLAMA_MIN)
+put("fuzz_config", "llama-yarn", '{"architectures":["LlamaForCausalLM"],%s,'
+    '"rope_scaling":{"rope_type":"yarn","factor":4.0}}' % LLAMA_MIN)
+put("fuzz_config", "qwen2-window", '{"model_type":"qwen2",%s,"use_sliding_window":true,"sliding_window":4,'
+    '"max_window_layers":1,"layer_types":["full_attention","sliding_attention"],"rms_norm_eps":1e-6}' % LLAMA_MIN)
+put("fuzz_config", "qwen3-head-dim", '{"model_type":"qwen3",%s,"head_dim":6,"tie_word_embeddings":true,'
+    '"rope_parameters":{"rope_type":"default","rope_theta":1e6}}' % LLAMA_MIN)
+put("fuzz_config", "mistral-window", '{"model_type":"mistral",%s,"sliding_window":3,"rope_theta":0}' % LLAMA_MIN)
 
 # ---- tokenizer files: 256 byte tokens, <|endoftext|>, a few merges ---------
 def byte_spelling():

@@ -1,0 +1,108 @@
+# test_decoders.sh — the Llama-shaped families through the CLI, ids in and
+# ids out (the fixtures have no tokenizer): greedy ids equal the float64
+# reference's; "one row, one answer" bit for bit across --parallel, -t and
+# the requests beside each one; gpt info; --ctx.
+. "$(dirname "$0")/lib.sh"
+
+# ref MODEL PROMPT KEY: a field of a prompt of MODEL's reference.json, ids space-separated.
+ref() {
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["prompts"][int(sys.argv[2])]
+v=r[sys.argv[3]]; print(" ".join(map(str, v)) if isinstance(v, list) else v)' \
+        "$ROOT/tests/golden/$1/reference.json" "$2" "$3"
+}
+
+# Prompts of 3 to 121 ids: two are longer than a 64-row step, so they run
+# as prompt chunks of their own while the others share steps with decoding;
+# 121 crosses Mistral's window of 16 many times.
+python3 - >"$TMP/prompts.txt" <<'PY'
+import random
+rng = random.Random(5)
+for n in (3, 121, 9, 1, 40, 17, 85, 5, 64, 65):
+    print(" ".join(str(rng.randrange(1000)) for _ in range(n)))
+PY
+
+for m in dev-llama dev-qwen2 dev-qwen3 dev-mistral; do
+    M="$ROOT/tests/golden/$m"
+    # Greedy ids through the KV cache, one token at a time, as the reference has them.
+    for p in 0 1 2; do
+        steps=$(ref $m $p greedy_exact_steps)
+        want=$(ref $m $p greedy_ids | cut -d' ' -f1-"$steps")
+        got=$("$GPT" generate -m "$M" --ids -p "$(ref $m $p input_ids)" -n "$steps" --temperature 0 --ignore-eos)
+        expect_eq "$m prompt $p: greedy ids" "$got" "$want"
+    done
+    # logits --ids: the reference's top-1 at the last position.
+    got=$(ref $m 3 input_ids | "$GPT" logits -m "$M" --ids --top 1 | tail -1 | sed 's/.*"top":\[\[\([0-9]*\),.*/\1/')
+    want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["prompts"][3]["top10_ids"][-1][0])' \
+        "$M/reference.json")
+    expect_eq "$m: logits --ids top-1 of the last position" "$got" "$want"
+
+    # One row, one answer: every token's log-probability, printed in full,
+    # the same with --parallel 1, 4 and 10 and -t 1 and 2, sampled by seed
+    # (--parallel 1 runs each request alone).
+    for run in "1 1" "4 1" "10 2"; do
+        set -- $run
+        "$GPT" generate -m "$M" --ids --batch --parallel "$1" -t "$2" -n 20 --seed 7 --ignore-eos --logprobs \
+            <"$TMP/prompts.txt" >"$TMP/$m.p$1.t$2.jsonl"
+    done
+    expect_eq "$m: one line per request" "$(grep -c '"logprobs":\[' "$TMP/$m.p1.t1.jsonl")" 10
+    for other in p4.t1 p10.t2; do
+        expect_file_eq "$m: --parallel 1 -t 1 vs $other (logprobs bit for bit)" "$TMP/$m.p1.t1.jsonl" \
+            "$TMP/$m.$other.jsonl"
+    done
+done
+
+# The same with Q8 weights (quantized at load; q/k/v/o and the MLP as nn.Linear rows).
+M="$ROOT/tests/golden/dev-llama"
+"$GPT" generate -m "$M" --quant q8 --ids --batch --parallel 1 -t 1 -n 12 --seed 7 --ignore-eos --logprobs \
+    <"$TMP/prompts.txt" >"$TMP/q8.p1.jsonl"
+"$GPT" generate -m "$M" --quant q8 --ids --batch --parallel 10 -t 2 -n 12 --seed 7 --ignore-eos --logprobs \
+    <"$TMP/prompts.txt" >"$TMP/q8.p10.jsonl"
+expect_eq "dev-llama q8: one line per request" "$(grep -c '"logprobs":\[' "$TMP/q8.p1.jsonl")" 10
+expect_file_eq "dev-llama q8: --parallel 1 -t 1 vs --parallel 10 -t 2 (logprobs bit for bit)" "$TMP/q8.p1.jsonl" \
+    "$TMP/q8.p10.jsonl"
+
+# End of text: any id of eos_token_id, as an int or a list, from config.json
+# or generation_config.json. dev-llama's greedy run from 999 is 230 404 490 ...:
+# with eos [2, 404] in generation_config.json it stops after 230.
+E="$TMP/eos-list"
+mkdir -p "$E"
+ln -s "$ROOT/tests/golden/dev-llama/model.safetensors" "$E/model.safetensors"
+cp "$ROOT/tests/golden/dev-llama/config.json" "$E/config.json"
+printf '{"bos_token_id": 1, "eos_token_id": [2, 404]}\n' >"$E/generation_config.json"
+"$GPT" generate -m "$E" --ids -p 999 -n 8 --temperature 0 --format jsonl >"$TMP/eos.jsonl"
+grep -q '"tokens":\[230\],"finish_reason":"eos"' "$TMP/eos.jsonl" || fail "eos list in generation_config.json: $(cat "$TMP/eos.jsonl")"
+sed -i 's/"eos_token_id": 2,/"eos_token_id": [2, 490],/' "$E/config.json"
+printf '{"bos_token_id": 1}\n' >"$E/generation_config.json"
+"$GPT" generate -m "$E" --ids -p 999 -n 8 --temperature 0 --format jsonl >"$TMP/eos.jsonl"
+grep -q '"tokens":\[230,404\],"finish_reason":"eos"' "$TMP/eos.jsonl" || fail "eos list in config.json: $(cat "$TMP/eos.jsonl")"
+"$GPT" generate -m "$E" --ids -p 999 -n 8 --temperature 0 --format jsonl --ignore-eos >"$TMP/eos.jsonl"
+grep -q '"tokens":\[230,404,490,968,276,867,230,800\],"finish_reason":"length"' "$TMP/eos.jsonl" ||
+    fail "--ignore-eos past an eos list: $(cat "$TMP/eos.jsonl")"
+
+# gpt info names the family and its switches, and sizes the cache for --ctx.
+"$GPT" info -m "$ROOT/tests/golden/dev-llama" --ctx 100 >"$TMP/info"
+grep -q '^family: *llama (RMSNorm, rotary positions, gated SiLU MLP)$' "$TMP/info" || fail "info family: $(cat "$TMP/info")"
+grep -q '^heads: *4 query, 2 kv (groups of 2; head size 16)$' "$TMP/info" || fail "info heads: $(cat "$TMP/info")"
+grep -q '^rope: *theta 500000, llama3 scaling (factor 8, low 1, high 4, original 64)$' "$TMP/info" ||
+    fail "info rope: $(cat "$TMP/info")"
+# 2 (k, v) x 2 layers x 100 positions x 2 kv heads x 16 x 4 bytes = 51200
+"$GPT" info -m "$ROOT/tests/golden/dev-llama" --ctx 100 --format json | grep -q '"ctx":100,"kv_cache_bytes":51200[,}]' ||
+    fail "info kv_cache_bytes for --ctx 100: $("$GPT" info -m "$ROOT/tests/golden/dev-llama" --ctx 100 --format json)"
+"$GPT" info -m "$ROOT/tests/golden/dev-mistral" | grep -q '^window: *16 positions (layers 0..1)$' ||
+    fail "info window: $("$GPT" info -m "$ROOT/tests/golden/dev-mistral")"
+"$GPT" info -m "$ROOT/tests/golden/dev-qwen2" | grep -q '^head: *tied to the embeddings$' ||
+    fail "info tied: $("$GPT" info -m "$ROOT/tests/golden/dev-qwen2")"
+
+# --ctx: the context allocated; beyond it, the usual context errors.
+Q="$ROOT/tests/golden/dev-qwen2"
+expect_status "--ctx past the model's context" 1 "$GPT" generate -m "$Q" --ids -p 5 --ctx 257
+grep -q "ctx 257 exceeds the model's context of 256" "$TMP/err" || fail "--ctx 257: $(cat "$TMP/err")"
+expect_status "prompt longer than --ctx" 1 "$GPT" generate -m "$Q" --ids -p "1 2 3 4 5 6 7 8 9" --ctx 8
+grep -q "prompt has 9 tokens, the context holds 8" "$TMP/err" || fail "prompt past --ctx: $(cat "$TMP/err")"
+echo "1 2 3 4 5" | "$GPT" generate -m "$Q" --ids --batch --ctx 8 -n 10 --ignore-eos >"$TMP/ctx.jsonl"
+grep -q '"finish_reason":"context","usage":{"prompt_tokens":5,"completion_tokens":4}' "$TMP/ctx.jsonl" ||
+    fail "finish_reason context at --ctx 8: $(cat "$TMP/ctx.jsonl")"
+expect_status "--ids with --stop" 2 "$GPT" generate -m "$Q" --ids -p 5 --stop x
+expect_status "--ids with a word" 1 "$GPT" generate -m "$Q" --ids -p "5 six"
+grep -q "prompt: 'six' is not a token id in 0..999" "$TMP/err" || fail "--ids word: $(cat "$TMP/err")"
+finish
