@@ -111,7 +111,7 @@ FUZZ_CFLAGS  := -ffp-contract=off -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unk
 FUZZ_SRC     := src/model/config.c src/kernels/convert.c src/model/model.c src/kernels/quant.c src/model/safetensors.c \
                 src/status.c src/text/tokenizer.c src/text/tokenizer_json.c src/text/bpe.c src/text/normalize.c \
                 src/text/pretokenize.c src/text/regex.c src/text/decode.c src/text/jinja_parse.c src/text/jinja_eval.c \
-                src/cli/cli_request.c src/cli/cli_json.c
+                src/cli/cli_request.c src/cli/cli_json.c src/cli/cli_messages.c
 FUZZ_OBJ     := $(FUZZ_SRC:src/%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 

@@ -342,6 +342,14 @@ typedef struct {
     gpt_sampler_params sampling;
     const char *const *stop;  /* (n_stop) stop strings, borrowed until on_done */
     int n_stop;
+    const int *end_ids;       /* (n_end_ids) more ids that end the completion as the end-of-text
+                                 token does (a chat template's end of turn), borrowed until on_done */
+    int n_end_ids;
+    int n_cached;             /* 0..n_prompt-1: the first n_cached prompt tokens are already in
+                                 the cache of the request's sequence, left there by an earlier
+                                 request, and are not read again (a chat keeps its conversation's
+                                 cache). Only with a context of one sequence (n_seq 1), whose
+                                 cache the caller knows; not with prompt_logprobs. */
     int ignore_eos;           /* nonzero: the end-of-text token does not stop */
     int logprobs;             /* nonzero: report each generated token's log-probability */
     void *user;               /* the caller's own, passed back untouched */

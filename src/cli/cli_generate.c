@@ -13,14 +13,17 @@
 #include <cJSON.h>
 
 #include "cli.h"
+#include "cli_chat.h"
 #include "cli_json.h"
 #include "cli_lines.h"
+#include "cli_messages.h"
 #include "cli_request.h"
 
 static const char USAGE[] =
     "gpt generate [-m MODEL] [-p PROMPT | -f FILE] [-n N] [--temperature T] [--top-k K] [--top-p P]\n"
     "             [--seed S] [--stop STR]... [--echo] [--special] [--truncate] [--ignore-eos]\n"
     "             [--format text|jsonl] [--logprobs] [--batch [--parallel N] [--shard K/N] [--separator STR]]\n"
+    "             [--messages FILE] [--chat-template FILE] [--template-var NAME=JSON]...\n"
     "             [--min-p P] [--repetition-penalty R] [--presence-penalty P] [--frequency-penalty F]\n"
     "             [--penalty-last-n N] [--logit-bias ID=B]... [--ban ID]... [-N K] [--top-logprobs K]\n"
     "             [--ids] [--ctx N] [-t THREADS] [PROMPT]";
@@ -34,9 +37,12 @@ static const char HELP[] =
     "  -f, --file FILE      read the prompt from FILE\n"
     "  -n, --max-tokens N   most tokens to generate (default 128; -1: until end of text\n"
     "                       or the context is full)\n"
-    "      --temperature T  sampling temperature, 0 for greedy (default 0.8)\n"
-    "      --top-k K        sample from the K likeliest tokens, 0 for all (default 40)\n"
-    "      --top-p P        sample from the smallest set with probability >= P (default 0.95)\n"
+    "      --temperature T  sampling temperature, 0 for greedy (default: generation_config.json's,\n"
+    "                       else 0.8)\n"
+    "      --top-k K        sample from the K likeliest tokens, 0 for all (default: generation_config's,\n"
+    "                       else 40)\n"
+    "      --top-p P        sample from the smallest set with probability >= P (default:\n"
+    "                       generation_config's, else 0.95)\n"
     "      --seed S         random seed, 0..2^53-1; same seed, same output (default 0); 'random' or a\n"
     "                       negative S draws one from the system, reported as \"seed\" in\n"
     "                       jsonl and under -v\n"
@@ -69,12 +75,18 @@ static const char HELP[] =
     "                       escapes) or a JSON object {\"prompt\",\"id\",\"max_tokens\",\"temperature\",\n"
     "                       \"top_k\",\"top_p\",\"seed\",\"stop\",\"logprobs\",\"truncate\",\"ignore_eos\",\n"
     "                       \"echo\",\"n\",\"min_p\",\"repetition_penalty\",\"presence_penalty\",\n"
-    "                       \"frequency_penalty\",\"penalty_last_n\",\"logit_bias\",\"top_logprobs\"};\n"
+    "                       \"frequency_penalty\",\"penalty_last_n\",\"logit_bias\",\"top_logprobs\"},\n"
+    "                       or \"messages\" (and \"template_vars\") in place of \"prompt\";\n"
     "                       request i defaults to seed S+i\n"
     "      --parallel N     requests decoded together with --batch (default 8, at most 64)\n"
     "      --shard K/N      take only requests whose index is K modulo N\n"
     "      --separator STR  what follows each completion with --batch --format text\n"
     "                       (default \\0, a NUL byte: read with xargs -0 or read -d '')\n"
+    "      --messages FILE  a conversation, JSON [{\"role\",\"content\"}, ...] or {\"messages\": [...]}\n"
+    "                       (- for stdin), rendered by the model's chat template; the reply\n"
+    "                       ends at the template's end-of-turn token or an eos id\n"
+    "      --chat-template FILE  a Jinja chat template instead of the model's\n"
+    "      --template-var NAME=JSON  one more template variable (repeatable)\n"
     "      --ids            the prompt (and each --batch prompt) is token ids separated by\n"
     "                       whitespace or commas; the completion is printed as ids (one\n"
     "                       line, space-separated; \"tokens\" in jsonl). No tokenizer needed\n"
@@ -121,6 +133,11 @@ typedef struct {
     char *separator;
     size_t separator_len;
     int separator_owned;
+    /* conversations */
+    const char *messages_file, *chat_template_file;
+    cJSON *template_vars;       // --template-var NAME=JSON..., or NULL
+    int set_temperature, set_top_k, set_top_p, set_repetition_penalty;  // given on the command line:
+                                                                         // generation_config.json does not apply
 } options;
 
 /* SIGINT and SIGTERM stop generation after the current step (the library
@@ -179,6 +196,10 @@ typedef struct {
     char held[3];           // (n_held) a character cut short at the end of the text so far
     size_t n_held;
     int context_full;
+    /* conversations */
+    cli_chat_template chat;      // the model's template (chat.tpl NULL when it has none)
+    int end_ids[CLI_MAX_END_IDS]; // (n_end_ids) ids that end a reply besides the eos ids
+    int n_end_ids;
     /* -v's summary */
     long stat_prompt, stat_generated;
     double t_first;         // when the first completion bytes (or token) came; 0: not yet
@@ -253,6 +274,32 @@ have_ids:
     return 0;
 }
 
+/* Renders a conversation (a --messages file or a line's "messages") with
+ * the chat template and tokenizes it as apply_chat_template does: specials
+ * parsed, no BOS beyond the template's. Returns 0, or -1 with msg set. */
+static int prepare_conversation(run_state *rs, job *j, char *msg, size_t msg_len) {
+    char *text;
+    size_t len;
+    if (!rs->tok) {
+        snprintf(msg, msg_len, "\"messages\" need the tokenizer: not with --ids");
+        return -1;
+    }
+    if (cli_chat_render(&rs->chat, j->req.messages, 1, rs->opt->template_vars, j->req.template_vars, &text, &len,
+                        msg, msg_len) != 0)
+        return -1;
+    int rc = cli_chat_encode(rs->tok, text, len, &j->ids, &j->n_ids, msg, msg_len);
+    free(text);
+    if (rc == 0 && (long)j->n_ids >= rs->n_ctx) {  // cutting a conversation would break its template
+        snprintf(msg, msg_len, "the conversation has %zu tokens, the context holds %d", j->n_ids, rs->n_ctx);
+        rc = -1;
+    }
+    if (rc == 0 && j->n_ids == 0) {
+        snprintf(msg, msg_len, "the chat template rendered the conversation as nothing");
+        rc = -1;
+    }
+    return rc;
+}
+
 static void fill_request(const options *o, job *j, gpt_request *req) {
     const cli_request *r = &j->req;
     memset(req, 0, sizeof *req);
@@ -279,6 +326,15 @@ static void fill_request(const options *o, job *j, gpt_request *req) {
     req->n_samples = (int)r->n;
     req->top_logprobs = o->jsonl ? (int)r->top_logprobs : 0;
     req->prompt_logprobs = o->jsonl && r->echo && r->logprobs;
+}
+
+/* A conversation's reply also ends at the template's end of turn. */
+static void fill_chat_request(run_state *rs, job *j, gpt_request *req) {
+    fill_request(rs->opt, j, req);
+    if (j->req.messages) {
+        req->end_ids = rs->end_ids;
+        req->n_end_ids = rs->n_end_ids;
+    }
 }
 
 /* Makes room for a job's n sample records. Returns 0, or -1. */
@@ -488,7 +544,9 @@ static int batch_next(void *user, gpt_request *req) {
         char msg[600];
         const cli_request_defaults def = defaults_of(o);
         if (cli_request_parse(line, n, index, &def, &j->req, msg, sizeof msg) != 0 ||
-            prepare_prompt(rs, j, j->req.prompt, j->req.prompt_len, j->req.max_tokens, msg, sizeof msg) != 0) {
+            (j->req.messages ? prepare_conversation(rs, j, msg, sizeof msg)
+                             : prepare_prompt(rs, j, j->req.prompt, j->req.prompt_len, j->req.max_tokens, msg,
+                                              sizeof msg)) != 0) {
             fail_job(rs, j, msg);
             continue;
         }
@@ -502,7 +560,7 @@ static int batch_next(void *user, gpt_request *req) {
             fail_job(rs, j, "out of memory");
             continue;
         }
-        fill_request(o, j, req);
+        fill_chat_request(rs, j, req);
         rs->in_flight++;
         return 1;
     }
@@ -548,7 +606,7 @@ static int single_next(void *user, gpt_request *req) {
     if (!rs->single) return 0;
     job *j = rs->single;
     rs->single = NULL;
-    fill_request(rs->opt, j, req);
+    fill_chat_request(rs, j, req);
     return 1;
 }
 
@@ -605,7 +663,8 @@ enum {
     OPT_TEMPERATURE = CLI_OPT_OWN, OPT_TOP_K, OPT_TOP_P, OPT_SEED, OPT_STOP, OPT_ECHO, OPT_SPECIAL, OPT_TRUNCATE,
     OPT_IGNORE_EOS, OPT_BATCH, OPT_LOGPROBS, OPT_FORMAT, OPT_PARALLEL, OPT_SHARD, OPT_SEPARATOR,
     OPT_MIN_P, OPT_REPETITION_PENALTY, OPT_PRESENCE_PENALTY, OPT_FREQUENCY_PENALTY, OPT_PENALTY_LAST_N,
-    OPT_LOGIT_BIAS, OPT_BAN, OPT_TOP_LOGPROBS, OPT_IDS, OPT_CTX
+    OPT_LOGIT_BIAS, OPT_BAN, OPT_TOP_LOGPROBS,
+    OPT_MESSAGES, OPT_CHAT_TEMPLATE, OPT_TEMPLATE_VAR, OPT_IDS, OPT_CTX
 };
 static const struct option ROWS[] = {
     CLI_ROW_MODEL, CLI_ROW_THREADS, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
@@ -613,6 +672,7 @@ static const struct option ROWS[] = {
     {"file", required_argument, NULL, 'f'},
     {"max-tokens", required_argument, NULL, 'n'},
     {"temperature", required_argument, NULL, OPT_TEMPERATURE},
+    {"temp", required_argument, NULL, OPT_TEMPERATURE},  // llama.cpp's name; an exact match beside --template-var
     {"top-k", required_argument, NULL, OPT_TOP_K},
     {"top-p", required_argument, NULL, OPT_TOP_P},
     {"seed", required_argument, NULL, OPT_SEED},
@@ -627,8 +687,9 @@ static const struct option ROWS[] = {
     {"parallel", required_argument, NULL, OPT_PARALLEL},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"separator", required_argument, NULL, OPT_SEPARATOR},
-    {"ids", no_argument, NULL, OPT_IDS},
-    {"ctx", required_argument, NULL, OPT_CTX},
+    {"messages", required_argument, NULL, OPT_MESSAGES},
+    {"chat-template", required_argument, NULL, OPT_CHAT_TEMPLATE},
+    {"template-var", required_argument, NULL, OPT_TEMPLATE_VAR},
     {"min-p", required_argument, NULL, OPT_MIN_P},
     {"repetition-penalty", required_argument, NULL, OPT_REPETITION_PENALTY},
     {"presence-penalty", required_argument, NULL, OPT_PRESENCE_PENALTY},
@@ -638,6 +699,8 @@ static const struct option ROWS[] = {
     {"ban", required_argument, NULL, OPT_BAN},
     {"n", required_argument, NULL, 'N'},
     {"top-logprobs", required_argument, NULL, OPT_TOP_LOGPROBS},
+    {"ids", no_argument, NULL, OPT_IDS},
+    {"ctx", required_argument, NULL, OPT_CTX},
     CLI_ROW_END,
 };
 static const cli_command CMD = {"generate", USAGE, HELP, ROWS, 0};
@@ -663,14 +726,17 @@ static int parse_flags(int argc, char **argv, options *o) {
         case OPT_TEMPERATURE:
             if (cli_parse_float(v, &o->temperature) || o->temperature < 0 || o->temperature > 1e30)
                 return cli_usage_fail(&CMD, "--temperature wants a number in 0..1e30, not '%s'", v);
+            o->set_temperature = 1;
             break;
         case OPT_TOP_K:
             if (cli_parse_int(v, 0, CLI_MAX_TOP_K, &o->top_k))
                 return cli_usage_fail(&CMD, "--top-k wants an integer in 0..%d (0: all), not '%s'", CLI_MAX_TOP_K, v);
+            o->set_top_k = 1;
             break;
         case OPT_TOP_P:
             if (cli_parse_float(v, &o->top_p) || !(o->top_p > 0 && o->top_p <= 1))
                 return cli_usage_fail(&CMD, "--top-p wants a number in (0, 1], not '%s'", v);
+            o->set_top_p = 1;
             break;
         case OPT_SEED: {
             long s;
@@ -700,6 +766,7 @@ static int parse_flags(int argc, char **argv, options *o) {
             if (cli_parse_float(v, &o->repetition_penalty) || !(o->repetition_penalty > 0) ||
                 o->repetition_penalty > 1e30)
                 return cli_usage_fail(&CMD, "--repetition-penalty wants a number > 0 (1: off), not '%s'", v);
+            o->set_repetition_penalty = 1;
             break;
         case OPT_PRESENCE_PENALTY:
         case OPT_FREQUENCY_PENALTY: {
@@ -785,6 +852,13 @@ static int parse_flags(int argc, char **argv, options *o) {
             o->separator_len = cli_unescape(o->separator);
             o->separator_owned = 1;
             break;
+        case OPT_MESSAGES: o->messages_file = v; break;
+        case OPT_CHAT_TEMPLATE: o->chat_template_file = v; break;
+        case OPT_TEMPLATE_VAR: {
+            char msg[600];
+            if (cli_template_var_add(&o->template_vars, v, msg, sizeof msg) != 0) return cli_usage_fail(&CMD, "%s", msg);
+            break;
+        }
         }
     }
     o->model_dir = p.model_dir;
@@ -802,13 +876,19 @@ static int parse_flags(int argc, char **argv, options *o) {
         o->prompt = p.args[0];
     }
     if (o->prompt && o->prompt_file) return cli_usage_fail(&CMD, "give -p or -f, not both");
+    if (o->messages_file && (o->prompt || o->prompt_file || o->batch))
+        return cli_usage_fail(&CMD, "--messages is the whole input: not with -p, -f, a prompt argument or --batch");
+    if (o->messages_file && o->echo)
+        return cli_usage_fail(&CMD, "--echo does not apply to --messages ('gpt template' prints the prompt)");
+    if ((o->chat_template_file || o->template_vars) && !o->messages_file && !o->batch)
+        return cli_usage_fail(&CMD, "--chat-template and --template-var apply to --messages and --batch");
     if (o->batch && o->prompt)
         return cli_usage_fail(&CMD, "--batch reads requests from stdin or -f FILE; -p does not apply");
     if (!o->batch && batch_only)
         return cli_usage_fail(&CMD, "%s applies only to --batch (one prompt is one request)", batch_only);
     /* With --ids there is no tokenizer: no text to stop on, echo or parse. */
-    if (o->ids && (o->n_stops || o->echo || o->special))
-        return cli_usage_fail(&CMD, "--ids has no text: --stop, --echo and --special do not apply");
+    if (o->ids && (o->n_stops || o->echo || o->special || o->messages_file))
+        return cli_usage_fail(&CMD, "--ids has no text: --stop, --echo, --special and --messages do not apply");
     if (o->jsonl < 0) o->jsonl = o->batch;
     if (o->logprobs && !o->jsonl) return cli_usage_fail(&CMD, "--logprobs needs --format jsonl");
     if (o->top_logprobs && !o->jsonl) return cli_usage_fail(&CMD, "--top-logprobs needs --format jsonl");
@@ -825,6 +905,7 @@ int cli_generate(int argc, char **argv) {
     if (rc) {
         for (int i = 0; i < o.n_stops; i++) free(o.stops[i]);
         if (o.separator_owned) free(o.separator);
+        cJSON_Delete(o.template_vars);
         return rc < 0 ? EXIT_OK : rc;
     }
     gpt_set_threads(cli_threads(o.threads));
@@ -832,7 +913,25 @@ int cli_generate(int argc, char **argv) {
     /* Read the prompt before loading, so a bad file fails fast. */
     char *text = NULL;
     size_t text_len = 0;
-    if (!o.batch) {
+    cJSON *conversation = NULL;  // --messages: the whole document
+    const cJSON *messages = NULL;
+    if (o.messages_file) {
+        char msg[600];
+        const char *name = strcmp(o.messages_file, "-") ? o.messages_file : "stdin";
+        if (cli_read_input(o.messages_file, &text, &text_len) != EXIT_OK) {
+            cJSON_Delete(o.template_vars);
+            return EXIT_RUNTIME;
+        }
+        conversation = cJSON_ParseWithLength(text, text_len);
+        if (!conversation) snprintf(msg, sizeof msg, "not JSON");
+        if (!conversation || !(messages = cli_messages_of(conversation, msg, sizeof msg))) {
+            cli_error("%s: %s", name, msg);
+            cJSON_Delete(conversation);
+            cJSON_Delete(o.template_vars);
+            free(text);
+            return EXIT_RUNTIME;
+        }
+    } else if (!o.batch) {
         if (o.prompt) {
             text = strdup(o.prompt);
             text_len = strlen(o.prompt);
@@ -846,11 +945,51 @@ int cli_generate(int argc, char **argv) {
     gpt_model *model;
     if (cli_open(dir, NULL, o.ids ? NULL : &tok, &model) != EXIT_OK) {
         free(text);
+        cJSON_Delete(conversation);
+        cJSON_Delete(o.template_vars);
         return EXIT_RUNTIME;
     }
     const gpt_config *cfg = gpt_model_config(model);
     char err[1024];
     gpt_context *ctx = NULL;
+    run_state rs = {.opt = &o, .tok = tok, .cfg = cfg, .first_unprinted = o.shard_n > 1 ? o.shard_k : 0};
+    int in_fd = STDIN_FILENO;
+    cli_lines_init(&rs.in, in_fd);
+    /* generation_config.json's sampling settings, for what the command line left unset. */
+    cli_gen_defaults gd;
+    if (cli_gen_defaults_load(&gd, dir) != EXIT_OK) {
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    if (gd.has_do_sample && !gd.do_sample && !o.set_temperature) o.temperature = 0;  // the model asks for greedy
+    else if (gd.has_temperature && !o.set_temperature) o.temperature = gd.temperature;
+    if (gd.has_top_k && !o.set_top_k) o.top_k = gd.top_k;
+    if (gd.has_top_p && !o.set_top_p) o.top_p = gd.top_p;
+    if (gd.has_repetition_penalty && !o.set_repetition_penalty) o.repetition_penalty = gd.repetition_penalty;
+    if (cli_verbose) {
+        char desc[256];
+        cli_gen_defaults_describe(&gd, desc, sizeof desc);
+        if (*desc) cli_info("generation_config.json: %s", desc);
+    }
+    /* The chat template, for --messages and for "messages" in a batch. */
+    if (o.messages_file || o.batch) {
+        if (cli_chat_template_load(&rs.chat, dir, o.chat_template_file) != EXIT_OK) {
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        if (o.messages_file && !rs.chat.tpl) {
+            cli_error("%s", rs.chat.missing);
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        if (rs.chat.tpl && tok) rs.n_end_ids = cli_end_of_turn_ids(&rs.chat, tok, rs.end_ids, CLI_MAX_END_IDS);
+        if (cli_verbose && rs.chat.tpl) {
+            char ends[256] = "";
+            for (int i = 0, n = 0; i < rs.n_end_ids; i++)
+                n += snprintf(ends + n, sizeof ends - (size_t)n, " %d", rs.end_ids[i]), n = n < 255 ? n : 255;
+            cli_info("chat template: %s; end of turn:%s", rs.chat.origin, ends);
+        }
+    }
     int n_ctx = cli_context_length(model, o.ctx);
     if (n_ctx < 0) {
         rc = EXIT_RUNTIME;
@@ -862,19 +1001,18 @@ int cli_generate(int argc, char **argv) {
         goto out;
     }
 
+    rs.n_ctx = gpt_context_n_ctx(ctx);
+    rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : tok ? gpt_tokenizer_eot_id(tok) : -1;
     /* --batch -f FILE reads the requests from FILE. */
-    int in_fd = STDIN_FILENO;
     if (o.batch && o.prompt_file && strcmp(o.prompt_file, "-") != 0) {
         in_fd = open(o.prompt_file, O_RDONLY | O_CLOEXEC);
         if (in_fd < 0) {
             cli_error("%s: %s", o.prompt_file, strerror(errno));
+            in_fd = STDIN_FILENO;
             rc = EXIT_RUNTIME;
             goto out;
         }
     }
-    run_state rs = {.opt = &o, .tok = tok, .cfg = cfg, .n_ctx = gpt_context_n_ctx(ctx),
-                    .first_unprinted = o.shard_n > 1 ? o.shard_k : 0};
-    rs.eot = cfg->bos_token_id >= 0 ? cfg->bos_token_id : tok ? gpt_tokenizer_eot_id(tok) : -1;
     cli_lines_init(&rs.in, in_fd);
     rs.max_token_bytes = tok ? gpt_tokenizer_max_token_bytes(tok) : 0;
     struct sigaction sa = {.sa_handler = on_signal};  // no SA_RESTART: a blocked read returns
@@ -892,8 +1030,12 @@ int cli_generate(int argc, char **argv) {
         const cli_request_defaults def = defaults_of(&o);
         if (j) cli_request_init(&j->req, &def, 0);
         if (j && job_samples(j) != 0) snprintf(msg, sizeof msg, "out of memory");
-        if (!j || !j->sample_out || prepare_prompt(&rs, j, text, text_len, o.max_tokens, msg, sizeof msg) != 0) {
-            cli_error("%s", j ? msg : "out of memory");
+        if (j && messages && !(j->req.messages = cJSON_Duplicate(messages, 1))) snprintf(msg, sizeof msg, "out of memory");
+        if (!j || !j->sample_out ||
+            (messages ? !j->req.messages || prepare_conversation(&rs, j, msg, sizeof msg) != 0
+                      : prepare_prompt(&rs, j, text, text_len, o.max_tokens, msg, sizeof msg) != 0)) {
+            if (j && messages) cli_error("%s: %s", strcmp(o.messages_file, "-") ? o.messages_file : "stdin", msg);
+            else cli_error("%s", j ? msg : "out of memory");
             job_free(j);
             rc = EXIT_RUNTIME;
             goto out;
@@ -946,11 +1088,14 @@ int cli_generate(int argc, char **argv) {
                  "total %.3f s", rs.stat_prompt, ttft > 0 ? rs.stat_prompt / ttft : 0.0, rs.stat_generated,
                  rest > 0 ? after_first / rest : 0.0, ttft, t_end - t0);
     }
+out:
     for (long i = 0; i < rs.cap; i++) job_free(rs.waiting[i]);
     free(rs.waiting);
     cli_lines_free(&rs.in);
+    cli_chat_template_free(&rs.chat);
+    cJSON_Delete(conversation);
+    cJSON_Delete(o.template_vars);
     if (in_fd != STDIN_FILENO) close(in_fd);
-out:
     gpt_context_free(ctx);
     gpt_model_free(model);
     gpt_tokenizer_free(tok);

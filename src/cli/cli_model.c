@@ -10,6 +10,7 @@
 #include <cJSON.h>
 
 #include "cli.h"
+#include "cli_chat.h"
 
 /* Rows per forward call when every row's logits are wanted: the logits
  * buffer is this many rows of the vocabulary. */
@@ -420,8 +421,7 @@ int cli_info_cmd(int argc, char **argv) {
                "\"layer_norm_epsilon\":%g,\"activation\":\"%s\",\"positions\":\"%s\",\"rope_theta\":%.10g,"
                "\"rope_scaling\":\"%s\",\"qkv_bias\":%s,\"qk_norm\":%s,\"sliding_window\":%d,\"tied\":%s,"
                "\"eos\":[%s],\"params\":%zu,\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,"
-               "\"ctx\":%d,\"kv_cache_bytes\":%.0f,\"tokenizer\":\"%s\",\"tokenizer_vocab_size\":%d,"
-               "\"bos_token_id\":%d,\"eos_token_id\":%d}\n",
+               "\"ctx\":%d,\"kv_cache_bytes\":%.0f",
                quoted ? quoted : "null", gpt_arch_name(c->arch), c->n_layer, c->n_head, c->n_embd, c->n_kv_head,
                c->head_dim, c->n_inner, c->n_positions, c->vocab_size, c->rms_norm ? "rmsnorm" : "layernorm",
                c->layer_norm_epsilon, act, c->rope == GPT_ROPE_NONE ? "learned" : "rotary",
@@ -430,9 +430,14 @@ int cli_info_cmd(int argc, char **argv) {
                c->qkv_bias ? "true" : "false", c->qk_norm ? "true" : "false", c->sliding_window,
                c->tied ? "true" : "false", eos, gpt_model_n_params(model),
                gpt_dtype_name(gpt_model_file_dtype(model)), gpt_model_file_bytes(model),
-               gpt_model_weight_bytes(model), n_ctx, kv_bytes, tok ? gpt_tokenizer_kind(tok) : "none",
-               tok ? gpt_tokenizer_vocab_size(tok) : 0, tok ? gpt_tokenizer_bos_id(tok) : -1, tok ? gpt_tokenizer_eos_id(tok) : -1);
+               gpt_model_weight_bytes(model), n_ctx, kv_bytes);
+        if (tok)
+            cli_printf(",\"tokenizer\":\"%s\",\"tokenizer_vocab_size\":%d,\"bos_token_id\":%d,\"eos_token_id\":%d",
+                   gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok), gpt_tokenizer_bos_id(tok),
+                   gpt_tokenizer_eos_id(tok));
         free(quoted);
+        cli_info_chat(dir, tok, 1);  // sampling defaults, chat template
+        cli_printf("}\n");
     } else {
         cli_printf("model:        %s\n", dir);
         cli_printf("family:       %s (%s, %s positions, %s MLP%s%s)\n", gpt_arch_name(c->arch),
@@ -466,14 +471,17 @@ int cli_info_cmd(int argc, char **argv) {
         cli_printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
         cli_printf("KV cache:     %.1f MB per sequence for a context of %d tokens (--ctx)\n", kv_bytes / MB, n_ctx);
         if (!tok) cli_printf("tokenizer:    none (%s)\n", tok_err);
-        else cli_printf("tokenizer:    %s, %d tokens\n", gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok));
-        const int ends[2] = {tok ? gpt_tokenizer_bos_id(tok) : -1, tok ? gpt_tokenizer_eos_id(tok) : -1};
-        for (int k = 0; tok && k < 2; k++) {
-            if (ends[k] < 0) cli_printf("%s          none\n", k ? "EOS:" : "BOS:");
-            else cli_printf("%s          %s (%d)\n", k ? "EOS:" : "BOS:", gpt_tokenizer_token_string(tok, ends[k]), ends[k]);
+        if (tok) {
+            cli_printf("tokenizer:    %s, %d tokens\n", gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok));
+            const int ends[2] = {gpt_tokenizer_bos_id(tok), gpt_tokenizer_eos_id(tok)};
+            for (int k = 0; k < 2; k++) {
+                if (ends[k] < 0) cli_printf("%s          none\n", k ? "EOS:" : "BOS:");
+                else cli_printf("%s          %s (%d)\n", k ? "EOS:" : "BOS:", gpt_tokenizer_token_string(tok, ends[k]), ends[k]);
+            }
         }
+        cli_info_chat(dir, tok, 0);  // sampling defaults, chat template
     }
-    gpt_tokenizer_free(tok);
     gpt_model_free(model);
+    gpt_tokenizer_free(tok);
     return EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli_json.h"
+#include "cli_messages.h"
 #include "cli_request.h"
 
 size_t cli_unescape(char *s) {
@@ -60,6 +61,8 @@ void cli_request_free(cli_request *req) {
     if (!req) return;
     free(req->prompt);
     cJSON_Delete(req->id);
+    cJSON_Delete(req->messages);
+    cJSON_Delete(req->template_vars);
     for (int i = 0; i < CLI_MAX_STOPS; i++) free(req->stop_store[i]);
     free(req->bias_store);
     memset(req, 0, sizeof *req);
@@ -108,6 +111,21 @@ static int parse_stops(cli_request *req, const cJSON *f, char *msg, size_t msg_l
     }
     snprintf(msg, msg_len, "out of memory");
     return -1;
+}
+
+/* "messages" (a conversation, rendered by the chat template later) and
+ * "template_vars" (more variables for the template). */
+static int parse_conversation_field(cli_request *req, const cJSON *f, char *msg, size_t msg_len) {
+    cJSON **slot = !strcmp(f->string, "messages") ? &req->messages : &req->template_vars;
+    if (slot == &req->messages ? cli_messages_check(f, msg, msg_len) != 0
+                               : cli_template_vars_check(f, "\"template_vars\"", msg, msg_len) != 0)
+        return -1;
+    cJSON_Delete(*slot);  // a repeated key: the last one wins
+    if (!(*slot = cJSON_Duplicate(f, 1))) {
+        snprintf(msg, msg_len, "out of memory");
+        return -1;
+    }
+    return 0;
 }
 
 /* "logit_bias": {"ID": bias, ...} as OpenAI's, ids as decimal strings;
@@ -197,6 +215,8 @@ static int parse_field(cli_request *req, const cJSON *f, const cJSON **prompt, c
     } else if (!strcmp(k, "logprobs")) {
         if (!cJSON_IsBool(f)) { snprintf(msg, msg_len, "\"logprobs\" must be true or false"); return -1; }
         req->logprobs = cJSON_IsTrue(f);
+    } else if (!strcmp(k, "messages") || !strcmp(k, "template_vars")) {
+        return parse_conversation_field(req, f, msg, msg_len);
     } else if (!strcmp(k, "truncate") || !strcmp(k, "ignore_eos") || !strcmp(k, "echo")) {
         int *to = !strcmp(k, "truncate") ? &req->truncate : !strcmp(k, "echo") ? &req->echo : &req->ignore_eos;
         if (!bool_field(f, to)) { snprintf(msg, msg_len, "\"%s\" must be true or false", k); return -1; }
@@ -244,11 +264,17 @@ static int parse_json(const char *line, size_t len, long index, cli_request *req
         rc = parse_field(req, f, &prompt, msg, msg_len);
         if (rc != 0) break;
     }
-    if (rc == 0 && !prompt) {
-        snprintf(msg, msg_len, "missing \"prompt\"");
+    if (rc == 0 && prompt && req->messages) {
+        snprintf(msg, msg_len, "give \"prompt\" or \"messages\", not both");
+        rc = -1;
+    } else if (rc == 0 && req->template_vars && !req->messages) {
+        snprintf(msg, msg_len, "\"template_vars\" applies only with \"messages\"");
+        rc = -1;
+    } else if (rc == 0 && !prompt && !req->messages) {
+        snprintf(msg, msg_len, "missing \"prompt\"");  // (or \"messages\")
         rc = -1;
     }
-    if (rc == 0) {
+    if (rc == 0 && prompt) {
         req->prompt = strdup(prompt->valuestring);
         req->prompt_len = req->prompt ? strlen(req->prompt) : 0;
         if (!req->prompt) rc = -1, snprintf(msg, msg_len, "out of memory");

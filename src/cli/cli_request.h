@@ -49,6 +49,9 @@ typedef struct {
     int n_stops;
     char *stop_store[CLI_MAX_STOPS];    /* owned: the line's own stop strings */
     int logprobs;
+    /* A conversation instead of a prompt (prompt is then NULL): */
+    cJSON *messages;            /* "messages": [{"role", "content"}, ...], owned, checked; else NULL */
+    cJSON *template_vars;       /* "template_vars": {...}, owned; else NULL */
     int truncate, ignore_eos, echo;
     long n;
     long top_logprobs;
@@ -69,8 +72,9 @@ void cli_request_init(cli_request *req, const cli_request_defaults *def, long in
  * "max_tokens", "temperature", "top_k", "top_p", "seed", "stop", "logprobs",
  * "truncate", "ignore_eos", "echo", "n", "min_p", "repetition_penalty",
  * "presence_penalty", "frequency_penalty", "penalty_last_n", "logit_bias",
- * "top_logprobs"}; any other line is the prompt itself with \n \t \r \0 \\
- * escapes. Returns 0, or -1 with a one-line message in
+ * "top_logprobs"}, or "messages" (a checked conversation, see cli_messages.h)
+ * and "template_vars" (an object) in place of "prompt"; any other line is the
+ * prompt itself with \n \t \r \0 \\ escapes. Returns 0, or -1 with a one-line message in
  * msg. Either way *req holds only what cli_request_free releases. */
 int cli_request_parse(const char *line, size_t len, long index, const cli_request_defaults *def,
                       cli_request *req, char *msg, size_t msg_len);

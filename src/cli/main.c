@@ -8,6 +8,7 @@
 #include <cblas.h>
 
 #include "cli.h"
+#include "cli_chat.h"
 
 typedef struct {
     const char *name;
@@ -17,6 +18,8 @@ typedef struct {
 
 static const subcommand subcommands[] = {
     {"generate", cli_generate, "generate text from a prompt (or a batch of prompts)"},
+    {"chat", cli_chat, "talk with an instruct model at the terminal (or through a pipe)"},
+    {"template", cli_template, "print a conversation as the model's chat template renders it"},
     {"tokenize", cli_tokenize, "print the token ids of stdin"},
     {"detokenize", cli_detokenize, "turn token ids on stdin back into text"},
     {"logits", cli_logits, "print each position's top logits as JSON lines"},

@@ -165,10 +165,12 @@ static int accept_token(const gpt_generate_io *io, const gpt_tokenizer *tok, con
         }
     }
     gpt_sampler_accept(s->sampler, id, 1);
-    /* Any eos id of the config (config.json and generation_config.json's list, e.g.
-     * Llama 3's <|eot_id|>), or of the tokenizer (tokenizer_config.json's eos). */
+    /* Any eos id of the config (config.json and generation_config.json's list,
+     * e.g. Llama 3's <|eot_id|>), of the tokenizer (tokenizer_config.json's eos),
+     * or of the request (a chat template's end of turn). */
     int is_eos = tok && gpt_tokenizer_is_eos(tok, id);
     for (int i = 0; i < cfg->n_eos; i++) is_eos |= id == cfg->eos_ids[i];
+    for (int i = 0; i < s->req.n_end_ids; i++) is_eos |= id == s->req.end_ids[i];
     if (is_eos && !s->req.ignore_eos) return finish(io, s, GPT_FINISH_EOS, GPT_OK);
 
     size_t len = 0;
@@ -228,7 +230,7 @@ static int start(const gpt_generate_io *io, const gpt_config *cfg, int n_ctx, in
     s->sample = sample;
     s->waiting_for = waiting_for;
     s->active = 1;
-    s->n_fed = 0;
+    s->n_fed = 0;  // (n_cached is taken below, once the request is known to be sound)
     s->pending = -1;
     s->n_tokens = 0;
     s->text_len = 0;
@@ -273,6 +275,12 @@ static int start(const gpt_generate_io *io, const gpt_config *cfg, int n_ctx, in
     gpt_status st = gpt_sampler_new(&s->sampler, &sp, cfg->vocab_size, s->error, sizeof s->error);
     if (st != GPT_OK) return finish(io, s, GPT_FINISH_ERROR, st);
     for (int i = 0; i < req->n_prompt; i++) gpt_sampler_accept(s->sampler, req->prompt[i], 0);
+    if (req->n_cached < 0 || req->n_cached >= req->n_prompt || (req->n_cached && req->prompt_logprobs)) {
+        snprintf(s->error, sizeof s->error, "n_cached %d is outside 0..%d (or comes with prompt_logprobs)",
+                 req->n_cached, req->n_prompt - 1);
+        return finish(io, s, GPT_FINISH_ERROR, GPT_ERR_ARG);
+    }
+    s->n_fed = req->n_cached;  // the caller's cache holds these: read from there on
     if (req->max_new_tokens == 0 && !req->prompt_logprobs) return finish(io, s, GPT_FINISH_LENGTH, GPT_OK);
     return 0;
 }
@@ -348,6 +356,11 @@ gpt_status gpt_generate(gpt_context *ctx, const gpt_tokenizer *tok, const gpt_ge
                 continue;
             }
             if (K > n_free) break;  // wait for requests in flight to finish
+            if (held.n_cached && n_seq != 1) {  // which slot's cache would it be?
+                has_held = 0;
+                if (refuse(io, &held, K, GPT_ERR_ARG, "n_cached needs a context of one sequence")) stopping = 1;
+                continue;
+            }
             has_held = 0;
             if (held.prompt_logprobs && logits_rows < max_rows) {
                 float *bigger = realloc(logits, sizeof(float) * (size_t)V * max_rows);

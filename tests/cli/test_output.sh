@@ -34,6 +34,13 @@ full "tokenize --format jsonl" "$TMP/text.txt" "$GPT" tokenize --format jsonl
 echo 15496 995 >"$TMP/ids.txt"
 full "detokenize" "$TMP/ids.txt" "$GPT" detokenize
 full "bench" /dev/null "$GPT" bench -p 8 -n 2 -r 1
+printf '[{"role":"user","content":"Hello"}]' >"$TMP/conv.json"
+echo Hello >"$TMP/turn.txt"
+full "template" /dev/null "$GPT" template -m "$ROOT/tests/golden/tokenizers/qwen3" --messages "$TMP/conv.json"
+full "template --ids" /dev/null "$GPT" template -m "$ROOT/tests/golden/tokenizers/qwen3" --messages "$TMP/conv.json" --ids
+full "generate --messages" /dev/null "$GPT" generate --messages "$TMP/conv.json" -n 3 \
+    --chat-template "$ROOT/tests/golden/chat/chatml/chat_template.jinja"
+full "chat (piped)" "$TMP/turn.txt" "$GPT" chat -n 3 --chat-template "$ROOT/tests/golden/chat/chatml/chat_template.jinja"
 full "--help" /dev/null "$GPT" --help
 full "--version" /dev/null "$GPT" --version
 full "generate --help" /dev/null "$GPT" generate --help

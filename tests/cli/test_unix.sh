@@ -1,6 +1,6 @@
 # test_unix.sh — help, version, exit statuses, environment, install, man page.
 . "$(dirname "$0")/lib.sh"
-subs="generate tokenize detokenize logits perplexity info bench"
+subs="generate chat template tokenize detokenize logits perplexity info bench"
 
 # Help and version: stdout, exit 0; usage errors: stderr, exit 2.
 expect_status "gpt --help" 0 "$GPT" --help
@@ -63,7 +63,9 @@ expect_status "info ok" 0 "$GPT" info
 expect_status "bench ok" 0 "$GPT" bench -p 8 -n 4 -r 1
 for s in $subs; do
     case $s in
-        generate) set -- -p hi ;; perplexity) set -- -f "$TMP/text.txt" ;; *) set -- ;;
+        generate) set -- -p hi ;; perplexity) set -- -f "$TMP/text.txt" ;;
+        template) echo '[{"role":"user","content":"hi"}]' >"$TMP/chat.json"; set -- --messages "$TMP/chat.json" ;;
+        *) set -- ;;
     esac
     expect_status "gpt $s with a missing model" 1 sh -c "echo hi | '$GPT' $s -m '$TMP/none' $*"
     grep -q "^gpt: .*$TMP/none" "$TMP/err" || fail "gpt $s missing model: $(cat "$TMP/err")"

@@ -2,7 +2,8 @@
  * (cli_request_parse): JSON requests and plain lines with escapes.
  *
  * Checks: no crash, leak or undefined behaviour; a failure says why; a
- * parsed request has a NUL-terminated prompt of prompt_len bytes, at most
+ * parsed request has a NUL-terminated prompt of prompt_len bytes or a checked
+ * conversation ("messages", with "template_vars" only beside it), at most
  * CLI_MAX_STOPS stop strings, settings (sampling, penalties, n, logit
  * bias, top_logprobs) in the ranges the CLI accepts, and
  * a plain line without backslashes is its own prompt. */
@@ -10,6 +11,7 @@
 
 #include "fuzz.h"
 
+#include "cli_messages.h"
 #include "cli_request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -24,7 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         cli_request_free(&req);
         return 0;
     }
-    FUZZ_CHECK(req.prompt != NULL && req.prompt[req.prompt_len] == '\0');
+    /* A prompt, or a checked conversation ("messages", "template_vars" only beside it). */
+    FUZZ_CHECK((req.prompt != NULL) != (req.messages != NULL));
+    FUZZ_CHECK(!req.prompt || req.prompt[req.prompt_len] == '\0');
+    FUZZ_CHECK(!req.messages || cli_messages_check(req.messages, msg, sizeof msg) == 0);
+    FUZZ_CHECK(!req.template_vars || (req.messages && cli_template_vars_check(req.template_vars, "vars", msg, sizeof msg) == 0));
     FUZZ_CHECK(req.n_stops >= 0 && req.n_stops <= CLI_MAX_STOPS);
     for (int i = 0; i < req.n_stops; i++) FUZZ_CHECK(req.stops[i] != NULL);
     FUZZ_CHECK(req.max_tokens >= -1 && req.max_tokens <= 1000000000);
