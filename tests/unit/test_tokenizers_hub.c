@@ -13,6 +13,19 @@
 #include "check.h"
 #include "gpt.h"
 
+/* tests/golden/tokenizers_small: name and case count (generate.mjs drops the
+ * strings where tokenizers.js is known to differ from HF's Rust library). */
+static const struct {
+    const char *name;
+    int cases;
+} small_tokenizers[] = {
+    {"smollm", 544},          {"gpt2_prefix_space", 544}, {"llama31_template", 544}, {"qwen25", 544},
+    {"template_pair", 544},   {"split_removed", 544},     {"split_isolated", 544},   {"split_invert", 544},
+    {"whitespace", 543},      {"nfkc_lower_strip", 538},  {"ignore_merges", 544},    {"mistral_v03", 544},
+    {"metaspace_always", 544}, {"metaspace_never", 544},  {"gemma", 544},            {"phi3", 544},
+    {"unk_fuse", 544},        {"unk_nofuse", 544},
+};
+
 static int same_ids(const int *ids, size_t n, const cJSON *want) {
     if ((int)n != cJSON_GetArraySize(want)) return 0;
     for (size_t i = 0; i < n; i++)
@@ -26,9 +39,12 @@ static void print_ids(const char *label, const int *ids, size_t n) {
     fprintf(stderr, n > 64 ? " ...\n" : "\n");
 }
 
-static void check_tokenizer(const char *name, int want_cases, const char *want_kind, int want_bos, int want_eos) {
+/* folder: tests/golden/FOLDER/NAME; want_kind NULL: the kind, BOS and EOS
+ * are not checked (the small files of tokenizers_small). */
+static void check_tokenizer_in(const char *folder, const char *name, int want_cases, const char *want_kind, int want_bos,
+                               int want_eos) {
     char dir[256], path[300];
-    snprintf(dir, sizeof dir, "tests/golden/tokenizers/%s", name);
+    snprintf(dir, sizeof dir, "tests/golden/%s/%s", folder, name);
     snprintf(path, sizeof path, "%s/cases.json", dir);
     gpt_tokenizer *t = NULL;
     char err[512];
@@ -40,9 +56,12 @@ static void check_tokenizer(const char *name, int want_cases, const char *want_k
         gpt_tokenizer_free(t);
         return;
     }
-    CHECK(!strcmp(gpt_tokenizer_kind(t), want_kind), "%s: kind \"%s\", want \"%s\"", name, gpt_tokenizer_kind(t), want_kind);
-    CHECK(gpt_tokenizer_bos_id(t) == want_bos, "%s: bos %d, want %d", name, gpt_tokenizer_bos_id(t), want_bos);
-    CHECK(gpt_tokenizer_eos_id(t) == want_eos, "%s: eos %d, want %d", name, gpt_tokenizer_eos_id(t), want_eos);
+    if (want_kind) {
+        CHECK(!strcmp(gpt_tokenizer_kind(t), want_kind), "%s: kind \"%s\", want \"%s\"", name, gpt_tokenizer_kind(t),
+              want_kind);
+        CHECK(gpt_tokenizer_bos_id(t) == want_bos, "%s: bos %d, want %d", name, gpt_tokenizer_bos_id(t), want_bos);
+        CHECK(gpt_tokenizer_eos_id(t) == want_eos, "%s: eos %d, want %d", name, gpt_tokenizer_eos_id(t), want_eos);
+    }
     cJSON *root = cJSON_Parse(json);
     free(json);
     const cJSON *cases = cJSON_GetObjectItem(root, "cases"), *c;
@@ -104,6 +123,10 @@ static void check_tokenizer(const char *name, int want_cases, const char *want_k
             passed[0], index, passed[1], index, passed[2], index, decoded_ok[0], index, decoded_ok[1], index);
     cJSON_Delete(root);
     gpt_tokenizer_free(t);
+}
+
+static void check_tokenizer(const char *name, int want_cases, const char *want_kind, int want_bos, int want_eos) {
+    check_tokenizer_in("tokenizers", name, want_cases, want_kind, want_bos, want_eos);
 }
 
 
@@ -229,6 +252,10 @@ int main(void) {
     check_tokenizer("llama3", 277, "byte-level BPE (tokenizer.json)", 128000, 128001);
     check_tokenizer("qwen3", 277, "byte-level BPE (tokenizer.json)", -1, 151645);
     check_tokenizer("llama2", 277, "BPE with byte fallback (tokenizer.json)", 1, 2);
+    /* Small files with the structure of other hub tokenizers, expected values
+     * from tokenizers.js (tests/golden/tokenizers_small/README.md). */
+    for (size_t i = 0; i < sizeof small_tokenizers / sizeof *small_tokenizers; i++)
+        check_tokenizer_in("tokenizers_small", small_tokenizers[i].name, small_tokenizers[i].cases, NULL, 0, 0);
     snprintf(tmp_dir, sizeof tmp_dir, "/tmp/gpt-tok-XXXXXX");
     CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
     check_added_token_flags();
