@@ -34,6 +34,9 @@ const BL = shrink(path.join(golden, "qwen3/tokenizer.json"), (tok, id) => id < 2
 const SP = shrink(path.join(golden, "llama2/tokenizer.json"), (tok, id) => id < 1500 || [...tok].length === 1);
 
 const LLAMA3_RE = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+// GPT-4o's (o200k) pattern, as hub tokenizer.json files write it, and DeepSeek-V3's third Split.
+const O200K_RE = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const DEEPSEEK_RE = "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 const added = (id, content, special, extra = {}) => ({ id, content, single_word: false, lstrip: false, rstrip: false,
                                                        normalized: false, special, ...extra });
 const BL_ADDED = [added(BL.n, "<|endoftext|>", true), added(BL.n + 1, "<|im_start|>", true), added(BL.n + 2, "<|im_end|>", true)];
@@ -105,6 +108,12 @@ const T = {
         added(SP.n + 2, "<|user|>", true, { rstrip: true }), added(SP.n + 3, "<|end|>", true, { rstrip: true }), added(SP.n + 4, "<|placeholder1|>", true, { rstrip: true })] }),
     unk_fuse: sp({ model: spmodel({ byte_fallback: false, fuse_unk: true }) }),
     unk_nofuse: sp({ model: spmodel({ byte_fallback: false, fuse_unk: false }) }),
+    o200k_regex: bl({ pre_tokenizer: splitThenBL({ type: "Split", pattern: { Regex: O200K_RE }, behavior: "Isolated", invert: false }) }),
+    deepseek_v3: bl({ pre_tokenizer: { type: "Sequence", pretokenizers: [
+        { type: "Split", pattern: { Regex: "\\p{N}{1,3}" }, behavior: "Isolated", invert: false },
+        { type: "Split", pattern: { Regex: "[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+" }, behavior: "Isolated", invert: false },
+        { type: "Split", pattern: { Regex: DEEPSEEK_RE }, behavior: "Isolated", invert: false },
+        { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false }] } }),
     digits_runs: bl({ pre_tokenizer: { type: "Sequence", pretokenizers: [{ type: "Digits", individual_digits: false },
         { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true }] } }),
     split_bytelevel_prefix: bl({ pre_tokenizer: { type: "Sequence", pretokenizers: [
