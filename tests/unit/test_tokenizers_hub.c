@@ -24,7 +24,7 @@ static const struct {
     {"whitespace", 526},       {"nfkc_lower_strip", 517},       {"ignore_merges", 526},    {"mistral_v03", 526},
     {"metaspace_always", 526}, {"metaspace_never", 526},        {"gemma", 526},            {"phi3", 526},
     {"unk_fuse", 526},         {"unk_nofuse", 526},             {"digits_runs", 482},      {"split_bytelevel_prefix", 526},
-    {"added_normalized", 517}, {"sp_added_strip", 526}, {"o200k_regex", 526}, {"deepseek_v3", 526},
+    {"added_normalized", 517}, {"sp_added_strip", 526}, {"o200k_regex", 526}, {"deepseek_v3", 526}, {"nfd_wsplit", 526}, {"nfkd_sp", 526},
 };
 
 static int same_ids(const int *ids, size_t n, const cJSON *want) {

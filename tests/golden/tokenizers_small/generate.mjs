@@ -114,6 +114,11 @@ const T = {
         { type: "Split", pattern: { Regex: "[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+" }, behavior: "Isolated", invert: false },
         { type: "Split", pattern: { Regex: DEEPSEEK_RE }, behavior: "Isolated", invert: false },
         { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false }] } }),
+    nfd_wsplit: bl({ normalizer: { type: "Sequence", normalizers: [{ type: "NFD" }, { type: "Strip", strip_left: true, strip_right: false }] },
+        pre_tokenizer: { type: "Sequence", pretokenizers: [{ type: "WhitespaceSplit" },
+            { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false }] } }),
+    nfkd_sp: sp({ normalizer: { type: "Sequence", normalizers: [{ type: "NFKD" }, { type: "Prepend", prepend: "▁" },
+        { type: "Replace", pattern: { String: " " }, content: "▁" }] } }),
     digits_runs: bl({ pre_tokenizer: { type: "Sequence", pretokenizers: [{ type: "Digits", individual_digits: false },
         { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true }] } }),
     split_bytelevel_prefix: bl({ pre_tokenizer: { type: "Sequence", pretokenizers: [
