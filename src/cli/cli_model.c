@@ -90,6 +90,8 @@ static const char *LOGITS_HELP =
     "      --ids         stdin holds token ids (separated by whitespace or commas), not\n"
     "                    text; the model directory then needs no tokenizer files\n"
     "      --special     parse <|endoftext|> in the text as the special token\n"
+    "                    (text gets what the tokenizer's post-processor adds, Llama 2's\n"
+    "                    <s>, as generate's prompt does; --ids are taken as given)\n"
     "      --top K       logits listed per position, highest first (default 10)\n"
     "      --full        add \"logits\":[...] (every logit) to the last line\n"
     "      --ctx N       positions to allocate (default: the model's context, at most 4096)\n"
@@ -184,7 +186,8 @@ int cli_logits(int argc, char **argv) {
                 cli_error("%s", err);
                 rc = EXIT_RUNTIME;
             }
-        } else if (gpt_tokenizer_encode(tok, text, len, special, &ids, &n, err, sizeof err) != GPT_OK) {
+        } else if (gpt_tokenizer_encode_ex(tok, text, len, (special ? GPT_ENCODE_SPECIAL : 0) | GPT_ENCODE_ADD_SPECIAL, &ids,
+                                           &n, err, sizeof err) != GPT_OK) {  // with the BOS, as generate's prompt
             cli_error("%s", err);
             rc = EXIT_RUNTIME;
         }
@@ -217,6 +220,8 @@ static const char *PPL_HELP =
     "Score a text file: tokenize it into t[0..N-1], feed non-overlapping windows of W\n"
     "tokens with a fresh cache each, and score every prediction of t[1..N-1]. Prints\n"
     "  {\"tokens\":N-1,\"mean_nll\":x,\"perplexity\":y}\n"
+    "The file is one text: what the post-processor adds (Llama 2's <s>) comes once,\n"
+    "at its start, as HF's tokenizer(text) gives it; a BOS is never scored.\n"
     "\n"
     "options:\n"
     "  -m, --model DIR   model directory (default: $GPT_MODEL, else the bundled model)\n"
@@ -289,7 +294,10 @@ int cli_perplexity(int argc, char **argv) {
     int *ids = NULL;
     size_t n = 0;
     char err[512];
-    if (rc == EXIT_OK && gpt_tokenizer_encode(tok, text, len, special, &ids, &n, err, sizeof err) != GPT_OK) {
+    /* The whole file is one text: the post-processor's BOS once at its start (HF's perplexity
+     * recipe, tokenizer(text) with add_special_tokens), never a target. */
+    if (rc == EXIT_OK && gpt_tokenizer_encode_ex(tok, text, len, (special ? GPT_ENCODE_SPECIAL : 0) | GPT_ENCODE_ADD_SPECIAL,
+                                                 &ids, &n, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         rc = EXIT_RUNTIME;
     }

@@ -288,16 +288,31 @@ gpt_status tk_added_build(gpt_tokenizer *t, char *err, size_t err_len) {
     if (!t->trie) return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
     memset(t->trie[0], 0xFF, sizeof t->trie[0]);
     memset(t->first_byte, 0, sizeof t->first_byte);
+    tk_buf key = {0};  // a normalized token's content after the normalizer
     for (int a = 0; a < t->n_added; a++) {
         const unsigned char *s = (const unsigned char *)t->added[a].content;
-        if (t->added[a].len == 0) continue;  // an empty added token never matches
+        size_t len = t->added[a].len;
+        /* HF matches a normalized token in the normalized text, so its content
+         * goes through the normalizer too ("ﬁx" under NFKC is "fix"). */
+        if (t->added[a].normalized && t->n_norm && len) {
+            if (tk_normalize(t->norm, t->n_norm, t->added[a].content, len, &key)) {
+                free(key.s);
+                return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+            }
+            s = (const unsigned char *)key.s;
+            len = key.n;
+        }
+        if (len == 0) continue;  // an empty added token never matches
         t->first_byte[s[0]] = 1;
         int node = 0;
-        for (size_t i = 0; i < t->added[a].len; i++) {
+        for (size_t i = 0; i < len; i++) {
             if (t->trie[node][s[i]] < 0) {
                 if (t->trie_nodes == t->trie_cap) {
                     void *p = realloc(t->trie, sizeof(*t->trie) * (size_t)t->trie_cap * 2);
-                    if (!p) return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+                    if (!p) {
+                        free(key.s);
+                        return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+                    }
                     t->trie = p;
                     t->trie_cap *= 2;
                 }
@@ -310,6 +325,7 @@ gpt_status tk_added_build(gpt_tokenizer *t, char *err, size_t err_len) {
         t->only_first_byte = t->only_first_byte == -1 || t->only_first_byte == s[0] ? s[0] : -2;
         t->n_normalized_added += t->added[a].normalized;
     }
+    free(key.s);
     if (t->only_first_byte < 0) t->only_first_byte = -1;  // none, or several: no memchr
     return GPT_OK;
 }

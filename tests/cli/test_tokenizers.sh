@@ -57,6 +57,19 @@ got=$("$GPT" generate -m "$d" -p 'Hello world' -n 4 --temperature 0 --format jso
 want=$("$GPT" generate -m "$TINY" -p '<|endoftext|>Hello world' --special -n 4 --temperature 0 --format jsonl)
 expect_eq "generate adds the template's BOS" "$got" "$want"
 case $got in *'"prompt_tokens":3,'*) ;; *) fail "generate with a template: want 3 prompt tokens, got $got" ;; esac
+# logits and perplexity add it the same way (perplexity once, at the start of the file); --ids
+# takes the ids as given.
+got=$(printf 'Hello world' | "$GPT" logits -m "$d" --top 3)
+want=$(printf '<|endoftext|>Hello world' | "$GPT" logits -m "$TINY" --special --top 3)
+expect_eq "logits adds the template's BOS" "$got" "$want"
+expect_eq "logits: 3 positions" "$(printf '%s\n' "$got" | wc -l)" 3
+expect_eq "logits --ids: as given" "$(echo 15496 995 | "$GPT" logits -m "$d" --ids --top 3 | head -1 | cut -c1-20)" '{"pos":0,"id":15496,'
+printf 'Hello world, once more.\nAnd again.' >"$TMP/ppl.txt"
+printf '<|endoftext|>Hello world, once more.\nAnd again.' >"$TMP/ppl-bos.txt"
+got=$("$GPT" perplexity -m "$d" -f "$TMP/ppl.txt" --window 4)
+want=$("$GPT" perplexity -m "$TINY" -f "$TMP/ppl-bos.txt" --special --window 4)
+expect_eq "perplexity adds the template's BOS once" "$got" "$want"
+case $got in '{"tokens":10,'*) ;; *) fail "perplexity with a template: want 10 scored tokens (11 with the BOS), got $got" ;; esac
 
 # generation_config.json's eos_token_id list ends generation at any of its ids: dev-tiny's
 # greedy first token after "Hello world" is 6720; listed, it ends the answer at once.
