@@ -5,7 +5,13 @@
  *   make build/bench-kernels && build/bench-kernels [THREADS]
  * One row (decode): GB/s of weights streamed, each pass over a set of
  * matrices larger than the L3 so the weights come from DRAM, and that as a
- * fraction of the read bandwidth. 512 rows (a prompt): GFLOP/s. */
+ * fraction of the read bandwidth. 512 rows (a prompt): GFLOP/s.
+ *   build/bench-kernels THREADS ab
+ * pairs, in one process, the AVX2 head (ops_force_no_avx512(1)) with the
+ * default (AVX-512 where the CPU has it) on BF16 matrices, alternating nine
+ * times: one row (decode), 16, 64 and 512 rows (512: BLAS on widened panels
+ * against the AVX-512 tiles); medians of the per-pair speed
+ * ratios, which a loaded machine moves far less than the figures alone. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +97,82 @@ static void bench_shape(const char *name, int V, int C, int n_mats, gpt_dtype dt
     free(W), free(store), free(in), free(out), free(panel);
 }
 
+/* Seconds for `passes` products of R rows through each of the n_mats matrices. */
+static double time_products(float *out, const float *in, const gpt_matrix *W, int n_mats, int R, int passes,
+                            float *panel) {
+    double t0 = now();
+    for (int p = 0; p < passes; p++)
+        for (int m = 0; m < n_mats; m++) matmul_t(out, W[m].rows, in, &W[m], R, panel);
+    return now() - t0;
+}
+
+static void ab_shape(const char *name, int V, int C, int n_mats, double bw) {
+    gpt_matrix *W = calloc(n_mats, sizeof *W);
+    size_t bytes = (size_t)n_mats * V * C * 2;
+    for (int m = 0; m < n_mats; m++) {
+        uint16_t *d = malloc(sizeof(uint16_t) * V * C);
+        for (size_t i = 0; i < (size_t)V * C; i++) {
+            float f = uniform() * 0.05f;
+            uint32_t bits;
+            memcpy(&bits, &f, 4);
+            d[i] = (uint16_t)(bits >> 16);
+        }
+        W[m] = (gpt_matrix){.data = d, .dtype = GPT_DTYPE_BF16, .rows = V, .cols = C};
+    }
+    const int RMAX = 512, ROUNDS = 9;
+    float *in = malloc(sizeof(float) * RMAX * C), *out = malloc(sizeof(float) * RMAX * V);
+    float *panel = malloc(sizeof(float) * matmul_panel_floats(C));
+    for (int i = 0; i < RMAX * C; i++) in[i] = uniform();
+    const int rows[4] = {1, 16, 64, 512};
+    double ratio[4][9], t_old[4][9], t_new[4][9];
+    time_products(out, in, W, n_mats, 1, 1, panel);  // first touch
+    for (int round = 0; round < ROUNDS; round++)
+        for (int k = 0; k < 4; k++) {
+            /* decode: every matrix once (from DRAM); prompts: one matrix, in cache after the first pass */
+            int nm = k ? 1 : n_mats, passes = k == 3 ? 1 : k ? 4 : 1;
+            ops_force_no_avx512(1);
+            t_old[k][round] = time_products(out, in, W, nm, rows[k], passes, panel);
+            ops_force_no_avx512(0);
+            t_new[k][round] = time_products(out, in, W, nm, rows[k], passes, panel);
+            ratio[k][round] = t_old[k][round] / t_new[k][round];
+        }
+    for (int k = 0; k < 4; k++) {
+        qsort(ratio[k], ROUNDS, sizeof(double), cmp);
+        qsort(t_old[k], ROUNDS, sizeof(double), cmp);
+        qsort(t_new[k], ROUNDS, sizeof(double), cmp);
+        double to = t_old[k][ROUNDS / 2], tn = t_new[k][ROUNDS / 2];
+        if (k == 0)
+            printf("%-16s R=1  avx2 %6.2f GB/s (%3.0f%%)  default %6.2f GB/s (%3.0f%%)  speed ratio median %.3f "
+                   "(min %.3f max %.3f)\n",
+                   name, bytes / to / 1e9, 100 * bytes / to / 1e9 / bw, bytes / tn / 1e9, 100 * bytes / tn / 1e9 / bw,
+                   ratio[k][ROUNDS / 2], ratio[k][0], ratio[k][ROUNDS - 1]);
+        else {
+            double flops = (k == 3 ? 1.0 : 4.0) * 2 * rows[k] * V * C;
+            printf("%-16s R=%-3davx2 %6.1f GFLOP/s  default %6.1f GFLOP/s  speed ratio median %.3f (min %.3f max "
+                   "%.3f)\n",
+                   name, rows[k], flops / to / 1e9, flops / tn / 1e9, ratio[k][ROUNDS / 2], ratio[k][0],
+                   ratio[k][ROUNDS - 1]);
+        }
+    }
+    for (int m = 0; m < n_mats; m++) free((void *)W[m].data);
+    free(W), free(in), free(out), free(panel);
+}
+
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 2;
+    if (argc > 2 && !strcmp(argv[2], "ab")) {
+        gpt_set_threads(threads);
+        char err[256];
+        double bw = 0;
+        if (gpt_memory_bandwidth(&bw, 0, 5, err, sizeof err) != GPT_OK) fprintf(stderr, "%s\n", err);
+        printf("# %d threads, BF16, AVX2 head vs default (AVX-512 head: %s), bandwidth %.1f GB/s\n", threads,
+               ops_head_avx512() ? "yes" : "no", bw);
+        ab_shape("head 49152x576", 49152, 576, 3, bw);
+        ab_shape("mlp 4864x896", 4864, 896, 16, bw);
+        ab_shape("down 896x4864", 896, 4864, 16, bw);
+        ab_shape("down 576x1536", 576, 1536, 96, bw);
+        return 0;
+    }
     gpt_set_threads(threads);
     char err[256];
     double bw = 0;

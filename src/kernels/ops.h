@@ -62,6 +62,12 @@ int cpu_avx2_fma_f16c(void);
 /* For tests: nonzero keeps the Q8 products off AVX-512 VNNI (the AVX2
  * path, the same bits); 0 restores the detection. */
 void ops_force_no_vnni(int on);
+/* For tests: nonzero keeps every kernel off AVX-512 (the float head's
+ * 512-bit tiles and Q8's VNNI: the AVX2 paths, the same bits); 0 restores
+ * the detection. */
+void ops_force_no_avx512(int on);
+/* Nonzero when matmul_t's float products (F32, F16, BF16) run on AVX-512. */
+int ops_head_avx512(void);
 /* Nonzero when the Q8 products run on AVX-512 VNNI. */
 int ops_q8_vnni(void);
 /* Nonzero when Q8 products of more than OPS_SMALL_ROWS rows run as integer
