@@ -11,7 +11,10 @@
  * default (AVX-512 where the CPU has it) on BF16 matrices, alternating nine
  * times: one row (decode), 16, 64 and 512 rows (512: BLAS on widened panels
  * against the AVX-512 tiles); medians of the per-pair speed
- * ratios, which a loaded machine moves far less than the figures alone. */
+ * ratios, which a loaded machine moves far less than the figures alone.
+ *   build/bench-kernels THREADS model DIR
+ * the same pairing on a whole model: a 512-token prompt in one forward
+ * call, then 64 decode steps, five pairs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,8 +161,64 @@ static void ab_shape(const char *name, int V, int C, int n_mats, double bw) {
     free(W), free(in), free(out), free(panel);
 }
 
+/* Whole model: pp512 and 64 decode steps, AVX2 head vs default, paired. */
+static int ab_model(const char *dir, double bw) {
+    char err[256];
+    gpt_model *model = NULL;
+    gpt_context *ctx = NULL;
+    if (gpt_model_load(&model, dir, NULL, err, sizeof err) != GPT_OK ||
+        gpt_context_new(&ctx, model, 1024, 1, 512, err, sizeof err) != GPT_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    const int V = gpt_model_config(model)->vocab_size, P = 512, G = 64, ROUNDS = 5;
+    int *ids = malloc(sizeof(int) * P), *pos = malloc(sizeof(int) * P), *seq = calloc(P, sizeof(int));
+    float *logits = malloc(sizeof(float) * V);
+    for (int i = 0; i < P; i++) ids[i] = (i * 7919) % V, pos[i] = i;
+    double pp[2][5], tg[2][5], rpp[5], rtg[5];
+    for (int round = 0; round < ROUNDS; round++)
+        for (int k = 0; k < 2; k++) {
+            int avx2_only = (round + k) % 2;  // alternate which goes first
+            ops_force_no_avx512(avx2_only);
+            gpt_batch b = {.n = P, .tokens = ids, .pos = pos, .seq = seq};
+            double t0 = now();
+            if (gpt_forward(ctx, &b, logits, err, sizeof err) != GPT_OK) return fprintf(stderr, "%s\n", err), 1;
+            pp[avx2_only][round] = P / (now() - t0);
+            t0 = now();
+            for (int g = 0; g < G; g++) {
+                gpt_batch d = {.n = 1, .tokens = &ids[g], .pos = &pos[g], .seq = seq};
+                if (gpt_forward(ctx, &d, logits, err, sizeof err) != GPT_OK) return fprintf(stderr, "%s\n", err), 1;
+            }
+            tg[avx2_only][round] = G / (now() - t0);
+        }
+    ops_force_no_avx512(0);
+    for (int r = 0; r < ROUNDS; r++) rpp[r] = pp[0][r] / pp[1][r], rtg[r] = tg[0][r] / tg[1][r];
+    qsort(rpp, ROUNDS, sizeof(double), cmp), qsort(rtg, ROUNDS, sizeof(double), cmp);
+    for (int k = 0; k < 2; k++) qsort(pp[k], ROUNDS, sizeof(double), cmp), qsort(tg[k], ROUNDS, sizeof(double), cmp);
+    const double bytes = (double)gpt_model_weight_bytes(model);
+    printf("%s: pp512 avx2 %.1f t/s, default %.1f t/s, ratio median %.3f (min %.3f max %.3f)\n", dir, pp[1][2],
+           pp[0][2], rpp[2], rpp[0], rpp[4]);
+    printf("%s: tg64 avx2 %.2f t/s (%.0f%% of %.1f GB/s), default %.2f t/s (%.0f%%), ratio median %.3f (min %.3f max "
+           "%.3f)\n",
+           dir, tg[1][2], 100 * tg[1][2] * bytes / 1e9 / bw, bw, tg[0][2], 100 * tg[0][2] * bytes / 1e9 / bw, rtg[2],
+           rtg[0], rtg[4]);
+    free(ids), free(pos), free(seq), free(logits);
+    gpt_context_free(ctx);
+    gpt_model_free(model);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 2;
+    if (argc > 3 && !strcmp(argv[2], "model")) {
+        gpt_set_threads(threads);
+        char err[256];
+        double bw = 0;
+        if (gpt_memory_bandwidth(&bw, 0, 5, err, sizeof err) != GPT_OK) fprintf(stderr, "%s\n", err);
+        printf("# %d threads, AVX2 head vs default (AVX-512 head: %s), bandwidth %.1f GB/s\n", threads,
+               ops_head_avx512() ? "yes" : "no", bw);
+        return ab_model(argv[3], bw);
+    }
     if (argc > 2 && !strcmp(argv[2], "ab")) {
         gpt_set_threads(threads);
         char err[256];

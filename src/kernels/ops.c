@@ -545,10 +545,36 @@ void gemm_fixed_blocks(int trans_b, int M, int N, int K, float alpha, const floa
     }
 }
 
+#if HAVE_X86
+/* out (C) = row `row` of an F16 or BF16 matrix, eight values per step: the
+ * same floats as gpt_matrix_row_f32 (both conversions are exact). */
+TARGET_AVX2 static void widen_row_avx2(float *out, const gpt_matrix *W, int row) {
+    const int n = W->cols;
+    const size_t base = (size_t)row * n;
+    int i = 0;
+    if (W->dtype == GPT_DTYPE_F16)
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, load8(W->data, GPT_DTYPE_F16, base + i));
+    else
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, load8(W->data, GPT_DTYPE_BF16, base + i));
+    for (; i < n; i++) out[i] = load_one(W->data, W->dtype, base + i);
+}
+#endif
+
 /* Widens rows [r0, r0+n) of W into panel (n, W->cols). */
 static void widen_rows(float *panel, const gpt_matrix *W, int r0, int n) {
+#if HAVE_X86
+    const int vector = cpu_has_avx2() && (W->dtype == GPT_DTYPE_F16 || W->dtype == GPT_DTYPE_BF16);
+#endif
 #pragma omp parallel for schedule(static)
-    for (int r = 0; r < n; r++) matrix_row(panel + (size_t)r * W->cols, W, r0 + r);
+    for (int r = 0; r < n; r++) {
+#if HAVE_X86
+        if (vector) {
+            widen_row_avx2(panel + (size_t)r * W->cols, W, r0 + r);
+            continue;
+        }
+#endif
+        matrix_row(panel + (size_t)r * W->cols, W, r0 + r);
+    }
 }
 
 /* ---- Q8: out[r][j] = in[r] . W[j], W [OUT][IN/32 blocks] --------------- */
@@ -1246,11 +1272,14 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
         return;
     }
 #if HAVE_X86
-    /* 16-bit weights on AVX-512: the register tiles beat widening panels for
-     * BLAS, so longer prompts run in chunks of rows whose inputs fill about
-     * half the L2 (at least SMALL_ROWS rows) while the weights stream past: every row the
-     * bits it has alone, whatever R and the threads. F32 stays on BLAS. */
-    if (W->dtype != GPT_DTYPE_F32 && cpu_has_avx512()) {
+    /* 16-bit weights of long rows on AVX-512: the register tiles beat
+     * widening panels for BLAS there (1.1-1.2x at 1536 and 4864 inputs; at
+     * 576 the whole SmolLM2 prompt was 0.88-0.96x, so short rows stay on
+     * BLAS). Longer prompts run in chunks of rows whose inputs fill about
+     * half the L2 (at least SMALL_ROWS rows) while the weights stream past:
+     * every row the bits it has alone, whatever R and the threads. F32
+     * stays on BLAS. */
+    if (W->dtype != GPT_DTYPE_F32 && C >= OPS_TILED_PROMPT_MIN_COLS && cpu_has_avx512()) {
         int chunk = HEAD_CHUNK_FLOATS / C;  // about half the L2 of inputs
         if (chunk < SMALL_ROWS) chunk = SMALL_ROWS;
         for (int r = 0; r < R; r += chunk)

@@ -30,6 +30,11 @@ void gelu_erf(float *x, size_t n);
  * the quantized inputs for Q8. */
 void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel);
 
+/* matmul_t on F16/BF16 rows of at least this many inputs, on AVX-512, runs
+ * prompts of more than OPS_SMALL_ROWS rows in the one-row order too (each
+ * row the bits it has alone) instead of BLAS. */
+#define OPS_TILED_PROMPT_MIN_COLS 1024
+
 /* out (R, V) = in (R, C) @ W^T, W [V, C] (the LM head). ldo: row stride of out.
  * panel: scratch of matmul_panel_floats(C) floats. */
 void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel);

@@ -153,7 +153,7 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
              * order: Q8 as integer dots (a -DGPT_Q8_INT8_PROMPTS=1 build on
              * VNNI), and matmul_t on 16-bit weights with AVX-512. */
             const int one_row_order = (W->dtype == GPT_DTYPE_Q8 && ops_q8_int8_prompts()) ||
-                                      (transposed && ops_head_avx512() &&
+                                      (transposed && ops_head_avx512() && IN >= OPS_TILED_PROMPT_MIN_COLS &&
                                        (W->dtype == GPT_DTYPE_F16 || W->dtype == GPT_DTYPE_BF16));
             if (path == 0 && one_row_order) {
                 omp_set_num_threads(2);
@@ -165,6 +165,16 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
             }
         }
         ops_force_no_avx512(0);
+        /* `one` now holds the AVX2 path (BLAS on panels widened eight values
+         * at a time); the portable path widens one value at a time. */
+        omp_set_num_threads(1);
+        ops_force_portable(1);
+        run(transposed, many, big_in, W, b, 0, RB, IN, OUT, panel);
+        ops_force_portable(0);
+        size_t where = 0;
+        int ok = same_bits(many, one, (size_t)RB * OUT, &where);
+        CHECK(ok, "%s: %d rows, portable vs AVX2 (widened panels): row %zu col %zu differs (%.9g vs %.9g)", what, RB,
+              where / OUT, where % OUT, many[where], one[where]);
         free(big_in), free(one), free(many), free(alone);
     }
     omp_set_num_threads(2);
@@ -343,6 +353,7 @@ int main(void) {
         test_dtype(dts[d], names[d], 768, 300);  // GPT-2's width
         test_dtype(dts[d], names[d], 300, 77);   // inputs over several blocks of the packed kernel, with a tail
         test_dtype(dts[d], names[d], 100, 67);   // C % 16 = 4: the head's scalar tail without the 8-lane run
+        test_dtype(dts[d], names[d], 1100, 37);  // long rows: the head's per-stream prefetch, prompts on its tiles
     }
     return check_done("test_ops");
 }
