@@ -545,10 +545,36 @@ void gemm_fixed_blocks(int trans_b, int M, int N, int K, float alpha, const floa
     }
 }
 
+#if HAVE_X86
+/* out (C) = row `row` of an F16 or BF16 matrix, eight values per step: the
+ * same floats as gpt_matrix_row_f32 (both conversions are exact). */
+TARGET_AVX2 static void widen_row_avx2(float *out, const gpt_matrix *W, int row) {
+    const int n = W->cols;
+    const size_t base = (size_t)row * n;
+    int i = 0;
+    if (W->dtype == GPT_DTYPE_F16)
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, load8(W->data, GPT_DTYPE_F16, base + i));
+    else
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, load8(W->data, GPT_DTYPE_BF16, base + i));
+    for (; i < n; i++) out[i] = load_one(W->data, W->dtype, base + i);
+}
+#endif
+
 /* Widens rows [r0, r0+n) of W into panel (n, W->cols). */
 static void widen_rows(float *panel, const gpt_matrix *W, int r0, int n) {
+#if HAVE_X86
+    const int vector = cpu_has_avx2() && (W->dtype == GPT_DTYPE_F16 || W->dtype == GPT_DTYPE_BF16);
+#endif
 #pragma omp parallel for schedule(static)
-    for (int r = 0; r < n; r++) matrix_row(panel + (size_t)r * W->cols, W, r0 + r);
+    for (int r = 0; r < n; r++) {
+#if HAVE_X86
+        if (vector) {
+            widen_row_avx2(panel + (size_t)r * W->cols, W, r0 + r);
+            continue;
+        }
+#endif
+        matrix_row(panel + (size_t)r * W->cols, W, r0 + r);
+    }
 }
 
 /* ---- Q8: out[r][j] = in[r] . W[j], W [OUT][IN/32 blocks] --------------- */
@@ -1000,8 +1026,241 @@ TARGET_AVX2 static void head_block_avx2(float *out, int ldo, const float *in, co
 TARGET_AVX2 static float dot_avx2(const float *a, const float *b, int n) {
     return dot1_body(a, b, GPT_DTYPE_F32, 0, n);
 }
+
+/* ---- the head on AVX-512: the same 16-lane tree, one register per dot ----
+ *
+ * A 512-bit register holds the tree's 16 lanes (acc0's 8 then acc1's), so a
+ * dot of the AVX2 path is one register here, the same fused multiply-adds
+ * in the same lanes: lane l takes inputs i + l, i stepping by 16; a last
+ * run of 8 inputs goes to lanes 0-7 alone (a masked fma keeps lanes 8-15
+ * as they are); then the same reduction (reduce16 of the two halves) and
+ * the same scalar tail. The bits are those of the AVX2 and portable paths.
+ * On Zen 4 a 512-bit operation runs as two 256-bit halves, so the gain is
+ * in instructions, not in FLOPs: half the loads, widenings and fmas issued,
+ * and tiles of 4 head rows x 6 input rows (24 dots in registers, one pass)
+ * instead of 3 x 3 in two passes. */
+#define TARGET_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")))
+
+static int no_avx512 = 0;
+void ops_force_no_avx512(int on) {
+    no_avx512 = on != 0;
+    no_vnni = on != 0;
+}
+
+static int cpu_has_avx512(void) {
+    static int cached = -1;
+    if (no_avx512 || !cpu_has_avx2()) return 0;
+    if (cached < 0)
+        cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                 __builtin_cpu_supports("avx512vl");
+    return cached;
+}
+int ops_head_avx512(void) { return cpu_has_avx512(); }
+
+/* 16 values from element i, widened: BF16 is a shift into the top half. */
+TARGET_AVX512 static inline __attribute__((always_inline)) __m512 load16(const void *data, gpt_dtype dt, size_t i) {
+    switch (dt) {
+    case GPT_DTYPE_F16:
+        return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)data + i)));
+    case GPT_DTYPE_BF16: {
+        __m256i h = _mm256_loadu_si256((const __m256i *)((const uint16_t *)data + i));
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    }
+    default: return _mm512_loadu_ps((const float *)data + i);
+    }
+}
+
+/* 8 values in lanes 0-7, zeros above (for the masked last run of 8). */
+TARGET_AVX512 static inline __attribute__((always_inline)) __m512 load8z(const void *data, gpt_dtype dt, size_t i) {
+    return _mm512_zextps256_ps512(load8(data, dt, i));
+}
+
+TARGET_AVX512 static inline __attribute__((always_inline)) float reduce16z(__m512 acc) {
+    return reduce16(_mm512_castps512_ps256(acc), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
+}
+
+#ifndef HEAD_ROWS_512
+#define HEAD_ROWS_512 4
+#endif
+#ifndef LONG_ROW_BYTES
+#define LONG_ROW_BYTES 4096
+#endif
+#ifndef PF_DIST
+#define PF_DIST 512
 #endif
 
+/* out[k] = x . W row (v + k) for k < NV (4 or 8) rows: NV dots side by side
+ * sharing the loads of x; the next NV rows prefetched linearly, as in
+ * dot4_body. */
+TARGET_AVX512 static inline __attribute__((always_inline)) void dotn_body512(float *out, const float *x,
+                                                                           const void *wd, const gpt_dtype dt,
+                                                                           size_t base, int n, const int NV) {
+    __m512 a[8];
+    for (int k = 0; k < NV; k++) a[k] = _mm512_setzero_ps();
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    const char *next = (const char *)wd + (base + (size_t)NV * n) * esize;
+    const char *row0 = (const char *)wd + base * esize;
+    const int long_rows = (size_t)n * esize > LONG_ROW_BYTES;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        if (long_rows) {
+            for (int k = 0; k < NV; k++) _mm_prefetch(row0 + ((size_t)k * n + i) * esize + PF_DIST, _MM_HINT_T0);
+        } else {
+            const char *p = next + (size_t)i * NV * esize;
+            for (size_t off = 0; off < (size_t)NV * 16 * esize; off += 64) _mm_prefetch(p + off, _MM_HINT_T0);
+        }
+        __m512 xv = _mm512_loadu_ps(x + i);
+        for (int k = 0; k < NV; k++) a[k] = _mm512_fmadd_ps(xv, load16(wd, dt, base + (size_t)k * n + i), a[k]);
+    }
+    if (i + 8 <= n) {
+        __m512 xv = _mm512_zextps256_ps512(_mm256_loadu_ps(x + i));
+        for (int k = 0; k < NV; k++)
+            a[k] = _mm512_mask3_fmadd_ps(xv, load8z(wd, dt, base + (size_t)k * n + i), a[k], 0x00FF);
+        i += 8;
+    }
+    for (int k = 0; k < NV; k++) {
+        float sum = reduce16z(a[k]);
+        for (int t = i; t < n; t++) sum += x[t] * load_one(wd, dt, base + (size_t)k * n + t);
+        out[k] = sum;
+    }
+}
+
+TARGET_AVX512 static inline __attribute__((always_inline)) void head_row_body512(float *out, const float *x,
+                                                                               const void *wd, const gpt_dtype dt,
+                                                                               int C, int v0, int v1) {
+    int v = v0;
+    for (; v + HEAD_ROWS_512 <= v1; v += HEAD_ROWS_512) dotn_body512(out + v, x, wd, dt, (size_t)v * C, C, HEAD_ROWS_512);
+    for (; v < v1; v++) dotn_body512(out + v, x, wd, dt, (size_t)v * C, C, 1);
+}
+
+/* Several input rows: a tile of NV head rows x NR input rows (up to 4 x 6),
+ * every dot in one register for the whole pass over C. */
+TARGET_AVX512 static inline __attribute__((always_inline)) void head_tile_body512(
+    float *out, int ldo, const float *in, const void *wd, const gpt_dtype dt, int C, int v, const int NV,
+    const int NR) {
+    __m512 acc[4][6];
+#pragma GCC unroll 4
+    for (int a = 0; a < NV; a++)
+#pragma GCC unroll 6
+        for (int r = 0; r < NR; r++) acc[a][r] = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= C; i += 16) {
+        __m512 w[4];
+#pragma GCC unroll 4
+        for (int a = 0; a < NV; a++) w[a] = load16(wd, dt, (size_t)(v + a) * C + i);
+#pragma GCC unroll 6
+        for (int r = 0; r < NR; r++) {
+            __m512 x = _mm512_loadu_ps(in + (size_t)r * C + i);
+#pragma GCC unroll 4
+            for (int a = 0; a < NV; a++) acc[a][r] = _mm512_fmadd_ps(x, w[a], acc[a][r]);
+        }
+    }
+    if (i + 8 <= C) {
+        for (int a = 0; a < NV; a++) {
+            __m512 w = load8z(wd, dt, (size_t)(v + a) * C + i);
+            for (int r = 0; r < NR; r++)
+                acc[a][r] = _mm512_mask3_fmadd_ps(_mm512_zextps256_ps512(_mm256_loadu_ps(in + (size_t)r * C + i)), w,
+                                                  acc[a][r], 0x00FF);
+        }
+        i += 8;
+    }
+    for (int a = 0; a < NV; a++)
+        for (int r = 0; r < NR; r++) {
+            const float *x = in + (size_t)r * C;
+            float sum = reduce16z(acc[a][r]);
+            for (int t = i; t < C; t++) sum += x[t] * load_one(wd, dt, (size_t)(v + a) * C + t);
+            out[(size_t)r * ldo + v + a] = sum;
+        }
+}
+
+#define HEAD_TILE512_NR(DT, NV)                                                                          \
+    switch (nr) {                                                                                      \
+    case 1: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 1); break;                               \
+    case 2: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 2); break;                               \
+    case 3: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 3); break;                               \
+    case 4: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 4); break;                               \
+    case 5: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 5); break;                               \
+    default: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 6); break;                              \
+    }
+#define HEAD_TILE512_CASES(DT)                                                                           \
+    if (nv == 4) {                                                                                     \
+        HEAD_TILE512_NR(DT, 4)                                                                         \
+    } else {                                                                                           \
+        HEAD_TILE512_NR(DT, 1)                                                                         \
+    }
+
+/* out[r * ldo + v] for nv (4, or 1) head rows from v and nr (up to 6) input rows. */
+TARGET_AVX512 static void head_tile_avx512(float *out, int ldo, const float *in, const gpt_matrix *W, int v, int nv,
+                                           int nr) {
+    const int C = W->cols;
+    const void *wd = W->data;
+    switch (W->dtype) {
+    case GPT_DTYPE_F16: HEAD_TILE512_CASES(GPT_DTYPE_F16); break;
+    case GPT_DTYPE_BF16: HEAD_TILE512_CASES(GPT_DTYPE_BF16); break;
+    default: HEAD_TILE512_CASES(GPT_DTYPE_F32); break;
+    }
+}
+
+TARGET_AVX512 static void head_block_avx512(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0,
+                                            int v1) {
+    if (R > 1) {
+        /* Each tile of 6 input rows meets the block's head rows while both stay in L1/L2. */
+        for (int r = 0; r < R; r += 6) {
+            const int nr = R - r < 6 ? R - r : 6;
+            float *o = out + (size_t)r * ldo;
+            const float *x = in + (size_t)r * W->cols;
+            int v = v0;
+            for (; v + 4 <= v1; v += 4) head_tile_avx512(o, ldo, x, W, v, 4, nr);
+            for (; v < v1; v++) head_tile_avx512(o, ldo, x, W, v, 1, nr);
+        }
+        return;
+    }
+    switch (W->dtype) {
+    case GPT_DTYPE_F16: head_row_body512(out, in, W->data, GPT_DTYPE_F16, W->cols, v0, v1); break;
+    case GPT_DTYPE_BF16: head_row_body512(out, in, W->data, GPT_DTYPE_BF16, W->cols, v0, v1); break;
+    default: head_row_body512(out, in, W->data, GPT_DTYPE_F32, W->cols, v0, v1); break;
+    }
+}
+#endif
+
+#if !HAVE_X86
+void ops_force_no_avx512(int on) { (void)on; }
+int ops_head_avx512(void) { return 0; }
+#endif
+
+/* out (R, V) for R rows, each element by the fixed 16-lane tree: blocks of
+ * 16 head rows, split evenly across the threads in contiguous ranges, stay
+ * in cache while every input row meets them. */
+static void matmul_t_rows(float *out, int ldo, const float *in, const gpt_matrix *W, int R) {
+    const int V = W->rows, C = W->cols;
+    const int avx2 = cpu_has_avx2();
+#if HAVE_X86
+    const int avx512 = cpu_has_avx512();
+#endif
+    int n_blocks = (V + 15) / 16;
+#pragma omp parallel for schedule(static)
+    for (int blk = 0; blk < n_blocks; blk++) {
+        int v0 = blk * 16, v1 = v0 + 16 < V ? v0 + 16 : V;
+#if HAVE_X86
+        if (avx512) {
+            head_block_avx512(out, ldo, in, W, R, v0, v1);
+            continue;
+        }
+        if (avx2) {
+            head_block_avx2(out, ldo, in, W, R, v0, v1);
+            continue;
+        }
+#endif
+        (void)avx2;
+        for (int r = 0; r < R; r++)
+            for (int v = v0; v < v1; v++)
+                out[(size_t)r * ldo + v] = dot_portable(in + (size_t)r * C, W->data, W->dtype, (size_t)v * C, C);
+    }
+}
+
+#ifndef HEAD_CHUNK_FLOATS
+#define HEAD_CHUNK_FLOATS 131072
+#endif
 void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel) {
     if (W->dtype == GPT_DTYPE_Q8) {
         matmul_q8(out, ldo, in, W, NULL, R, panel);
@@ -1009,24 +1268,25 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
     }
     const int V = W->rows, C = W->cols;
     if (R <= SMALL_ROWS) {
-        /* Blocks of 16 head rows stay in cache while every input row meets them. */
-        int avx2 = cpu_has_avx2();
-        int n_blocks = (V + 15) / 16;
-#pragma omp parallel for schedule(static)
-        for (int blk = 0; blk < n_blocks; blk++) {
-            int v0 = blk * 16, v1 = v0 + 16 < V ? v0 + 16 : V;
-#if HAVE_X86
-            if (avx2) {
-                head_block_avx2(out, ldo, in, W, R, v0, v1);
-                continue;
-            }
-#endif
-            for (int r = 0; r < R; r++)
-                for (int v = v0; v < v1; v++)
-                    out[(size_t)r * ldo + v] = dot_portable(in + (size_t)r * C, W->data, W->dtype, (size_t)v * C, C);
-        }
+        matmul_t_rows(out, ldo, in, W, R);
         return;
     }
+#if HAVE_X86
+    /* 16-bit weights of long rows on AVX-512: the register tiles beat
+     * widening panels for BLAS there (1.1-1.2x at 1536 and 4864 inputs; at
+     * 576 the whole SmolLM2 prompt was 0.88-0.96x, so short rows stay on
+     * BLAS). Longer prompts run in chunks of rows whose inputs fill about
+     * half the L2 (at least SMALL_ROWS rows) while the weights stream past:
+     * every row the bits it has alone, whatever R and the threads. F32
+     * stays on BLAS. */
+    if (W->dtype != GPT_DTYPE_F32 && C >= OPS_TILED_PROMPT_MIN_COLS && cpu_has_avx512()) {
+        int chunk = HEAD_CHUNK_FLOATS / C;  // about half the L2 of inputs
+        if (chunk < SMALL_ROWS) chunk = SMALL_ROWS;
+        for (int r = 0; r < R; r += chunk)
+            matmul_t_rows(out + (size_t)r * ldo, ldo, in + (size_t)r * C, W, R - r < chunk ? R - r : chunk);
+        return;
+    }
+#endif
     if (W->dtype == GPT_DTYPE_F32) {
         gemm_fixed_blocks(1, R, V, C, 1.0f, in, C, (const float *)W->data, C, 0.0f, out, ldo);
         return;

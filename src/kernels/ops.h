@@ -30,6 +30,11 @@ void gelu_erf(float *x, size_t n);
  * the quantized inputs for Q8. */
 void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel);
 
+/* matmul_t on F16/BF16 rows of at least this many inputs, on AVX-512, runs
+ * prompts of more than OPS_SMALL_ROWS rows in the one-row order too (each
+ * row the bits it has alone) instead of BLAS. */
+#define OPS_TILED_PROMPT_MIN_COLS 1024
+
 /* out (R, V) = in (R, C) @ W^T, W [V, C] (the LM head). ldo: row stride of out.
  * panel: scratch of matmul_panel_floats(C) floats. */
 void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel);
@@ -62,6 +67,12 @@ int cpu_avx2_fma_f16c(void);
 /* For tests: nonzero keeps the Q8 products off AVX-512 VNNI (the AVX2
  * path, the same bits); 0 restores the detection. */
 void ops_force_no_vnni(int on);
+/* For tests: nonzero keeps every kernel off AVX-512 (the float head's
+ * 512-bit tiles and Q8's VNNI: the AVX2 paths, the same bits); 0 restores
+ * the detection. */
+void ops_force_no_avx512(int on);
+/* Nonzero when matmul_t's float products (F32, F16, BF16) run on AVX-512. */
+int ops_head_avx512(void);
 /* Nonzero when the Q8 products run on AVX-512 VNNI. */
 int ops_q8_vnni(void);
 /* Nonzero when Q8 products of more than OPS_SMALL_ROWS rows run as integer

@@ -4,9 +4,11 @@
  * or 2 threads, by the AVX2 kernels or the portable ones; and a
  * Conv1D-style product is exactly the bias followed by one fmaf per input
  * in input order; above OPS_SMALL_ROWS rows (BLAS) a product is the same
- * bits with 1, 2 or 3 threads (and with -DGPT_Q8_INT8_PROMPTS=1 on VNNI, Q8
- * prompts as integer dots, the same bits as each row alone). F32, F16, BF16 and Q8
- * weights; the Q8 products on VNNI, on AVX2 and portable. */
+ * bits with 1, 2 or 3 threads (and the same bits as each row alone where
+ * the long product keeps the one-row order: matmul_t on F16/BF16 with
+ * AVX-512, and with -DGPT_Q8_INT8_PROMPTS=1 on VNNI, Q8 prompts as integer
+ * dots). F32, F16, BF16 and Q8 weights; the Q8 products on VNNI, on AVX2
+ * and portable; matmul_t's float products on AVX-512, AVX2 and portable. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,7 +66,7 @@ static int same_bits(const float *a, const float *b, size_t n, size_t *where) {
 }
 
 #define NROWS OPS_SMALL_ROWS
-static const char *PATH_NAME[] = {"default", "AVX2 without VNNI", "portable"};
+static const char *PATH_NAME[] = {"default", "AVX2 (no AVX-512)", "portable"};
 
 /* Runs the product for rows [r0, r0+R) of in into out (R rows, ldo OC). */
 static void run(int transposed, float *out, const float *in, const gpt_matrix *W, const float *bias, int r0, int R,
@@ -104,12 +106,12 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
         CHECK(!bad, "%s: matches the fmaf chain", what);
     }
 
-    /* Paths: 0 the default (AVX-512 VNNI for Q8 where the CPU has it), 1
-     * AVX2 without VNNI, 2 portable. */
+    /* Paths: 0 the default (AVX-512 head tiles, and VNNI for Q8, where the
+     * CPU has them), 1 AVX2 without AVX-512, 2 portable. */
     for (int path = 0; path <= 2; path++)
         for (int threads = 1; threads <= 3; threads++) {
             omp_set_num_threads(threads);
-            ops_force_no_vnni(path == 1);
+            ops_force_no_avx512(path == 1);
             ops_force_portable(path == 2);
             const int sizes[] = {1, 7, 16, NROWS};
             for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
@@ -125,18 +127,19 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
             }
         }
     ops_force_portable(0);
-    ops_force_no_vnni(0);
+    ops_force_no_avx512(0);
 
     /* More rows than OPS_SMALL_ROWS: 65 (one past) and 300 (several chunks).
      * BLAS runs them on fixed blocks, the same bits with 1, 2 or 3 threads
-     * (rule 4); where Q8 runs them as integer dots (-DGPT_Q8_INT8_PROMPTS=1
-     * on VNNI), each row is the same bits as computed alone. */
+     * (rule 4); where matmul_t runs 16-bit weights on AVX-512 tiles, or Q8
+     * runs them as integer dots (-DGPT_Q8_INT8_PROMPTS=1 on VNNI), each row
+     * is the same bits as computed alone. */
     for (int RB = 65; RB <= 300; RB += 235) {
         float *big_in = malloc(sizeof(float) * RB * IN), *one = malloc(sizeof(float) * RB * OUT),
               *many = malloc(sizeof(float) * RB * OUT), *alone = malloc(sizeof(float) * RB * OUT);
         for (int i = 0; i < RB * IN; i++) big_in[i] = uniform();
         for (int path = 0; path <= 1; path++) {
-            ops_force_no_vnni(path == 1);
+            ops_force_no_avx512(path == 1);
             for (int threads = 1; threads <= 3; threads++) {
                 omp_set_num_threads(threads);
                 run(transposed, threads == 1 ? one : many, big_in, W, b, 0, RB, IN, OUT, panel);
@@ -146,16 +149,32 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
                 CHECK(ok, "%s: %d rows, %s, %d threads vs 1: row %zu col %zu differs (%.9g vs %.9g)", what, RB,
                       PATH_NAME[path], threads, where / OUT, where % OUT, many[where], one[where]);
             }
-            if (W->dtype == GPT_DTYPE_Q8 && path == 0 && ops_q8_int8_prompts()) {
+            /* Rows one at a time where the long product keeps the one-row
+             * order: Q8 as integer dots (a -DGPT_Q8_INT8_PROMPTS=1 build on
+             * VNNI), and matmul_t on 16-bit weights with AVX-512. */
+            const int one_row_order = (W->dtype == GPT_DTYPE_Q8 && ops_q8_int8_prompts()) ||
+                                      (transposed && ops_head_avx512() && IN >= OPS_TILED_PROMPT_MIN_COLS &&
+                                       (W->dtype == GPT_DTYPE_F16 || W->dtype == GPT_DTYPE_BF16));
+            if (path == 0 && one_row_order) {
                 omp_set_num_threads(2);
                 for (int r = 0; r < RB; r++) run(transposed, alone + (size_t)r * OUT, big_in, W, b, r, 1, IN, OUT, panel);
                 size_t where = 0;
                 int ok = same_bits(one, alone, (size_t)RB * OUT, &where);
-                CHECK(ok, "%s: %d rows at once (integer dots) vs each row alone: row %zu col %zu differs (%.9g vs %.9g)", what,
+                CHECK(ok, "%s: %d rows at once vs each row alone: row %zu col %zu differs (%.9g vs %.9g)", what,
                       RB, where / OUT, where % OUT, one[where], alone[where]);
             }
         }
-        ops_force_no_vnni(0);
+        ops_force_no_avx512(0);
+        /* `one` now holds the AVX2 path (BLAS on panels widened eight values
+         * at a time); the portable path widens one value at a time. */
+        omp_set_num_threads(1);
+        ops_force_portable(1);
+        run(transposed, many, big_in, W, b, 0, RB, IN, OUT, panel);
+        ops_force_portable(0);
+        size_t where = 0;
+        int ok = same_bits(many, one, (size_t)RB * OUT, &where);
+        CHECK(ok, "%s: %d rows, portable vs AVX2 (widened panels): row %zu col %zu differs (%.9g vs %.9g)", what, RB,
+              where / OUT, where % OUT, many[where], one[where]);
         free(big_in), free(one), free(many), free(alone);
     }
     omp_set_num_threads(2);
@@ -320,6 +339,8 @@ static void test_quantize(void) {
 int main(void) {
     if (!ops_q8_vnni())
         printf("SKIP the AVX-512 VNNI Q8 path: not on this CPU (the AVX2 and portable Q8 paths are tested)\n");
+    if (!ops_head_avx512())
+        printf("SKIP the AVX-512 head tiles (matmul_t F32/F16/BF16): not on this CPU (the AVX2 and portable paths are tested)\n");
     test_dot();
     test_quantize();
     test_gelu();
@@ -331,6 +352,8 @@ int main(void) {
         test_dtype(dts[d], names[d], 96, 211);   // Q8-sized sum
         test_dtype(dts[d], names[d], 768, 300);  // GPT-2's width
         test_dtype(dts[d], names[d], 300, 77);   // inputs over several blocks of the packed kernel, with a tail
+        test_dtype(dts[d], names[d], 100, 67);   // C % 16 = 4: the head's scalar tail without the 8-lane run
+        test_dtype(dts[d], names[d], 1100, 37);  // long rows: the head's per-stream prefetch, prompts on its tiles
     }
     return check_done("test_ops");
 }
