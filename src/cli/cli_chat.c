@@ -430,22 +430,14 @@ int cli_chat(int argc, char **argv) {
     gpt_context *ctx = NULL;
     char *line = NULL;
     size_t line_cap = 0;
-    char msg[600], err[1024];
+    char err[1024];
 
     if (o.messages_file) {  // read before loading, so a bad file fails fast
-        char *text;
-        size_t len;
-        if (cli_read_input(o.messages_file, &text, &len) != EXIT_OK) goto out;
-        cJSON *root = cJSON_ParseWithLength(text, len);
-        free(text);
-        const cJSON *m = root ? cli_messages_of(root, msg, sizeof msg) : NULL;
-        if (!root) snprintf(msg, sizeof msg, "not JSON");
-        cs.messages = m ? cJSON_Duplicate(m, 1) : NULL;
+        cJSON *root;
+        const cJSON *m;
+        if (cli_messages_read(o.messages_file, &root, &m) != EXIT_OK) goto out;
+        cs.messages = cJSON_Duplicate(m, 1);
         cJSON_Delete(root);
-        if (!m) {
-            cli_error("%s: %s", o.messages_file, msg);
-            goto out;
-        }
     } else {
         cs.messages = fresh_conversation(&o);
     }

@@ -814,19 +814,8 @@ int cli_generate(int argc, char **argv) {
     cJSON *conversation = NULL;  // --messages: the whole document
     const cJSON *messages = NULL;
     if (o.messages_file) {
-        char msg[600];
-        const char *name = strcmp(o.messages_file, "-") ? o.messages_file : "stdin";
-        if (cli_read_input(o.messages_file, &text, &text_len) != EXIT_OK) {
+        if (cli_messages_read(o.messages_file, &conversation, &messages) != EXIT_OK) {
             cJSON_Delete(o.template_vars);
-            return EXIT_RUNTIME;
-        }
-        conversation = cJSON_ParseWithLength(text, text_len);
-        if (!conversation) snprintf(msg, sizeof msg, "not JSON");
-        if (!conversation || !(messages = cli_messages_of(conversation, msg, sizeof msg))) {
-            cli_error("%s: %s", name, msg);
-            cJSON_Delete(conversation);
-            cJSON_Delete(o.template_vars);
-            free(text);
             return EXIT_RUNTIME;
         }
     } else if (!o.batch) {
