@@ -797,13 +797,18 @@ static int parse_flags(int argc, char **argv, options *o) {
     return 0;
 }
 
+/* What parse_flags allocated. */
+static void options_free(options *o) {
+    for (int i = 0; i < o->n_stops; i++) free(o->stops[i]);
+    if (o->separator_owned) free(o->separator);
+    cJSON_Delete(o->template_vars);
+}
+
 int cli_generate(int argc, char **argv) {
     options o;
     int rc = parse_flags(argc, argv, &o);
     if (rc) {
-        for (int i = 0; i < o.n_stops; i++) free(o.stops[i]);
-        if (o.separator_owned) free(o.separator);
-        cJSON_Delete(o.template_vars);
+        options_free(&o);
         return rc < 0 ? EXIT_OK : rc;
     }
     gpt_set_threads(cli_threads(o.threads));
@@ -815,7 +820,7 @@ int cli_generate(int argc, char **argv) {
     const cJSON *messages = NULL;
     if (o.messages_file) {
         if (cli_messages_read(o.messages_file, &conversation, &messages) != EXIT_OK) {
-            cJSON_Delete(o.template_vars);
+            options_free(&o);
             return EXIT_RUNTIME;
         }
     } else if (!o.batch) {
@@ -823,6 +828,7 @@ int cli_generate(int argc, char **argv) {
             text = strdup(o.prompt);
             text_len = strlen(o.prompt);
         } else if (cli_read_input(o.prompt_file, &text, &text_len) != EXIT_OK) {
+            options_free(&o);  // these early returns used to leak --stop and --separator
             return EXIT_RUNTIME;
         }
     }
@@ -833,7 +839,7 @@ int cli_generate(int argc, char **argv) {
     if (cli_open(dir, NULL, o.ids ? NULL : &tok, &model) != EXIT_OK) {
         free(text);
         cJSON_Delete(conversation);
-        cJSON_Delete(o.template_vars);
+        options_free(&o);
         return EXIT_RUNTIME;
     }
     const gpt_config *cfg = gpt_model_config(model);
@@ -977,13 +983,11 @@ out:
     cli_lines_free(&rs.in);
     cli_chat_template_free(&rs.chat);
     cJSON_Delete(conversation);
-    cJSON_Delete(o.template_vars);
     if (in_fd != STDIN_FILENO) close(in_fd);
     gpt_context_free(ctx);
     gpt_model_free(model);
     gpt_tokenizer_free(tok);
     free(text);
-    for (int i = 0; i < o.n_stops; i++) free(o.stops[i]);
-    if (o.separator_owned) free(o.separator);
+    options_free(&o);
     return rc;
 }
