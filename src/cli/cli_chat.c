@@ -21,11 +21,13 @@
 #include "cli_chat.h"
 #include "cli_messages.h"
 #include "cli_request.h"
+#include "cli_sampling.h"
 
 static const char USAGE[] =
     "gpt chat [-m MODEL] [--system TEXT] [--messages FILE] [-n N] [--temperature T] [--top-k K]\n"
-    "         [--top-p P] [--seed S] [--ctx N] [--separator STR] [--chat-template FILE]\n"
-    "         [--template-var NAME=JSON]... [-t THREADS]";
+    "         [--top-p P] [--seed S] [--min-p P] [--repetition-penalty R] [--presence-penalty P]\n"
+    "         [--frequency-penalty F] [--penalty-last-n N] [--logit-bias ID=B]... [--ban ID]...\n"
+    "         [--ctx N] [--separator STR] [--chat-template FILE] [--template-var NAME=JSON]... [-t THREADS]";
 
 static const char HELP[] =
     "Talk with an instruct model: type a message, the reply streams to stdout. The\n"
@@ -41,7 +43,9 @@ static const char HELP[] =
     "                       else 0.8)\n"
     "      --top-k K        (default: generation_config.json's, else 40)\n"
     "      --top-p P        (default: generation_config.json's, else 0.95)\n"
-    "      --seed S         reply i is drawn with seed S+i (default 0)\n"
+    "      --seed S         reply i is drawn with seed S+i (default 0); 'random' or a negative\n"
+    "                       S draws S from the system (said under -v)\n"
+    CLI_HELP_PENALTIES
     "      --ctx N          context length in tokens (default: the model's, at most 4096)\n"
     "      --separator STR  written after each reply (default \\n; \\n \\t \\0 \\\\ escapes)\n"
     "      --chat-template FILE  a Jinja chat template instead of the model's\n"
@@ -74,16 +78,12 @@ static void on_sigint(int sig) {
 
 typedef struct {
     long max_tokens;
-    double temperature, top_p;
-    long top_k;
-    unsigned long long seed;
+    cli_sampling sampling;  // --temperature ... --ban, with generation_config.json's defaults
     long n_ctx;
     const char *system, *messages_file, *chat_template_file;
     cJSON *template_vars;
     char *separator;
     size_t separator_len;
-    int set_temperature, set_top_k, set_top_p;
-    double repetition_penalty;
 } options;
 
 /* One turn in flight, and what the cache holds. */
@@ -235,11 +235,19 @@ static int user_turn(chat_state *cs, gpt_context *ctx, const char *text, size_t 
     req->n_prompt = (int)n_ids;
     req->n_cached = (int)keep;
     req->max_new_tokens = (int)o->max_tokens;
-    req->sampling.temperature = (float)o->temperature;
-    req->sampling.top_k = (int)o->top_k;
-    req->sampling.top_p = (float)o->top_p;
-    req->sampling.seed = o->seed + (unsigned long long)cs->turns;
-    if (o->repetition_penalty > 0) req->sampling.repetition_penalty = (float)o->repetition_penalty;
+    const cli_sampling *s = &o->sampling;
+    req->sampling.temperature = (float)s->temperature;
+    req->sampling.top_k = (int)s->top_k;
+    req->sampling.top_p = (float)s->top_p;
+    req->sampling.seed = s->seed + (unsigned long long)cs->turns;
+    req->sampling.min_p = (float)s->min_p;
+    req->sampling.repetition_penalty = (float)s->repetition_penalty;
+    req->sampling.presence_penalty = (float)s->presence_penalty;
+    req->sampling.frequency_penalty = (float)s->frequency_penalty;
+    req->sampling.penalty_last_n = (int)s->penalty_last_n;
+    req->sampling.bias_ids = s->bias_ids;
+    req->sampling.bias_values = s->bias_values;
+    req->sampling.n_bias = s->n_bias;
     req->end_ids = cs->end_ids;
     req->n_end_ids = cs->n_end_ids;
     cs->handed = 0;
@@ -346,18 +354,14 @@ static int command(chat_state *cs, const char *line) {
 }
 
 enum {
-    OPT_TEMPERATURE = CLI_OPT_OWN, OPT_TOP_K, OPT_TOP_P, OPT_SEED, OPT_CTX, OPT_SYSTEM, OPT_MESSAGES,
+    OPT_CTX = CLI_OPT_OWN, OPT_SYSTEM, OPT_MESSAGES,
     OPT_CHAT_TEMPLATE, OPT_TEMPLATE_VAR, OPT_SEPARATOR
 };
 
 static const struct option ROWS[] = {
     CLI_ROW_MODEL, CLI_ROW_THREADS, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
     {"max-tokens", required_argument, NULL, 'n'},
-    {"temperature", required_argument, NULL, OPT_TEMPERATURE},
-    {"temp", required_argument, NULL, OPT_TEMPERATURE},  // llama.cpp's name; an exact match beside --template-var
-    {"top-k", required_argument, NULL, OPT_TOP_K},
-    {"top-p", required_argument, NULL, OPT_TOP_P},
-    {"seed", required_argument, NULL, OPT_SEED},
+    CLI_ROWS_SAMPLING,
     {"ctx", required_argument, NULL, OPT_CTX},
     {"system", required_argument, NULL, OPT_SYSTEM},
     {"messages", required_argument, NULL, OPT_MESSAGES},
@@ -370,39 +374,22 @@ static const cli_command CMD = {"chat", USAGE, HELP, ROWS, 0};
 
 /* Returns 0 to go on, -1 after --help, or EXIT_USAGE after a diagnostic. */
 static int parse_flags(int argc, char **argv, options *o, cli_parse *p) {
-    *o = (options){.max_tokens = -1, .temperature = 0.8, .top_k = 40, .top_p = 0.95, .separator = default_separator,
-                   .separator_len = 1};
+    *o = (options){.max_tokens = -1, .separator = default_separator, .separator_len = 1};
+    cli_sampling_init(&o->sampling);
     char msg[600];
     for (int c; (c = cli_next_option(&CMD, argc, argv, p)) != -1;) {
         const char *v = optarg;
+        int taken = cli_sampling_option(&CMD, c, v, &o->sampling);
+        if (taken >= 0) {
+            if (taken != 0) return taken;
+            continue;
+        }
         switch (c) {
         case CLI_OPT_STOP: return p->status == EXIT_OK ? -1 : p->status;
         case 'n':
             if (cli_parse_int(v, -1, 1000000000, &o->max_tokens) || o->max_tokens == 0)
                 return cli_usage_fail(&CMD, "-n wants an integer >= 1, or -1, not '%s'", v);
             break;
-        case OPT_TEMPERATURE:
-            if (cli_parse_float(v, &o->temperature) || o->temperature < 0 || o->temperature > 1e30)
-                return cli_usage_fail(&CMD, "--temperature wants a number >= 0, not '%s'", v);
-            o->set_temperature = 1;
-            break;
-        case OPT_TOP_K:
-            if (cli_parse_int(v, 0, 1000000000, &o->top_k))
-                return cli_usage_fail(&CMD, "--top-k wants an integer >= 0, not '%s'", v);
-            o->set_top_k = 1;
-            break;
-        case OPT_TOP_P:
-            if (cli_parse_float(v, &o->top_p) || !(o->top_p > 0 && o->top_p <= 1))
-                return cli_usage_fail(&CMD, "--top-p wants a number in (0, 1], not '%s'", v);
-            o->set_top_p = 1;
-            break;
-        case OPT_SEED: {
-            long s;
-            if (cli_parse_int(v, 0, 9007199254740991L, &s))
-                return cli_usage_fail(&CMD, "--seed wants an integer >= 0, not '%s'", v);
-            o->seed = (unsigned long long)s;
-            break;
-        }
         case OPT_CTX:
             if (cli_parse_int(v, 2, 1 << 24, &o->n_ctx))
                 return cli_usage_fail(&CMD, "--ctx wants an integer >= 2, not '%s'", v);
@@ -443,22 +430,14 @@ int cli_chat(int argc, char **argv) {
     gpt_context *ctx = NULL;
     char *line = NULL;
     size_t line_cap = 0;
-    char msg[600], err[1024];
+    char err[1024];
 
     if (o.messages_file) {  // read before loading, so a bad file fails fast
-        char *text;
-        size_t len;
-        if (cli_read_input(o.messages_file, &text, &len) != EXIT_OK) goto out;
-        cJSON *root = cJSON_ParseWithLength(text, len);
-        free(text);
-        const cJSON *m = root ? cli_messages_of(root, msg, sizeof msg) : NULL;
-        if (!root) snprintf(msg, sizeof msg, "not JSON");
-        cs.messages = m ? cJSON_Duplicate(m, 1) : NULL;
+        cJSON *root;
+        const cJSON *m;
+        if (cli_messages_read(o.messages_file, &root, &m) != EXIT_OK) goto out;
+        cs.messages = cJSON_Duplicate(m, 1);
         cJSON_Delete(root);
-        if (!m) {
-            cli_error("%s: %s", o.messages_file, msg);
-            goto out;
-        }
     } else {
         cs.messages = fresh_conversation(&o);
     }
@@ -471,11 +450,7 @@ int cli_chat(int argc, char **argv) {
     if (cli_open(dir, NULL, &cs.tok, &model) != EXIT_OK) goto out;
     cli_gen_defaults gd;
     if (cli_gen_defaults_load(&gd, dir) != EXIT_OK) goto out;
-    if (gd.has_do_sample && !gd.do_sample && !o.set_temperature) o.temperature = 0;
-    else if (gd.has_temperature && !o.set_temperature) o.temperature = gd.temperature;
-    if (gd.has_top_k && !o.set_top_k) o.top_k = gd.top_k;
-    if (gd.has_top_p && !o.set_top_p) o.top_p = gd.top_p;
-    if (gd.has_repetition_penalty) o.repetition_penalty = gd.repetition_penalty;
+    cli_sampling_apply_defaults(&o.sampling, &gd);
     cs.n_end_ids = cli_end_of_turn_ids(&cs.chat, cs.tok, cs.end_ids, CLI_MAX_END_IDS);
     if (gpt_context_new(&ctx, model, (int)o.n_ctx, 1, 0, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
@@ -487,6 +462,7 @@ int cli_chat(int argc, char **argv) {
         cli_gen_defaults_describe(&gd, desc, sizeof desc);
         cli_info("chat template: %s; %d end-of-turn ids; context %d tokens%s%s", cs.chat.origin, cs.n_end_ids,
                  cs.n_ctx, *desc ? "; generation_config.json: " : "", desc);
+        if (o.sampling.seed_random) cli_info("seed %llu (drawn at random)", o.sampling.seed);
     }
 
     struct sigaction sa = {.sa_handler = on_sigint};  // no SA_RESTART: a blocked read returns

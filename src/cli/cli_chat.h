@@ -31,6 +31,12 @@ typedef struct {
  * when a conversation needs it. Returns EXIT_OK, or EXIT_RUNTIME after one
  * diagnostic (no such directory, unreadable file, template syntax error). */
 int cli_chat_template_load(cli_chat_template *ct, const char *dir, const char *file);
+
+/* Reads and checks a --messages file (- for stdin): *root is the whole
+ * document (the caller cJSON_Deletes it), *messages the conversation in it.
+ * Returns EXIT_OK, or EXIT_RUNTIME after one diagnostic naming the file
+ * ("stdin" for -) and the fault; then *root is NULL. */
+int cli_messages_read(const char *path, cJSON **root, const cJSON **messages);
 void cli_chat_template_free(cli_chat_template *ct);
 
 /* Renders messages (checked) with the variables transformers passes:

@@ -3,9 +3,7 @@
  * line per input line in input order. */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <signal.h>
-#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +16,7 @@
 #include "cli_lines.h"
 #include "cli_messages.h"
 #include "cli_request.h"
+#include "cli_sampling.h"
 
 static const char USAGE[] =
     "gpt generate [-m MODEL] [-p PROMPT | -f FILE] [-n N] [--temperature T] [--top-k K] [--top-p P]\n"
@@ -46,17 +45,7 @@ static const char HELP[] =
     "      --seed S         random seed, 0..2^53-1; same seed, same output (default 0); 'random' or a\n"
     "                       negative S draws one from the system, reported as \"seed\" in\n"
     "                       jsonl and under -v\n"
-    "      --min-p P        keep tokens whose probability is >= P times the top one's (0: off)\n"
-    "      --repetition-penalty R  divide the positive logits (multiply the negative ones)\n"
-    "                       of tokens already in the prompt or completion by R (HF; 1: off)\n"
-    "      --presence-penalty P    subtract P from the logit of every token generated\n"
-    "                       so far (OpenAI; 0: off)\n"
-    "      --frequency-penalty F   subtract F times the count of each token generated\n"
-    "                       so far (OpenAI; 0: off)\n"
-    "      --penalty-last-n N      the penalties look at the last N tokens, prompt\n"
-    "                       included (default 0: all)\n"
-    "      --logit-bias ID=B add B to token ID's logit; repeatable\n"
-    "      --ban ID         never generate token ID; repeatable\n"
+    CLI_HELP_PENALTIES
     "  -N, --n K            K samples of the prompt (seeds S..S+K-1), sharing one prompt read;\n"
     "                       jsonl records with \"sample\": j (default 1)\n"
     "      --top-logprobs K with jsonl: \"top_logprobs\", the K likeliest tokens at each\n"
@@ -108,27 +97,19 @@ static const char HELP[] =
     "  printf 'Hello\\n{\"prompt\":\"Hi\",\"max_tokens\":5}\\n' | gpt generate --batch\n";
 
 #define MAX_PARALLEL 64  /* decode steps stay within ops' fixed-order kernels */
-#define CLI_MAX_BIAS 1024 /* --logit-bias and --ban entries */
 
 typedef struct {
     const char *model_dir;
     const char *prompt;
     const char *prompt_file;
     long max_tokens;
-    double temperature, top_p;
-    long top_k;
-    unsigned long long seed;
+    cli_sampling sampling;  // --temperature ... --ban, with generation_config.json's defaults
     char *stops[CLI_MAX_STOPS];
     int n_stops;
     int echo, special, truncate, ignore_eos, batch, jsonl, logprobs;
     int ids;                // --ids: token ids in and out, no tokenizer
     long ctx;               // --ctx: positions per sequence (0: the default)
-    int seed_random;        // the seed was drawn from the system: report it
-    long n_samples, top_logprobs, penalty_last_n;
-    double min_p, repetition_penalty, presence_penalty, frequency_penalty;
-    int bias_ids[CLI_MAX_BIAS];     // (n_bias) --logit-bias and --ban, in order
-    float bias_values[CLI_MAX_BIAS];
-    int n_bias;
+    long n_samples, top_logprobs;
     long parallel, shard_k, shard_n, threads;
     char *separator;
     size_t separator_len;
@@ -136,8 +117,6 @@ typedef struct {
     /* conversations */
     const char *messages_file, *chat_template_file;
     cJSON *template_vars;       // --template-var NAME=JSON..., or NULL
-    int set_temperature, set_top_k, set_top_p, set_repetition_penalty;  // given on the command line:
-                                                                         // generation_config.json does not apply
 } options;
 
 /* SIGINT and SIGTERM stop generation after the current step (the library
@@ -347,15 +326,16 @@ static int job_samples(job *j) {
 
 /* The command line's settings, which every request starts from. */
 static cli_request_defaults defaults_of(const options *o) {
-    return (cli_request_defaults){.max_tokens = o->max_tokens, .temperature = o->temperature, .top_p = o->top_p,
-                                  .top_k = o->top_k, .seed = o->seed, .stops = (const char *const *)o->stops,
+    const cli_sampling *s = &o->sampling;
+    return (cli_request_defaults){.max_tokens = o->max_tokens, .temperature = s->temperature, .top_p = s->top_p,
+                                  .top_k = s->top_k, .seed = s->seed, .stops = (const char *const *)o->stops,
                                   .n_stops = o->n_stops, .logprobs = o->logprobs, .truncate = o->truncate,
                                   .ignore_eos = o->ignore_eos, .echo = o->echo, .n = o->n_samples,
-                                  .top_logprobs = o->top_logprobs, .min_p = o->min_p,
-                                  .repetition_penalty = o->repetition_penalty,
-                                  .presence_penalty = o->presence_penalty,
-                                  .frequency_penalty = o->frequency_penalty, .penalty_last_n = o->penalty_last_n,
-                                  .bias_ids = o->bias_ids, .bias_values = o->bias_values, .n_bias = o->n_bias};
+                                  .top_logprobs = o->top_logprobs, .min_p = s->min_p,
+                                  .repetition_penalty = s->repetition_penalty,
+                                  .presence_penalty = s->presence_penalty,
+                                  .frequency_penalty = s->frequency_penalty, .penalty_last_n = s->penalty_last_n,
+                                  .bias_ids = s->bias_ids, .bias_values = s->bias_values, .n_bias = s->n_bias};
 }
 
 /* ---- output in input order ------------------------------------------ */
@@ -436,7 +416,7 @@ static void format_record(run_state *rs, job *j, const gpt_result *res, const ch
     if (j->req.id) cJSON_AddItemToObject(obj, "id", cJSON_Duplicate(j->req.id, 1));
     else if (o->batch) cJSON_AddNullToObject(obj, "id");
     if (res && j->n_samples > 1) cJSON_AddNumberToObject(obj, "sample", res->sample);
-    if (res && o->seed_random) {  // as an integer: cJSON would write 16 digits as 5.99e+15
+    if (res && o->sampling.seed_random) {  // as an integer: cJSON would write 16 digits as 5.99e+15
         char seed[32];
         snprintf(seed, sizeof seed, "%llu", (unsigned long long)res->seed);
         cJSON_AddRawToObject(obj, "seed", seed);
@@ -660,10 +640,8 @@ static int single_done(void *user, const gpt_request *req, const gpt_result *res
 /* ---- flags ----------------------------------------------------------- */
 
 enum {
-    OPT_TEMPERATURE = CLI_OPT_OWN, OPT_TOP_K, OPT_TOP_P, OPT_SEED, OPT_STOP, OPT_ECHO, OPT_SPECIAL, OPT_TRUNCATE,
-    OPT_IGNORE_EOS, OPT_BATCH, OPT_LOGPROBS, OPT_FORMAT, OPT_PARALLEL, OPT_SHARD, OPT_SEPARATOR,
-    OPT_MIN_P, OPT_REPETITION_PENALTY, OPT_PRESENCE_PENALTY, OPT_FREQUENCY_PENALTY, OPT_PENALTY_LAST_N,
-    OPT_LOGIT_BIAS, OPT_BAN, OPT_TOP_LOGPROBS,
+    OPT_STOP = CLI_OPT_OWN, OPT_ECHO, OPT_SPECIAL, OPT_TRUNCATE,
+    OPT_IGNORE_EOS, OPT_BATCH, OPT_LOGPROBS, OPT_FORMAT, OPT_PARALLEL, OPT_SHARD, OPT_SEPARATOR, OPT_TOP_LOGPROBS,
     OPT_MESSAGES, OPT_CHAT_TEMPLATE, OPT_TEMPLATE_VAR, OPT_IDS, OPT_CTX
 };
 static const struct option ROWS[] = {
@@ -671,11 +649,7 @@ static const struct option ROWS[] = {
     {"prompt", required_argument, NULL, 'p'},
     {"file", required_argument, NULL, 'f'},
     {"max-tokens", required_argument, NULL, 'n'},
-    {"temperature", required_argument, NULL, OPT_TEMPERATURE},
-    {"temp", required_argument, NULL, OPT_TEMPERATURE},  // llama.cpp's name; an exact match beside --template-var
-    {"top-k", required_argument, NULL, OPT_TOP_K},
-    {"top-p", required_argument, NULL, OPT_TOP_P},
-    {"seed", required_argument, NULL, OPT_SEED},
+    CLI_ROWS_SAMPLING,
     {"stop", required_argument, NULL, OPT_STOP},
     {"echo", no_argument, NULL, OPT_ECHO},
     {"special", no_argument, NULL, OPT_SPECIAL},
@@ -690,13 +664,6 @@ static const struct option ROWS[] = {
     {"messages", required_argument, NULL, OPT_MESSAGES},
     {"chat-template", required_argument, NULL, OPT_CHAT_TEMPLATE},
     {"template-var", required_argument, NULL, OPT_TEMPLATE_VAR},
-    {"min-p", required_argument, NULL, OPT_MIN_P},
-    {"repetition-penalty", required_argument, NULL, OPT_REPETITION_PENALTY},
-    {"presence-penalty", required_argument, NULL, OPT_PRESENCE_PENALTY},
-    {"frequency-penalty", required_argument, NULL, OPT_FREQUENCY_PENALTY},
-    {"penalty-last-n", required_argument, NULL, OPT_PENALTY_LAST_N},
-    {"logit-bias", required_argument, NULL, OPT_LOGIT_BIAS},
-    {"ban", required_argument, NULL, OPT_BAN},
     {"n", required_argument, NULL, 'N'},
     {"top-logprobs", required_argument, NULL, OPT_TOP_LOGPROBS},
     {"ids", no_argument, NULL, OPT_IDS},
@@ -707,14 +674,19 @@ static const cli_command CMD = {"generate", USAGE, HELP, ROWS, 0};
 
 /* Returns 0 to go on, -1 after --help, or EXIT_USAGE after a diagnostic. */
 static int parse_flags(int argc, char **argv, options *o) {
-    *o = (options){.max_tokens = 128, .temperature = 0.8, .top_k = 40, .top_p = 0.95, .parallel = 8,
-                   .shard_n = 1, .separator_len = 1, .jsonl = -1, .n_samples = 1, .repetition_penalty = 1};
+    *o = (options){.max_tokens = 128, .parallel = 8, .shard_n = 1, .separator_len = 1, .jsonl = -1, .n_samples = 1};
+    cli_sampling_init(&o->sampling);
     static char nul_separator[1] = {0};
     o->separator = nul_separator;
     cli_parse p = {0};
     const char *batch_only = NULL;  // the last flag given that means something only with --batch
     for (int c; (c = cli_next_option(&CMD, argc, argv, &p)) != -1;) {
         const char *v = optarg;
+        int taken = cli_sampling_option(&CMD, c, v, &o->sampling);
+        if (taken >= 0) {
+            if (taken != 0) return taken;
+            continue;
+        }
         switch (c) {
         case CLI_OPT_STOP: return p.status == EXIT_OK ? -1 : p.status;
         case 'p': o->prompt = v; break;
@@ -723,80 +695,6 @@ static int parse_flags(int argc, char **argv, options *o) {
             if (cli_parse_int(v, -1, CLI_MAX_TOKENS, &o->max_tokens))
                 return cli_usage_fail(&CMD, "-n wants an integer in -1..%d (-1: no limit), not '%s'", CLI_MAX_TOKENS, v);
             break;
-        case OPT_TEMPERATURE:
-            if (cli_parse_float(v, &o->temperature) || o->temperature < 0 || o->temperature > 1e30)
-                return cli_usage_fail(&CMD, "--temperature wants a number in 0..1e30, not '%s'", v);
-            o->set_temperature = 1;
-            break;
-        case OPT_TOP_K:
-            if (cli_parse_int(v, 0, CLI_MAX_TOP_K, &o->top_k))
-                return cli_usage_fail(&CMD, "--top-k wants an integer in 0..%d (0: all), not '%s'", CLI_MAX_TOP_K, v);
-            o->set_top_k = 1;
-            break;
-        case OPT_TOP_P:
-            if (cli_parse_float(v, &o->top_p) || !(o->top_p > 0 && o->top_p <= 1))
-                return cli_usage_fail(&CMD, "--top-p wants a number in (0, 1], not '%s'", v);
-            o->set_top_p = 1;
-            break;
-        case OPT_SEED: {
-            long s;
-            if (!strcmp(v, "random")) s = -1;
-            else if (cli_parse_int(v, -CLI_MAX_SEED, CLI_MAX_SEED, &s))
-                return cli_usage_fail(&CMD, "--seed wants an integer in 0..%ld (2^53-1), or 'random', not '%s'",
-                                      CLI_MAX_SEED, v);
-            if (s < 0) {  // from the system, 53 bits so JSON numbers hold it exactly
-                uint64_t r;
-                if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) {
-                    cli_error("--seed random: getrandom: %s", strerror(errno));
-                    return EXIT_RUNTIME;
-                }
-                s = (long)(r >> 11);
-                o->seed_random = 1;
-            } else {
-                o->seed_random = 0;
-            }
-            o->seed = (unsigned long long)s;
-            break;
-        }
-        case OPT_MIN_P:
-            if (cli_parse_float(v, &o->min_p) || !(o->min_p >= 0 && o->min_p <= 1))
-                return cli_usage_fail(&CMD, "--min-p wants a number in [0, 1], not '%s'", v);
-            break;
-        case OPT_REPETITION_PENALTY:
-            if (cli_parse_float(v, &o->repetition_penalty) || !(o->repetition_penalty > 0) ||
-                o->repetition_penalty > 1e30)
-                return cli_usage_fail(&CMD, "--repetition-penalty wants a number > 0 (1: off), not '%s'", v);
-            o->set_repetition_penalty = 1;
-            break;
-        case OPT_PRESENCE_PENALTY:
-        case OPT_FREQUENCY_PENALTY: {
-            double *to = c == OPT_PRESENCE_PENALTY ? &o->presence_penalty : &o->frequency_penalty;
-            if (cli_parse_float(v, to) || !isfinite(*to) || fabs(*to) > 1e30)
-                return cli_usage_fail(&CMD, "--%s-penalty wants a number, not '%s'",
-                                      c == OPT_PRESENCE_PENALTY ? "presence" : "frequency", v);
-            break;
-        }
-        case OPT_PENALTY_LAST_N:
-            if (cli_parse_int(v, 0, 1000000000, &o->penalty_last_n))
-                return cli_usage_fail(&CMD, "--penalty-last-n wants an integer >= 0 (0: all), not '%s'", v);
-            break;
-        case OPT_LOGIT_BIAS:
-        case OPT_BAN: {
-            long id;
-            double bias = -INFINITY;
-            char buf[64];
-            const char *eq = c == OPT_LOGIT_BIAS ? strchr(v, '=') : NULL;
-            snprintf(buf, sizeof buf, "%.*s", eq ? (int)(eq - v) : (int)strlen(v), v);
-            if (cli_parse_int(buf, 0, 100000000, &id) || (c == OPT_LOGIT_BIAS && !eq) ||
-                (eq && (cli_parse_float(eq + 1, &bias) || !isfinite(bias) || fabs(bias) > 1e30)))
-                return c == OPT_BAN ? cli_usage_fail(&CMD, "--ban wants a token id, not '%s'", v)
-                                    : cli_usage_fail(&CMD, "--logit-bias wants ID=BIAS, not '%s'", v);
-            if (o->n_bias >= CLI_MAX_BIAS)
-                return cli_usage_fail(&CMD, "at most %d --logit-bias and --ban entries", CLI_MAX_BIAS);
-            o->bias_ids[o->n_bias] = (int)id;
-            o->bias_values[o->n_bias++] = (float)bias;
-            break;
-        }
         case 'N':
             if (cli_parse_int(v, 1, CLI_MAX_SAMPLES, &o->n_samples))
                 return cli_usage_fail(&CMD, "-N wants an integer in 1..%d, not '%s'", CLI_MAX_SAMPLES, v);
@@ -899,13 +797,18 @@ static int parse_flags(int argc, char **argv, options *o) {
     return 0;
 }
 
+/* What parse_flags allocated. */
+static void options_free(options *o) {
+    for (int i = 0; i < o->n_stops; i++) free(o->stops[i]);
+    if (o->separator_owned) free(o->separator);
+    cJSON_Delete(o->template_vars);
+}
+
 int cli_generate(int argc, char **argv) {
     options o;
     int rc = parse_flags(argc, argv, &o);
     if (rc) {
-        for (int i = 0; i < o.n_stops; i++) free(o.stops[i]);
-        if (o.separator_owned) free(o.separator);
-        cJSON_Delete(o.template_vars);
+        options_free(&o);
         return rc < 0 ? EXIT_OK : rc;
     }
     gpt_set_threads(cli_threads(o.threads));
@@ -916,19 +819,8 @@ int cli_generate(int argc, char **argv) {
     cJSON *conversation = NULL;  // --messages: the whole document
     const cJSON *messages = NULL;
     if (o.messages_file) {
-        char msg[600];
-        const char *name = strcmp(o.messages_file, "-") ? o.messages_file : "stdin";
-        if (cli_read_input(o.messages_file, &text, &text_len) != EXIT_OK) {
-            cJSON_Delete(o.template_vars);
-            return EXIT_RUNTIME;
-        }
-        conversation = cJSON_ParseWithLength(text, text_len);
-        if (!conversation) snprintf(msg, sizeof msg, "not JSON");
-        if (!conversation || !(messages = cli_messages_of(conversation, msg, sizeof msg))) {
-            cli_error("%s: %s", name, msg);
-            cJSON_Delete(conversation);
-            cJSON_Delete(o.template_vars);
-            free(text);
+        if (cli_messages_read(o.messages_file, &conversation, &messages) != EXIT_OK) {
+            options_free(&o);
             return EXIT_RUNTIME;
         }
     } else if (!o.batch) {
@@ -936,6 +828,7 @@ int cli_generate(int argc, char **argv) {
             text = strdup(o.prompt);
             text_len = strlen(o.prompt);
         } else if (cli_read_input(o.prompt_file, &text, &text_len) != EXIT_OK) {
+            options_free(&o);  // these early returns used to leak --stop and --separator
             return EXIT_RUNTIME;
         }
     }
@@ -946,7 +839,7 @@ int cli_generate(int argc, char **argv) {
     if (cli_open(dir, NULL, o.ids ? NULL : &tok, &model) != EXIT_OK) {
         free(text);
         cJSON_Delete(conversation);
-        cJSON_Delete(o.template_vars);
+        options_free(&o);
         return EXIT_RUNTIME;
     }
     const gpt_config *cfg = gpt_model_config(model);
@@ -961,11 +854,7 @@ int cli_generate(int argc, char **argv) {
         rc = EXIT_RUNTIME;
         goto out;
     }
-    if (gd.has_do_sample && !gd.do_sample && !o.set_temperature) o.temperature = 0;  // the model asks for greedy
-    else if (gd.has_temperature && !o.set_temperature) o.temperature = gd.temperature;
-    if (gd.has_top_k && !o.set_top_k) o.top_k = gd.top_k;
-    if (gd.has_top_p && !o.set_top_p) o.top_p = gd.top_p;
-    if (gd.has_repetition_penalty && !o.set_repetition_penalty) o.repetition_penalty = gd.repetition_penalty;
+    cli_sampling_apply_defaults(&o.sampling, &gd);
     if (cli_verbose) {
         char desc[256];
         cli_gen_defaults_describe(&gd, desc, sizeof desc);
@@ -1083,7 +972,7 @@ int cli_generate(int argc, char **argv) {
         double t_end = cli_now(), ttft = rs.t_first > 0 ? rs.t_first - t0 : t_end - t0;
         double rest = t_end - t0 - ttft;
         long after_first = rs.stat_generated > 0 ? rs.stat_generated - 1 : 0;
-        if (o.seed_random) cli_info("seed %llu (drawn at random)", o.seed);
+        if (o.sampling.seed_random) cli_info("seed %llu (drawn at random)", o.sampling.seed);
         cli_info("prompt %ld tokens, %.1f t/s; generated %ld tokens, %.1f t/s; first token after %.3f s; "
                  "total %.3f s", rs.stat_prompt, ttft > 0 ? rs.stat_prompt / ttft : 0.0, rs.stat_generated,
                  rest > 0 ? after_first / rest : 0.0, ttft, t_end - t0);
@@ -1094,13 +983,11 @@ out:
     cli_lines_free(&rs.in);
     cli_chat_template_free(&rs.chat);
     cJSON_Delete(conversation);
-    cJSON_Delete(o.template_vars);
     if (in_fd != STDIN_FILENO) close(in_fd);
     gpt_context_free(ctx);
     gpt_model_free(model);
     gpt_tokenizer_free(tok);
     free(text);
-    for (int i = 0; i < o.n_stops; i++) free(o.stops[i]);
-    if (o.separator_owned) free(o.separator);
+    options_free(&o);
     return rc;
 }

@@ -39,6 +39,24 @@ static cJSON *read_json_object(const char *dir, const char *name, int *failed) {
     return root;
 }
 
+int cli_messages_read(const char *path, cJSON **root, const cJSON **messages) {
+    char *text, msg[600];
+    size_t len;
+    *root = NULL;
+    *messages = NULL;
+    if (cli_read_input(path, &text, &len) != EXIT_OK) return EXIT_RUNTIME;
+    *root = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (!*root) snprintf(msg, sizeof msg, "not JSON");
+    if (!*root || !(*messages = cli_messages_of(*root, msg, sizeof msg))) {
+        cli_error("%s: %s", strcmp(path, "-") ? path : "stdin", msg);
+        cJSON_Delete(*root);
+        *root = NULL;
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
 int cli_chat_template_load(cli_chat_template *ct, const char *dir, const char *file) {
     memset(ct, 0, sizeof *ct);
     struct stat st;
@@ -338,22 +356,16 @@ int cli_template(int argc, char **argv) {
         return cli_usage_fail(&cmd, "--messages FILE is needed (- for stdin)");
     }
     int rc = EXIT_RUNTIME;
-    char *text = NULL, *rendered = NULL;
-    size_t len = 0, rendered_len = 0;
+    char *rendered = NULL;
+    size_t rendered_len = 0;
     cJSON *root = NULL;
     cli_chat_template ct = {0};
     gpt_tokenizer *tok = NULL;
     int *ids = NULL;
     size_t n_ids = 0;
     const char *name = strcmp(messages_file, "-") ? messages_file : "stdin";
-    if (cli_read_input(messages_file, &text, &len) != EXIT_OK) goto out;
-    root = cJSON_ParseWithLength(text, len);
-    const cJSON *messages = root ? cli_messages_of(root, msg, sizeof msg) : NULL;
-    if (!root) snprintf(msg, sizeof msg, "not JSON");
-    if (!messages) {
-        cli_error("%s: %s", name, msg);
-        goto out;
-    }
+    const cJSON *messages;
+    if (cli_messages_read(messages_file, &root, &messages) != EXIT_OK) goto out;
     const char *dir = cli_model_dir(p.model_dir);
     if (cli_chat_template_load(&ct, dir, template_file) != EXIT_OK) goto out;
     if (cli_chat_render(&ct, messages, gen_prompt, vars, NULL, &rendered, &rendered_len, msg, sizeof msg) != 0) {
@@ -390,7 +402,6 @@ out:
     cli_chat_template_free(&ct);
     free(rendered);
     cJSON_Delete(root);
-    free(text);
     cJSON_Delete(vars);
     return rc;
 }

@@ -46,6 +46,18 @@ static const char *DETOKENIZE_HELP =
     "  echo 15496 995 | gpt detokenize            # Hello world\n"
     "  echo [15496,995] | gpt detokenize\n";
 
+/* All of stdin, then the tokenizer of -m's model (tokenize and detokenize
+ * both, in this order). Returns EXIT_OK, or EXIT_RUNTIME after one
+ * diagnostic, with nothing left to free. */
+static int read_stdin_and_tokenizer(const char *model_flag, char **text, size_t *len, gpt_tokenizer **tok) {
+    if (cli_read_input(NULL, text, len) != EXIT_OK) return EXIT_RUNTIME;
+    if (cli_open(cli_model_dir(model_flag), NULL, tok, NULL) != EXIT_OK) {
+        free(*text);
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
 int cli_tokenize(int argc, char **argv) {
     enum { OPT_SPECIAL = CLI_OPT_OWN, OPT_ADD_SPECIAL, OPT_FORMAT };
     static const struct option rows[] = {
@@ -71,15 +83,10 @@ int cli_tokenize(int argc, char **argv) {
         }
     }
     if (p.n_args) return cli_usage_fail(&cmd, "unexpected argument '%s' (the text comes on stdin)", p.args[0]);
-    const char *model_flag = p.model_dir;
     char *text;
     size_t len;
-    if (cli_read_input(NULL, &text, &len) != EXIT_OK) return EXIT_RUNTIME;
     gpt_tokenizer *tok;
-    if (cli_open(cli_model_dir(model_flag), NULL, &tok, NULL) != EXIT_OK) {
-        free(text);
-        return EXIT_RUNTIME;
-    }
+    if (read_stdin_and_tokenizer(p.model_dir, &text, &len, &tok) != EXIT_OK) return EXIT_RUNTIME;
     int *ids = NULL;
     size_t n = 0;
     char err[512];
@@ -136,15 +143,10 @@ int cli_detokenize(int argc, char **argv) {
     for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;)
         if (c == CLI_OPT_STOP) return p.status;
     if (p.n_args) return cli_usage_fail(&cmd, "unexpected argument '%s' (the ids come on stdin)", p.args[0]);
-    const char *model_flag = p.model_dir;
     char *text;
     size_t len;
-    if (cli_read_input(NULL, &text, &len) != EXIT_OK) return EXIT_RUNTIME;
     gpt_tokenizer *tok;
-    if (cli_open(cli_model_dir(model_flag), NULL, &tok, NULL) != EXIT_OK) {
-        free(text);
-        return EXIT_RUNTIME;
-    }
+    if (read_stdin_and_tokenizer(p.model_dir, &text, &len, &tok) != EXIT_OK) return EXIT_RUNTIME;
     /* Every id is checked before any byte is written: no partial output. */
     int rc = EXIT_OK;
     const int V = gpt_tokenizer_vocab_size(tok);

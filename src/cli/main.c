@@ -33,8 +33,9 @@ static const char *USAGE = "gpt [-q|-v] SUBCOMMAND [OPTIONS]   (gpt --help for m
 
 static void print_help(void) {
     cli_printf("usage: gpt [-q|-v] SUBCOMMAND [OPTIONS]\n\n"
-           "Run GPT-2-family checkpoints (HuggingFace layout: config.json, model.safetensors,\n"
-           "vocab.json + merges.txt) on the CPU: generate, score and tokenize text.\n\nsubcommands:\n");
+           "Run decoder checkpoints (GPT-2, Llama, Mistral, Qwen2, Qwen3; HuggingFace layout:\n"
+           "config.json, model.safetensors, tokenizer.json or vocab.json + merges.txt) on the\n"
+           "CPU: generate, chat, score and tokenize text.\n\nsubcommands:\n");
     for (size_t i = 0; i < N_SUBCOMMANDS; i++) cli_printf("  %-11s %s\n", subcommands[i].name, subcommands[i].summary);
     cli_printf("  %-11s %s\n", "help", "help SUBCOMMAND: that subcommand's options");
     cli_printf("\nglobal options:\n"

@@ -60,6 +60,19 @@ void tk_byte_to_unicode(int table[256]) {
     }
 }
 
+int tk_unicode_to_byte(int cp) {
+    static int unicode_to_byte[324];  // GPT-2's map runs to U+0143
+    static int ready;
+    if (!ready) {
+        int table[256];
+        tk_byte_to_unicode(table);
+        for (int c = 0; c < 324; c++) unicode_to_byte[c] = -1;
+        for (int b = 0; b < 256; b++) unicode_to_byte[table[b]] = b;
+        ready = 1;
+    }
+    return cp >= 0 && cp < 324 ? unicode_to_byte[cp] : -1;
+}
+
 /* ---- the string pool ----------------------------------------------------- */
 
 struct tk_block {
@@ -166,22 +179,14 @@ gpt_status tk_vocab_set(gpt_tokenizer *t, int id, const char *spelling, size_t n
     if (!text) return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory", file);
     size_t len = 0;
     if (t->byte_level) {
-        static int unicode_to_byte[324];  // GPT-2's map runs to U+0143
-        static int ready;
-        if (!ready) {
-            int table[256];
-            tk_byte_to_unicode(table);
-            for (int c = 0; c < 324; c++) unicode_to_byte[c] = -1;
-            for (int b = 0; b < 256; b++) unicode_to_byte[table[b]] = b;
-            ready = 1;
-        }
         for (size_t k = 0; k < n;) {
             int cp, step = tk_utf8_decode((const unsigned char *)spelling + k, n - k, &cp);
-            if (step == 0 || cp >= 324 || unicode_to_byte[cp] < 0) {
+            int byte = step ? tk_unicode_to_byte(cp) : -1;
+            if (byte < 0) {
                 t->model_len[id] = 0;  // a model token BPE over bytes never reaches
                 return GPT_OK;
             }
-            text[len++] = (char)unicode_to_byte[cp];
+            text[len++] = (char)byte;
             k += (size_t)step;
         }
     } else {

@@ -43,15 +43,6 @@ static int decode_token(const gpt_tokenizer *t, const char *token, int is_first,
         tk_buf s = *out; *out = *tmp; *tmp = s;
     }
     int fused = 0;
-    static int unicode_to_byte[324];
-    static int ready;
-    if (!ready) {
-        int table[256];
-        tk_byte_to_unicode(table);
-        for (int c = 0; c < 324; c++) unicode_to_byte[c] = -1;
-        for (int b = 0; b < 256; b++) unicode_to_byte[table[b]] = b;
-        ready = 1;
-    }
     for (int k = 0; k < t->n_dec; k++) {
         const tk_decoder *d = &t->dec[k];
         tmp->n = 0;
@@ -60,9 +51,10 @@ static int decode_token(const gpt_tokenizer *t, const char *token, int is_first,
             int all = 1;
             for (size_t i = 0; i < out->n && all;) {
                 int cp, step = tk_utf8_decode((const unsigned char *)out->s + i, out->n - i, &cp);
-                if (step == 0 || cp >= 324 || unicode_to_byte[cp] < 0) all = 0;
+                int byte = step ? tk_unicode_to_byte(cp) : -1;
+                if (byte < 0) all = 0;
                 else {
-                    char b = (char)unicode_to_byte[cp];
+                    char b = (char)byte;
                     if (tk_buf_put(tmp, &b, 1)) return -1;
                 }
                 i += (size_t)(step ? step : 1);

@@ -260,6 +260,8 @@ gpt_status tk_add_merge(gpt_tokenizer *t, const char *left, size_t nl, const cha
                         const char *file, const char *where_fmt, int where_n, char *err, size_t err_len);
 /* The byte → code point table of GPT-2's byte-level alphabet. */
 void tk_byte_to_unicode(int table[256]);
+/* Its inverse: the byte code point cp spells, or -1 for one outside the alphabet. */
+int tk_unicode_to_byte(int cp);
 /* Appends the ids of one pre-token; 0, -1 out of memory, -2 a character with
  * no token and no unk (HF's UnkTokenMissing). */
 int tk_bpe_piece(gpt_tokenizer *t, const unsigned char *piece, size_t n, tk_ids *out);

@@ -229,6 +229,20 @@ printf 'More?\n/save %s\n' "$TMP/saved2.json" |
     fail "chat --messages: $(cat "$TMP/chat2.err")"
 grep -q "saved 6 messages" "$TMP/chat2.err" || fail "chat --messages then /save: $(cat "$TMP/chat2.err")"
 expect_status "chat --messages -" 2 sh -c "echo hi | '$GPT' chat --messages - --chat-template '$CHATML'"
+# chat takes generate's sampling flags (one shared table): with penalties, min-p, a bias and a
+# ban, reply 1 is what generate --messages draws with the same flags and seed; without them
+# the reply differs, so the flags did reach the sampler.
+PENALTIES="-n 8 --seed 3 --temperature 0.9 --min-p 0.05 --repetition-penalty 1.5 --frequency-penalty 0.5
+    --presence-penalty 0.3 --penalty-last-n 16 --logit-bias 13=2 --ban 11"
+# shellcheck disable=SC2086 # flags are words
+echo Hi | "$GPT" chat --chat-template "$CHATML" $PENALTIES --separator '' >"$TMP/pen-chat" 2>"$TMP/pen.err" ||
+    fail "chat with the sampling flags: $(cat "$TMP/pen.err")"
+# shellcheck disable=SC2086
+"$GPT" generate --messages "$TMP/hi.json" --chat-template "$CHATML" $PENALTIES >"$TMP/pen-gen"
+"$GPT" generate --messages "$TMP/hi.json" --chat-template "$CHATML" -n 8 --seed 3 --temperature 0.9 >"$TMP/pen-none"
+expect_file_eq "chat = generate --messages with the same sampling flags" "$TMP/pen-chat" "$TMP/pen-gen"
+! cmp -s "$TMP/pen-gen" "$TMP/pen-none" || fail "the sampling flags changed nothing: $(cat "$TMP/pen-gen")"
+expect_status "chat --ban x" 2 "$GPT" chat --ban x
 
 # Commands: /system, /reset, an unknown command, //text.
 printf '/system Be brief.\n/nonsense\n//slash\n/save %s\n/reset\n/save %s\n' "$TMP/s1.json" "$TMP/s2.json" |

@@ -22,6 +22,20 @@ static int *json_ints(const cJSON *arr, int *n) {
     return out;
 }
 
+/* Every position's logits of tokens (n), read as one batch from position
+ * 0 of sequence 0, into logits (n, V). Returns gpt_forward's status. */
+static gpt_status forward_all(gpt_context *ctx, const int *tokens, int n, float *logits, char *err, size_t err_len) {
+    int *pos = malloc(sizeof(int) * n), *seq = calloc(n, sizeof(int));  // (n)
+    unsigned char *want = malloc(n);                                    // (n)
+    for (int i = 0; i < n; i++) pos[i] = i, want[i] = 1;
+    gpt_batch b = {.n = n, .tokens = tokens, .pos = pos, .seq = seq, .want_logits = want};
+    gpt_status st = gpt_forward(ctx, &b, logits, err, err_len);
+    free(pos);
+    free(seq);
+    free(want);
+    return st;
+}
+
 /* Greedy continuation collected through gpt_generate. */
 typedef struct {
     const int *prompt;
@@ -94,12 +108,8 @@ static int check_model(const char *model_dir, const char *dir, int with_tokenize
         const cJSON *pr = cJSON_GetArrayItem(prompts, p);
         int n;
         int *ids = json_ints(cJSON_GetObjectItem(pr, "input_ids"), &n);
-        float *logits = malloc(sizeof(float) * (size_t)V * n);
-        int *pos = malloc(sizeof(int) * n), *seq = calloc(n, sizeof(int));
-        unsigned char *want = malloc(n);
-        for (int i = 0; i < n; i++) pos[i] = i, want[i] = 1;
-        gpt_batch b = {.n = n, .tokens = ids, .pos = pos, .seq = seq, .want_logits = want};
-        st = gpt_forward(ctx, &b, logits, err, sizeof err);
+        float *logits = malloc(sizeof(float) * (size_t)V * n);  // (n, V)
+        st = forward_all(ctx, ids, n, logits, err, sizeof err);
         CHECK(st == GPT_OK, "%s prompt %d forward: %s", dir, p, err);
 
         /* Per position: top-10 ids in order, their logits, logsumexp. */
@@ -213,9 +223,6 @@ static int check_model(const char *model_dir, const char *dir, int with_tokenize
         free(greedy);
         free(ids);
         free(logits);
-        free(pos);
-        free(seq);
-        free(want);
     }
     printf("%s: max error top-10 logits %.2g, logsumexp %.2g, last logits %.2g\n", dir, model_worst[0],
            model_worst[1], model_worst[2]);
@@ -260,12 +267,8 @@ static void check_q8(const char *dir) {
         const int V = gpt_model_config(model)->vocab_size;
         int n;
         int *ids = json_ints(cJSON_GetObjectItem(pr, "input_ids"), &n);
-        float *logits = malloc(sizeof(float) * (size_t)V * n);
-        int *pos = malloc(sizeof(int) * n), *seq = calloc(n, sizeof(int));
-        unsigned char *want = malloc(n);
-        for (int i = 0; i < n; i++) pos[i] = i, want[i] = 1;
-        gpt_batch b = {.n = n, .tokens = ids, .pos = pos, .seq = seq, .want_logits = want};
-        st = gpt_forward(ctx, &b, logits, err, sizeof err);
+        float *logits = malloc(sizeof(float) * (size_t)V * n);  // (n, V)
+        st = forward_all(ctx, ids, n, logits, err, sizeof err);
         CHECK(st == GPT_OK, "%s q8 prompt %d forward: %s", dir, p, err);
         const cJSON *top_ids = cJSON_GetObjectItem(pr, "top10_ids");
         const cJSON *top_logits = cJSON_GetObjectItem(pr, "top10_logits");
@@ -295,9 +298,6 @@ static void check_q8(const char *dir) {
         free(want_last);
         free(ids);
         free(logits);
-        free(pos);
-        free(seq);
-        free(want);
     }
     CHECK(worst <= Q8_TOL, "%s q8: last logits max error %.3g, want <= %g", dir, worst, Q8_TOL);
     CHECK(top1_checked > 0 && top1_wrong == 0, "%s q8: top-1 differs at %d of %d positions with margin > %g", dir,
