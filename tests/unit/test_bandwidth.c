@@ -5,8 +5,9 @@
  * less than the triad per byte counted (no writes, no write-allocate
  * reads), so on any machine it is at least about as fast; a read that runs
  * at the adder's latency (issue 14: one chain of dependent additions) falls
- * below it. The bound is wide (0.8x to 4x) because the machine is shared:
- * this checks the method, not the machine. */
+ * below it (0.34x here, one dependent chain per element). The bound is wide
+ * (0.5x to 4x) because the machine is shared: a good read measured 0.68x
+ * beside an ASan run. This checks the method, not the machine. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -67,7 +68,7 @@ int main(void) {
     free(a), free(b), free(c);
     printf("read %.2f GB/s, triad %.2f GB/s (ratio %.2f), 2 threads\n", gbs, triad, triad > 0 ? gbs / triad : 0);
     CHECK(triad > 0, "triad: out of memory");
-    CHECK(gbs >= 0.8 * triad && gbs <= 4.0 * triad,
-          "read bandwidth %.2f GB/s against STREAM triad %.2f GB/s: ratio %.2f, want 0.8..4", gbs, triad, gbs / triad);
+    CHECK(gbs >= 0.5 * triad && gbs <= 4.0 * triad,
+          "read bandwidth %.2f GB/s against STREAM triad %.2f GB/s: ratio %.2f, want 0.5..4", gbs, triad, gbs / triad);
     return check_done("test_bandwidth");
 }
