@@ -1,6 +1,7 @@
-/* gpt.h — the one public header of libgpt: a GPT-2 tokenizer, a model loader
- * (GPT-2, Llama, Mistral, Qwen2, Qwen3),
- * forward pass with a KV cache, sampler and generation loop.
+/* gpt.h — the one public header of libgpt: tokenizers (GPT-2's files and
+ * HF tokenizer.json), a chat-template (Jinja) interpreter, a model loader
+ * (GPT-2, Llama, Mistral, Qwen2, Qwen3), one forward pass with a KV cache,
+ * a sampler and a generation loop.
  *
  * Contracts that hold everywhere:
  * - The library never prints and never exits. A fallible call returns a
