@@ -151,9 +151,14 @@ int gpt_context_n_seq(const gpt_context *ctx) { return ctx->n_seq; }
 const gpt_model *gpt_context_model(const gpt_context *ctx) { return ctx->model; }
 size_t gpt_context_bytes(const gpt_context *ctx) { return ctx->bytes; }
 
-/* x (n) += y (n): the residual stream; threads split long ones. */
+/* x (n) += y (n): the residual stream; threads split long ones (a plain
+ * branch: libgomp allocates a team for a region whose `if` clause is false). */
 static void add_rows(float *x, const float *y, size_t n) {
-#pragma omp parallel for schedule(static) if (n >= 32768)
+    if (n < 32768) {
+        for (size_t i = 0; i < n; i++) x[i] += y[i];
+        return;
+    }
+#pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 

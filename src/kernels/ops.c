@@ -56,23 +56,31 @@ const char *gpt_kernels(void) { return cpu_has_avx2() ? "avx2" : "portable"; }
  * the same way either way. */
 #define PAR_MIN 32768
 
+/* One row: y (C) from x (C). */
+static void layernorm_row(float *y, const float *x, const float *w, const float *b, int C, float eps) {
+    /* Two passes in double: the mean first, then the variance about it,
+     * so a large mean does not cancel the variance. */
+    double sum = 0;
+    for (int i = 0; i < C; i++) sum += x[i];
+    double mean = sum / C;
+    double var = 0;
+    for (int i = 0; i < C; i++) var += (x[i] - mean) * (x[i] - mean);
+    var /= C;
+    float rstd = (float)(1.0 / sqrt(var + eps));
+    float m = (float)mean;
+    for (int i = 0; i < C; i++) y[i] = (x[i] - m) * rstd * w[i] + b[i];
+}
+
+/* A plain branch, not an `if` clause: libgomp still builds (allocates) a
+ * one-thread team for a region whose clause is false, and the per-token
+ * loop must not allocate. */
 void layernorm(float *out, const float *in, const float *w, const float *b, int R, int C, float eps) {
-#pragma omp parallel for schedule(static) if ((size_t)R * C >= PAR_MIN)
-    for (int r = 0; r < R; r++) {
-        const float *x = in + (size_t)r * C;  // (C)
-        float *y = out + (size_t)r * C;       // (C)
-        /* Two passes in double: the mean first, then the variance about it,
-         * so a large mean does not cancel the variance. */
-        double sum = 0;
-        for (int i = 0; i < C; i++) sum += x[i];
-        double mean = sum / C;
-        double var = 0;
-        for (int i = 0; i < C; i++) var += (x[i] - mean) * (x[i] - mean);
-        var /= C;
-        float rstd = (float)(1.0 / sqrt(var + eps));
-        float m = (float)mean;
-        for (int i = 0; i < C; i++) y[i] = (x[i] - m) * rstd * w[i] + b[i];
+    if ((size_t)R * C < PAR_MIN) {
+        for (int r = 0; r < R; r++) layernorm_row(out + (size_t)r * C, in + (size_t)r * C, w, b, C, eps);
+        return;
     }
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < R; r++) layernorm_row(out + (size_t)r * C, in + (size_t)r * C, w, b, C, eps);
 }
 
 /* GELU, tanh form, as a sigmoid: 0.5 v (1 + tanh(u)) = v / (1 + exp(-2u)),
@@ -160,28 +168,37 @@ void exp_shifted(float *x, float shift, int n) {
     for (int i = 0; i < n; i++) x[i] = exp_clamped(clamp_exp_arg(x[i] - shift));
 }
 
-void gelu_tanh(float *x, size_t n) {
-    /* Blocks of 4096 values, split across threads when there are many. */
-    const size_t block = 4096, n_blocks = (n + block - 1) / block;
-    const int avx2 = cpu_has_avx2();
-#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
-    for (size_t b = 0; b < n_blocks; b++) {
-        float *p = x + b * block;
-        size_t m = n - b * block < block ? n - b * block : block;
+static void gelu_tanh_block(float *p, size_t m) {
 #if HAVE_X86
-        if (avx2) {
-            gelu_tanh_avx2(p, m);
-            continue;
-        }
-#endif
-        for (size_t i = 0; i < m; i++) p[i] = gelu_tanh_one(p[i]);
+    if (cpu_has_avx2()) {
+        gelu_tanh_avx2(p, m);
+        return;
     }
-    (void)avx2;
+#endif
+    for (size_t i = 0; i < m; i++) p[i] = gelu_tanh_one(p[i]);
 }
 
+void gelu_tanh(float *x, size_t n) {
+    /* Blocks of 4096 values, split across threads when there are many
+     * (a plain branch: see layernorm). */
+    const size_t block = 4096, n_blocks = (n + block - 1) / block;
+    if (n < PAR_MIN) {
+        for (size_t b = 0; b < n_blocks; b++) gelu_tanh_block(x + b * block, n - b * block < block ? n - b * block : block);
+        return;
+    }
+#pragma omp parallel for schedule(static)
+    for (size_t b = 0; b < n_blocks; b++) gelu_tanh_block(x + b * block, n - b * block < block ? n - b * block : block);
+}
+
+static inline float gelu_erf_one(float v) { return 0.5f * v * (1.0f + erff(v * 0.7071067811865476f)); }
+
 void gelu_erf(float *x, size_t n) {
-#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
-    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.7071067811865476f));
+    if (n < PAR_MIN) {
+        for (size_t i = 0; i < n; i++) x[i] = gelu_erf_one(x[i]);
+        return;
+    }
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) x[i] = gelu_erf_one(x[i]);
 }
 
 size_t matmul_panel_floats(int cols) { return (size_t)PANEL_ROWS * (size_t)cols; }
@@ -494,6 +511,23 @@ TARGET_AVX2 static void matmul_tiled_cols_avx2(float *out, const float *in, cons
 }
 #endif
 
+/* Output columns [j0, j1) of a product of up to SMALL_ROWS rows. */
+static void matmul_small_chunk(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, int j0,
+                               int j1, float *panel) {
+#if HAVE_X86
+    if (cpu_has_avx2() && R >= 2) {  // each chunk packs into its own columns of panel
+        matmul_tiled_cols_avx2(out, in, W, bias, R, j0, j1, panel + (size_t)(K_BLOCK + 1) * j0);
+        return;
+    }
+    if (cpu_has_avx2()) {
+        matmul_small_cols_avx2(out, in, W, bias, R, j0, j1);
+        return;
+    }
+#endif
+    (void)panel;
+    matmul_small_cols(out, in, W, bias, R, j0, j1);
+}
+
 static void matmul_small(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel) {
     const int OC = W->cols;
     int nt = omp_get_max_threads();
@@ -502,19 +536,14 @@ static void matmul_small(float *out, const float *in, const gpt_matrix *W, const
     chunk = (chunk + 15) & ~15;
     if (chunk < 64) chunk = 64;
     int n_chunks = (OC + chunk - 1) / chunk;
-    int avx2 = cpu_has_avx2();
-#pragma omp parallel for schedule(static) if (n_chunks > 1)
+    if (n_chunks == 1) {  // a plain branch: see layernorm
+        matmul_small_chunk(out, in, W, bias, R, 0, OC, panel);
+        return;
+    }
+#pragma omp parallel for schedule(static)
     for (int c = 0; c < n_chunks; c++) {
         int j0 = c * chunk, j1 = j0 + chunk < OC ? j0 + chunk : OC;
-#if HAVE_X86
-        if (avx2 && R >= 2) {  // each chunk packs into its own columns of panel
-            matmul_tiled_cols_avx2(out, in, W, bias, R, j0, j1, panel + (size_t)(K_BLOCK + 1) * j0);
-            continue;
-        }
-        if (avx2) { matmul_small_cols_avx2(out, in, W, bias, R, j0, j1); continue; }
-#endif
-        (void)avx2;
-        matmul_small_cols(out, in, W, bias, R, j0, j1);
+        matmul_small_chunk(out, in, W, bias, R, j0, j1, panel);
     }
 }
 
@@ -785,17 +814,21 @@ TARGET_VNNI static void q8_tile_vnni(float *out, int ldo, const gpt_q8_block *x,
  * weight rows x 3 input rows. One row (decode) prefetches the next four
  * weight rows: four rows read as four interleaved streams defeat the
  * hardware prefetcher (this doubled the DRAM rate). */
+#ifndef Q8_DECODE_ROWS
+#define Q8_DECODE_ROWS 4
+#endif
 static void q8_block_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt_q8_block *wq, const float *bias,
                           int R, int nb, int j0, int j1, int path) {
     for (int r0 = 0; r0 < R; r0 += 3) {
         const int nr = R - r0 < 3 ? R - r0 : 3;
-        for (int j = j0; j < j1; j += 4) {
-            const int nw = j1 - j < 4 ? j1 - j : 4;
+        const int step = R == 1 ? Q8_DECODE_ROWS : 4;
+        for (int j = j0; j < j1; j += step) {
+            const int nw = j1 - j < step ? j1 - j : step;
             float *o = out + (size_t)r0 * ldo + j;
             const gpt_q8_block *x = xq + (size_t)r0 * nb, *w = wq + (size_t)j * nb;
 #if HAVE_X86
-            if (path == 2 && nw % 2 == 0) q8_tile_vnni(o, ldo, x, w, nb, nw, nr, R == 1);
-            else if (path) q8_tile_avx2(o, ldo, x, w, nb, nw, nr, R == 1);
+            if (path == 2 && nw % 2 == 0) q8_tile_vnni(o, ldo, x, w, nb, nw, nr, R == 1 && step > 1);
+            else if (path) q8_tile_avx2(o, ldo, x, w, nb, nw, nr, R == 1 && step > 1);
             else
 #endif
                 for (int r = 0; r < nr; r++)
@@ -822,8 +855,12 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
         const int n_blocks = (OUT + 15) / 16;
         for (int r0 = 0; r0 < R; r0 += SMALL_ROWS) {
             const int n = R - r0 < SMALL_ROWS ? R - r0 : SMALL_ROWS;
-#pragma omp parallel for schedule(static) if ((size_t)n * IN >= PAR_MIN)
-            for (int r = 0; r < n; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)(r0 + r) * IN, IN);
+            if ((size_t)n * IN < PAR_MIN) {  // a plain branch: see layernorm
+                for (int r = 0; r < n; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)(r0 + r) * IN, IN);
+            } else {
+#pragma omp parallel for schedule(static)
+                for (int r = 0; r < n; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)(r0 + r) * IN, IN);
+            }
 #pragma omp parallel for schedule(static)
             for (int blk = 0; blk < n_blocks; blk++) {
                 const int j0 = blk * 16, j1 = j0 + 16 < OUT ? j0 + 16 : OUT;
@@ -884,6 +921,9 @@ TARGET_AVX2 static inline __attribute__((always_inline)) float reduce16(__m256 a
     return _mm_cvtss_f32(s);
 }
 
+#ifndef HEAD_ROWS_AVX2
+#define HEAD_ROWS_AVX2 4
+#endif
 /* out[k] = x . W row (v + k) for k < 4: four dots of the 16-lane tree side
  * by side, sharing the loads of x (eight independent chains). */
 TARGET_AVX2 static inline __attribute__((always_inline)) void dot4_body(float *out, const float *x, const void *wd,
@@ -934,7 +974,8 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void head_row_body(floa
                                                                           const void *wd, const gpt_dtype dt, int C,
                                                                           int v0, int v1) {
     int v = v0;
-    for (; v + 4 <= v1; v += 4) dot4_body(out + v, x, wd, dt, (size_t)v * C, C);
+    if (HEAD_ROWS_AVX2 == 4)
+        for (; v + 4 <= v1; v += 4) dot4_body(out + v, x, wd, dt, (size_t)v * C, C);
     for (; v < v1; v++) out[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
 }
 
@@ -1085,6 +1126,9 @@ TARGET_AVX512 static inline __attribute__((always_inline)) float reduce16z(__m51
 #ifndef LONG_ROW_BYTES
 #define LONG_ROW_BYTES 4096
 #endif
+#ifndef HEAD_PF_ONE_ROW
+#define HEAD_PF_ONE_ROW 1
+#endif
 #ifndef PF_DIST
 #define PF_DIST 512
 #endif
@@ -1103,7 +1147,8 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void dotn_body512(flo
     const int long_rows = (size_t)n * esize > LONG_ROW_BYTES;
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-        if (long_rows) {
+        if (NV == 1 && !HEAD_PF_ONE_ROW) {
+        } else if (long_rows) {
             for (int k = 0; k < NV; k++) _mm_prefetch(row0 + ((size_t)k * n + i) * esize + PF_DIST, _MM_HINT_T0);
         } else {
             const char *p = next + (size_t)i * NV * esize;
