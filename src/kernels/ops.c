@@ -689,12 +689,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) __m256i q8_lanes_avx2(_
     __m256 acc[3][4];                                                                                              \
     _Pragma("GCC unroll 3") for (int r = 0; r < NR; r++)                                                           \
     _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) acc[r][k] = _mm256_setzero_ps();                          \
-    const char *next = (const char *)(w + (size_t)NW * nb); /* the rows after these: fetched ahead, linearly */  \
     for (int b = 0; b < nb; b++) {                                                                                 \
-        if (prefetch) {                                                                                            \
-            const char *p = next + (size_t)b * NW * sizeof(gpt_q8_block);                                          \
-            _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) _mm_prefetch(p + 36 * k, _MM_HINT_T0);            \
-        }                                                                                                          \
         __m256i qw[4];                                                                                             \
         __m256 ws[4];                                                                                              \
         _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) {                                                     \
@@ -717,8 +712,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) __m256i q8_lanes_avx2(_
     _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) out[(size_t)r * ldo + k] = reduce8(acc[r][k]);
 
 TARGET_AVX2 static inline __attribute__((always_inline)) void q8_tile_avx2_body(
-    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb, const int NW, const int NR,
-    int prefetch) {
+    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb, const int NW, const int NR) {
     Q8_TILE_BODY(q8_lanes_avx2)
 }
 /* The same tile on AVX-512 VNNI: two dots share a 512-bit vector, lanes
@@ -727,20 +721,13 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_tile_avx2_body(
  * dot's 8 lanes see exactly the steps of the AVX2 tile. NP pairs of weight
  * rows (NW = 2 NP). */
 TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
-    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb, const int NP, const int NR,
-    int prefetch) {
+    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb, const int NP, const int NR) {
     __m512 acc[3][2];
 #pragma GCC unroll 3
     for (int r = 0; r < NR; r++)
 #pragma GCC unroll 2
         for (int p = 0; p < NP; p++) acc[r][p] = _mm512_setzero_ps();
-    const char *next = (const char *)(w + (size_t)2 * NP * nb);  // the rows after these, fetched ahead
     for (int b = 0; b < nb; b++) {
-        if (prefetch) {
-            const char *pf = next + (size_t)b * 2 * NP * sizeof(gpt_q8_block);
-#pragma GCC unroll 4
-            for (int k = 0; k < 2 * NP; k++) _mm_prefetch(pf + 36 * k, _MM_HINT_T0);
-        }
         __m512i qw[2];
         __m512 ws[2];
 #pragma GCC unroll 2
@@ -778,57 +765,55 @@ TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
 
 #define Q8_TILE_CASES(BODY)                                                                     \
     switch (nw * 4 + nr) {                                                                      \
-    case 5: BODY(out, ldo, x, w, nb, 1, 1, prefetch); break;                                    \
-    case 6: BODY(out, ldo, x, w, nb, 1, 2, prefetch); break;                                    \
-    case 7: BODY(out, ldo, x, w, nb, 1, 3, prefetch); break;                                    \
-    case 9: BODY(out, ldo, x, w, nb, 2, 1, prefetch); break;                                    \
-    case 10: BODY(out, ldo, x, w, nb, 2, 2, prefetch); break;                                   \
-    case 11: BODY(out, ldo, x, w, nb, 2, 3, prefetch); break;                                   \
-    case 13: BODY(out, ldo, x, w, nb, 3, 1, prefetch); break;                                   \
-    case 14: BODY(out, ldo, x, w, nb, 3, 2, prefetch); break;                                   \
-    case 15: BODY(out, ldo, x, w, nb, 3, 3, prefetch); break;                                   \
-    case 17: BODY(out, ldo, x, w, nb, 4, 1, prefetch); break;                                   \
-    case 18: BODY(out, ldo, x, w, nb, 4, 2, prefetch); break;                                   \
-    default: BODY(out, ldo, x, w, nb, 4, 3, prefetch); break;                                   \
+    case 5: BODY(out, ldo, x, w, nb, 1, 1); break;                                    \
+    case 6: BODY(out, ldo, x, w, nb, 1, 2); break;                                    \
+    case 7: BODY(out, ldo, x, w, nb, 1, 3); break;                                    \
+    case 9: BODY(out, ldo, x, w, nb, 2, 1); break;                                    \
+    case 10: BODY(out, ldo, x, w, nb, 2, 2); break;                                   \
+    case 11: BODY(out, ldo, x, w, nb, 2, 3); break;                                   \
+    case 13: BODY(out, ldo, x, w, nb, 3, 1); break;                                   \
+    case 14: BODY(out, ldo, x, w, nb, 3, 2); break;                                   \
+    case 15: BODY(out, ldo, x, w, nb, 3, 3); break;                                   \
+    case 17: BODY(out, ldo, x, w, nb, 4, 1); break;                                   \
+    case 18: BODY(out, ldo, x, w, nb, 4, 2); break;                                   \
+    default: BODY(out, ldo, x, w, nb, 4, 3); break;                                   \
     }
 
 TARGET_AVX2 static void q8_tile_avx2(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb,
-                                     int nw, int nr, int prefetch) {
+                                     int nw, int nr) {
     Q8_TILE_CASES(q8_tile_avx2_body)
 }
 /* nw of 2 or 4 weight rows (pairs); other counts go to the AVX2 tile. */
 TARGET_VNNI static void q8_tile_vnni(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb,
-                                     int nw, int nr, int prefetch) {
+                                     int nw, int nr) {
     switch (nw / 2 * 4 + nr) {
-    case 5: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 1, prefetch); break;
-    case 6: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 2, prefetch); break;
-    case 7: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 3, prefetch); break;
-    case 9: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 1, prefetch); break;
-    case 10: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 2, prefetch); break;
-    default: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 3, prefetch); break;
+    case 5: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 1); break;
+    case 6: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 2); break;
+    case 7: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 3); break;
+    case 9: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 1); break;
+    case 10: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 2); break;
+    default: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 3); break;
     }
 }
 #endif
 
 /* Rows [j0, j1) of W against the R quantized rows xq (R, nb): tiles of 4
- * weight rows x 3 input rows. One row (decode) prefetches the next four
- * weight rows: four rows read as four interleaved streams defeat the
- * hardware prefetcher (this doubled the DRAM rate). */
-#ifndef Q8_DECODE_ROWS
-#define Q8_DECODE_ROWS 4
-#endif
+ * weight rows x 3 input rows. One input row (decode) takes one weight row
+ * at a time with no software prefetch, so each thread reads one sequential
+ * stream (as dot1_body; four interleaved rows with a prefetch ran at
+ * 0.8x in a whole decode step). */
 static void q8_block_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt_q8_block *wq, const float *bias,
                           int R, int nb, int j0, int j1, int path) {
     for (int r0 = 0; r0 < R; r0 += 3) {
         const int nr = R - r0 < 3 ? R - r0 : 3;
-        const int step = R == 1 ? Q8_DECODE_ROWS : 4;
+        const int step = R == 1 ? 1 : 4;
         for (int j = j0; j < j1; j += step) {
             const int nw = j1 - j < step ? j1 - j : step;
             float *o = out + (size_t)r0 * ldo + j;
             const gpt_q8_block *x = xq + (size_t)r0 * nb, *w = wq + (size_t)j * nb;
 #if HAVE_X86
-            if (path == 2 && nw % 2 == 0) q8_tile_vnni(o, ldo, x, w, nb, nw, nr, R == 1 && step > 1);
-            else if (path) q8_tile_avx2(o, ldo, x, w, nb, nw, nr, R == 1 && step > 1);
+            if (path == 2 && nw % 2 == 0) q8_tile_vnni(o, ldo, x, w, nb, nw, nr);
+            else if (path) q8_tile_avx2(o, ldo, x, w, nb, nw, nr);
             else
 #endif
                 for (int r = 0; r < nr; r++)
@@ -921,40 +906,11 @@ TARGET_AVX2 static inline __attribute__((always_inline)) float reduce16(__m256 a
     return _mm_cvtss_f32(s);
 }
 
-#ifndef HEAD_ROWS_AVX2
-#define HEAD_ROWS_AVX2 4
-#endif
-/* out[k] = x . W row (v + k) for k < 4: four dots of the 16-lane tree side
- * by side, sharing the loads of x (eight independent chains). */
-TARGET_AVX2 static inline __attribute__((always_inline)) void dot4_body(float *out, const float *x, const void *wd,
-                                                                      const gpt_dtype dt, size_t base, int n) {
-    __m256 a0[4], a1[4];
-    for (int k = 0; k < 4; k++) a0[k] = a1[k] = _mm256_setzero_ps();
-    /* The four rows are one run of memory read as four streams; fetch the
-     * next four rows ahead, linearly (bytes per step: 4 rows x 16 values). */
-    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
-    const char *next = (const char *)wd + (base + (size_t)4 * n) * esize;
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const char *p = next + (size_t)i * 4 * esize;
-        for (size_t off = 0; off < 64 * esize; off += 64) _mm_prefetch(p + off, _MM_HINT_T0);
-        __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
-        for (int k = 0; k < 4; k++) {
-            a0[k] = _mm256_fmadd_ps(x0, load8(wd, dt, base + (size_t)k * n + i), a0[k]);
-            a1[k] = _mm256_fmadd_ps(x1, load8(wd, dt, base + (size_t)k * n + i + 8), a1[k]);
-        }
-    }
-    for (; i + 8 <= n; i += 8) {
-        __m256 x0 = _mm256_loadu_ps(x + i);
-        for (int k = 0; k < 4; k++) a0[k] = _mm256_fmadd_ps(x0, load8(wd, dt, base + (size_t)k * n + i), a0[k]);
-    }
-    for (int k = 0; k < 4; k++) {
-        float sum = reduce16(a0[k], a1[k]);
-        for (int t = i; t < n; t++) sum += x[t] * load_one(wd, dt, base + (size_t)k * n + t);
-        out[k] = sum;
-    }
-}
-
+/* One dot of the 16-lane tree (two 8-lane chains). A decode step runs one
+ * weight row at a time: each thread's rows are then one sequential stream,
+ * which the hardware prefetcher follows at the memory's speed. Four rows
+ * side by side (four streams a row apart, with a software prefetch of the
+ * next four) streamed at 0.75-0.8x of that from DRAM. */
 TARGET_AVX2 static inline __attribute__((always_inline)) float dot1_body(const float *x, const void *wd,
                                                                        const gpt_dtype dt, size_t base, int n) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
@@ -973,10 +929,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) float dot1_body(const f
 TARGET_AVX2 static inline __attribute__((always_inline)) void head_row_body(float *out, const float *x,
                                                                           const void *wd, const gpt_dtype dt, int C,
                                                                           int v0, int v1) {
-    int v = v0;
-    if (HEAD_ROWS_AVX2 == 4)
-        for (; v + 4 <= v1; v += 4) dot4_body(out + v, x, wd, dt, (size_t)v * C, C);
-    for (; v < v1; v++) out[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
+    for (int v = v0; v < v1; v++) out[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
 }
 
 /* Several input rows: tiles of NV head rows x NR input rows (up to 3 x 3),
@@ -1120,62 +1073,28 @@ TARGET_AVX512 static inline __attribute__((always_inline)) float reduce16z(__m51
     return reduce16(_mm512_castps512_ps256(acc), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
 }
 
-#ifndef HEAD_ROWS_512
-#define HEAD_ROWS_512 4
-#endif
-#ifndef LONG_ROW_BYTES
-#define LONG_ROW_BYTES 4096
-#endif
-#ifndef HEAD_PF_ONE_ROW
-#define HEAD_PF_ONE_ROW 1
-#endif
-#ifndef PF_DIST
-#define PF_DIST 512
-#endif
-
-/* out[k] = x . W row (v + k) for k < NV (4 or 8) rows: NV dots side by side
- * sharing the loads of x; the next NV rows prefetched linearly, as in
- * dot4_body. */
-TARGET_AVX512 static inline __attribute__((always_inline)) void dotn_body512(float *out, const float *x,
-                                                                           const void *wd, const gpt_dtype dt,
-                                                                           size_t base, int n, const int NV) {
-    __m512 a[8];
-    for (int k = 0; k < NV; k++) a[k] = _mm512_setzero_ps();
-    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
-    const char *next = (const char *)wd + (base + (size_t)NV * n) * esize;
-    const char *row0 = (const char *)wd + base * esize;
-    const int long_rows = (size_t)n * esize > LONG_ROW_BYTES;
+/* x . W row at base, n values: the AVX2 path's 16-lane tree with each pair
+ * of 8-lane chains in one register. One weight row at a time, no software
+ * prefetch: each thread's rows are one sequential stream (dot1_body). */
+TARGET_AVX512 static inline __attribute__((always_inline)) float dot1_body512(const float *x, const void *wd,
+                                                                          const gpt_dtype dt, size_t base, int n) {
+    __m512 acc = _mm512_setzero_ps();
     int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        if (NV == 1 && !HEAD_PF_ONE_ROW) {
-        } else if (long_rows) {
-            for (int k = 0; k < NV; k++) _mm_prefetch(row0 + ((size_t)k * n + i) * esize + PF_DIST, _MM_HINT_T0);
-        } else {
-            const char *p = next + (size_t)i * NV * esize;
-            for (size_t off = 0; off < (size_t)NV * 16 * esize; off += 64) _mm_prefetch(p + off, _MM_HINT_T0);
-        }
-        __m512 xv = _mm512_loadu_ps(x + i);
-        for (int k = 0; k < NV; k++) a[k] = _mm512_fmadd_ps(xv, load16(wd, dt, base + (size_t)k * n + i), a[k]);
-    }
+    for (; i + 16 <= n; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), load16(wd, dt, base + i), acc);
     if (i + 8 <= n) {
-        __m512 xv = _mm512_zextps256_ps512(_mm256_loadu_ps(x + i));
-        for (int k = 0; k < NV; k++)
-            a[k] = _mm512_mask3_fmadd_ps(xv, load8z(wd, dt, base + (size_t)k * n + i), a[k], 0x00FF);
+        acc = _mm512_mask3_fmadd_ps(_mm512_zextps256_ps512(_mm256_loadu_ps(x + i)), load8z(wd, dt, base + i), acc,
+                                    0x00FF);
         i += 8;
     }
-    for (int k = 0; k < NV; k++) {
-        float sum = reduce16z(a[k]);
-        for (int t = i; t < n; t++) sum += x[t] * load_one(wd, dt, base + (size_t)k * n + t);
-        out[k] = sum;
-    }
+    float sum = reduce16z(acc);
+    for (; i < n; i++) sum += x[i] * load_one(wd, dt, base + i);
+    return sum;
 }
 
 TARGET_AVX512 static inline __attribute__((always_inline)) void head_row_body512(float *out, const float *x,
                                                                                const void *wd, const gpt_dtype dt,
                                                                                int C, int v0, int v1) {
-    int v = v0;
-    for (; v + HEAD_ROWS_512 <= v1; v += HEAD_ROWS_512) dotn_body512(out + v, x, wd, dt, (size_t)v * C, C, HEAD_ROWS_512);
-    for (; v < v1; v++) dotn_body512(out + v, x, wd, dt, (size_t)v * C, C, 1);
+    for (int v = v0; v < v1; v++) out[v] = dot1_body512(x, wd, dt, (size_t)v * C, C);
 }
 
 /* Several input rows: a tile of NV head rows x NR input rows (up to 4 x 6),
