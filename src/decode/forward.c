@@ -281,12 +281,16 @@ static gpt_status check_batch(const gpt_context *ctx, const gpt_batch *b, char *
 
 /* out (R, ldo) = in (R, IN) @ W^T + bias, W an nn.Linear weight [OUT, IN]
  * (matmul_t's layout), the bias added after the product. */
+/* out (R, n) += bias (n), rows ldo apart. */
+static void add_bias(float *out, int ldo, const float *bias, int n, int R) {
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < n; j++) out[(size_t)r * ldo + j] += bias[j];
+}
+
 static void linear(float *out, int ldo, const float *in, const gpt_matrix *W, const float *bias, int R,
                    float *panel) {
     matmul_t(out, ldo, in, W, R, panel);
-    if (!bias) return;
-    for (int r = 0; r < R; r++)
-        for (int j = 0; j < W->rows; j++) out[(size_t)r * ldo + j] += bias[j];
+    if (bias) add_bias(out, ldo, bias, W->rows, R);
 }
 
 /* The block's norm: LayerNorm (weight and bias) or RMSNorm (weight). */
@@ -319,10 +323,10 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
         if (m->conv1d) {  // GPT-2: one fused product
             matmul(ctx->qkv, ctx->norm, &L->qkv_w, L->qkv_b, R, ctx->panel);
         } else {
-            const float *qb = L->qkv_b;
-            linear(ctx->qkv, QKV, ctx->norm, &L->q_w, qb, R, ctx->panel);
-            linear(ctx->qkv + QD, QKV, ctx->norm, &L->k_w, qb ? qb + QD : NULL, R, ctx->panel);
-            linear(ctx->qkv + QD + KD, QKV, ctx->norm, &L->v_w, qb ? qb + QD + KD : NULL, R, ctx->panel);
+            const ops_product qkv[3] = {{ctx->qkv, QKV, &L->q_w}, {ctx->qkv + QD, QKV, &L->k_w},
+                                        {ctx->qkv + QD + KD, QKV, &L->v_w}};
+            matmul_t_group(qkv, 3, ctx->norm, R, ctx->panel);
+            if (L->qkv_b) add_bias(ctx->qkv, QKV, L->qkv_b, QKV, R);  // Qwen2: q, k, v biases side by side
         }
         for (int r = 0; r < R; r++) {
             float *q = ctx->qkv + (size_t)r * QKV, *k = q + QD;  // (QD), (KD)
@@ -347,8 +351,10 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
 
         block_norm(c, ctx->norm, ctx->x, L->mlp_norm_w, L->mlp_norm_b, R);
         if (c->gated_silu) {  // down(silu(gate(x)) * up(x))
-            linear(ctx->mlp, H, ctx->norm, &L->gate_w, L->gate_b, R, ctx->panel);
-            linear(ctx->mlp_up, H, ctx->norm, &L->up_w, L->up_b, R, ctx->panel);
+            const ops_product gate_up[2] = {{ctx->mlp, H, &L->gate_w}, {ctx->mlp_up, H, &L->up_w}};
+            matmul_t_group(gate_up, 2, ctx->norm, R, ctx->panel);
+            if (L->gate_b) add_bias(ctx->mlp, H, L->gate_b, H, R);
+            if (L->up_b) add_bias(ctx->mlp_up, H, L->up_b, H, R);
             silu_mul(ctx->mlp, ctx->mlp_up, (size_t)R * H);
             linear(ctx->proj, C, ctx->mlp, &L->down_w, L->down_b, R, ctx->panel);
         } else {

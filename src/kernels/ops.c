@@ -908,9 +908,10 @@ TARGET_AVX2 static inline __attribute__((always_inline)) float reduce16(__m256 a
 
 /* One dot of the 16-lane tree (two 8-lane chains). A decode step runs one
  * weight row at a time: each thread's rows are then one sequential stream,
- * which the hardware prefetcher follows at the memory's speed. Four rows
- * side by side (four streams a row apart, with a software prefetch of the
- * next four) streamed at 0.75-0.8x of that from DRAM. */
+ * which the hardware prefetcher follows at the memory's speed. Four short
+ * rows side by side (four streams a row apart, with a software prefetch of
+ * the next four) streamed at 0.4-0.8x of that from DRAM. Long rows: see
+ * dot4_long_body. */
 TARGET_AVX2 static inline __attribute__((always_inline)) float dot1_body(const float *x, const void *wd,
                                                                        const gpt_dtype dt, size_t base, int n) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
@@ -925,11 +926,58 @@ TARGET_AVX2 static inline __attribute__((always_inline)) float dot1_body(const f
     return sum;
 }
 
-/* out[r * ldo + v] for rows r < R and head rows v in [v0, v1). */
+/* Rows longer than this many bytes go four at a time (dot4_long_body). */
+#define LONG_ROW_BYTES 4096
+/* How far ahead each of those four streams is fetched. */
+#define LONG_ROW_PREFETCH 512
+
+/* out[k] = x . W row (v + k) for k < 4, rows of n > LONG_ROW_BYTES: four
+ * dots of the 16-lane tree side by side, each row's stream fetched
+ * LONG_ROW_PREFETCH bytes ahead. One long row alone is a single chain of
+ * n / 16 dependent fmas that no reordering window spans, and it streamed
+ * at 0.7x of the read bandwidth (896 x 4864, Qwen2.5-0.5B's down
+ * projection) where four rows reach 0.8-0.85x; on short rows it is the
+ * other way round (dot1_body). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void dot4_long_body(float *out, const float *x,
+                                                                           const void *wd, const gpt_dtype dt,
+                                                                           size_t base, int n) {
+    __m256 a0[4], a1[4];
+    for (int k = 0; k < 4; k++) a0[k] = a1[k] = _mm256_setzero_ps();
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    const char *row0 = (const char *)wd + base * esize;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int k = 0; k < 4; k++)
+            _mm_prefetch(row0 + ((size_t)k * n + i) * esize + LONG_ROW_PREFETCH, _MM_HINT_T0);
+        __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
+        for (int k = 0; k < 4; k++) {
+            a0[k] = _mm256_fmadd_ps(x0, load8(wd, dt, base + (size_t)k * n + i), a0[k]);
+            a1[k] = _mm256_fmadd_ps(x1, load8(wd, dt, base + (size_t)k * n + i + 8), a1[k]);
+        }
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 x0 = _mm256_loadu_ps(x + i);
+        for (int k = 0; k < 4; k++) a0[k] = _mm256_fmadd_ps(x0, load8(wd, dt, base + (size_t)k * n + i), a0[k]);
+    }
+    for (int k = 0; k < 4; k++) {
+        float sum = reduce16(a0[k], a1[k]);
+        for (int t = i; t < n; t++) sum += x[t] * load_one(wd, dt, base + (size_t)k * n + t);
+        out[k] = sum;
+    }
+}
+
+static inline int long_rows(const gpt_dtype dt, int C) {
+    return (size_t)C * (dt == GPT_DTYPE_F32 ? 4 : 2) > LONG_ROW_BYTES;
+}
+
+/* out[v] = x . W row v for head rows v in [v0, v1). */
 TARGET_AVX2 static inline __attribute__((always_inline)) void head_row_body(float *out, const float *x,
                                                                           const void *wd, const gpt_dtype dt, int C,
                                                                           int v0, int v1) {
-    for (int v = v0; v < v1; v++) out[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
+    int v = v0;
+    if (long_rows(dt, C))
+        for (; v + 4 <= v1; v += 4) dot4_long_body(out + v, x, wd, dt, (size_t)v * C, C);
+    for (; v < v1; v++) out[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
 }
 
 /* Several input rows: tiles of NV head rows x NR input rows (up to 3 x 3),
@@ -1091,10 +1139,42 @@ TARGET_AVX512 static inline __attribute__((always_inline)) float dot1_body512(co
     return sum;
 }
 
+/* out[k] = x . W row (v + k) for k < 4, long rows: dot4_long_body with a
+ * register per dot. */
+TARGET_AVX512 static inline __attribute__((always_inline)) void dot4_long_body512(float *out, const float *x,
+                                                                                const void *wd, const gpt_dtype dt,
+                                                                                size_t base, int n) {
+    __m512 a[4];
+    for (int k = 0; k < 4; k++) a[k] = _mm512_setzero_ps();
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    const char *row0 = (const char *)wd + base * esize;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int k = 0; k < 4; k++)
+            _mm_prefetch(row0 + ((size_t)k * n + i) * esize + LONG_ROW_PREFETCH, _MM_HINT_T0);
+        __m512 xv = _mm512_loadu_ps(x + i);
+        for (int k = 0; k < 4; k++) a[k] = _mm512_fmadd_ps(xv, load16(wd, dt, base + (size_t)k * n + i), a[k]);
+    }
+    if (i + 8 <= n) {
+        __m512 xv = _mm512_zextps256_ps512(_mm256_loadu_ps(x + i));
+        for (int k = 0; k < 4; k++)
+            a[k] = _mm512_mask3_fmadd_ps(xv, load8z(wd, dt, base + (size_t)k * n + i), a[k], 0x00FF);
+        i += 8;
+    }
+    for (int k = 0; k < 4; k++) {
+        float sum = reduce16z(a[k]);
+        for (int t = i; t < n; t++) sum += x[t] * load_one(wd, dt, base + (size_t)k * n + t);
+        out[k] = sum;
+    }
+}
+
 TARGET_AVX512 static inline __attribute__((always_inline)) void head_row_body512(float *out, const float *x,
                                                                                const void *wd, const gpt_dtype dt,
                                                                                int C, int v0, int v1) {
-    for (int v = v0; v < v1; v++) out[v] = dot1_body512(x, wd, dt, (size_t)v * C, C);
+    int v = v0;
+    if (long_rows(dt, C))
+        for (; v + 4 <= v1; v += 4) dot4_long_body512(out + v, x, wd, dt, (size_t)v * C, C);
+    for (; v < v1; v++) out[v] = dot1_body512(x, wd, dt, (size_t)v * C, C);
 }
 
 /* Several input rows: a tile of NV head rows x NR input rows (up to 4 x 6),
@@ -1192,34 +1272,32 @@ void ops_force_no_avx512(int on) { (void)on; }
 int ops_head_avx512(void) { return 0; }
 #endif
 
-/* out (R, V) for R rows, each element by the fixed 16-lane tree: blocks of
- * 16 head rows, split evenly across the threads in contiguous ranges, stay
- * in cache while every input row meets them. */
-static void matmul_t_rows(float *out, int ldo, const float *in, const gpt_matrix *W, int R) {
-    const int V = W->rows, C = W->cols;
-    const int avx2 = cpu_has_avx2();
+/* Head rows [v0, v1) of W against R input rows, each element by the fixed
+ * 16-lane tree, on the best path the CPU has (all give the same bits). */
+static void head_block(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0, int v1) {
 #if HAVE_X86
-    const int avx512 = cpu_has_avx512();
-#endif
-    int n_blocks = (V + 15) / 16;
-#pragma omp parallel for schedule(static)
-    for (int blk = 0; blk < n_blocks; blk++) {
-        int v0 = blk * 16, v1 = v0 + 16 < V ? v0 + 16 : V;
-#if HAVE_X86
-        if (avx512) {
-            head_block_avx512(out, ldo, in, W, R, v0, v1);
-            continue;
-        }
-        if (avx2) {
-            head_block_avx2(out, ldo, in, W, R, v0, v1);
-            continue;
-        }
-#endif
-        (void)avx2;
-        for (int r = 0; r < R; r++)
-            for (int v = v0; v < v1; v++)
-                out[(size_t)r * ldo + v] = dot_portable(in + (size_t)r * C, W->data, W->dtype, (size_t)v * C, C);
+    if (cpu_has_avx512()) {
+        head_block_avx512(out, ldo, in, W, R, v0, v1);
+        return;
     }
+    if (cpu_has_avx2()) {
+        head_block_avx2(out, ldo, in, W, R, v0, v1);
+        return;
+    }
+#endif
+    const int C = W->cols;
+    for (int r = 0; r < R; r++)
+        for (int v = v0; v < v1; v++)
+            out[(size_t)r * ldo + v] = dot_portable(in + (size_t)r * C, W->data, W->dtype, (size_t)v * C, C);
+}
+
+/* out (R, V) for R rows: blocks of 16 head rows, split evenly across the
+ * threads in contiguous ranges, stay in cache while every input row meets
+ * them. */
+static void matmul_t_rows(float *out, int ldo, const float *in, const gpt_matrix *W, int R) {
+    const int V = W->rows, n_blocks = (V + 15) / 16;
+#pragma omp parallel for schedule(static)
+    for (int blk = 0; blk < n_blocks; blk++) head_block(out, ldo, in, W, R, blk * 16, blk * 16 + 16 < V ? blk * 16 + 16 : V);
 }
 
 #ifndef HEAD_CHUNK_FLOATS
@@ -1259,5 +1337,38 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
         int n = V - v < PANEL_ROWS ? V - v : PANEL_ROWS;
         widen_rows(panel, W, v, n);
         gemm_fixed_blocks(1, R, n, C, 1.0f, in, C, panel, C, 0.0f, out + v, ldo);
+    }
+}
+
+/* Several products of one input (q, k and v; gate and up), each as
+ * matmul_t computes it alone. Up to SMALL_ROWS rows they share one
+ * parallel region over all their blocks of 16 rows (and Q8 quantizes the
+ * input once): a decode step then has one fork and join, and each thread
+ * one contiguous run of weights, per group instead of per matrix. */
+void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *panel) {
+    int q8 = 0, n_blocks = 0, first[OPS_GROUP_MAX + 1];  // first[m]: matrix m's first block
+    for (int m = 0; m < n; m++) {
+        q8 += p[m].W->dtype == GPT_DTYPE_Q8;
+        first[m] = n_blocks;
+        n_blocks += (p[m].W->rows + 15) / 16;
+    }
+    first[n] = n_blocks;
+    if (R > SMALL_ROWS || n > OPS_GROUP_MAX || (q8 && q8 != n)) {
+        for (int m = 0; m < n; m++) matmul_t(p[m].out, p[m].ldo, in, p[m].W, R, panel);
+        return;
+    }
+    const int IN = p[0].W->cols, nb = IN / GPT_Q8_BLOCK;
+    const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
+    gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb) the rows quantized, as matmul_q8 does
+    if (q8)
+        for (int r = 0; r < R; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)r * IN, IN);
+#pragma omp parallel for schedule(static)
+    for (int blk = 0; blk < n_blocks; blk++) {
+        int m = 0;
+        while (blk >= first[m + 1]) m++;
+        const gpt_matrix *W = p[m].W;
+        const int j0 = (blk - first[m]) * 16, j1 = j0 + 16 < W->rows ? j0 + 16 : W->rows;
+        if (q8) q8_block_rows(p[m].out, p[m].ldo, xq, W->data, NULL, R, nb, j0, j1, path);
+        else head_block(p[m].out, p[m].ldo, in, W, R, j0, j1);
     }
 }

@@ -39,6 +39,18 @@ void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias,
  * panel: scratch of matmul_panel_floats(C) floats. */
 void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel);
 
+/* One product of matmul_t_group: out (R, ldo) = in @ W^T. */
+typedef struct {
+    float *out;
+    int ldo;
+    const gpt_matrix *W;
+} ops_product;
+#define OPS_GROUP_MAX 4
+/* n (up to OPS_GROUP_MAX) products of the same input, each element the bits
+ * matmul_t gives it; up to OPS_SMALL_ROWS rows they share one parallel
+ * region. panel: scratch for the widest. */
+void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *panel);
+
 /* C (M, N) = alpha A (M, K) @ B + beta C, with trans_b B^T: BLAS on fixed
  * blocks of C split across the threads, so every element is the same bits
  * whatever the thread count. Row strides lda, ldb, ldc. */

@@ -336,6 +336,56 @@ static void test_quantize(void) {
     CHECK(bad == 0, "quantize_row_q8: %d values differ from the definition", bad);
 }
 
+/* matmul_t_group (q, k, v in one region) gives each product the bits
+ * matmul_t gives it alone: 1, 7 and 70 rows (70: the per-matrix fallback),
+ * float weights and Q8, every path and 1-3 threads. */
+static void test_group(gpt_dtype dt, const char *name, int IN) {
+    const int rows[3] = {37, 20, 20}, R_MAX = 70, TOTAL = 77;  // TOTAL: the three side by side
+    void *data[3], *qstore[3] = {0};
+    float *wide[3];
+    gpt_matrix W[3], Q[3];
+    char err[256];
+    for (int m = 0; m < 3; m++) {
+        data[m] = random_matrix(dt, rows[m], IN, &wide[m]);
+        W[m] = (gpt_matrix){.data = data[m], .dtype = dt, .rows = rows[m], .cols = IN};
+        if (IN % GPT_Q8_BLOCK == 0)
+            CHECK(quantize_q8(&Q[m], &qstore[m], &W[m], 0, "w", err, sizeof err) == GPT_OK, "%s", err);
+    }
+    float *in = malloc(sizeof(float) * R_MAX * IN), *panel = malloc(sizeof(float) * matmul_panel_floats(IN));
+    float *want = malloc(sizeof(float) * R_MAX * TOTAL), *got = malloc(sizeof(float) * R_MAX * TOTAL);
+    for (int i = 0; i < R_MAX * IN; i++) in[i] = uniform();
+    for (int q8 = 0; q8 <= (IN % GPT_Q8_BLOCK == 0); q8++) {
+        const gpt_matrix *M = q8 ? Q : W;
+        for (int path = 0; path <= 2; path++)
+            for (int threads = 1; threads <= 3; threads++) {
+                omp_set_num_threads(threads);
+                ops_force_no_avx512(path == 1);
+                ops_force_portable(path == 2);
+                const int sizes[] = {1, 7, R_MAX};
+                for (int s = 0; s < 3; s++) {
+                    const int R = sizes[s];
+                    ops_product p[3];
+                    for (int m = 0, at = 0; m < 3; at += rows[m], m++) {
+                        matmul_t(want + at, TOTAL, in, &M[m], R, panel);
+                        p[m] = (ops_product){got + at, TOTAL, &M[m]};
+                    }
+                    memset(got, 0xFF, sizeof(float) * R * TOTAL);
+                    matmul_t_group(p, 3, in, R, panel);
+                    size_t where = 0;
+                    int ok = same_bits(got, want, (size_t)R * TOTAL, &where);
+                    CHECK(ok, "matmul_t_group %s%s %d inputs: %s, %d threads, %d rows: row %zu col %zu %.9g, alone %.9g",
+                          q8 ? "Q8 from " : "", name, IN, PATH_NAME[path], threads, R, where / TOTAL, where % TOTAL,
+                          got[where], want[where]);
+                }
+            }
+    }
+    ops_force_portable(0);
+    ops_force_no_avx512(0);
+    omp_set_num_threads(1);
+    for (int m = 0; m < 3; m++) free(data[m]), free(wide[m]), free(qstore[m]);
+    free(in), free(panel), free(want), free(got);
+}
+
 int main(void) {
     if (!ops_q8_vnni())
         printf("SKIP the AVX-512 VNNI Q8 path: not on this CPU (the AVX2 and portable Q8 paths are tested)\n");
@@ -353,7 +403,10 @@ int main(void) {
         test_dtype(dts[d], names[d], 768, 300);  // GPT-2's width
         test_dtype(dts[d], names[d], 300, 77);   // inputs over several blocks of the packed kernel, with a tail
         test_dtype(dts[d], names[d], 100, 67);   // C % 16 = 4: the head's scalar tail without the 8-lane run
-        test_dtype(dts[d], names[d], 1100, 37);  // long rows: the head's per-stream prefetch, prompts on its tiles
+        test_dtype(dts[d], names[d], 1100, 37);  // long F32 rows: four at a time with a prefetch; prompts on tiles
+        test_dtype(dts[d], names[d], 2080, 23);  // long 16-bit rows too (over 4 KB), and 23 = 5 x 4 + 3
+        test_group(dts[d], names[d], 576);
+        test_group(dts[d], names[d], 2080);
     }
     return check_done("test_ops");
 }
