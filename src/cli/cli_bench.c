@@ -17,8 +17,10 @@ static const char *HELP =
     "one at a time from an empty context. Each figure is the median of the repeats.\n"
     "With --parallel P, tgN decodes P sequences side by side (one forward pass of P\n"
     "rows per step, as batch generation does) and reports the aggregate tokens/s.\n"
-    "Beside tg: the bytes of weights each token reads, the memory bandwidth measured\n"
-    "now (read passes over 1 GiB), and the fraction of that roofline reached. Beside\n"
+    "Beside tg: the bytes of weights each token reads, the memory bandwidth (read\n"
+    "passes over 1 GiB, measured just before each repeat), and the fraction of that\n"
+    "roofline reached: the median of the repeats' fractions, each against its own\n"
+    "bandwidth (jsonl lists every repeat). Beside\n"
     "pp: the matrix arithmetic rate reached (GFLOP/s) and its fraction of the BLAS\n"
     "sgemm rate measured now (512x768 @ 768x3072, the shape of the prompt's MLP, in\n"
     "256x256 blocks of the output shared by the threads, as gpt calls BLAS).\n"
@@ -149,8 +151,10 @@ int cli_bench(int argc, char **argv) {
     float *logits = malloc(sizeof(float) * V * parallel);  // (parallel, V)
     int *ids = malloc(sizeof(int) * rows), *pos = malloc(sizeof(int) * rows), *seq = calloc(rows, sizeof(int));
     unsigned char *want = malloc((size_t)rows);  // (rows) every decode row's logits are wanted
-    double *times = malloc(sizeof(double) * repeats);
-    if (!logits || !ids || !pos || !seq || !want || !times ||
+    double *times = malloc(sizeof(double) * repeats);      // (repeats) seconds
+    double *bandwidths = malloc(sizeof(double) * repeats);  // (repeats) GB/s, read just before each tg repeat
+    double *fractions = malloc(sizeof(double) * repeats);   // (repeats) each tg repeat's share of its bandwidth
+    if (!logits || !ids || !pos || !seq || !want || !times || !bandwidths || !fractions ||
         gpt_context_new(&ctx, model, 0, (int)parallel, (int)rows, err, sizeof err) != GPT_OK) {
         cli_error("%s", ctx ? "out of memory" : err);
         rc = EXIT_RUNTIME;
@@ -178,8 +182,6 @@ int cli_bench(int argc, char **argv) {
     const double layer_weights = C * (QD + 2 * KD) + QD * C + (c->gated_silu ? 3.0 : 2.0) * C * c->n_inner;
     const double pp_flops = 2.0 * n * c->n_layer * layer_weights + 2.0 * c->n_layer * QD * n * (n + 1) +
                             2.0 * (double)V * C;
-    double bandwidth = 0;  // GB/s, read as STREAM does (1 GiB, best of 5 passes)
-    if (n_gen > 0 && gpt_memory_bandwidth(&bandwidth, 0, 5, err, sizeof err) != GPT_OK) cli_error("%s", err);
     const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     if (!*name) name = dir;
 
@@ -210,6 +212,16 @@ int cli_bench(int argc, char **argv) {
     }
     if (n_gen > 0 && !cli_output_failed()) {
         for (long r = 0; r < repeats; r++) {
+            /* The roofline beside each repeat: read as STREAM does (1 GiB,
+             * best of 3 passes) just before it. This machine's bandwidth
+             * moves between runs seconds apart (32 or 45 GB/s on a shared
+             * 2-vCPU VM), so a fraction means something only against the
+             * bandwidth of its own moment. */
+            if (gpt_memory_bandwidth(&bandwidths[r], 0, 3, err, sizeof err) != GPT_OK) {
+                cli_error("%s", err);
+                rc = EXIT_RUNTIME;
+                goto out;
+            }
             double t0 = cli_now();
             for (long i = 0; i < n_gen; i++) {
                 int step_pos[64], step_seq[64], step_ids[64];  // (parallel) one row per sequence
@@ -224,18 +236,26 @@ int cli_bench(int argc, char **argv) {
                 }
             }
             times[r] = cli_now() - t0;
+            /* The roofline of a step: it reads the weights once, whatever P. */
+            fractions[r] = n_gen / times[r] * bytes_per_token / (bandwidths[r] * 1e9);
         }
-        double t = median(times, (int)repeats), tps = n_gen * parallel / t;
-        /* The roofline of a step: it reads the weights once, whatever P. */
-        double roof = bandwidth > 0 ? tps / parallel * bytes_per_token / (bandwidth * 1e9) : 0;
         char test[48];
         if (parallel > 1) snprintf(test, sizeof test, "tg%ldx%ld", n_gen, parallel);
         else snprintf(test, sizeof test, "tg%ld", n_gen);
+        if (jsonl) {  // every repeat's figures, then (the medians sort the arrays) the medians
+            cli_printf("{\"test\":\"%s\",\"repeats\":[", test);
+            for (long r = 0; r < repeats; r++)
+                cli_printf("%s{\"tokens_per_s\":%.2f,\"bandwidth_gbs\":%.2f,\"roofline_fraction\":%.3f}", r ? "," : "",
+                           n_gen * parallel / times[r], bandwidths[r], fractions[r]);
+            cli_printf("],");
+        }
+        double t = median(times, (int)repeats), tps = n_gen * parallel / t;
+        double bandwidth = median(bandwidths, (int)repeats), roof = median(fractions, (int)repeats);
         if (jsonl)
-            cli_printf("{\"test\":\"%s\",\"tokens_per_s\":%.2f,\"threads\":%d,\"parallel\":%ld,\"model\":\"%s\","
+            cli_printf("\"tokens_per_s\":%.2f,\"threads\":%d,\"parallel\":%ld,\"model\":\"%s\","
                    "\"dtype\":\"%s\",\"weight_bytes_per_token\":%.0f,\"bandwidth_gbs\":%.2f,"
                    "\"roofline_fraction\":%.3f}\n",
-                   test, tps, nt, parallel, name, gpt_dtype_name(gpt_model_dtype(model)), bytes_per_token, bandwidth, roof);
+                   tps, nt, parallel, name, gpt_dtype_name(gpt_model_dtype(model)), bytes_per_token, bandwidth, roof);
         else
             cli_printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB/step, %d threads)\n", name,
                    gpt_dtype_name(gpt_model_dtype(model)), test, tps, roof * 100, bandwidth,
@@ -248,6 +268,8 @@ out:
     free(seq);
     free(want);
     free(times);
+    free(bandwidths);
+    free(fractions);
     gpt_context_free(ctx);
     gpt_model_free(model);
     return rc;
