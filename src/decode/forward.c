@@ -351,11 +351,8 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
 
         block_norm(c, ctx->norm, ctx->x, L->mlp_norm_w, L->mlp_norm_b, R);
         if (c->gated_silu) {  // down(silu(gate(x)) * up(x))
-            const ops_product gate_up[2] = {{ctx->mlp, H, &L->gate_w}, {ctx->mlp_up, H, &L->up_w}};
-            matmul_t_group(gate_up, 2, ctx->norm, R, ctx->panel);
-            if (L->gate_b) add_bias(ctx->mlp, H, L->gate_b, H, R);
-            if (L->up_b) add_bias(ctx->mlp_up, H, L->up_b, H, R);
-            silu_mul(ctx->mlp, ctx->mlp_up, (size_t)R * H);
+            matmul_t_gated(ctx->mlp, ctx->mlp_up, H, ctx->norm, &L->gate_w, L->gate_b, &L->up_w, L->up_b, R,
+                           ctx->panel);
             linear(ctx->proj, C, ctx->mlp, &L->down_w, L->down_b, R, ctx->panel);
         } else {
             matmul(ctx->mlp, ctx->norm, &L->up_w, L->up_b, R, ctx->panel);

@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include "convert.h"
+#include "layers.h"
 #include "ops.h"
 #include "quant.h"
 
@@ -1340,6 +1341,14 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
     }
 }
 
+/* Rows [j0, j1) of one product of a group: the Q8 integer dots against xq,
+ * or the float head. */
+static void group_block(float *out, int ldo, const float *in, const gpt_q8_block *xq, const gpt_matrix *W, int R,
+                        int j0, int j1, int path) {
+    if (W->dtype == GPT_DTYPE_Q8) q8_block_rows(out, ldo, xq, W->data, NULL, R, W->cols / GPT_Q8_BLOCK, j0, j1, path);
+    else head_block(out, ldo, in, W, R, j0, j1);
+}
+
 /* Several products of one input (q, k and v; gate and up), each as
  * matmul_t computes it alone. Up to SMALL_ROWS rows they share one
  * parallel region over all their blocks of 16 rows (and Q8 quantizes the
@@ -1366,9 +1375,51 @@ void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *
     for (int blk = 0; blk < n_blocks; blk++) {
         int m = 0;
         while (blk >= first[m + 1]) m++;
-        const gpt_matrix *W = p[m].W;
-        const int j0 = (blk - first[m]) * 16, j1 = j0 + 16 < W->rows ? j0 + 16 : W->rows;
-        if (q8) q8_block_rows(p[m].out, p[m].ldo, xq, W->data, NULL, R, nb, j0, j1, path);
-        else head_block(p[m].out, p[m].ldo, in, W, R, j0, j1);
+        const int j0 = (blk - first[m]) * 16, j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
+        group_block(p[m].out, p[m].ldo, in, xq, p[m].W, R, j0, j1, path);
+    }
+}
+
+/* out (R, ldo) = silu(in @ Wg^T + bg) * (in @ Wu^T + bu), the gated MLP's
+ * hidden layer; up (R, ldo) holds the up projection. Biases may be NULL.
+ * Up to SMALL_ROWS rows, one parallel region over blocks of 16 hidden
+ * units, each block's gate rows, then its up rows, then its silu: the
+ * activation runs on the threads instead of after the join. Each element
+ * has the bits of matmul_t, then the bias, then silu_mul. */
+void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_matrix *Wg, const float *bg,
+                    const gpt_matrix *Wu, const float *bu, int R, float *panel) {
+    const int H = Wg->rows, IN = Wg->cols;
+    if (R > SMALL_ROWS || (Wg->dtype == GPT_DTYPE_Q8) != (Wu->dtype == GPT_DTYPE_Q8)) {
+        matmul_t(out, ldo, in, Wg, R, panel);
+        matmul_t(up, ldo, in, Wu, R, panel);
+        for (int r = 0; r < R; r++) {
+            float *g = out + (size_t)r * ldo, *u = up + (size_t)r * ldo;
+            if (bg)
+                for (int j = 0; j < H; j++) g[j] += bg[j];
+            if (bu)
+                for (int j = 0; j < H; j++) u[j] += bu[j];
+            if (ldo != H) silu_mul(g, u, (size_t)H);
+        }
+        if (ldo == H) silu_mul(out, up, (size_t)R * H);  // one call: long ones split across the threads
+        return;
+    }
+    const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0, nb = IN / GPT_Q8_BLOCK;
+    gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb) the rows quantized, as matmul_q8 does
+    if (Wg->dtype == GPT_DTYPE_Q8)
+        for (int r = 0; r < R; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)r * IN, IN);
+    const int n_blocks = (H + 15) / 16;
+#pragma omp parallel for schedule(static)
+    for (int blk = 0; blk < n_blocks; blk++) {
+        const int j0 = blk * 16, j1 = j0 + 16 < H ? j0 + 16 : H;
+        group_block(out, ldo, in, xq, Wg, R, j0, j1, path);
+        group_block(up, ldo, in, xq, Wu, R, j0, j1, path);
+        for (int r = 0; r < R; r++) {
+            float *g = out + (size_t)r * ldo, *u = up + (size_t)r * ldo;
+            if (bg)
+                for (int j = j0; j < j1; j++) g[j] += bg[j];
+            if (bu)
+                for (int j = j0; j < j1; j++) u[j] += bu[j];
+            silu_mul(g + j0, u + j0, (size_t)(j1 - j0));
+        }
     }
 }

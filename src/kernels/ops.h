@@ -50,6 +50,12 @@ typedef struct {
  * matmul_t gives it; up to OPS_SMALL_ROWS rows they share one parallel
  * region. panel: scratch for the widest. */
 void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *panel);
+/* out (R, ldo) = silu(in @ Wg^T + bg) * (in @ Wu^T + bu), the gated MLP's
+ * hidden layer, each element the bits of matmul_t, the bias and silu_mul;
+ * up (R, ldo) is scratch for the up projection. Biases may be NULL. Up to
+ * OPS_SMALL_ROWS rows the threads run the activation too. */
+void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_matrix *Wg, const float *bg,
+                    const gpt_matrix *Wu, const float *bu, int R, float *panel);
 
 /* C (M, N) = alpha A (M, K) @ B + beta C, with trans_b B^T: BLAS on fixed
  * blocks of C split across the threads, so every element is the same bits

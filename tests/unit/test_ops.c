@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "convert.h"
+#include "layers.h"
 #include "ops.h"
 #include "quant.h"
 
@@ -337,7 +338,8 @@ static void test_quantize(void) {
 }
 
 /* matmul_t_group (q, k, v in one region) gives each product the bits
- * matmul_t gives it alone: 1, 7 and 70 rows (70: the per-matrix fallback),
+ * matmul_t gives it alone, and matmul_t_gated the bits of matmul_t, the
+ * biases and silu_mul: 1, 7 and 70 rows (70: the per-matrix fallback),
  * float weights and Q8, every path and 1-3 threads. */
 static void test_group(gpt_dtype dt, const char *name, int IN) {
     const int rows[3] = {37, 20, 20}, R_MAX = 70, TOTAL = 77;  // TOTAL: the three side by side
@@ -353,7 +355,9 @@ static void test_group(gpt_dtype dt, const char *name, int IN) {
     }
     float *in = malloc(sizeof(float) * R_MAX * IN), *panel = malloc(sizeof(float) * matmul_panel_floats(IN));
     float *want = malloc(sizeof(float) * R_MAX * TOTAL), *got = malloc(sizeof(float) * R_MAX * TOTAL);
+    float bias[40];  // (2, 20) the gated test's gate and up biases
     for (int i = 0; i < R_MAX * IN; i++) in[i] = uniform();
+    for (int i = 0; i < 40; i++) bias[i] = uniform();
     for (int q8 = 0; q8 <= (IN % GPT_Q8_BLOCK == 0); q8++) {
         const gpt_matrix *M = q8 ? Q : W;
         for (int path = 0; path <= 2; path++)
@@ -376,6 +380,25 @@ static void test_group(gpt_dtype dt, const char *name, int IN) {
                     CHECK(ok, "matmul_t_group %s%s %d inputs: %s, %d threads, %d rows: row %zu col %zu %.9g, alone %.9g",
                           q8 ? "Q8 from " : "", name, IN, PATH_NAME[path], threads, R, where / TOTAL, where % TOTAL,
                           got[where], want[where]);
+                    /* The gated MLP: matrices 1 and 2 (20 rows each) as gate and up,
+                     * with biases and without: matmul_t, + bias, silu_mul. */
+                    const int H = rows[1];
+                    for (int with_bias = 0; with_bias <= 1; with_bias++) {
+                        float *g = want, *u = want + R * H;  // (R, H) each
+                        matmul_t(g, H, in, &M[1], R, panel);
+                        matmul_t(u, H, in, &M[2], R, panel);
+                        for (int i = 0; i < R * H; i++) {
+                            if (with_bias) g[i] += bias[i % H], u[i] += bias[H + i % H];
+                        }
+                        silu_mul(g, u, (size_t)R * H);
+                        memset(got, 0xFF, sizeof(float) * 2 * R * H);
+                        matmul_t_gated(got, got + R * H, H, in, &M[1], with_bias ? bias : NULL, &M[2],
+                                       with_bias ? bias + H : NULL, R, panel);
+                        ok = same_bits(got, g, (size_t)R * H, &where);
+                        CHECK(ok, "matmul_t_gated %s%s %d inputs%s: %s, %d threads, %d rows: row %zu unit %zu %.9g, "
+                              "unfused %.9g", q8 ? "Q8 from " : "", name, IN, with_bias ? " with biases" : "",
+                              PATH_NAME[path], threads, R, where / H, where % H, got[where], g[where]);
+                    }
                 }
             }
     }
