@@ -1,8 +1,10 @@
 #!/bin/sh
 # bench.sh — what `make bench` runs: gpt bench on the bundled model and on a
 # GPT-2 124M-shaped model with random weights (made once under $BENCH_DIR),
-# in F32, F16 and Q8, batched decoding (scripts/bench-batch.sh), then the
-# tokenizer throughput when a corpus is at hand.
+# in F32, F16 and Q8, batched decoding (scripts/bench-batch.sh); on random
+# BF16 checkpoints at the real shapes of SmolLM2-135M and Qwen2.5-0.5B, in
+# BF16 and Q8, one stream and 16; then the tokenizer throughput when a
+# corpus is at hand.
 # Figures and how to read them: BENCHMARKS.md.
 set -eu
 gpt=${GPT:-./gpt}
@@ -23,6 +25,16 @@ done
 "$gpt" bench -m "$dir/gpt2-124m-F32" --quant q8 -p 512 -n 128 -t "$threads"
 "$gpt" bench -m "$dir/gpt2-124m-F32" -p 0 -n 64 --parallel 16 -t "$threads"
 THREADS=$threads sh scripts/bench-batch.sh "$dir/gpt2-124m-F32" "$gpt"
+for preset in smollm2-135m qwen2.5-0.5b; do
+    m="$dir/$preset-BF16"
+    if [ ! -f "$m/model.safetensors" ]; then
+        echo "making $m" >&2
+        build/make-random-model "$m" --preset "$preset" --dtype BF16
+    fi
+    "$gpt" bench -m "$m" -p 512 -n 128 -t "$threads"
+    "$gpt" bench -m "$m" --quant q8 -p 512 -n 128 -t "$threads"
+    "$gpt" bench -m "$m" -p 0 -n 32 --parallel 16 -t "$threads"
+done
 corpus=${CORPUS:-}  # e.g. the fixtures' corpus/tinyshakespeare.txt; not shipped here
 if [ -n "$corpus" ] && [ -f "$corpus" ]; then
     sh scripts/bench-tokenizer.sh "$corpus" "$gpt"
