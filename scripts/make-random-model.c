@@ -78,10 +78,16 @@ static uint16_t to_bf16(float f) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s DIR [--layers N] [--embd N] [--heads N] [--ctx N] [--vocab N] "
-                        "[--dtype F32|F16|BF16] [--round F16|BF16] [--seed N] [--prefix] [--untied]\n", argv[0]);
-        return 2;
+    /* DIR comes first; a first argument that looks like a flag (--help) is
+     * not taken for a directory to write a model into. */
+    if (argc < 2 || argv[1][0] == '-') {
+        int help = argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
+        fprintf(help ? stdout : stderr,
+                "usage: %s DIR [--layers N] [--embd N] [--heads N] [--ctx N] [--vocab N] "
+                "[--dtype F32|F16|BF16] [--round F16|BF16] [--seed N] [--prefix] [--untied] "
+                "[--arch gpt2|llama|qwen2] [--kv-heads N] [--inner N] [--preset smollm2-135m|qwen2.5-0.5b]\n",
+                argv[0]);
+        return help ? 0 : 2;
     }
     const char *dir = argv[1], *dtype = "F32", *round_to = NULL, *arch = "gpt2";
     long L = 12, C = 768, H = 12, P = 1024, V = 50257, seed = 1, KV = 0, I = 0;
