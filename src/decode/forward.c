@@ -288,8 +288,9 @@ static void add_bias(float *out, int ldo, const float *bias, int n, int R) {
 }
 
 static void linear(float *out, int ldo, const float *in, const gpt_matrix *W, const float *bias, int R,
-                   float *panel) {
-    matmul_t(out, ldo, in, W, R, panel);
+                   float *panel, const ops_next *next) {
+    const ops_product p = {out, ldo, W};
+    matmul_t_group(&p, 1, in, R, panel, next);
     if (bias) add_bias(out, ldo, bias, W->rows, R);
 }
 
@@ -325,7 +326,8 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
         } else {
             const ops_product qkv[3] = {{ctx->qkv, QKV, &L->q_w}, {ctx->qkv + QD, QKV, &L->k_w},
                                         {ctx->qkv + QD + KD, QKV, &L->v_w}};
-            matmul_t_group(qkv, 3, ctx->norm, R, ctx->panel);
+            const ops_next o_next = {{&L->o_w}, 1, 0};
+            matmul_t_group(qkv, 3, ctx->norm, R, ctx->panel, &o_next);
             if (L->qkv_b) add_bias(ctx->qkv, QKV, L->qkv_b, QKV, R);  // Qwen2: q, k, v biases side by side
         }
         for (int r = 0; r < R; r++) {
@@ -346,14 +348,21 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
         if (chunk) attention_chunk(ctx, l, b);
         else attention(ctx, l, b);
         if (m->conv1d) matmul(ctx->proj, ctx->attn, &L->o_w, L->o_b, R, ctx->panel);
-        else linear(ctx->proj, C, ctx->attn, &L->o_w, L->o_b, R, ctx->panel);
+        else {
+            const ops_next mlp_next = {{&L->gate_w, &L->up_w}, 2, 1};
+            linear(ctx->proj, C, ctx->attn, &L->o_w, L->o_b, R, ctx->panel, c->gated_silu ? &mlp_next : NULL);
+        }
         add_rows(ctx->x, ctx->proj, (size_t)R * C);
 
         block_norm(c, ctx->norm, ctx->x, L->mlp_norm_w, L->mlp_norm_b, R);
         if (c->gated_silu) {  // down(silu(gate(x)) * up(x))
+            const ops_next down_next = {{&L->down_w}, 1, 0};
             matmul_t_gated(ctx->mlp, ctx->mlp_up, H, ctx->norm, &L->gate_w, L->gate_b, &L->up_w, L->up_b, R,
-                           ctx->panel);
-            linear(ctx->proj, C, ctx->mlp, &L->down_w, L->down_b, R, ctx->panel);
+                           ctx->panel, &down_next);
+            /* then the next layer's q, k and v, or the head */
+            const gpt_layer *N = l + 1 < c->n_layer ? &m->layers[l + 1] : NULL;
+            const ops_next after = N ? (ops_next){{&N->q_w, &N->k_w, &N->v_w}, 3, 0} : (ops_next){{&m->lm_head}, 1, 0};
+            linear(ctx->proj, C, ctx->mlp, &L->down_w, L->down_b, R, ctx->panel, &after);
         } else {
             matmul(ctx->mlp, ctx->norm, &L->up_w, L->up_b, R, ctx->panel);
             if (c->gelu_exact) gelu_erf(ctx->mlp, (size_t)R * H);

@@ -46,16 +46,24 @@ typedef struct {
     const gpt_matrix *W;
 } ops_product;
 #define OPS_GROUP_MAX 4
+/* The product that follows (its matrices, and whether they are a gated
+ * pair), so that each thread, done with its share of this one, fetches the
+ * start of its share of that one while it waits for the others. */
+typedef struct {
+    const gpt_matrix *W[OPS_GROUP_MAX];
+    int n;
+    int gated;
+} ops_next;
 /* n (up to OPS_GROUP_MAX) products of the same input, each element the bits
  * matmul_t gives it; up to OPS_SMALL_ROWS rows they share one parallel
- * region. panel: scratch for the widest. */
-void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *panel);
+ * region. panel: scratch for the widest. next: the product after, or NULL. */
+void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *panel, const ops_next *next);
 /* out (R, ldo) = silu(in @ Wg^T + bg) * (in @ Wu^T + bu), the gated MLP's
  * hidden layer, each element the bits of matmul_t, the bias and silu_mul;
  * up (R, ldo) is scratch for the up projection. Biases may be NULL. Up to
  * OPS_SMALL_ROWS rows the threads run the activation too. */
 void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_matrix *Wg, const float *bg,
-                    const gpt_matrix *Wu, const float *bu, int R, float *panel);
+                    const gpt_matrix *Wu, const float *bu, int R, float *panel, const ops_next *next);
 
 /* C (M, N) = alpha A (M, K) @ B + beta C, with trans_b B^T: BLAS on fixed
  * blocks of C split across the threads, so every element is the same bits

@@ -374,7 +374,8 @@ static void test_group(gpt_dtype dt, const char *name, int IN) {
                         p[m] = (ops_product){got + at, TOTAL, &M[m]};
                     }
                     memset(got, 0xFF, sizeof(float) * R * TOTAL);
-                    matmul_t_group(p, 3, in, R, panel);
+                    const ops_next gated_next = {{&M[1], &M[2]}, 2, 1};  // prefetches only: no effect on the bits
+                    matmul_t_group(p, 3, in, R, panel, &gated_next);
                     size_t where = 0;
                     int ok = same_bits(got, want, (size_t)R * TOTAL, &where);
                     CHECK(ok, "matmul_t_group %s%s %d inputs: %s, %d threads, %d rows: row %zu col %zu %.9g, alone %.9g",
@@ -392,8 +393,9 @@ static void test_group(gpt_dtype dt, const char *name, int IN) {
                         }
                         silu_mul(g, u, (size_t)R * H);
                         memset(got, 0xFF, sizeof(float) * 2 * R * H);
+                        const ops_next group_next = {{&M[0], &M[1], &M[2]}, 3, 0};
                         matmul_t_gated(got, got + R * H, H, in, &M[1], with_bias ? bias : NULL, &M[2],
-                                       with_bias ? bias + H : NULL, R, panel);
+                                       with_bias ? bias + H : NULL, R, panel, &group_next);
                         ok = same_bits(got, g, (size_t)R * H, &where);
                         CHECK(ok, "matmul_t_gated %s%s %d inputs%s: %s, %d threads, %d rows: row %zu unit %zu %.9g, "
                               "unfused %.9g", q8 ? "Q8 from " : "", name, IN, with_bias ? " with biases" : "",
