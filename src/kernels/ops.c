@@ -827,6 +827,19 @@ static void q8_block_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt
     (void)path;
 }
 
+/* xq (R, IN / 32 blocks) = the R rows of in (R, IN) quantized, the rows
+ * split across the threads when there are many (a plain branch: see
+ * layernorm). Every Q8 product's input goes through here. */
+static void quantize_rows_q8(gpt_q8_block *xq, const float *in, int R, int IN) {
+    const int nb = IN / GPT_Q8_BLOCK;
+    if ((size_t)R * IN < PAR_MIN) {
+        for (int r = 0; r < R; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)r * IN, IN);
+        return;
+    }
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < R; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)r * IN, IN);
+}
+
 static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W, const float *bias, int R,
                       float *panel) {
     const int OUT = W->rows, IN = W->cols, nb = IN / GPT_Q8_BLOCK;
@@ -841,12 +854,7 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
         const int n_blocks = (OUT + 15) / 16;
         for (int r0 = 0; r0 < R; r0 += SMALL_ROWS) {
             const int n = R - r0 < SMALL_ROWS ? R - r0 : SMALL_ROWS;
-            if ((size_t)n * IN < PAR_MIN) {  // a plain branch: see layernorm
-                for (int r = 0; r < n; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)(r0 + r) * IN, IN);
-            } else {
-#pragma omp parallel for schedule(static)
-                for (int r = 0; r < n; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)(r0 + r) * IN, IN);
-            }
+            quantize_rows_q8(xq, in + (size_t)r0 * IN, n, IN);
 #pragma omp parallel for schedule(static)
             for (int blk = 0; blk < n_blocks; blk++) {
                 const int j0 = blk * 16, j1 = j0 + 16 < OUT ? j0 + 16 : OUT;
@@ -1445,11 +1453,10 @@ void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *
         for (int m = 0; m < n; m++) matmul_t(p[m].out, p[m].ldo, in, p[m].W, R, panel);
         return;
     }
-    const int IN = p[0].W->cols, nb = IN / GPT_Q8_BLOCK;
+    const int IN = p[0].W->cols;
     const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
     gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb) the rows quantized, as matmul_q8 does
-    if (q8)
-        for (int r = 0; r < R; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)r * IN, IN);
+    if (q8) quantize_rows_q8(xq, in, R, IN);
 #pragma omp parallel
     {
 #pragma omp for schedule(static) nowait
@@ -1486,10 +1493,9 @@ void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_m
         if (ldo == H) silu_mul(out, up, (size_t)R * H);  // one call: long ones split across the threads
         return;
     }
-    const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0, nb = IN / GPT_Q8_BLOCK;
+    const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
     gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb) the rows quantized, as matmul_q8 does
-    if (Wg->dtype == GPT_DTYPE_Q8)
-        for (int r = 0; r < R; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)r * IN, IN);
+    if (Wg->dtype == GPT_DTYPE_Q8) quantize_rows_q8(xq, in, R, IN);
     const int n_blocks = (H + 15) / 16;
 #pragma omp parallel
     {
