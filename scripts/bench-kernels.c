@@ -44,19 +44,25 @@ static int cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* A V x C matrix of BF16 values in [-0.05, 0.05]. */
+static uint16_t *random_bf16(int V, int C) {
+    uint16_t *d = malloc(sizeof(uint16_t) * V * C);
+    for (size_t i = 0; i < (size_t)V * C; i++) {
+        float f = uniform() * 0.05f;
+        uint32_t bits;
+        memcpy(&bits, &f, 4);
+        d[i] = (uint16_t)(bits >> 16);
+    }
+    return d;
+}
+
 /* n_mats matrices of V x C in dtype dt (BF16 or, quantized from it, Q8). */
 static void bench_shape(const char *name, int V, int C, int n_mats, gpt_dtype dt, double bw) {
     gpt_matrix *W = calloc(n_mats, sizeof *W);
     void **store = calloc(n_mats, sizeof *store);
     size_t bytes = 0;
     for (int m = 0; m < n_mats; m++) {
-        uint16_t *d = malloc(sizeof(uint16_t) * V * C);
-        for (size_t i = 0; i < (size_t)V * C; i++) {
-            float f = uniform() * 0.05f;
-            uint32_t bits;
-            memcpy(&bits, &f, 4);
-            d[i] = (uint16_t)(bits >> 16);
-        }
+        uint16_t *d = random_bf16(V, C);
         W[m] = (gpt_matrix){.data = d, .dtype = GPT_DTYPE_BF16, .rows = V, .cols = C};
         store[m] = d;
         if (dt == GPT_DTYPE_Q8) {
@@ -113,13 +119,7 @@ static void ab_shape(const char *name, int V, int C, int n_mats, double bw) {
     gpt_matrix *W = calloc(n_mats, sizeof *W);
     size_t bytes = (size_t)n_mats * V * C * 2;
     for (int m = 0; m < n_mats; m++) {
-        uint16_t *d = malloc(sizeof(uint16_t) * V * C);
-        for (size_t i = 0; i < (size_t)V * C; i++) {
-            float f = uniform() * 0.05f;
-            uint32_t bits;
-            memcpy(&bits, &f, 4);
-            d[i] = (uint16_t)(bits >> 16);
-        }
+        uint16_t *d = random_bf16(V, C);
         W[m] = (gpt_matrix){.data = d, .dtype = GPT_DTYPE_BF16, .rows = V, .cols = C};
     }
     const int RMAX = 512, ROUNDS = 9;
