@@ -1,5 +1,5 @@
 /* layers.h — the kernels of the Llama-shaped families: RMSNorm, rotary
- * position embeddings, the gated SiLU. Output pointer first, then inputs,
+ * position embeddings. Output pointer first, then inputs,
  * then sizes; none allocates. Each row is computed alone, the same bits
  * whatever rows stand beside it and whatever the thread count. */
 #ifndef GPT_LAYERS_H
@@ -20,8 +20,5 @@ void rope_tables(float *cos_table, float *sin_table, const gpt_config *cfg, int 
  * position's angles cos_row, sin_row (HD/2), the rotate_half convention:
  * dimension i pairs with i + HD/2. */
 void rope_apply(float *x, const float *cos_row, const float *sin_row, int n_heads, int HD);
-
-/* In place over n values: gate[i] = silu(gate[i]) * up[i], silu(v) = v / (1 + e^-v). */
-void silu_mul(float *gate, const float *up, size_t n);
 
 #endif

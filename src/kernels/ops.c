@@ -1,4 +1,4 @@
-/* ops.c — kernels: layernorm, GELU, matrix products over stored weights.
+/* ops.c — kernels: layernorm, GELU, SiLU, matrix products over stored weights.
  *
  * Weights stay in the dtype they were stored in (F32, F16, BF16) and are
  * widened to float inside the kernels, so a decode step reads each weight's
@@ -148,6 +148,28 @@ TARGET_AVX2 static void gelu_tanh_avx2(float *x, size_t n) {
     for (; i < n; i++) x[i] = gelu_tanh_one(x[i]);
 }
 
+/* silu(g) * u = g / (1 + e^-g) * u, the exponent clamped as GELU's. Where
+ * it saturates (g <= -88) silu is zero to float precision, which
+ * g / (1 + e^88) would not be for a huge g; above g = 87 it is g itself. */
+static inline float silu_mul_one(float g, float u) {
+    float z = clamp_exp_arg(-g);
+    return z == EXP_MAX ? 0.0f * g * u : g / (1.0f + exp_clamped(z)) * u;
+}
+
+TARGET_AVX2 static void silu_mul_avx2(float *gate, const float *up, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 g = _mm256_loadu_ps(gate + i);
+        __m256 z = _mm256_xor_ps(g, _mm256_set1_ps(-0.0f));  // -g, as the scalar negation
+        z = _mm256_min_ps(_mm256_max_ps(z, _mm256_set1_ps(EXP_MIN)), _mm256_set1_ps(EXP_MAX));
+        __m256 silu = _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), exp_clamped8(z)));
+        __m256 saturated = _mm256_cmp_ps(z, _mm256_set1_ps(EXP_MAX), _CMP_EQ_OQ);
+        silu = _mm256_blendv_ps(silu, _mm256_mul_ps(_mm256_setzero_ps(), g), saturated);
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
+    }
+    for (; i < n; i++) gate[i] = silu_mul_one(gate[i], up[i]);
+}
+
 TARGET_AVX2 static void exp_shifted_avx2(float *x, float shift, int n) {
     int i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -189,6 +211,29 @@ void gelu_tanh(float *x, size_t n) {
     }
 #pragma omp parallel for schedule(static)
     for (size_t b = 0; b < n_blocks; b++) gelu_tanh_block(x + b * block, n - b * block < block ? n - b * block : block);
+}
+
+static void silu_mul_block(float *gate, const float *up, size_t n) {
+#if HAVE_X86
+    if (cpu_has_avx2()) {
+        silu_mul_avx2(gate, up, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) gate[i] = silu_mul_one(gate[i], up[i]);
+}
+
+/* Its own exponential, not libm's expf: scalar expf was 4.6% of a
+ * SmolLM2-shaped prompt and a few per cent of each decode step. */
+void silu_mul(float *gate, const float *up, size_t n) {
+    const size_t block = 4096, n_blocks = (n + block - 1) / block;
+    if (n < PAR_MIN) {
+        silu_mul_block(gate, up, n);
+        return;
+    }
+#pragma omp parallel for schedule(static)
+    for (size_t b = 0; b < n_blocks; b++)
+        silu_mul_block(gate + b * block, up + b * block, n - b * block < block ? n - b * block : block);
 }
 
 static inline float gelu_erf_one(float v) { return 0.5f * v * (1.0f + erff(v * 0.7071067811865476f)); }

@@ -17,6 +17,11 @@ void exp_shifted(float *x, float shift, int n);
 void gelu_tanh(float *x, size_t n);
 void gelu_erf(float *x, size_t n);
 
+/* In place over n values: gate[i] = silu(gate[i]) * up[i], silu(v) =
+ * v / (1 + e^-v), the exponent clamped to [-87, 88] as in gelu_tanh; the
+ * AVX2 and portable paths give the same bits. */
+void silu_mul(float *gate, const float *up, size_t n);
+
 /* Up to this many rows, matmul and matmul_t compute each output element in
  * one fixed order (bias, then a fused multiply-add per input, in input
  * order; dots in a fixed 16-lane tree), independent of R and of the thread

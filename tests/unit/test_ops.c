@@ -313,6 +313,35 @@ static void test_exp(void) {
     free(x), free(a), free(b);
 }
 
+static const float *silu_up;  // the up values run_silu multiplies by
+static void run_silu(float *x, int n) { silu_mul(x, silu_up, (size_t)n); }
+
+/* silu_mul: the same bits on both paths, and within 1e-6 (relative) of
+ * g / (1 + e^-g) * u in double; below g = -88 the exponent is clamped and
+ * the value only has to be tiny. */
+static void test_silu(void) {
+    enum { N = 20011 };  // not a multiple of 8: the scalar tail too
+    float *x = malloc(sizeof(float) * N), *u = malloc(sizeof(float) * N), *a = malloc(sizeof(float) * N),
+          *b = malloc(sizeof(float) * N);
+    for (int i = 0; i < N; i++) {
+        x[i] = (float)(i - N / 2) * (200.0f / N) + uniform() * 1e-3f;  // [-100, 100]
+        u[i] = uniform() * 4.0f;
+    }
+    x[0] = -1e30f, x[1] = 1e30f, x[2] = 0.0f, x[3] = -0.0f, x[4] = 1e-30f, x[5] = -87.5f, x[6] = -88.5f;
+    silu_up = u;
+    both_paths(run_silu, x, a, b, N, "silu_mul");
+    double worst = 0;
+    int worst_i = 0;
+    for (int i = 0; i < N; i++) {
+        double g = x[i], ref = g / (1.0 + exp(-g)) * u[i];
+        double err = g < -88 ? (fabs(a[i]) < 1e-30 ? 0 : INFINITY) : fabs(a[i] - ref) / fmax(1e-6 * fabs(ref), 1e-37);
+        if (err > worst) worst = err, worst_i = i;
+    }
+    CHECK(worst <= 1, "silu_mul(%.9g) * %.9g = %.9g, error %.3g times the allowed (1e-6 relative)", x[worst_i],
+          u[worst_i], a[worst_i], worst);
+    free(x), free(u), free(a), free(b);
+}
+
 /* quantize_row_q8 (vectorized where it can be) against its definition. */
 static void test_quantize(void) {
     enum { N = 32 * 40 };
@@ -419,6 +448,7 @@ int main(void) {
     test_dot();
     test_quantize();
     test_gelu();
+    test_silu();
     test_exp();
     const gpt_dtype dts[] = {GPT_DTYPE_F32, GPT_DTYPE_F16, GPT_DTYPE_BF16};
     const char *names[] = {"F32", "F16", "BF16"};
