@@ -201,12 +201,17 @@ typedef struct {
 typedef struct {
     int quantize_q8;         /* quantize the matrices to Q8 at load */
     int check_finite;        /* refuse weights holding NaN or Inf (reads every weight) */
+    int map_files;           /* map the safetensors files instead of reading them into
+                                memory: shared with other processes and paged in on first
+                                use, but on 4 KB pages, where decoding runs slower */
 } gpt_load_options;
 
 typedef struct gpt_model gpt_model;
 
 /* Loads config.json and model.safetensors (or a sharded index) from dir.
- * Matrices stay memory-mapped in their stored dtype. opts may be NULL. */
+ * Matrices stay in their stored dtype: read into anonymous memory on 2 MB
+ * pages (transparent huge pages, where the system gives them), or mapped
+ * from the files with map_files. opts may be NULL. */
 gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_options *opts,
                           char *err, size_t err_len);
 void gpt_model_free(gpt_model *model);

@@ -54,11 +54,13 @@ enum {
     CLI_OPT_STOP = -2,      /* cli_next_option: stop now, exit with p->status */
     CLI_OPT_QUANT = 0x100,  /* shared long-only options */
     CLI_OPT_CHECK,
+    CLI_OPT_MMAP,
     CLI_OPT_OWN = 0x200     /* a subcommand's own long-only options count from here */
 };
 #define CLI_ROW_MODEL {"model", required_argument, NULL, 'm'}
 #define CLI_ROW_THREADS {"threads", required_argument, NULL, 't'}
-#define CLI_ROWS_WEIGHTS {"quant", required_argument, NULL, CLI_OPT_QUANT}, {"check", no_argument, NULL, CLI_OPT_CHECK}
+#define CLI_ROWS_WEIGHTS {"quant", required_argument, NULL, CLI_OPT_QUANT}, {"check", no_argument, NULL, CLI_OPT_CHECK}, \
+                         {"mmap", no_argument, NULL, CLI_OPT_MMAP}
 #define CLI_ROW_HELP {"help", no_argument, NULL, 'h'}
 #define CLI_ROW_END {NULL, 0, NULL, 0}
 

@@ -149,6 +149,9 @@ int cli_next_option(const cli_command *cmd, int argc, char **argv, cli_parse *p)
         case CLI_OPT_CHECK:
             cli_load_options.check_finite = 1;
             break;
+        case CLI_OPT_MMAP:
+            cli_load_options.map_files = 1;
+            break;
         default:
             return c;
         }

@@ -398,7 +398,9 @@ int cli_info_cmd(int argc, char **argv) {
     const char *model_flag = p.model_dir;
     const char *dir = cli_model_dir(model_flag);
     gpt_model *model;
-    if (cli_open(dir, NULL, NULL, &model) != EXIT_OK) return EXIT_RUNTIME;
+    gpt_load_options mapped = cli_load_options;
+    mapped.map_files = 1;  // info reads no weight it does not check: a copy of them all would be waste
+    if (cli_open(dir, &mapped, NULL, &model) != EXIT_OK) return EXIT_RUNTIME;
     /* The tokenizer is described when there is one; a directory of weights
      * alone (run with --ids) has none, and info says why. */
     gpt_tokenizer *tok = NULL;

@@ -46,6 +46,8 @@ static void print_help(void) {
            "\nmodel options (every subcommand that loads a model):\n"
            "      --quant q8  quantize the weights to 8 bits at load (a quarter of F32's bytes)\n"
            "      --check     refuse weights that hold NaN or Inf (reads every weight at load)\n"
+           "      --mmap      map the weight files instead of reading them into memory: shared\n"
+           "                  between processes and paged in on use, but decoding runs slower\n"
            "\nenvironment:\n"
            "  GPT_MODEL      model directory used when -m is not given (default: the bundled\n"
            "                 gpt2-books-30m)\n"

@@ -64,7 +64,12 @@ void dequantize_row_q8(float *out, const gpt_q8_block *blocks, int n) {
         for (int i = 0; i < GPT_Q8_BLOCK; i++) out[b * GPT_Q8_BLOCK + i] = blocks[b].scale * blocks[b].q[i];
 }
 
-gpt_status quantize_q8(gpt_matrix *out, void **storage, const gpt_matrix *m, int transpose, const char *name,
+size_t quantize_q8_bytes(const gpt_matrix *m, int transpose) {
+    const int rows = transpose ? m->cols : m->rows, cols = transpose ? m->rows : m->cols;
+    return sizeof(gpt_q8_block) * (size_t)(cols / GPT_Q8_BLOCK) * (size_t)rows;
+}
+
+gpt_status quantize_q8(gpt_matrix *out, gpt_q8_block *blocks, const gpt_matrix *m, int transpose, const char *name,
                        char *err, size_t err_len) {
     const int rows = transpose ? m->cols : m->rows;  // outputs
     const int cols = transpose ? m->rows : m->cols;  // the sum
@@ -72,8 +77,6 @@ gpt_status quantize_q8(gpt_matrix *out, void **storage, const gpt_matrix *m, int
         return gpt_fail(err, err_len, GPT_ERR_UNSUPPORTED, "%s: Q8 needs a length that is a multiple of %d, not %d",
                         name, GPT_Q8_BLOCK, cols);
     const size_t per_row = (size_t)cols / GPT_Q8_BLOCK;
-    gpt_q8_block *blocks = malloc(sizeof(gpt_q8_block) * per_row * (size_t)rows);
-    if (!blocks) return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory for Q8 weights", name);
     /* Widen to float with the sum along rows: [rows][cols]. A Conv1D
      * weight is transposed in 32x32 tiles so both sides stay in cache. */
     float *wide = malloc(sizeof(float) * (size_t)rows * cols);           // (rows, cols)
@@ -81,7 +84,6 @@ gpt_status quantize_q8(gpt_matrix *out, void **storage, const gpt_matrix *m, int
     if (!wide || (transpose && !stored)) {
         free(wide);
         free(stored);
-        free(blocks);
         return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory for Q8 weights", name);
     }
     float *dst = transpose ? stored : wide;
@@ -100,6 +102,5 @@ gpt_status quantize_q8(gpt_matrix *out, void **storage, const gpt_matrix *m, int
     free(wide);
     free(stored);
     *out = (gpt_matrix){.data = blocks, .dtype = GPT_DTYPE_Q8, .rows = rows, .cols = cols};
-    *storage = blocks;
     return GPT_OK;
 }

@@ -4,13 +4,15 @@
 
 #include "internal.h"
 
-/* Quantizes m (F32/F16/BF16) into a new Q8 matrix laid out with the sum of
+/* Quantizes m (F32/F16/BF16) into a Q8 matrix laid out with the sum of
  * a product along its rows: a Conv1D weight [in, out] (transpose = 1)
  * becomes [out][in/32 blocks]; the LM head [V, C] (transpose = 0) stays
- * [V][C/32 blocks]. The sum's length must be a multiple of 32. On success
- * *out describes the new matrix and *storage is its malloc'd blocks. */
-gpt_status quantize_q8(gpt_matrix *out, void **storage, const gpt_matrix *m, int transpose, const char *name,
+ * [V][C/32 blocks]. The sum's length must be a multiple of 32. blocks:
+ * quantize_q8_bytes(m, transpose) bytes of the caller's; on success *out
+ * describes the matrix there. */
+gpt_status quantize_q8(gpt_matrix *out, gpt_q8_block *blocks, const gpt_matrix *m, int transpose, const char *name,
                        char *err, size_t err_len);
+size_t quantize_q8_bytes(const gpt_matrix *m, int transpose);
 
 /* Quantizes one row of n floats (n a multiple of 32) into n/32 blocks. */
 void quantize_row_q8(gpt_q8_block *out, const float *x, int n);

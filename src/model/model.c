@@ -1,8 +1,9 @@
 /* model.c — bind a checkpoint's tensors by their hub names (GPT-2's, or
  * Llama/Mistral/Qwen's), check every shape against the config, tie or
- * untie the head. Matrices stay in the file mapping in
- * their stored dtype; the small vectors (layer norms, biases) are widened
- * into one owned float buffer. */
+ * untie the head. Matrices stay in the files' bytes (read into huge pages,
+ * or mapped) in their stored dtype, or are quantized into one block of
+ * huge pages; the small vectors (layer norms, biases) are widened into one
+ * owned float buffer. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +11,14 @@
 
 #include "config.h"
 #include "convert.h"
+#include "hugemem.h"
 #include "quant.h"
 #include "safetensors.h"
 
 typedef struct {
     st_archive archive;
     float *vectors;        // every norm weight and bias, widened
-    void **q8;             // (n_q8) quantized matrices
-    int n_q8;
+    hugemem q8;            // every quantized matrix, one after another
 } model_storage;
 
 typedef struct {
@@ -252,6 +253,9 @@ static gpt_status bind_llama(gpt_model *m, const binder *b, float **vp) {
     return st;
 }
 
+/* Q8 matrices start 64-byte-aligned in their shared block. */
+static size_t q8_aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
 gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_options *opts, char *err,
                           size_t err_len) {
     *out = NULL;
@@ -266,7 +270,9 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
     }
     m->storage = s;
     gpt_status st = config_load(&m->cfg, dir, err, err_len);
-    if (st == GPT_OK) st = st_open(&s->archive, dir, err, err_len);
+    /* Matrices quantized at load are read once from the files: mapping
+     * them then costs nothing after, where a copy would be held for good. */
+    if (st == GPT_OK) st = st_open(&s->archive, dir, opts->map_files || opts->quantize_q8, err, err_len);
     if (st != GPT_OK) {
         gpt_model_free(m);
         return st;
@@ -330,23 +336,28 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
         /* Conv1D weights turn to [out][in]; nn.Linear weights and the head
          * stay [out][in]. When tied, the quantized head also serves the
          * embedding lookups. */
-        s->q8 = calloc((size_t)LAYER_MATRICES * L + 2, sizeof(void *));
-        if (!s->q8) st = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+        size_t q8_bytes = q8_aligned(quantize_q8_bytes(&m->lm_head, 0));  // every matrix, each at 64 bytes
+        for (int l = 0; l < L; l++)
+            for (int i = 0; i < LAYER_MATRICES; i++) {
+                const char *nm;
+                const gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
+                if (mat->data) q8_bytes += q8_aligned(quantize_q8_bytes(mat, m->conv1d));
+            }
+        char *next = hugemem_alloc(&s->q8, q8_bytes);
+        if (!next) st = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory for %zu bytes of Q8 weights", q8_bytes);
         for (int l = 0; l < L && st == GPT_OK; l++)
             for (int i = 0; i < LAYER_MATRICES && st == GPT_OK; i++) {
                 const char *nm;
                 gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
                 if (!mat->data) continue;
                 snprintf(name, sizeof name, "layer %d %s", l, nm);
-                st = quantize_q8(mat, &s->q8[s->n_q8], mat, m->conv1d, name, err, err_len);
-                if (st == GPT_OK) s->n_q8++;
+                const size_t bytes = q8_aligned(quantize_q8_bytes(mat, m->conv1d));
+                st = quantize_q8(mat, (gpt_q8_block *)next, mat, m->conv1d, name, err, err_len);
+                next += bytes;
             }
         if (st == GPT_OK) {
-            st = quantize_q8(&m->lm_head, &s->q8[s->n_q8], &m->lm_head, 0, "lm_head", err, err_len);
-            if (st == GPT_OK) {
-                s->n_q8++;
-                if (!untied) m->wte = m->lm_head;
-            }
+            st = quantize_q8(&m->lm_head, (gpt_q8_block *)next, &m->lm_head, 0, "lm_head", err, err_len);
+            if (st == GPT_OK && !untied) m->wte = m->lm_head;
         }
         if (st == GPT_OK) m->dtype = GPT_DTYPE_Q8;
     }
@@ -373,8 +384,7 @@ void gpt_model_free(gpt_model *m) {
     if (s) {
         st_close(&s->archive);
         free(s->vectors);
-        for (int i = 0; i < s->n_q8; i++) free(s->q8[i]);
-        free(s->q8);
+        hugemem_free(&s->q8);
         free(s);
     }
     free(m->layers);

@@ -1,4 +1,4 @@
-/* safetensors.c — mmap safetensors files and check their headers.
+/* safetensors.c — read or map safetensors files and check their headers.
  *
  * The format: 8 bytes of little-endian header length N, N bytes of JSON
  * {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}},
@@ -31,7 +31,7 @@ static int dtype_size(const char *dtype) {
     return 0;
 }
 
-/* Maps one file and appends its tensors. */
+/* Reads (or maps) one file and appends its tensors. */
 static gpt_status open_file(st_archive *a, const char *dir, const char *file, char *err, size_t err_len) {
     char path[PATH_MAX];
     if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
@@ -48,10 +48,32 @@ static gpt_status open_file(st_archive *a, const char *dir, const char *file, ch
         close(fd);
         return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: %zu bytes, too short for a safetensors header", path, size);
     }
-    void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED) return gpt_fail(err, err_len, GPT_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
     int idx = a->n_files;
+    void *map = NULL;
+    if (a->map_files) {
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (map == MAP_FAILED) return gpt_fail(err, err_len, GPT_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
+    } else {
+        map = hugemem_alloc(&a->copies[idx], size);
+        if (!map) {
+            close(fd);
+            return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory for its %zu bytes", path, size);
+        }
+        size_t got = 0;
+        while (got < size) {
+            ssize_t n = pread(fd, (char *)map + got, size - got, (off_t)got);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                const char *why = n < 0 ? strerror(errno) : "the file ended early";
+                close(fd);
+                hugemem_free(&a->copies[idx]);
+                return gpt_fail(err, err_len, GPT_ERR_IO, "%s: cannot read: %s", path, why);
+            }
+            got += (size_t)n;
+        }
+        close(fd);
+    }
     a->maps[idx] = map;
     a->map_sizes[idx] = size;
     a->file_names[idx] = strdup(file);
@@ -205,12 +227,14 @@ static gpt_status open_index(st_archive *a, const char *dir, char *err, size_t e
     return status;
 }
 
-gpt_status st_open(st_archive *a, const char *dir, char *err, size_t err_len) {
+gpt_status st_open(st_archive *a, const char *dir, int map_files, char *err, size_t err_len) {
     memset(a, 0, sizeof *a);
+    a->map_files = map_files != 0;
     a->maps = calloc(MAX_SHARDS, sizeof(void *));
     a->map_sizes = calloc(MAX_SHARDS, sizeof(size_t));
+    a->copies = calloc(MAX_SHARDS, sizeof(hugemem));
     a->file_names = calloc(MAX_SHARDS, sizeof(char *));
-    if (!a->maps || !a->map_sizes || !a->file_names) {
+    if (!a->maps || !a->map_sizes || !a->copies || !a->file_names) {
         st_close(a);
         return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
     }
@@ -225,12 +249,14 @@ gpt_status st_open(st_archive *a, const char *dir, char *err, size_t err_len) {
 void st_close(st_archive *a) {
     for (int i = 0; i < a->n_tensors; i++) free(a->tensors[i].name);
     for (int i = 0; i < a->n_files; i++) {
-        if (a->maps[i]) munmap(a->maps[i], a->map_sizes[i]);
+        if (a->copies[i].base) hugemem_free(&a->copies[i]);
+        else if (a->maps[i]) munmap(a->maps[i], a->map_sizes[i]);
         free(a->file_names[i]);
     }
     free(a->tensors);
     free(a->maps);
     free(a->map_sizes);
+    free(a->copies);
     free(a->file_names);
     memset(a, 0, sizeof *a);
 }

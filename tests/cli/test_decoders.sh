@@ -49,6 +49,11 @@ for m in dev-llama dev-qwen2 dev-qwen3 dev-mistral; do
         expect_file_eq "$m: --parallel 1 -t 1 vs $other (logprobs bit for bit)" "$TMP/$m.p1.t1.jsonl" \
             "$TMP/$m.$other.jsonl"
     done
+    # --mmap: the files mapped instead of read into memory, the same bits
+    # (dev-mistral's two shards, each mapped or read).
+    "$GPT" generate -m "$M" --mmap --ids --batch --parallel 4 -t 2 -n 20 --seed 7 --ignore-eos --logprobs \
+        <"$TMP/prompts.txt" >"$TMP/$m.mmap.jsonl"
+    expect_file_eq "$m: --mmap vs the default copy (logprobs bit for bit)" "$TMP/$m.p1.t1.jsonl" "$TMP/$m.mmap.jsonl"
 done
 
 # The same with Q8 weights (quantized at load; q/k/v/o and the MLP as nn.Linear rows).

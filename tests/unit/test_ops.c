@@ -198,9 +198,9 @@ static void test_dtype(gpt_dtype dt, const char *name, int IN, int OUT) {
     check_product(what, 0, &W, wide, IN, OUT, 0);
     if (IN % GPT_Q8_BLOCK == 0) {
         gpt_matrix Q;
-        void *storage;
+        void *storage = malloc(quantize_q8_bytes(&W, 1));
         char err[256];
-        CHECK(quantize_q8(&Q, &storage, &W, 1, "w", err, sizeof err) == GPT_OK, "%s", err);
+        CHECK(quantize_q8(&Q, storage, &W, 1, "w", err, sizeof err) == GPT_OK, "%s", err);
         snprintf(what, sizeof what, "matmul Q8 from %s %dx%d", name, IN, OUT);
         check_product(what, 0, &Q, NULL, IN, OUT, 1);
         free(storage);
@@ -214,9 +214,9 @@ static void test_dtype(gpt_dtype dt, const char *name, int IN, int OUT) {
     check_product(what, 1, &W, NULL, IN, OUT, 0);
     if (IN % GPT_Q8_BLOCK == 0) {
         gpt_matrix Q;
-        void *storage;
+        void *storage = malloc(quantize_q8_bytes(&W, 0));
         char err[256];
-        CHECK(quantize_q8(&Q, &storage, &W, 0, "head", err, sizeof err) == GPT_OK, "%s", err);
+        CHECK(quantize_q8(&Q, storage, &W, 0, "head", err, sizeof err) == GPT_OK, "%s", err);
         snprintf(what, sizeof what, "matmul_t Q8 from %s %dx%d", name, OUT, IN);
         check_product(what, 1, &Q, NULL, IN, OUT, 0);
         free(storage);
@@ -379,8 +379,10 @@ static void test_group(gpt_dtype dt, const char *name, int IN) {
     for (int m = 0; m < 3; m++) {
         data[m] = random_matrix(dt, rows[m], IN, &wide[m]);
         W[m] = (gpt_matrix){.data = data[m], .dtype = dt, .rows = rows[m], .cols = IN};
-        if (IN % GPT_Q8_BLOCK == 0)
-            CHECK(quantize_q8(&Q[m], &qstore[m], &W[m], 0, "w", err, sizeof err) == GPT_OK, "%s", err);
+        if (IN % GPT_Q8_BLOCK == 0) {
+            qstore[m] = malloc(quantize_q8_bytes(&W[m], 0));
+            CHECK(quantize_q8(&Q[m], qstore[m], &W[m], 0, "w", err, sizeof err) == GPT_OK, "%s", err);
+        }
     }
     float *in = malloc(sizeof(float) * R_MAX * IN), *panel = malloc(sizeof(float) * matmul_panel_floats(IN));
     float *want = malloc(sizeof(float) * R_MAX * TOTAL), *got = malloc(sizeof(float) * R_MAX * TOTAL);
