@@ -108,7 +108,7 @@ FUZZ_TIME    ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -ffp-contract=off -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-unknown-pragmas $(INCLUDES) $(CJSON_CFLAGS) $(FUZZ_SAN) \
                 -DGPT_FUZZ_MODEL_DIR='"$(CURDIR)/models/gpt2-books-30m"' -DGPT_FUZZ_HUB_DIR='"$(CURDIR)/tests/golden/tokenizers"'
-FUZZ_SRC     := src/model/config.c src/kernels/convert.c src/model/model.c src/kernels/quant.c src/model/safetensors.c src/model/hugemem.c \
+FUZZ_SRC     := src/model/config.c src/kernels/convert.c src/model/model.c src/kernels/quant.c src/model/safetensors.c src/hugemem.c \
                 src/status.c src/text/tokenizer.c src/text/tokenizer_json.c src/text/bpe.c src/text/normalize.c \
                 src/text/pretokenize.c src/text/regex.c src/text/decode.c src/text/jinja_parse.c src/text/jinja_eval.c \
                 src/cli/cli_request.c src/cli/cli_json.c src/cli/cli_messages.c
