@@ -973,9 +973,13 @@ int cli_generate(int argc, char **argv) {
         double rest = t_end - t0 - ttft;
         long after_first = rs.stat_generated > 0 ? rs.stat_generated - 1 : 0;
         if (o.sampling.seed_random) cli_info("seed %llu (drawn at random)", o.sampling.seed);
-        cli_info("prompt %ld tokens, %.1f t/s; generated %ld tokens, %.1f t/s; first token after %.3f s; "
-                 "total %.3f s", rs.stat_prompt, ttft > 0 ? rs.stat_prompt / ttft : 0.0, rs.stat_generated,
-                 rest > 0 ? after_first / rest : 0.0, ttft, t_end - t0);
+        if (o.ids)  // no text streams out, so the first token's time is not seen: only the whole
+            cli_info("prompt %ld tokens; generated %ld tokens; total %.3f s (with --ids the first token's "
+                     "time is not seen)", rs.stat_prompt, rs.stat_generated, t_end - t0);
+        else
+            cli_info("prompt %ld tokens, %.1f t/s; generated %ld tokens, %.1f t/s; first token after %.3f s; "
+                     "total %.3f s", rs.stat_prompt, ttft > 0 ? rs.stat_prompt / ttft : 0.0, rs.stat_generated,
+                     rest > 0 ? after_first / rest : 0.0, ttft, t_end - t0);
     }
 out:
     for (long i = 0; i < rs.cap; i++) job_free(rs.waiting[i]);

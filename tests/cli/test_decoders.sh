@@ -110,4 +110,9 @@ grep -q '"finish_reason":"context","usage":{"prompt_tokens":5,"completion_tokens
 expect_status "--ids with --stop" 2 "$GPT" generate -m "$Q" --ids -p 5 --stop x
 expect_status "--ids with a word" 1 "$GPT" generate -m "$Q" --ids -p "5 six"
 grep -q "prompt: 'six' is not a token id in 0..999" "$TMP/err" || fail "--ids word: $(cat "$TMP/err")"
+# -v with --ids: no text streams out, so no first-token time (it used to be
+# the end of generation, and the decode rate a million tokens/s).
+"$GPT" -v generate -m "$Q" --ids -p "5 6 7" -n 4 --ignore-eos --seed 1 >/dev/null 2>"$TMP/v.err"
+grep -q '^gpt: prompt 3 tokens; generated 4 tokens; total .* s (with --ids the first token.s time is not seen)$' \
+    "$TMP/v.err" || fail "-v summary with --ids: $(tail -1 "$TMP/v.err")"
 finish
