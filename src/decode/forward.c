@@ -17,7 +17,6 @@
 #include <cblas.h>
 #include <omp.h>
 
-#include "hugemem.h"
 #include "layers.h"
 #include "ops.h"
 
@@ -47,7 +46,6 @@ struct gpt_context {
     int scores_threads;
 
     void *block;     // the one allocation all the above live in
-    hugemem memory;  // its pages
     size_t bytes;
 };
 
@@ -115,10 +113,8 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
         return gpt_fail(err, err_len, GPT_ERR_OOM, "context of %d positions is too large", n_ctx);
 
     gpt_context *ctx = calloc(1, sizeof *ctx);
-    /* On 2 MB pages, as the weights (hugemem.h): a decode step streams
-     * its sequence's keys and values once per layer too. */
-    void *block = ctx ? hugemem_alloc(&ctx->memory, total * sizeof(float)) : NULL;
-    if (!block) {
+    void *block = NULL;
+    if (!ctx || posix_memalign(&block, 64, total * sizeof(float)) != 0) {
         free(ctx);
         return gpt_fail(err, err_len, GPT_ERR_OOM, "cannot allocate %zu MB for the KV cache and scratch",
                         total * sizeof(float) >> 20);
@@ -145,7 +141,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
 
 void gpt_context_free(gpt_context *ctx) {
     if (!ctx) return;
-    hugemem_free(&ctx->memory);
+    free(ctx->block);
     free(ctx);
 }
 
