@@ -809,6 +809,36 @@ TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
         }
 }
 
+/* out[k] = x . w[k] for four weight rows from anywhere: q8_tile_vnni_body's
+ * steps (two pairs, one input row) with each row's own pointer, so each
+ * dot has the bits of the tiles'. */
+TARGET_VNNI static void q8_dot4_vnni(float *const out[4], const gpt_q8_block *const w[4], const gpt_q8_block *x,
+                                     int nb) {
+    __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+    for (int b = 0; b < nb; b++) {
+        __m512i qx = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)x[b].q));
+        __m512i ax = _mm512_abs_epi8(qx);
+        __mmask64 neg = _mm512_movepi8_mask(qx);
+        __m512 xs = _mm512_set1_ps(x[b].scale);
+#pragma GCC unroll 2
+        for (int p = 0; p < 2; p++) {
+            const gpt_q8_block *w0 = &w[2 * p][b], *w1 = &w[2 * p + 1][b];
+            __m512i qw = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)w0->q)),
+                                            _mm256_loadu_si256((const __m256i *)w1->q), 1);
+            __m512 ws = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_set1_ps(w0->scale))),
+                                                            _mm256_castps_pd(_mm256_set1_ps(w1->scale)), 1));
+            __m512i sw = _mm512_mask_sub_epi8(qw, neg, _mm512_setzero_si512(), qw);
+            __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ax, sw);
+            acc[p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(xs, ws), acc[p]);
+        }
+    }
+#pragma GCC unroll 2
+    for (int p = 0; p < 2; p++) {
+        *out[2 * p] = reduce8(_mm512_castps512_ps256(acc[p]));
+        *out[2 * p + 1] = reduce8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[p]), 1)));
+    }
+}
+
 #define Q8_TILE_CASES(BODY)                                                                     \
     switch (nw * 4 + nr) {                                                                      \
     case 5: BODY(out, ldo, x, w, nb, 1, 1); break;                                    \
@@ -872,6 +902,64 @@ static void q8_block_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt
     (void)path;
 }
 
+/* Where block blk of 16 rows of a list of products lies (first[m]: product
+ * m's first block): returns the product, *j0 its first row. */
+static int q8_block_at(const int *first, int blk, int *j0) {
+    int m = 0;
+    while (blk >= first[m + 1]) m++;
+    *j0 = (blk - first[m]) * 16;
+    return m;
+}
+
+/* One input row (decode) on VNNI: blocks [b0, b1) of the Q8 products p
+ * against xq (1, nb). Four blocks a quarter of the range apart go in lock
+ * step, a row of each at a time, so the thread reads four sequential
+ * streams far apart, which the hardware prefetcher follows. One thread
+ * over 100,000 rows of 576 inputs streamed 34-37 GB/s so, against 25-28 GB/s
+ * one row at a time and 9 GB/s for two neighbouring rows side by side.
+ * Blocks short of 16 rows and the range's last (b1 - b0) % 4 go one row at
+ * a time. Every dot has the bits of q8_block_rows's. */
+static void q8_decode_blocks(const ops_product *p, const int *first, int b0, int b1, const gpt_q8_block *xq,
+                             int path) {
+    const int quarter = (b1 - b0) / 4;
+    for (int k = 0; k < quarter; k++) {
+        int j0[4], m[4], full = HAVE_X86;
+        for (int i = 0; i < 4; i++) {
+            m[i] = q8_block_at(first, b0 + i * quarter + k, &j0[i]);
+            full &= j0[i] + 16 <= p[m[i]].W->rows;
+        }
+        const int nb = p[m[0]].W->cols / GPT_Q8_BLOCK;
+        for (int i = 0; i < 4 && !full; i++) {
+            const int j1 = j0[i] + 16 < p[m[i]].W->rows ? j0[i] + 16 : p[m[i]].W->rows;
+            q8_block_rows(p[m[i]].out, p[m[i]].ldo, xq, p[m[i]].W->data, NULL, 1, nb, j0[i], j1, path);
+        }
+#if HAVE_X86
+        for (int r = 0; r < 16 && full; r++) {
+            float *out[4];
+            const gpt_q8_block *w[4];
+            for (int i = 0; i < 4; i++) {
+                out[i] = p[m[i]].out + j0[i] + r;
+                w[i] = (const gpt_q8_block *)p[m[i]].W->data + (size_t)(j0[i] + r) * nb;
+            }
+            q8_dot4_vnni(out, w, xq, nb);
+        }
+#endif
+    }
+    for (int blk = b0 + 4 * quarter; blk < b1; blk++) {
+        int j0;
+        const int m = q8_block_at(first, blk, &j0);
+        const int j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
+        q8_block_rows(p[m].out, p[m].ldo, xq, p[m].W->data, NULL, 1, p[m].W->cols / GPT_Q8_BLOCK, j0, j1, path);
+    }
+}
+
+/* This thread's share of n_blocks, as schedule(static) would give it. */
+static void thread_share(int n_blocks, int *b0, int *b1) {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    *b0 = (int)((long)n_blocks * t / nt);
+    *b1 = (int)((long)n_blocks * (t + 1) / nt);
+}
+
 /* xq (R, IN / 32 blocks) = the R rows of in (R, IN) quantized, the rows
  * split across the threads when there are many (a plain branch: see
  * layernorm). Every Q8 product's input goes through here. */
@@ -897,6 +985,20 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
          * rows stay in cache while the chunk's rows meet them. */
         gpt_q8_block *xq = (gpt_q8_block *)panel;  // (SMALL_ROWS, nb) the chunk's rows, quantized
         const int n_blocks = (OUT + 15) / 16;
+        if (R == 1 && path == 2) {  // decode on VNNI: four streams a thread (q8_decode_blocks)
+            const ops_product one = {out, ldo, W};
+            const int first[2] = {0, n_blocks};
+            quantize_rows_q8(xq, in, 1, IN);
+#pragma omp parallel
+            {
+                int b0, b1;
+                thread_share(n_blocks, &b0, &b1);
+                q8_decode_blocks(&one, first, b0, b1, xq, path);
+                const int j1 = b1 * 16 < OUT ? b1 * 16 : OUT;
+                for (int j = b0 * 16; j < j1 && bias; j++) out[j] += bias[j];
+            }
+            return;
+        }
         for (int r0 = 0; r0 < R; r0 += SMALL_ROWS) {
             const int n = R - r0 < SMALL_ROWS ? R - r0 : SMALL_ROWS;
             quantize_rows_q8(xq, in + (size_t)r0 * IN, n, IN);
@@ -1502,13 +1604,23 @@ void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *
     const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
     gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb) the rows quantized, as matmul_q8 does
     if (q8) quantize_rows_q8(xq, in, R, IN);
+    if (q8 && R == 1 && path == 2) {  // decode on VNNI: four streams a thread (q8_decode_blocks)
+#pragma omp parallel
+        {
+            int b0, b1;
+            thread_share(n_blocks, &b0, &b1);
+            q8_decode_blocks(p, first, b0, b1, xq, path);
+            prefetch_next_share(next, omp_get_thread_num(), omp_get_num_threads());
+        }
+        return;
+    }
 #pragma omp parallel
     {
 #pragma omp for schedule(static) nowait
         for (int blk = 0; blk < n_blocks; blk++) {
-            int m = 0;
-            while (blk >= first[m + 1]) m++;
-            const int j0 = (blk - first[m]) * 16, j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
+            int j0;
+            const int m = q8_block_at(first, blk, &j0);
+            const int j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
             group_block(p[m].out, p[m].ldo, in, xq, p[m].W, R, j0, j1, path);
         }
         prefetch_next_share(next, omp_get_thread_num(), omp_get_num_threads());
@@ -1542,6 +1654,25 @@ void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_m
     gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb) the rows quantized, as matmul_q8 does
     if (Wg->dtype == GPT_DTYPE_Q8) quantize_rows_q8(xq, in, R, IN);
     const int n_blocks = (H + 15) / 16;
+    if (Wg->dtype == GPT_DTYPE_Q8 && R == 1 && path == 2) {  // decode on VNNI: q8_decode_blocks
+        const ops_product gate = {out, ldo, Wg}, upp = {up, ldo, Wu};
+        const int first[2] = {0, n_blocks};
+#pragma omp parallel
+        {
+            int b0, b1;
+            thread_share(n_blocks, &b0, &b1);
+            q8_decode_blocks(&gate, first, b0, b1, xq, path);
+            q8_decode_blocks(&upp, first, b0, b1, xq, path);
+            const int j0 = b0 * 16, j1 = b1 * 16 < H ? b1 * 16 : H;
+            if (bg)
+                for (int j = j0; j < j1; j++) out[j] += bg[j];
+            if (bu)
+                for (int j = j0; j < j1; j++) up[j] += bu[j];
+            if (j1 > j0) silu_mul(out + j0, up + j0, (size_t)(j1 - j0));
+            prefetch_next_share(next, omp_get_thread_num(), omp_get_num_threads());
+        }
+        return;
+    }
 #pragma omp parallel
     {
 #pragma omp for schedule(static) nowait
