@@ -1,8 +1,8 @@
 /* hugemem.h — memory for the weights a decode step streams: anonymous,
  * 2 MB-aligned, with transparent huge pages asked for (madvise), so a
  * sequential read crosses a page boundary every 2 MB instead of every 4 KB.
- * On the SmolLM2 shape in BF16 a decode step ran 1.3x as fast from such
- * memory as from the 4 KB pages of a file mapping (BENCHMARKS.md). */
+ * On the SmolLM2 shape in BF16 decoding ran 1.23-1.55x as fast from such
+ * memory as from the 4 KB pages of a file mapping (paired; BENCHMARKS.md). */
 #ifndef GPT_HUGEMEM_H
 #define GPT_HUGEMEM_H
 
