@@ -4,7 +4,8 @@
  * Input: one mode byte, then a file. Mode bit 0 clear: the file is
  * model.safetensors; set: it is model.safetensors.index.json, beside two
  * valid shards (a.safetensors: embeddings and ln_f; b.safetensors: layer 0)
- * of a tiny model. Bit 1 asks the loader for Q8, bit 2 for --check.
+ * of a tiny model. Bit 1 asks the loader for Q8, bit 2 for --check, bit 3
+ * maps the files (--mmap) where they are otherwise read into memory.
  * config.json always describes that tiny model (1 layer, n_embd 4,
  * n_inner 16, 4 positions, 8 tokens), so a well-formed file gets bound.
  *
@@ -90,14 +91,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     char err[512] = "";
     st_archive a;
-    if (st_open(&a, fuzz_dir(), err, sizeof err) == GPT_OK) {
+    if (st_open(&a, fuzz_dir(), (mode >> 3) & 1, err, sizeof err) == GPT_OK) {
         check_archive(&a);
         st_close(&a);
     } else {
         FUZZ_CHECK(err[0] != '\0');
     }
 
-    gpt_load_options opts = {.quantize_q8 = (mode >> 1) & 1, .check_finite = (mode >> 2) & 1};
+    gpt_load_options opts = {.quantize_q8 = (mode >> 1) & 1, .check_finite = (mode >> 2) & 1,
+                             .map_files = (mode >> 3) & 1};
     gpt_model *model = NULL;
     err[0] = '\0';
     if (gpt_model_load(&model, fuzz_dir(), &opts, err, sizeof err) == GPT_OK) {
