@@ -24,6 +24,7 @@
 
 #include "convert.h"
 #include "gpt.h"
+#include "hugemem.h"
 #include "ops.h"
 #include "quant.h"
 
@@ -44,9 +45,14 @@ static int cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* A V x C matrix of BF16 values in [-0.05, 0.05]. */
-static uint16_t *random_bf16(int V, int C) {
-    uint16_t *d = malloc(sizeof(uint16_t) * V * C);
+/* A V x C matrix of BF16 values in [-0.05, 0.05], on 2 MB pages as a
+ * loaded model's weights are (mem: for hugemem_free). */
+static uint16_t *random_bf16(int V, int C, hugemem *mem) {
+    uint16_t *d = hugemem_alloc(mem, sizeof(uint16_t) * V * C);
+    if (!d) {
+        fprintf(stderr, "out of memory for a %d x %d matrix\n", V, C);
+        exit(1);
+    }
     for (size_t i = 0; i < (size_t)V * C; i++) {
         float f = uniform() * 0.05f;
         uint32_t bits;
@@ -59,21 +65,21 @@ static uint16_t *random_bf16(int V, int C) {
 /* n_mats matrices of V x C in dtype dt (BF16 or, quantized from it, Q8). */
 static void bench_shape(const char *name, int V, int C, int n_mats, gpt_dtype dt, double bw) {
     gpt_matrix *W = calloc(n_mats, sizeof *W);
-    void **store = calloc(n_mats, sizeof *store);
+    hugemem *store = calloc(n_mats, sizeof *store);
     size_t bytes = 0;
     for (int m = 0; m < n_mats; m++) {
-        uint16_t *d = random_bf16(V, C);
+        uint16_t *d = random_bf16(V, C, &store[m]);
         W[m] = (gpt_matrix){.data = d, .dtype = GPT_DTYPE_BF16, .rows = V, .cols = C};
-        store[m] = d;
         if (dt == GPT_DTYPE_Q8) {
             char err[256];
             gpt_matrix q;
-            void *qs;
-            if (quantize_q8(&q, &qs, &W[m], 0, name, err, sizeof err) != GPT_OK) {
-                fprintf(stderr, "%s\n", err);
+            hugemem qs;
+            gpt_q8_block *blocks = hugemem_alloc(&qs, quantize_q8_bytes(&W[m], 0));
+            if (!blocks || quantize_q8(&q, blocks, &W[m], 0, name, err, sizeof err) != GPT_OK) {
+                fprintf(stderr, "%s\n", blocks ? err : "out of memory for Q8 weights");
                 exit(1);
             }
-            free(d);
+            hugemem_free(&store[m]);
             W[m] = q, store[m] = qs;
         }
         bytes += dt == GPT_DTYPE_Q8 ? (size_t)V * (C / 32) * sizeof(gpt_q8_block) : (size_t)V * C * 2;
@@ -102,7 +108,7 @@ static void bench_shape(const char *name, int V, int C, int n_mats, gpt_dtype dt
     double gflops = 2.0 * R * V * C / tp[2] / 1e9;
     printf("%-22s %-4s decode %6.2f GB/s (%3.0f%% of %.1f GB/s, %zu MB)  prompt R=512 %6.1f GFLOP/s\n", name,
            dt == GPT_DTYPE_Q8 ? "Q8" : "BF16", gbs, 100 * gbs / bw, bw, bytes >> 20, gflops);
-    for (int m = 0; m < n_mats; m++) free(store[m]);
+    for (int m = 0; m < n_mats; m++) hugemem_free(&store[m]);
     free(W), free(store), free(in), free(out), free(panel);
 }
 
@@ -118,8 +124,9 @@ static double time_products(float *out, const float *in, const gpt_matrix *W, in
 static void ab_shape(const char *name, int V, int C, int n_mats, double bw) {
     gpt_matrix *W = calloc(n_mats, sizeof *W);
     size_t bytes = (size_t)n_mats * V * C * 2;
+    hugemem *store = calloc(n_mats, sizeof *store);
     for (int m = 0; m < n_mats; m++) {
-        uint16_t *d = random_bf16(V, C);
+        uint16_t *d = random_bf16(V, C, &store[m]);
         W[m] = (gpt_matrix){.data = d, .dtype = GPT_DTYPE_BF16, .rows = V, .cols = C};
     }
     const int RMAX = 512, ROUNDS = 9;
@@ -157,8 +164,8 @@ static void ab_shape(const char *name, int V, int C, int n_mats, double bw) {
                    ratio[k][ROUNDS - 1]);
         }
     }
-    for (int m = 0; m < n_mats; m++) free((void *)W[m].data);
-    free(W), free(in), free(out), free(panel);
+    for (int m = 0; m < n_mats; m++) hugemem_free(&store[m]);
+    free(W), free(store), free(in), free(out), free(panel);
 }
 
 /* Whole model: pp512 and 64 decode steps, AVX2 head vs default, paired. */
