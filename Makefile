@@ -20,7 +20,9 @@ UTF8_LIBS    := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8
 PCRE2_LIBS   := $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
 
 OPT      ?= -O2
-WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes
+# Calls that no longer match their declaration are errors, as in newer
+# compilers: a helper left behind by a signature change must not build.
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror=incompatible-pointer-types -Werror=implicit-function-declaration
 CFLAGS   ?=
 # The library's folders: text/ (tokenizers, templates), model/ (config.json,
 # safetensors, binding), decode/ (forward pass, generation, sampler), kernels/
@@ -44,7 +46,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      ?= gpt
 GPT      ?= ./$(BIN)
 
-.PHONY: all run test test-unit test-asan test-clang-kernels bench deps clean install uninstall fuzz fuzz-build fuzz-seeds
+.PHONY: all run test test-unit test-asan test-clang-kernels bench deps clean install uninstall fuzz fuzz-build fuzz-seeds tools
 
 all: $(BIN)
 
@@ -164,6 +166,11 @@ uninstall:
 	rm -f $(BINDIR)/gpt $(MANDIR)/gpt.1 $(COMPDIR)/gpt
 	rm -f $(addprefix $(DATADIR)/models/gpt2-books-30m/,$(MODEL_FILES))
 	rmdir $(DATADIR)/models/gpt2-books-30m $(DATADIR)/models $(DATADIR) 2>/dev/null || true
+
+# Every helper program under scripts/ (.ci/run builds them, so a library
+# change that breaks one fails there).
+TOOLS := bench-template render-template bench-sampler make-random-model bench-tokenize bench-kernels
+tools: $(TOOLS:%=$(BUILD)/%)
 
 # Time to parse and render the chat-template fixtures (BENCHMARKS.md).
 $(BUILD)/bench-template: scripts/bench-template.c $(BUILD)/libgpt.a | $(BUILD)
