@@ -765,9 +765,11 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_tile_avx2_body(
  * 0-7 for one weight row and 8-15 for the next, so one vpdpbusd, one
  * conversion, one scale and one fused multiply-add serve two dots; each
  * dot's 8 lanes see exactly the steps of the AVX2 tile. NP pairs of weight
- * rows (NW = 2 NP). */
+ * rows (NW = 2 NP), each from its own start wrow[k] (neighbouring rows for
+ * the tiles, four far-apart rows for decode_blocks). */
 TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
-    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb, const int NP, const int NR) {
+    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *const wrow[4], int nb, const int NP,
+    const int NR) {
     __m512 acc[3][2];
 #pragma GCC unroll 3
     for (int r = 0; r < NR; r++)
@@ -778,7 +780,7 @@ TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
         __m512 ws[2];
 #pragma GCC unroll 2
         for (int p = 0; p < NP; p++) {
-            const gpt_q8_block *w0 = &w[(size_t)(2 * p) * nb + b], *w1 = &w[(size_t)(2 * p + 1) * nb + b];
+            const gpt_q8_block *w0 = &wrow[2 * p][b], *w1 = &wrow[2 * p + 1][b];
             qw[p] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)w0->q)),
                                        _mm256_loadu_si256((const __m256i *)w1->q), 1);
             ws[p] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_set1_ps(w0->scale))),
@@ -809,34 +811,13 @@ TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
         }
 }
 
-/* out[k] = x . w[k] for four weight rows from anywhere: q8_tile_vnni_body's
- * steps (two pairs, one input row) with each row's own pointer, so each
- * dot has the bits of the tiles'. */
+/* out[k] = x . w[k] for four weight rows from anywhere: the tile of two
+ * pairs and one input row, so each dot has the tiles' bits. */
 TARGET_VNNI static void q8_dot4_vnni(float *const out[4], const gpt_q8_block *const w[4], const gpt_q8_block *x,
                                      int nb) {
-    __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
-    for (int b = 0; b < nb; b++) {
-        __m512i qx = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)x[b].q));
-        __m512i ax = _mm512_abs_epi8(qx);
-        __mmask64 neg = _mm512_movepi8_mask(qx);
-        __m512 xs = _mm512_set1_ps(x[b].scale);
-#pragma GCC unroll 2
-        for (int p = 0; p < 2; p++) {
-            const gpt_q8_block *w0 = &w[2 * p][b], *w1 = &w[2 * p + 1][b];
-            __m512i qw = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)w0->q)),
-                                            _mm256_loadu_si256((const __m256i *)w1->q), 1);
-            __m512 ws = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_set1_ps(w0->scale))),
-                                                            _mm256_castps_pd(_mm256_set1_ps(w1->scale)), 1));
-            __m512i sw = _mm512_mask_sub_epi8(qw, neg, _mm512_setzero_si512(), qw);
-            __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ax, sw);
-            acc[p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(xs, ws), acc[p]);
-        }
-    }
-#pragma GCC unroll 2
-    for (int p = 0; p < 2; p++) {
-        *out[2 * p] = reduce8(_mm512_castps512_ps256(acc[p]));
-        *out[2 * p + 1] = reduce8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[p]), 1)));
-    }
+    float dots[4];
+    q8_tile_vnni_body(dots, 4, x, w, nb, 2, 1);
+    for (int k = 0; k < 4; k++) *out[k] = dots[k];
 }
 
 #define Q8_TILE_CASES(BODY)                                                                     \
@@ -862,13 +843,15 @@ TARGET_AVX2 static void q8_tile_avx2(float *out, int ldo, const gpt_q8_block *x,
 /* nw of 2 or 4 weight rows (pairs); other counts go to the AVX2 tile. */
 TARGET_VNNI static void q8_tile_vnni(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb,
                                      int nw, int nr) {
+    const gpt_q8_block *wrow[4] = {w, w, w, w};  // the nw rows' starts (the rest unread)
+    for (int k = 1; k < nw; k++) wrow[k] = w + (size_t)k * nb;
     switch (nw / 2 * 4 + nr) {
-    case 5: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 1); break;
-    case 6: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 2); break;
-    case 7: q8_tile_vnni_body(out, ldo, x, w, nb, 1, 3); break;
-    case 9: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 1); break;
-    case 10: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 2); break;
-    default: q8_tile_vnni_body(out, ldo, x, w, nb, 2, 3); break;
+    case 5: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 1); break;
+    case 6: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 2); break;
+    case 7: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 3); break;
+    case 9: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 1); break;
+    case 10: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 2); break;
+    default: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 3); break;
     }
 }
 #endif
