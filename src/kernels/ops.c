@@ -936,11 +936,20 @@ static void q8_decode_blocks(const ops_product *p, const int *first, int b0, int
     }
 }
 
-/* This thread's share of n_blocks, as schedule(static) would give it. */
+/* The first of [start, start + n) in a static split of n_items among nt
+ * threads, as OpenMP's schedule(static) splits them. */
+static void static_share(int n_items, int t, int nt, int *start, int *count) {
+    const int q = n_items / nt, r = n_items % nt;
+    *count = q + (t < r);
+    *start = t * q + (t < r ? t : r);
+}
+
+/* The calling thread's blocks [b0, b1) of n_blocks: the split
+ * prefetch_next_share assumes for the product after. */
 static void thread_share(int n_blocks, int *b0, int *b1) {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    *b0 = (int)((long)n_blocks * t / nt);
-    *b1 = (int)((long)n_blocks * (t + 1) / nt);
+    int count;
+    static_share(n_blocks, omp_get_thread_num(), omp_get_num_threads(), b0, &count);
+    *b1 = *b0 + count;
 }
 
 /* xq (R, IN / 32 blocks) = the R rows of in (R, IN) quantized, the rows
@@ -1495,14 +1504,6 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
     }
 }
 
-/* The first of [start, start + n) in a static split of n_items among nt
- * threads, as OpenMP's schedule(static) splits them. */
-static void static_share(int n_items, int t, int nt, int *start, int *count) {
-    const int q = n_items / nt, r = n_items % nt;
-    *count = q + (t < r);
-    *start = t * q + (t < r ? t : r);
-}
-
 /* Bytes of one stored row of W. */
 static size_t row_bytes(const gpt_matrix *W) {
     if (W->dtype == GPT_DTYPE_Q8) return (size_t)(W->cols / GPT_Q8_BLOCK) * sizeof(gpt_q8_block);
@@ -1610,6 +1611,19 @@ void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *
     }
 }
 
+/* Units [j0, j1) of R rows of the gated MLP, gate in out and up in up:
+ * the biases, then silu(gate) * up, as matmul_t_gated defines them. */
+static void gated_finish(float *out, float *up, int ldo, const float *bg, const float *bu, int R, int j0, int j1) {
+    for (int r = 0; r < R; r++) {
+        float *g = out + (size_t)r * ldo, *u = up + (size_t)r * ldo;
+        if (bg)
+            for (int j = j0; j < j1; j++) g[j] += bg[j];
+        if (bu)
+            for (int j = j0; j < j1; j++) u[j] += bu[j];
+        if (j1 > j0) silu_mul(g + j0, u + j0, (size_t)(j1 - j0));
+    }
+}
+
 /* out (R, ldo) = silu(in @ Wg^T + bg) * (in @ Wu^T + bu), the gated MLP's
  * hidden layer; up (R, ldo) holds the up projection. Biases may be NULL.
  * Up to SMALL_ROWS rows, one parallel region over blocks of 16 hidden
@@ -1646,12 +1660,7 @@ void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_m
             thread_share(n_blocks, &b0, &b1);
             q8_decode_blocks(&gate, first, b0, b1, xq, path);
             q8_decode_blocks(&upp, first, b0, b1, xq, path);
-            const int j0 = b0 * 16, j1 = b1 * 16 < H ? b1 * 16 : H;
-            if (bg)
-                for (int j = j0; j < j1; j++) out[j] += bg[j];
-            if (bu)
-                for (int j = j0; j < j1; j++) up[j] += bu[j];
-            if (j1 > j0) silu_mul(out + j0, up + j0, (size_t)(j1 - j0));
+            gated_finish(out, up, ldo, bg, bu, 1, b0 * 16, b1 * 16 < H ? b1 * 16 : H);
             prefetch_next_share(next, omp_get_thread_num(), omp_get_num_threads());
         }
         return;
@@ -1663,14 +1672,7 @@ void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_m
             const int j0 = blk * 16, j1 = j0 + 16 < H ? j0 + 16 : H;
             group_block(out, ldo, in, xq, Wg, R, j0, j1, path);
             group_block(up, ldo, in, xq, Wu, R, j0, j1, path);
-            for (int r = 0; r < R; r++) {
-                float *g = out + (size_t)r * ldo, *u = up + (size_t)r * ldo;
-                if (bg)
-                    for (int j = j0; j < j1; j++) g[j] += bg[j];
-                if (bu)
-                    for (int j = j0; j < j1; j++) u[j] += bu[j];
-                silu_mul(g + j0, u + j0, (size_t)(j1 - j0));
-            }
+            gated_finish(out, up, ldo, bg, bu, R, j0, j1);
         }
         prefetch_next_share(next, omp_get_thread_num(), omp_get_num_threads());
     }
