@@ -17,7 +17,7 @@ void *hugemem_alloc(hugemem *r, size_t bytes) {
     if (raw == MAP_FAILED) return NULL;
     char *aligned = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
     if (aligned > raw) munmap(raw, (size_t)(aligned - raw));
-    const size_t tail = (size_t)(raw + size + HUGE_PAGE - (aligned + size));
+    const size_t tail = (size_t)(raw + HUGE_PAGE - aligned);  // what is left past aligned + size
     if (tail) munmap(aligned + size, tail);
 #ifdef MADV_HUGEPAGE
     madvise(aligned, size, MADV_HUGEPAGE);  // advice only: 4 KB pages where it is refused
