@@ -223,8 +223,8 @@ static void silu_mul_block(float *gate, const float *up, size_t n) {
     for (size_t i = 0; i < n; i++) gate[i] = silu_mul_one(gate[i], up[i]);
 }
 
-/* Its own exponential, not libm's expf: scalar expf was 4.6% of a
- * SmolLM2-shaped prompt and a few per cent of each decode step. */
+/* Its own exponential, not libm's expf: with expf, silu_mul and expf were
+ * 2.9% and 1.1% of a SmolLM2-shaped prompt's profile; now 0.6% in all. */
 void silu_mul(float *gate, const float *up, size_t n) {
     const size_t block = 4096, n_blocks = (n + block - 1) / block;
     if (n < PAR_MIN) {
