@@ -766,7 +766,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_tile_avx2_body(
  * conversion, one scale and one fused multiply-add serve two dots; each
  * dot's 8 lanes see exactly the steps of the AVX2 tile. NP pairs of weight
  * rows (NW = 2 NP), each from its own start wrow[k] (neighbouring rows for
- * the tiles, four far-apart rows for decode_blocks). */
+ * the tiles, four far-apart rows for q8_decode_blocks). */
 TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
     float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *const wrow[4], int nb, const int NP,
     const int NR) {
