@@ -10,6 +10,8 @@
 
 #include <cblas.h>
 #include <omp.h>
+#include <stdatomic.h>
+#include <stdint.h>
 
 #include "convert.h"
 #include "layers.h"
@@ -766,7 +768,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_tile_avx2_body(
  * conversion, one scale and one fused multiply-add serve two dots; each
  * dot's 8 lanes see exactly the steps of the AVX2 tile. NP pairs of weight
  * rows (NW = 2 NP), each from its own start wrow[k] (neighbouring rows for
- * the tiles, four far-apart rows for q8_decode_blocks). */
+ * the tiles, four far-apart rows for q8_walk_item). */
 TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
     float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *const wrow[4], int nb, const int NP,
     const int NR) {
@@ -894,46 +896,49 @@ static int q8_block_at(const int *first, int blk, int *j0) {
     return m;
 }
 
-/* One input row (decode) on VNNI: blocks [b0, b1) of the Q8 products p
- * against xq (1, nb). Four blocks a quarter of the range apart go in lock
- * step, a row of each at a time, so the thread reads four sequential
- * streams far apart, which the hardware prefetcher follows. One thread
- * over 100,000 rows of 576 inputs streamed 34-37 GB/s so, against 25-28 GB/s
- * one row at a time and 9 GB/s for two neighbouring rows side by side.
- * Blocks short of 16 rows and the range's last (b1 - b0) % 4 go one row at
- * a time. Every dot has the bits of q8_block_rows's. */
-static void q8_decode_blocks(const ops_product *p, const int *first, int b0, int b1, const gpt_q8_block *xq,
-                             int path) {
+/* One input row (decode) on VNNI: a thread's share, blocks [b0, b1) of the
+ * Q8 products p against xq (1, nb), walked in items. Item k < quarter
+ * ((b1 - b0) / 4) is a step: four blocks a quarter of the range apart, a row
+ * of each at a time, so the thread reads four sequential streams far apart,
+ * which the hardware prefetcher follows. One thread over 100,000 rows of
+ * 576 inputs streamed 34-37 GB/s so, against 25-28 GB/s one row at a time
+ * and 9 GB/s for two neighbouring rows side by side. The items after the
+ * steps are the range's last (b1 - b0) % 4 blocks, one each; blocks short
+ * of 16 rows go one row at a time. Every dot has the bits of
+ * q8_block_rows's. */
+static int q8_walk_items(int b0, int b1) { return (b1 - b0) / 4 + (b1 - b0) % 4; }
+
+static void q8_walk_item(const ops_product *p, const int *first, int b0, int b1, int k, const gpt_q8_block *xq,
+                         int path) {
     const int quarter = (b1 - b0) / 4;
-    for (int k = 0; k < quarter; k++) {
-        int j0[4], m[4], full = HAVE_X86;
-        for (int i = 0; i < 4; i++) {
-            m[i] = q8_block_at(first, b0 + i * quarter + k, &j0[i]);
-            full &= j0[i] + 16 <= p[m[i]].W->rows;
-        }
-        const int nb = p[m[0]].W->cols / GPT_Q8_BLOCK;
-        for (int i = 0; i < 4 && !full; i++) {
-            const int j1 = j0[i] + 16 < p[m[i]].W->rows ? j0[i] + 16 : p[m[i]].W->rows;
-            q8_block_rows(p[m[i]].out, p[m[i]].ldo, xq, p[m[i]].W->data, NULL, 1, nb, j0[i], j1, path);
-        }
-#if HAVE_X86
-        for (int r = 0; r < 16 && full; r++) {
-            float *out[4];
-            const gpt_q8_block *w[4];
-            for (int i = 0; i < 4; i++) {
-                out[i] = p[m[i]].out + j0[i] + r;
-                w[i] = (const gpt_q8_block *)p[m[i]].W->data + (size_t)(j0[i] + r) * nb;
-            }
-            q8_dot4_vnni(out, w, xq, nb);
-        }
-#endif
-    }
-    for (int blk = b0 + 4 * quarter; blk < b1; blk++) {
+    if (k >= quarter) {  // one of the blocks left after the steps
         int j0;
-        const int m = q8_block_at(first, blk, &j0);
+        const int m = q8_block_at(first, b0 + 4 * quarter + (k - quarter), &j0);
         const int j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
         q8_block_rows(p[m].out, p[m].ldo, xq, p[m].W->data, NULL, 1, p[m].W->cols / GPT_Q8_BLOCK, j0, j1, path);
+        return;
     }
+    int j0[4], m[4], full = HAVE_X86;
+    for (int i = 0; i < 4; i++) {
+        m[i] = q8_block_at(first, b0 + i * quarter + k, &j0[i]);
+        full &= j0[i] + 16 <= p[m[i]].W->rows;
+    }
+    const int nb = p[m[0]].W->cols / GPT_Q8_BLOCK;
+    for (int i = 0; i < 4 && !full; i++) {
+        const int j1 = j0[i] + 16 < p[m[i]].W->rows ? j0[i] + 16 : p[m[i]].W->rows;
+        q8_block_rows(p[m[i]].out, p[m[i]].ldo, xq, p[m[i]].W->data, NULL, 1, nb, j0[i], j1, path);
+    }
+#if HAVE_X86
+    for (int r = 0; r < 16 && full; r++) {
+        float *out[4];
+        const gpt_q8_block *w[4];
+        for (int i = 0; i < 4; i++) {
+            out[i] = p[m[i]].out + j0[i] + r;
+            w[i] = (const gpt_q8_block *)p[m[i]].W->data + (size_t)(j0[i] + r) * nb;
+        }
+        q8_dot4_vnni(out, w, xq, nb);
+    }
+#endif
 }
 
 /* The first of [start, start + n) in a static split of n_items among nt
@@ -944,12 +949,82 @@ static void static_share(int n_items, int t, int nt, int *start, int *count) {
     *start = t * q + (t < r ? t : r);
 }
 
-/* The calling thread's blocks [b0, b1) of n_blocks: the split
- * prefetch_next_share assumes for the product after. */
-static void thread_share(int n_blocks, int *b0, int *b1) {
+/* ---- shares with stealing ----
+ * The work items of a parallel region (blocks of 16 rows, or steps of the
+ * Q8 decode walk) start split as static_share splits them (the split
+ * prefetch_next_share assumes). Each thread takes its own from the front,
+ * in pieces of an eighth of what is left; a thread done with its own takes
+ * half of what is left of another's, from the back. On the Zen 4 VM the
+ * two vCPUs stream at rates that differ from one product to the next, and
+ * with the fixed split each spun at the joins for about a fifth of a
+ * SmolLM2-shape decode step (4% so; the step 1.14x in BF16, see DESIGN).
+ * Every item is computed whole by one thread and by the same code, so which
+ * thread takes it changes no bits. */
+typedef struct {
+    _Alignas(64) _Atomic uint64_t span;  // the items not yet taken: first (low 32 bits), end (high 32)
+} work_share;
+
+/* Thread t's share: items 0.. over its static share [b0, b1) of n_blocks
+ * blocks (owner_blocks), each block an item, or with walk set, each item of
+ * the Q8 walk over them (q8_walk_items); all of these once for each of
+ * products products of the same rows. */
+static void shares_init(work_share *s, int nt, int n_blocks, int walk, int products) {
+    for (int t = 0; t < nt; t++) {
+        int b0, count;
+        static_share(n_blocks, t, nt, &b0, &count);
+        const uint64_t items = (uint64_t)products * (walk ? q8_walk_items(b0, b0 + count) : count);
+        atomic_init(&s[t].span, items << 32);
+    }
+}
+
+/* Takes items of one share, from the front (its owner) or the back (another
+ * thread): returns how many, and *first the first of them. */
+static int share_take(work_share *s, int from_back, int *first) {
+    uint64_t span = atomic_load_explicit(&s->span, memory_order_relaxed);
+    for (;;) {
+        const uint32_t front = (uint32_t)span, back = (uint32_t)(span >> 32);
+        if (front >= back) return 0;
+        uint32_t n = (back - front) / (from_back ? 2 : 8);
+        if (n == 0) n = 1;
+        const uint64_t rest = from_back ? front | (uint64_t)(back - n) << 32 : (front + n) | (uint64_t)back << 32;
+        if (atomic_compare_exchange_weak_explicit(&s->span, &span, rest, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            *first = (int)(from_back ? back - n : front);
+            return (int)n;
+        }
+    }
+}
+
+/* The calling thread's next items of the nt shares: its own first, then
+ * the others'. Returns how many (0: none left), *first the first and
+ * *owner the share they came from. */
+static int share_next(work_share *s, int nt, int *owner, int *first) {
+    const int t = omp_get_thread_num();
+    for (int k = 0; k < nt; k++) {
+        *owner = (t + k) % nt;
+        const int n = share_take(&s[*owner], k > 0, first);
+        if (n) return n;
+    }
+    return 0;
+}
+
+/* Share owner's blocks [b0, b1) of n_blocks under the static split. */
+static void owner_blocks(int n_blocks, int owner, int nt, int *b0, int *b1) {
     int count;
-    static_share(n_blocks, omp_get_thread_num(), omp_get_num_threads(), b0, &count);
+    static_share(n_blocks, owner, nt, b0, &count);
     *b1 = *b0 + count;
+}
+
+/* The calling thread's items of shares of n_blocks blocks of the Q8
+ * products p, as walks (q8_walk_item), until none is left. */
+static void q8_walk_shares(work_share *s, int nt, const ops_product *p, const int *first, int n_blocks,
+                           const gpt_q8_block *xq, int path) {
+    int owner, k0, n;
+    while ((n = share_next(s, nt, &owner, &k0)) > 0) {
+        int b0, b1;
+        owner_blocks(n_blocks, owner, nt, &b0, &b1);
+        for (int k = k0; k < k0 + n; k++) q8_walk_item(p, first, b0, b1, k, xq, path);
+    }
 }
 
 /* xq (R, IN / 32 blocks) = the R rows of in (R, IN) quantized, the rows
@@ -977,18 +1052,16 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
          * rows stay in cache while the chunk's rows meet them. */
         gpt_q8_block *xq = (gpt_q8_block *)panel;  // (SMALL_ROWS, nb) the chunk's rows, quantized
         const int n_blocks = (OUT + 15) / 16;
-        if (R == 1 && path == 2) {  // decode on VNNI: four streams a thread (q8_decode_blocks)
+        if (R == 1 && path == 2) {  // decode on VNNI: four streams a thread (q8_walk_item)
             const ops_product one = {out, ldo, W};
             const int first[2] = {0, n_blocks};
             quantize_rows_q8(xq, in, 1, IN);
-#pragma omp parallel
-            {
-                int b0, b1;
-                thread_share(n_blocks, &b0, &b1);
-                q8_decode_blocks(&one, first, b0, b1, xq, path);
-                const int j1 = b1 * 16 < OUT ? b1 * 16 : OUT;
-                for (int j = b0 * 16; j < j1 && bias; j++) out[j] += bias[j];
-            }
+            const int nt = omp_get_max_threads();
+            work_share shares[nt];
+            shares_init(shares, nt, n_blocks, 1, 1);
+#pragma omp parallel num_threads(nt)
+            q8_walk_shares(shares, nt, &one, first, n_blocks, xq, path);
+            for (int j = 0; j < OUT && bias; j++) out[j] += bias[j];
             return;
         }
         for (int r0 = 0; r0 < R; r0 += SMALL_ROWS) {
@@ -1459,9 +1532,19 @@ static void head_block(float *out, int ldo, const float *in, const gpt_matrix *W
  * threads in contiguous ranges, stay in cache while every input row meets
  * them. */
 static void matmul_t_rows(float *out, int ldo, const float *in, const gpt_matrix *W, int R) {
-    const int V = W->rows, n_blocks = (V + 15) / 16;
-#pragma omp parallel for schedule(static)
-    for (int blk = 0; blk < n_blocks; blk++) head_block(out, ldo, in, W, R, blk * 16, blk * 16 + 16 < V ? blk * 16 + 16 : V);
+    const int V = W->rows, n_blocks = (V + 15) / 16, nt = omp_get_max_threads();
+    work_share shares[nt];
+    shares_init(shares, nt, n_blocks, 0, 1);
+#pragma omp parallel num_threads(nt)
+    {
+        int owner, k0, n;
+        while ((n = share_next(shares, nt, &owner, &k0)) > 0) {
+            int b0, b1;
+            owner_blocks(n_blocks, owner, nt, &b0, &b1);
+            for (int blk = b0 + k0; blk < b0 + k0 + n; blk++)
+                head_block(out, ldo, in, W, R, blk * 16, blk * 16 + 16 < V ? blk * 16 + 16 : V);
+        }
+    }
 }
 
 #ifndef HEAD_CHUNK_FLOATS
@@ -1523,10 +1606,10 @@ static void prefetch_bytes(const char *p, size_t n) {
 #endif
 }
 
-/* Thread t of nt, done with its share of a product, fetches the start of
- * its share of the next one (blocks of 16 rows, split as the products split
- * them) while the slower thread finishes: in that tail one thread streams
- * at 21-24 of the 32 GB/s two reach, and the rest would go unused. */
+/* Thread t of nt, finding no items of a product left to take, fetches the
+ * start of its static share of the next one (blocks of 16 rows, the share
+ * it will take first) while the others finish: in that tail fewer threads
+ * stream than the memory serves, and the rest would go unused. */
 static void prefetch_next_share(const ops_next *next, int t, int nt) {
     if (!next || next->n <= 0) return;
     if (next->gated) {  // blocks of 16 units, each the gate rows then the up rows
@@ -1588,26 +1671,23 @@ void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *
     const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
     gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb) the rows quantized, as matmul_q8 does
     if (q8) quantize_rows_q8(xq, in, R, IN);
-    if (q8 && R == 1 && path == 2) {  // decode on VNNI: four streams a thread (q8_decode_blocks)
-#pragma omp parallel
-        {
-            int b0, b1;
-            thread_share(n_blocks, &b0, &b1);
-            q8_decode_blocks(p, first, b0, b1, xq, path);
-            prefetch_next_share(next, omp_get_thread_num(), omp_get_num_threads());
-        }
-        return;
-    }
-#pragma omp parallel
+    const int nt = omp_get_max_threads(), walk = q8 && R == 1 && path == 2;  // walk: decode on VNNI
+    work_share shares[nt];
+    shares_init(shares, nt, n_blocks, walk, 1);
+#pragma omp parallel num_threads(nt)
     {
-#pragma omp for schedule(static) nowait
-        for (int blk = 0; blk < n_blocks; blk++) {
-            int j0;
-            const int m = q8_block_at(first, blk, &j0);
-            const int j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
-            group_block(p[m].out, p[m].ldo, in, xq, p[m].W, R, j0, j1, path);
-        }
-        prefetch_next_share(next, omp_get_thread_num(), omp_get_num_threads());
+        if (walk) q8_walk_shares(shares, nt, p, first, n_blocks, xq, path);
+        int owner, k0, n_take;
+        while (!walk && (n_take = share_next(shares, nt, &owner, &k0)) > 0)
+            for (int k = k0; k < k0 + n_take; k++) {
+                int b0, b1, j0;
+                owner_blocks(n_blocks, owner, nt, &b0, &b1);
+                const int blk = b0 + k;
+                const int m = q8_block_at(first, blk, &j0);
+                const int j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
+                group_block(p[m].out, p[m].ldo, in, xq, p[m].W, R, j0, j1, path);
+            }
+        prefetch_next_share(next, omp_get_thread_num(), nt);
     }
 }
 
@@ -1651,29 +1731,39 @@ void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_m
     gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb) the rows quantized, as matmul_q8 does
     if (Wg->dtype == GPT_DTYPE_Q8) quantize_rows_q8(xq, in, R, IN);
     const int n_blocks = (H + 15) / 16;
-    if (Wg->dtype == GPT_DTYPE_Q8 && R == 1 && path == 2) {  // decode on VNNI: q8_decode_blocks
-        const ops_product gate = {out, ldo, Wg}, upp = {up, ldo, Wu};
-        const int first[2] = {0, n_blocks};
-#pragma omp parallel
-        {
-            int b0, b1;
-            thread_share(n_blocks, &b0, &b1);
-            q8_decode_blocks(&gate, first, b0, b1, xq, path);
-            q8_decode_blocks(&upp, first, b0, b1, xq, path);
-            gated_finish(out, up, ldo, bg, bu, 1, b0 * 16, b1 * 16 < H ? b1 * 16 : H);
-            prefetch_next_share(next, omp_get_thread_num(), omp_get_num_threads());
-        }
-        return;
-    }
-#pragma omp parallel
+    /* Each share's items twice, the gate's then the up's: each thread reads
+     * one product at a time (the Q8 walk's gate and up step by step, eight
+     * streams, ran at 0.92x at SmolLM2's shape). The activation waits for
+     * both products of its units, so after a barrier each thread runs it on
+     * its static share. */
+    const int nt = omp_get_max_threads(), walk = Wg->dtype == GPT_DTYPE_Q8 && R == 1 && path == 2;  // walk: decode on VNNI
+    const ops_product both[2] = {{out, ldo, Wg}, {up, ldo, Wu}};
+    const int first[2] = {0, n_blocks};
+    work_share shares[nt];
+    shares_init(shares, nt, n_blocks, walk, 2);
+#pragma omp parallel num_threads(nt)
     {
-#pragma omp for schedule(static) nowait
-        for (int blk = 0; blk < n_blocks; blk++) {
-            const int j0 = blk * 16, j1 = j0 + 16 < H ? j0 + 16 : H;
-            group_block(out, ldo, in, xq, Wg, R, j0, j1, path);
-            group_block(up, ldo, in, xq, Wu, R, j0, j1, path);
-            gated_finish(out, up, ldo, bg, bu, R, j0, j1);
+        int owner, k0, n;
+        while ((n = share_next(shares, nt, &owner, &k0)) > 0) {
+            int b0, b1;
+            owner_blocks(n_blocks, owner, nt, &b0, &b1);
+            const int per = walk ? q8_walk_items(b0, b1) : b1 - b0;  // items of one product
+            for (int k = k0; k < k0 + n; k++) {
+                const ops_product *pr = &both[k >= per];
+                const int item = k % per;
+                if (walk) q8_walk_item(pr, first, b0, b1, item, xq, path);
+                else {
+                    const int j0 = (b0 + item) * 16, j1 = j0 + 16 < H ? j0 + 16 : H;
+                    group_block(pr->out, ldo, in, xq, pr->W, R, j0, j1, path);
+                }
+            }
         }
-        prefetch_next_share(next, omp_get_thread_num(), omp_get_num_threads());
+#pragma omp barrier
+        for (int t = omp_get_thread_num(); t < nt; t += omp_get_num_threads()) {
+            int b0, b1;
+            owner_blocks(n_blocks, t, nt, &b0, &b1);
+            gated_finish(out, up, ldo, bg, bu, R, b0 * 16, b1 * 16 < H ? b1 * 16 : H);
+        }
+        prefetch_next_share(next, omp_get_thread_num(), nt);
     }
 }
