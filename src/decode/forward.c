@@ -177,9 +177,9 @@ static int first_seen(const gpt_config *c, int layer, int pos) {
 }
 
 /* Causal self-attention for each row: its query against its sequence's
- * keys (0 or the window's start)..pos, softmax, the weighted sum of values.
- * Query head h reads kv head h / (n_head / n_kv_head). One (row, head) pair
- * per task; each thread has its own row of scores. */
+ * keys (0 or the window's start)..pos, softmax, the weighted sum of values
+ * (attend_head). Query head h reads kv head h / (n_head / n_kv_head). One
+ * (row, head) pair per task; each thread has its own row of scores. */
 static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
     const gpt_config *c = &ctx->model->cfg;
     const int NH = c->n_head, HD = c->head_dim, QD = NH * HD, KD = c->n_kv_head * HD, R = b->n;
@@ -190,29 +190,12 @@ static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
 #pragma omp parallel for schedule(dynamic, 1) collapse(2) num_threads(threads)
     for (int r = 0; r < R; r++) {
         for (int h = 0; h < NH; h++) {
-            const int pos = b->pos[r], seq = b->seq[r], first = first_seen(c, layer, pos);
-            const int kv = (h / group) * HD;
-            const float *q = ctx->qkv + (size_t)r * QKV + h * HD;                    // (HD)
-            float *scores = ctx->scores + (size_t)omp_get_thread_num() * ctx->n_ctx;  // (pos+1)
-            float maxv = -FLT_MAX;
-            for (int t = first; t <= pos; t++) {
-                const float *k = cache_row(ctx, ctx->key_cache, layer, seq, t) + kv;
-                float s = dot_f32(q, k, HD) * scale;
-                scores[t] = s;
-                if (s > maxv) maxv = s;
-            }
-            float sum = 0;
-            for (int t = first; t <= pos; t++) {
-                scores[t] = expf(scores[t] - maxv);
-                sum += scores[t];
-            }
-            float *o = ctx->attn + (size_t)r * QD + h * HD;  // (HD)
-            memset(o, 0, sizeof(float) * HD);
-            float inv = 1.0f / sum;
-            for (int t = first; t <= pos; t++) {
-                const float *v = cache_row(ctx, ctx->value_cache, layer, seq, t) + kv;
-                axpy_f32(o, scores[t] * inv, v, HD);
-            }
+            const int pos = b->pos[r], seq = b->seq[r], kv = (h / group) * HD;
+            const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + kv;    // (pos+1, HD), rows KD apart
+            const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + kv;  // (pos+1, HD), rows KD apart
+            attend_head(ctx->attn + (size_t)r * QD + h * HD, ctx->qkv + (size_t)r * QKV + h * HD, K, V, KD,
+                        first_seen(c, layer, pos), pos, HD, scale,
+                        ctx->scores + (size_t)omp_get_thread_num() * ctx->n_ctx);
         }
     }
 }

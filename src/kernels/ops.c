@@ -52,6 +52,7 @@ static int cpu_has_avx2(void) {
 }
 
 int ops_threads(void) { return omp_get_max_threads(); }
+int ops_avx2(void) { return cpu_has_avx2(); }
 
 const char *gpt_kernels(void) { return cpu_has_avx2() ? "avx2" : "portable"; }
 /* Elementwise work below this many values stays on one thread: the

@@ -87,6 +87,14 @@ float dot_f32(const float *a, const float *b, int n);
 /* y (n) += a * x (n) */
 void axpy_f32(float *y, float a, const float *x, int n);
 
+/* out (HD) = sum over t in [first, last] of softmax(scale * q . K row t)
+ * times V row t: one query head's causal attention over the cached rows of
+ * its kv head. K and V point at that head's values at position 0; rows are
+ * stride floats apart. scores: scratch of last + 1 floats. The same bits on
+ * every path (see attention.c). */
+void attend_head(float *out, const float *q, const float *K, const float *V, int stride, int first, int last,
+                 int HD, float scale, float *scores);
+
 /* For tests: nonzero makes every kernel take its portable path (the same
  * bits as the AVX2 path, by construction); 0 restores the detection. */
 void ops_force_portable(int on);
@@ -102,6 +110,8 @@ void ops_force_no_vnni(int on);
  * 512-bit tiles and Q8's VNNI: the AVX2 paths, the same bits); 0 restores
  * the detection. */
 void ops_force_no_avx512(int on);
+/* Nonzero when the kernels take their AVX2 paths (not forced portable). */
+int ops_avx2(void);
 /* Nonzero when matmul_t's float products (F32, F16, BF16) run on AVX-512. */
 int ops_head_avx512(void);
 /* Nonzero when the Q8 products run on AVX-512 VNNI. */

@@ -342,6 +342,59 @@ static void test_silu(void) {
     free(x), free(u), free(a), free(b);
 }
 
+/* attend_head: the same bits on AVX-512, AVX2 and portable paths, and each
+ * output within 2e-6 (relative to the largest |V|) of softmax attention in
+ * double, for head sizes with every tail (a run of 8, single inputs) and
+ * position counts on and off the 16- and 8-position blocks, with a window
+ * (first > 0) and rows stride floats apart. */
+static void test_attention(void) {
+    const int hds[] = {64, 128, 80, 72, 67, 8, 3, 256};
+    const int spans[][2] = {{0, 0}, {0, 6}, {0, 7}, {0, 15}, {0, 16}, {3, 19}, {0, 39}, {37, 99}, {0, 299}};
+    enum { MAXPOS = 300, MAXHD = 256, STRIDE = 2 * MAXHD + 5 };
+    float *K = malloc(sizeof(float) * MAXPOS * STRIDE), *V = malloc(sizeof(float) * MAXPOS * STRIDE);
+    float q[MAXHD], scores[MAXPOS], out[3][MAXHD];
+    for (size_t i = 0; i < (size_t)MAXPOS * STRIDE; i++) K[i] = uniform() * 3.0f, V[i] = uniform();
+    for (int i = 0; i < MAXHD; i++) q[i] = uniform() * 3.0f;
+    for (size_t h = 0; h < sizeof hds / sizeof hds[0]; h++) {
+        const int HD = hds[h];
+        const float scale = 1.0f / sqrtf((float)HD);
+        for (size_t k = 0; k < sizeof spans / sizeof spans[0]; k++) {
+            const int first = spans[k][0], last = spans[k][1];
+            for (int path = 0; path < 3; path++) {
+                ops_force_no_avx512(path == 1);
+                ops_force_portable(path == 2);
+                attend_head(out[path], q, K + 1, V + 2, STRIDE, first, last, HD, scale, scores);
+            }
+            ops_force_portable(0);
+            ops_force_no_avx512(0);
+            for (int path = 1; path < 3; path++) {
+                size_t where = 0;
+                CHECK(same_bits(out[0], out[path], (size_t)HD, &where),
+                      "attend_head HD=%d positions %d..%d: element %zu %.9g (default) vs %.9g (%s)", HD, first, last,
+                      where, out[0][where], out[path][where], PATH_NAME[path]);
+            }
+            double ref_scores[MAXPOS], maxv = -INFINITY, sum = 0, worst = 0, worst_ref = 0;
+            int worst_d = 0;
+            for (int t = first; t <= last; t++) {
+                double dot = 0;
+                for (int i = 0; i < HD; i++) dot += (double)q[i] * K[1 + (size_t)t * STRIDE + i];
+                ref_scores[t] = dot * scale;
+                maxv = fmax(maxv, ref_scores[t]);
+            }
+            for (int t = first; t <= last; t++) sum += ref_scores[t] = exp(ref_scores[t] - maxv);
+            for (int d = 0; d < HD; d++) {
+                double ref = 0;
+                for (int t = first; t <= last; t++) ref += ref_scores[t] / sum * V[2 + (size_t)t * STRIDE + d];
+                double err = fabs(out[0][d] - ref);
+                if (err > worst) worst = err, worst_d = d, worst_ref = ref;
+            }
+            CHECK(worst <= 2e-6, "attend_head HD=%d positions %d..%d: element %d %.9g, want %.9g (|diff| %.3g > 2e-6)",
+                  HD, first, last, worst_d, out[0][worst_d], worst_ref, worst);
+        }
+    }
+    free(K), free(V);
+}
+
 /* quantize_row_q8 (vectorized where it can be) against its definition. */
 static void test_quantize(void) {
     enum { N = 32 * 40 };
@@ -452,6 +505,7 @@ int main(void) {
     test_gelu();
     test_silu();
     test_exp();
+    test_attention();
     const gpt_dtype dts[] = {GPT_DTYPE_F32, GPT_DTYPE_F16, GPT_DTYPE_BF16};
     const char *names[] = {"F32", "F16", "BF16"};
     for (int d = 0; d < 3; d++) {

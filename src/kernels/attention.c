@@ -1,0 +1,252 @@
+/* attention.c — one query head's causal attention over its cached keys and
+ * values: the decode step's (and short prompts') attention, row by row.
+ *
+ * The scores were one dot_f32 per cached position, each ending in its own
+ * horizontal reduction, and the weighted sum one axpy per position that
+ * loaded and stored the output each time. At tg128 on the SmolLM2 shape the
+ * two were 7-10% of a decode step's samples, and they grow with the
+ * context. Here 16 positions' dots (8 on AVX2) end in one transposed
+ * reduction, the exponentials are exp_shifted's vector ones, and the output
+ * stays in registers across the positions.
+ *
+ * Every path gives the same bits, as the products' do: each dot is dot_f32's
+ * 16-lane tree (lane l takes inputs i + l, a last run of 8 goes to lanes
+ * 0-7, then t_l = lane l + lane l+8 and ((t0+t4)+(t1+t5))+((t2+t6)+(t3+t7)),
+ * then the inputs past the last multiple of 8 one by one); the sum of the
+ * exponentials is the same tree over positions; each output value is one
+ * fused multiply-add per position, in order, then times 1/sum. */
+#include <float.h>
+#include <math.h>
+
+#include "ops.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HAVE_X86 1
+#define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define TARGET_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")))
+#else
+#define HAVE_X86 0
+#endif
+
+/* x[0] + ... + x[n-1] in the 16-lane tree (a dot with ones). */
+static float sum_tree_portable(const float *x, int n) {
+    float acc[16] = {0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; l++) acc[l] += x[i + l];
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++) acc[l] += x[i + l];
+    float t[8];
+    for (int l = 0; l < 8; l++) t[l] = acc[l] + acc[l + 8];
+    float sum = ((t[0] + t[4]) + (t[1] + t[5])) + ((t[2] + t[6]) + (t[3] + t[7]));
+    for (; i < n; i++) sum += x[i];
+    return sum;
+}
+
+/* s[t] = scale * q . K row t for t in [first, last]. */
+static void scores_portable(float *s, const float *q, const float *K, int stride, int first, int last, int HD,
+                            float scale) {
+    for (int t = first; t <= last; t++) s[t] = dot_f32(q, K + (size_t)t * stride, HD) * scale;
+}
+
+/* out (HD) = sum over t in [first, last] of e[t] * V row t, then times inv. */
+static void weighted_portable(float *out, const float *e, const float *V, int stride, int first, int last, int HD,
+                              float inv) {
+    for (int d = 0; d < HD; d++) out[d] = 0.0f;
+    for (int t = first; t <= last; t++) {
+        const float *v = V + (size_t)t * stride;
+        for (int d = 0; d < HD; d++) out[d] = fmaf(e[t], v[d], out[d]);
+    }
+    for (int d = 0; d < HD; d++) out[d] *= inv;
+}
+
+#if HAVE_X86
+/* ---- AVX2: 8 positions' dots per reduction ---- */
+
+/* One dot's two 8-lane chains (dot_f32's), summed lane by lane: t (8). */
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256 dot_lanes8(const float *q, const float *k, int HD) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= HD; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), _mm256_loadu_ps(k + i + 8), acc1);
+    }
+    if (i + 8 <= HD) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + i), acc0);
+    return _mm256_add_ps(acc0, acc1);
+}
+
+/* The rest of the tree for 8 dots at once, t[j] the lanes of dot j:
+ * lanes l + l+4 (128-bit halves), then adjacent pairs, then pairs two
+ * apart, as reduce16's hadds; lane j of the result is dot j. */
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256 reduce8x8(const __m256 *t) {
+    __m256 s[4], u[2];
+    for (int j = 0; j < 4; j++)  // s[j]: dot 2j's four sums, then dot 2j+1's
+        s[j] = _mm256_add_ps(_mm256_permute2f128_ps(t[2 * j], t[2 * j + 1], 0x20),
+                             _mm256_permute2f128_ps(t[2 * j], t[2 * j + 1], 0x31));
+    for (int j = 0; j < 2; j++)  // u[j]: per half, a dot's (s0+s1, s2+s3), then another's
+        u[j] = _mm256_add_ps(_mm256_shuffle_ps(s[2 * j], s[2 * j + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm256_shuffle_ps(s[2 * j], s[2 * j + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m256 r = _mm256_add_ps(_mm256_shuffle_ps(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm256_shuffle_ps(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm256_permutevar8x32_ps(r, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));  // dots 0 2 4 6 | 1 3 5 7
+}
+
+TARGET_AVX2 static void scores_avx2(float *s, const float *q, const float *K, int stride, int first, int last,
+                                    int HD, float scale) {
+    const int tail = HD & ~7;  // inputs from here on: one by one after the tree
+    int t = first;
+    for (; t + 8 <= last + 1; t += 8) {
+        __m256 lanes[8];
+        for (int j = 0; j < 8; j++) lanes[j] = dot_lanes8(q, K + (size_t)(t + j) * stride, HD);
+        __m256 dots = reduce8x8(lanes);
+        if (tail < HD) {
+            float d[8];
+            _mm256_storeu_ps(d, dots);
+            for (int j = 0; j < 8; j++)
+                for (int i = tail; i < HD; i++) d[j] += q[i] * K[(size_t)(t + j) * stride + i];
+            dots = _mm256_loadu_ps(d);
+        }
+        _mm256_storeu_ps(s + t, _mm256_mul_ps(dots, _mm256_set1_ps(scale)));
+    }
+    for (; t <= last; t++) s[t] = dot_f32(q, K + (size_t)t * stride, HD) * scale;
+}
+
+TARGET_AVX2 static float sum_tree_avx2(const float *x, int n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_add_ps(acc0, _mm256_loadu_ps(x + i));
+        acc1 = _mm256_add_ps(acc1, _mm256_loadu_ps(x + i + 8));
+    }
+    if (i + 8 <= n) acc0 = _mm256_add_ps(acc0, _mm256_loadu_ps(x + i)), i += 8;
+    acc0 = _mm256_add_ps(acc0, acc1);
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc0), _mm256_extractf128_ps(acc0, 1));
+    h = _mm_hadd_ps(h, h);
+    h = _mm_hadd_ps(h, h);
+    float sum = _mm_cvtss_f32(h);
+    for (; i < n; i++) sum += x[i];
+    return sum;
+}
+
+/* The output 32 values at a time in four registers, across every position. */
+TARGET_AVX2 static void weighted_avx2(float *out, const float *e, const float *V, int stride, int first, int last,
+                                      int HD, float inv) {
+    int d0 = 0;
+    while (HD - d0 >= 8) {
+        const int nv = (HD - d0) / 8 < 4 ? (HD - d0) / 8 : 4;  // registers in use
+        __m256 o[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (int t = first; t <= last; t++) {
+            const __m256 w = _mm256_set1_ps(e[t]);
+            const float *v = V + (size_t)t * stride + d0;
+            for (int c = 0; c < nv; c++) o[c] = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 8 * c), o[c]);
+        }
+        for (int c = 0; c < nv; c++) _mm256_storeu_ps(out + d0 + 8 * c, _mm256_mul_ps(o[c], _mm256_set1_ps(inv)));
+        d0 += 8 * nv;
+    }
+    if (d0 < HD) weighted_portable(out + d0, e, V + d0, stride, first, last, HD - d0, inv);
+}
+
+/* ---- AVX-512: 16 positions' dots per reduction ---- */
+
+/* One dot's 16 lanes (dot_f32's two chains in one register). */
+TARGET_AVX512 static inline __attribute__((always_inline)) __m512 dot_lanes16(const float *q, const float *k,
+                                                                              int HD) {
+    __m512 acc = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= HD; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(k + i), acc);
+    if (i + 8 <= HD)
+        acc = _mm512_mask3_fmadd_ps(_mm512_zextps256_ps512(_mm256_loadu_ps(q + i)),
+                                    _mm512_zextps256_ps512(_mm256_loadu_ps(k + i)), acc, 0x00FF);
+    return acc;
+}
+
+/* The tree for 16 dots at once, a[j] the lanes of dot j: lanes l + l+8
+ * (256-bit halves), l + l+4 (128-bit quarters), adjacent pairs, pairs two
+ * apart; lane j of the result is dot j. */
+TARGET_AVX512 static inline __attribute__((always_inline)) __m512 reduce16x16(const __m512 *a) {
+    __m512 t[8], s[4], u[2];
+    for (int j = 0; j < 8; j++)  // t[j]: dot 2j's 8 sums, then dot 2j+1's
+        t[j] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * j], a[2 * j + 1], 0x44),
+                             _mm512_shuffle_f32x4(a[2 * j], a[2 * j + 1], 0xEE));
+    for (int j = 0; j < 4; j++)  // s[j]: quarter m holds dot 4j+m's four sums
+        s[j] = _mm512_add_ps(_mm512_shuffle_f32x4(t[2 * j], t[2 * j + 1], 0x88),
+                             _mm512_shuffle_f32x4(t[2 * j], t[2 * j + 1], 0xDD));
+    for (int j = 0; j < 2; j++)  // u[j], quarter m: dot 8j+m's (s0+s1, s2+s3), then dot 8j+4+m's
+        u[j] = _mm512_add_ps(_mm512_shuffle_ps(s[2 * j], s[2 * j + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_ps(s[2 * j], s[2 * j + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512 r = _mm512_add_ps(_mm512_shuffle_ps(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_ps(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    // lane 4m + k of r is dot m + 4k
+    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), r);
+}
+
+TARGET_AVX512 static void scores_avx512(float *s, const float *q, const float *K, int stride, int first, int last,
+                                        int HD, float scale) {
+    const int tail = HD & ~7;
+    int t = first;
+    for (; t + 16 <= last + 1; t += 16) {
+        __m512 lanes[16];
+        for (int j = 0; j < 16; j++) lanes[j] = dot_lanes16(q, K + (size_t)(t + j) * stride, HD);
+        __m512 dots = reduce16x16(lanes);
+        if (tail < HD) {
+            float d[16];
+            _mm512_storeu_ps(d, dots);
+            for (int j = 0; j < 16; j++)
+                for (int i = tail; i < HD; i++) d[j] += q[i] * K[(size_t)(t + j) * stride + i];
+            dots = _mm512_loadu_ps(d);
+        }
+        _mm512_storeu_ps(s + t, _mm512_mul_ps(dots, _mm512_set1_ps(scale)));
+    }
+    if (t <= last) scores_avx2(s, q, K, stride, t, last, HD, scale);
+}
+
+/* The output 64 values at a time in four registers (the last 16 masked). */
+TARGET_AVX512 static void weighted_avx512(float *out, const float *e, const float *V, int stride, int first,
+                                          int last, int HD, float inv) {
+    for (int d0 = 0; d0 < HD; d0 += 64) {
+        const int left = HD - d0, nv = (left + 15) / 16 < 4 ? (left + 15) / 16 : 4;
+        __mmask16 mask[4];
+        for (int c = 0; c < 4; c++) {
+            const int in = left - 16 * c;
+            mask[c] = in >= 16 ? 0xFFFF : in > 0 ? (__mmask16)((1u << in) - 1) : 0;
+        }
+        __m512 o[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        for (int t = first; t <= last; t++) {
+            const __m512 w = _mm512_set1_ps(e[t]);
+            const float *v = V + (size_t)t * stride + d0;
+            for (int c = 0; c < nv; c++) o[c] = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(mask[c], v + 16 * c), o[c]);
+        }
+        for (int c = 0; c < nv; c++)
+            _mm512_mask_storeu_ps(out + d0 + 16 * c, mask[c], _mm512_mul_ps(o[c], _mm512_set1_ps(inv)));
+    }
+}
+#endif
+
+void attend_head(float *out, const float *q, const float *K, const float *V, int stride, int first, int last,
+                 int HD, float scale, float *scores) {
+    const int n = last - first + 1;
+#if HAVE_X86
+    const int path = ops_head_avx512() ? 2 : ops_avx2() ? 1 : 0;
+#else
+    const int path = 0;
+#endif
+#if HAVE_X86
+    if (path == 2) scores_avx512(scores, q, K, stride, first, last, HD, scale);
+    else if (path == 1) scores_avx2(scores, q, K, stride, first, last, HD, scale);
+    else
+#endif
+        scores_portable(scores, q, K, stride, first, last, HD, scale);
+    float maxv = -FLT_MAX;
+    for (int t = first; t <= last; t++) maxv = scores[t] > maxv ? scores[t] : maxv;
+    exp_shifted(scores + first, maxv, n);
+#if HAVE_X86
+    const float inv = 1.0f / (path ? sum_tree_avx2(scores + first, n) : sum_tree_portable(scores + first, n));
+    if (path == 2) weighted_avx512(out, scores, V, stride, first, last, HD, inv);
+    else if (path == 1) weighted_avx2(out, scores, V, stride, first, last, HD, inv);
+    else
+#else
+    const float inv = 1.0f / sum_tree_portable(scores + first, n);
+#endif
+        weighted_portable(out, scores, V, stride, first, last, HD, inv);
+}
