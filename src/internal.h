@@ -19,13 +19,26 @@ gpt_status gpt_fail(char *err, size_t err_len, gpt_status status, const char *fm
  * Conv1D layers (c_attn, c_proj, c_fc) rows = in features, cols = out
  * features; for wte, wpe and lm_head rows = vocab or positions, cols = C.
  * data points into a file mapping (F32/F16/BF16) or an owned buffer (Q8).
- * Rows are not necessarily aligned. */
+ * Rows are not necessarily aligned.
+ * col_panels: a 16-bit Conv1D matrix copied into memory, whose cols are a
+ * multiple of GPT_PANEL_COLS, may be stored in column panels instead:
+ * panel q holds columns [64q, 64q + 64) of every row, (rows, 64)
+ * row-major, from element 64q * rows (gpt_matrix_index). A thread's
+ * columns of a decode product are then one sequential run of memory. */
+#define GPT_PANEL_COLS 64
 typedef struct {
     const void *data;
     gpt_dtype dtype;
     int rows;
     int cols;
+    int col_panels;
 } gpt_matrix;
+
+/* The element (row, col) of W's data, in either layout. */
+static inline size_t gpt_matrix_index(const gpt_matrix *W, int row, int col) {
+    if (!W->col_panels) return (size_t)row * W->cols + col;
+    return ((size_t)(col / GPT_PANEL_COLS) * W->rows + row) * GPT_PANEL_COLS + col % GPT_PANEL_COLS;
+}
 
 /* Q8: each run of 32 consecutive values along a row is one block. */
 #define GPT_Q8_BLOCK 32

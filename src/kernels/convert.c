@@ -36,6 +36,15 @@ float gpt_bf16_to_float(uint16_t h) {
 }
 
 void gpt_matrix_row_f32(float *out, const gpt_matrix *m, int row) {
+    if (m->col_panels) {  // one panel's run of the row at a time
+        gpt_matrix run = {.dtype = m->dtype, .rows = 1, .cols = GPT_PANEL_COLS};
+        const size_t esize = m->dtype == GPT_DTYPE_F32 ? 4 : 2;
+        for (int c = 0; c < m->cols; c += GPT_PANEL_COLS) {
+            run.data = (const char *)m->data + gpt_matrix_index(m, row, c) * esize;
+            gpt_matrix_row_f32(out + c, &run, 0);
+        }
+        return;
+    }
     const size_t n = (size_t)m->cols, base = (size_t)row * n;
     switch (m->dtype) {
     case GPT_DTYPE_F32:

@@ -351,9 +351,8 @@ static void matmul_small_cols(float *out, const float *in, const gpt_matrix *W, 
     }
     /* Each output: bias, then one fused multiply-add per input in order. */
     for (int i = 0; i < IC; i++) {
-        size_t base = (size_t)i * OC;
         for (int j = j0; j < j1; j++) {
-            float w = load_one(W->data, W->dtype, base + j);
+            float w = load_one(W->data, W->dtype, gpt_matrix_index(W, i, j));
             for (int r = 0; r < R; r++) {
                 float *o = &out[(size_t)r * OC + j];
                 *o = fmaf(in[(size_t)r * IC + i], w, *o);
@@ -446,9 +445,45 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void small_cols_body(
     }
 }
 
+/* One input row, W in column panels (gpt_matrix.col_panels): out[j] for j
+ * in [j0, j1), multiples of GPT_PANEL_COLS. A panel at a time, its 64 sums
+ * in eight registers while the inputs go by in order: each output is the
+ * bias, then one fused multiply-add per input in order (small_cols_body's
+ * bits), and the thread's columns are one sequential run of memory, where
+ * in rows they were a short run of each weight row. */
+TARGET_AVX2 static inline __attribute__((always_inline)) void panel_cols_body(float *out, const float *in,
+                                                                            const void *wd, const gpt_dtype dt,
+                                                                            const float *bias, int IC, int j0,
+                                                                            int j1) {
+    for (int j = j0; j < j1; j += GPT_PANEL_COLS) {
+        const size_t base = (size_t)j * IC;  // panel j / 64 starts at element 64 (j / 64) IC
+        __m256 acc[GPT_PANEL_COLS / 8];
+        for (int c = 0; c < GPT_PANEL_COLS / 8; c++) acc[c] = bias ? _mm256_loadu_ps(bias + j + 8 * c) : _mm256_setzero_ps();
+        for (int i = 0; i < IC; i++) {
+            const __m256 x = _mm256_set1_ps(in[i]);
+            const size_t row = base + (size_t)i * GPT_PANEL_COLS;
+            for (int c = 0; c < GPT_PANEL_COLS / 8; c++) acc[c] = _mm256_fmadd_ps(x, load8(wd, dt, row + 8 * c), acc[c]);
+        }
+        for (int c = 0; c < GPT_PANEL_COLS / 8; c++) _mm256_storeu_ps(out + j + 8 * c, acc[c]);
+    }
+}
+
+TARGET_AVX2 static void matmul_panel_cols_avx2(float *out, const float *in, const gpt_matrix *W, const float *bias,
+                                               int j0, int j1) {
+    switch (W->dtype) {
+    case GPT_DTYPE_F16: panel_cols_body(out, in, W->data, GPT_DTYPE_F16, bias, W->rows, j0, j1); break;
+    case GPT_DTYPE_BF16: panel_cols_body(out, in, W->data, GPT_DTYPE_BF16, bias, W->rows, j0, j1); break;
+    default: panel_cols_body(out, in, W->data, GPT_DTYPE_F32, bias, W->rows, j0, j1); break;
+    }
+}
+
 TARGET_AVX2 static void matmul_small_cols_avx2(float *out, const float *in, const gpt_matrix *W,
                                                const float *bias, int R, int j0, int j1) {
     const int IC = W->rows, OC = W->cols;
+    if (W->col_panels) {  // rows of W only (panel matrices reach here only off panel edges)
+        matmul_small_cols(out, in, W, bias, R, j0, j1);
+        return;
+    }
     switch (W->dtype) {
     case GPT_DTYPE_F16: small_cols_body(out, in, W->data, GPT_DTYPE_F16, bias, R, IC, OC, j0, j1); break;
     case GPT_DTYPE_BF16: small_cols_body(out, in, W->data, GPT_DTYPE_BF16, bias, R, IC, OC, j0, j1); break;
@@ -518,23 +553,24 @@ TARGET_AVX2 static void tile_avx2(float *out, int OC, const float *in, int IC, c
  * (a tile's own lines are a whole weight row apart, and rows of 768 or 3072
  * floats put them all in one cache set). The extra line between tiles
  * keeps the scattered stores out of one cache set too. */
-TARGET_AVX2 static inline __attribute__((always_inline)) void pack_body(float *wp, const void *wd, const gpt_dtype dt,
-                                                                      int OC, int i0, int n, int j0, int n_tiles) {
+TARGET_AVX2 static inline __attribute__((always_inline)) void pack_body(float *wp, const gpt_matrix *W,
+                                                                      const gpt_dtype dt, int i0, int n, int j0,
+                                                                      int n_tiles) {
     for (int k = 0; k < n; k++) {
-        size_t src = (size_t)(i0 + k) * OC + j0;
         float *dst = wp + (size_t)k * 16;
-        for (int t = 0; t < n_tiles; t++, src += 16, dst += (size_t)(n + 1) * 16) {
-            _mm256_storeu_ps(dst, load8(wd, dt, src));
-            _mm256_storeu_ps(dst + 8, load8(wd, dt, src + 8));
+        for (int t = 0; t < n_tiles; t++, dst += (size_t)(n + 1) * 16) {
+            const size_t src = gpt_matrix_index(W, i0 + k, j0 + 16 * t);  // 16 columns in a row either way
+            _mm256_storeu_ps(dst, load8(W->data, dt, src));
+            _mm256_storeu_ps(dst + 8, load8(W->data, dt, src + 8));
         }
     }
 }
 
 TARGET_AVX2 static void pack_avx2(float *wp, const gpt_matrix *W, int i0, int n, int j0, int n_tiles) {
     switch (W->dtype) {
-    case GPT_DTYPE_F16: pack_body(wp, W->data, GPT_DTYPE_F16, W->cols, i0, n, j0, n_tiles); break;
-    case GPT_DTYPE_BF16: pack_body(wp, W->data, GPT_DTYPE_BF16, W->cols, i0, n, j0, n_tiles); break;
-    default: pack_body(wp, W->data, GPT_DTYPE_F32, W->cols, i0, n, j0, n_tiles); break;
+    case GPT_DTYPE_F16: pack_body(wp, W, GPT_DTYPE_F16, i0, n, j0, n_tiles); break;
+    case GPT_DTYPE_BF16: pack_body(wp, W, GPT_DTYPE_BF16, i0, n, j0, n_tiles); break;
+    default: pack_body(wp, W, GPT_DTYPE_F32, i0, n, j0, n_tiles); break;
     }
 }
 
@@ -568,7 +604,11 @@ static void matmul_small_chunk(float *out, const float *in, const gpt_matrix *W,
         matmul_tiled_cols_avx2(out, in, W, bias, R, j0, j1, panel + (size_t)(K_BLOCK + 1) * j0);
         return;
     }
-    if (cpu_has_avx2()) {
+    if (cpu_has_avx2() && W->col_panels) {  // one row; j0, j1 panel edges (matmul_small)
+        matmul_panel_cols_avx2(out, in, W, bias, j0, j1);
+        return;
+    }
+    if (cpu_has_avx2()) {  // one row, rows of W
         matmul_small_cols_avx2(out, in, W, bias, R, j0, j1);
         return;
     }
@@ -582,7 +622,8 @@ static void matmul_small(float *out, const float *in, const gpt_matrix *W, const
     int nt = omp_get_max_threads();
     /* Column chunks, a multiple of 16 wide, one or more per thread. */
     int chunk = (OC + nt - 1) / nt;
-    chunk = (chunk + 15) & ~15;
+    const int align = W->col_panels ? GPT_PANEL_COLS : 16;  // panels stay whole
+    chunk = (chunk + align - 1) / align * align;
     if (chunk < 64) chunk = 64;
     int n_chunks = (OC + chunk - 1) / chunk;
     if (n_chunks == 1) {  // a plain branch: see layernorm
@@ -627,14 +668,16 @@ void gemm_fixed_blocks(int trans_b, int M, int N, int K, float alpha, const floa
 /* out (C) = row `row` of an F16 or BF16 matrix, eight values per step: the
  * same floats as gpt_matrix_row_f32 (both conversions are exact). */
 TARGET_AVX2 static void widen_row_avx2(float *out, const gpt_matrix *W, int row) {
-    const int n = W->cols;
-    const size_t base = (size_t)row * n;
-    int i = 0;
-    if (W->dtype == GPT_DTYPE_F16)
-        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, load8(W->data, GPT_DTYPE_F16, base + i));
-    else
-        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, load8(W->data, GPT_DTYPE_BF16, base + i));
-    for (; i < n; i++) out[i] = load_one(W->data, W->dtype, base + i);
+    const int n = W->cols, run = W->col_panels ? GPT_PANEL_COLS : n;  // values stored side by side
+    for (int c = 0; c < n; c += run) {
+        const size_t base = gpt_matrix_index(W, row, c);
+        int i = 0;
+        if (W->dtype == GPT_DTYPE_F16)
+            for (; i + 8 <= run; i += 8) _mm256_storeu_ps(out + c + i, load8(W->data, GPT_DTYPE_F16, base + i));
+        else
+            for (; i + 8 <= run; i += 8) _mm256_storeu_ps(out + c + i, load8(W->data, GPT_DTYPE_BF16, base + i));
+        for (; i < run; i++) out[c + i] = load_one(W->data, W->dtype, base + i);
+    }
 }
 #endif
 
@@ -1103,7 +1146,7 @@ void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias,
         if (bias) memcpy(o, bias, sizeof(float) * OC);
         else memset(o, 0, sizeof(float) * OC);
     }
-    if (W->dtype == GPT_DTYPE_F32) {
+    if (W->dtype == GPT_DTYPE_F32 && !W->col_panels) {
         gemm_fixed_blocks(0, R, OC, IC, 1.0f, in, IC, (const float *)W->data, OC, 1.0f, out, OC);
         return;
     }
@@ -1528,8 +1571,8 @@ static void head_block(float *out, int ldo, const float *in, const gpt_matrix *W
             out[(size_t)r * ldo + v] = dot_portable(in + (size_t)r * C, W->data, W->dtype, (size_t)v * C, C);
 }
 
-/* out (R, V) for R rows: blocks of 16 head rows, split evenly across the
- * threads in contiguous ranges, stay in cache while every input row meets
+/* out (R, V) for R rows: blocks of 16 head rows, shared among the threads
+ * as work_share shares them, stay in cache while every input row meets
  * them. */
 static void matmul_t_rows(float *out, int ldo, const float *in, const gpt_matrix *W, int R) {
     const int V = W->rows, n_blocks = (V + 15) / 16, nt = omp_get_max_threads();
@@ -1674,15 +1717,16 @@ void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *
     {
         if (walk) q8_walk_shares(shares, nt, p, first, n_blocks, xq, path);
         int owner, k0, n_take;
-        while (!walk && (n_take = share_next(shares, nt, &owner, &k0)) > 0)
-            for (int k = k0; k < k0 + n_take; k++) {
-                int b0, b1, j0;
-                owner_blocks(n_blocks, owner, nt, &b0, &b1);
-                const int blk = b0 + k;
+        while (!walk && (n_take = share_next(shares, nt, &owner, &k0)) > 0) {
+            int b0, b1;
+            owner_blocks(n_blocks, owner, nt, &b0, &b1);
+            for (int blk = b0 + k0; blk < b0 + k0 + n_take; blk++) {
+                int j0;
                 const int m = q8_block_at(first, blk, &j0);
                 const int j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
                 group_block(p[m].out, p[m].ldo, in, xq, p[m].W, R, j0, j1, path);
             }
+        }
         prefetch_next_share(next, omp_get_thread_num(), nt);
     }
 }

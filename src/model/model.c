@@ -106,6 +106,22 @@ static gpt_status check_matrix_finite(const gpt_matrix *m, const char *name, cha
     return st;
 }
 
+/* Rewrites a 16-bit matrix held in writable memory, rows in place, as
+ * column panels of GPT_PANEL_COLS (cols a multiple of it). */
+static gpt_status to_col_panels(gpt_matrix *mat, char *err, size_t err_len) {
+    const size_t bytes = (size_t)mat->rows * mat->cols * 2, run = GPT_PANEL_COLS * 2;
+    unsigned char *rows = malloc(bytes);  // (rows, cols) the matrix as stored
+    if (!rows) return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+    memcpy(rows, mat->data, bytes);
+    mat->col_panels = 1;
+    unsigned char *dst = (unsigned char *)mat->data;  // the archive's copy, ours to write
+    for (int r = 0; r < mat->rows; r++)
+        for (int c = 0; c < mat->cols; c += GPT_PANEL_COLS)
+            memcpy(dst + gpt_matrix_index(mat, r, c) * 2, rows + ((size_t)r * mat->cols + c) * 2, run);
+    free(rows);
+    return GPT_OK;
+}
+
 /* Every matrix a layer may hold, for the passes over all of them. */
 #define LAYER_MATRICES 8
 static gpt_matrix *layer_matrix(gpt_layer *ly, int i, const char **name) {
@@ -361,6 +377,17 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
         }
         if (st == GPT_OK) m->dtype = GPT_DTYPE_Q8;
     }
+    /* 16-bit Conv1D matrices copied into memory go into column panels, in
+     * place (gpt_matrix.col_panels): a decode thread's columns were a short
+     * run of each weight row, and read so they streamed at 0.6-0.7x of the
+     * panels (see DESIGN). A mapped file stays as it is. */
+    for (int l = 0; l < L && st == GPT_OK && m->conv1d && !opts->map_files && !opts->quantize_q8; l++)
+        for (int i = 0; i < LAYER_MATRICES && st == GPT_OK; i++) {
+            const char *nm;
+            gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
+            if (mat->data && mat->dtype != GPT_DTYPE_F32 && mat->cols % GPT_PANEL_COLS == 0)
+                st = to_col_panels(mat, err, err_len);
+        }
     if (st != GPT_OK) {
         gpt_model_free(m);
         return st;

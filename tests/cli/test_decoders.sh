@@ -56,6 +56,18 @@ for m in dev-llama dev-qwen2 dev-qwen3 dev-mistral; do
     expect_file_eq "$m: --mmap vs the default copy (logprobs bit for bit)" "$TMP/$m.p1.t1.jsonl" "$TMP/$m.mmap.jsonl"
 done
 
+# GPT-2's 16-bit Conv1D weights are held in column panels when read into
+# memory, and in rows when mapped: the same bits either way (the bundled
+# model is F16).
+M="$ROOT/models/gpt2-books-30m"
+for how in "" --mmap; do
+    "$GPT" generate -m "$M" $how --ids --batch --parallel 4 -t 2 -n 20 --seed 7 --ignore-eos --logprobs \
+        <"$TMP/prompts.txt" >"$TMP/gpt2$how.jsonl"
+done
+expect_eq "gpt2: one line per request" "$(grep -c '"logprobs":\[' "$TMP/gpt2.jsonl")" 10
+expect_file_eq "gpt2 F16: --mmap (rows) vs the copy (column panels), logprobs bit for bit" "$TMP/gpt2.jsonl" \
+    "$TMP/gpt2--mmap.jsonl"
+
 # The same with Q8 weights (quantized at load; q/k/v/o and the MLP as nn.Linear rows).
 M="$ROOT/tests/golden/dev-llama"
 "$GPT" generate -m "$M" --quant q8 --ids --batch --parallel 1 -t 1 -n 12 --seed 7 --ignore-eos --logprobs \
