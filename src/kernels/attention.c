@@ -62,6 +62,16 @@ static void weighted_portable(float *out, const float *e, const float *V, int st
 }
 
 #if HAVE_X86
+/* s[t..t+n) hold the trees' sums: the inputs past the last multiple of 8 go
+ * on one by one (dot_f32's tail), then each is scaled. */
+static void finish_dots(float *s, const float *q, const float *K, int stride, int t, int n, int HD, float scale) {
+    for (int j = 0; j < n; j++) {
+        float d = s[t + j];
+        for (int i = HD & ~7; i < HD; i++) d += q[i] * K[(size_t)(t + j) * stride + i];
+        s[t + j] = d * scale;
+    }
+}
+
 /* ---- AVX2: 8 positions' dots per reduction ---- */
 
 /* One dot's two 8-lane chains (dot_f32's), summed lane by lane: t (8). */
@@ -94,20 +104,12 @@ TARGET_AVX2 static inline __attribute__((always_inline)) __m256 reduce8x8(const 
 
 TARGET_AVX2 static void scores_avx2(float *s, const float *q, const float *K, int stride, int first, int last,
                                     int HD, float scale) {
-    const int tail = HD & ~7;  // inputs from here on: one by one after the tree
     int t = first;
     for (; t + 8 <= last + 1; t += 8) {
         __m256 lanes[8];
         for (int j = 0; j < 8; j++) lanes[j] = dot_lanes8(q, K + (size_t)(t + j) * stride, HD);
-        __m256 dots = reduce8x8(lanes);
-        if (tail < HD) {
-            float d[8];
-            _mm256_storeu_ps(d, dots);
-            for (int j = 0; j < 8; j++)
-                for (int i = tail; i < HD; i++) d[j] += q[i] * K[(size_t)(t + j) * stride + i];
-            dots = _mm256_loadu_ps(d);
-        }
-        _mm256_storeu_ps(s + t, _mm256_mul_ps(dots, _mm256_set1_ps(scale)));
+        _mm256_storeu_ps(s + t, reduce8x8(lanes));
+        finish_dots(s, q, K, stride, t, 8, HD, scale);
     }
     for (; t <= last; t++) s[t] = dot_f32(q, K + (size_t)t * stride, HD) * scale;
 }
@@ -183,20 +185,12 @@ TARGET_AVX512 static inline __attribute__((always_inline)) __m512 reduce16x16(co
 
 TARGET_AVX512 static void scores_avx512(float *s, const float *q, const float *K, int stride, int first, int last,
                                         int HD, float scale) {
-    const int tail = HD & ~7;
     int t = first;
     for (; t + 16 <= last + 1; t += 16) {
         __m512 lanes[16];
         for (int j = 0; j < 16; j++) lanes[j] = dot_lanes16(q, K + (size_t)(t + j) * stride, HD);
-        __m512 dots = reduce16x16(lanes);
-        if (tail < HD) {
-            float d[16];
-            _mm512_storeu_ps(d, dots);
-            for (int j = 0; j < 16; j++)
-                for (int i = tail; i < HD; i++) d[j] += q[i] * K[(size_t)(t + j) * stride + i];
-            dots = _mm512_loadu_ps(d);
-        }
-        _mm512_storeu_ps(s + t, _mm512_mul_ps(dots, _mm512_set1_ps(scale)));
+        _mm512_storeu_ps(s + t, reduce16x16(lanes));
+        finish_dots(s, q, K, stride, t, 16, HD, scale);
     }
     if (t <= last) scores_avx2(s, q, K, stride, t, last, HD, scale);
 }
