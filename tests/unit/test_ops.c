@@ -198,16 +198,31 @@ static void test_dtype(gpt_dtype dt, const char *name, int IN, int OUT) {
     check_product(what, 0, &W, wide, IN, OUT, 0);
     if (dt != GPT_DTYPE_F32 && OUT % GPT_PANEL_COLS == 0) {
         /* The same matrix in column panels (as the loader stores 16-bit
-         * Conv1D weights): the same chain, so the same checks. */
-        uint16_t *panels = malloc(sizeof(uint16_t) * IN * OUT);
-        const uint16_t *rows = data;
+         * Conv1D weights it reads into memory): the same chain, so the same
+         * checks. (F32 stays in rows: its prompts are one BLAS call over
+         * every input, where a panel matrix's would go in widened blocks of
+         * 256 inputs, other bits.) */
+        const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+        unsigned char *panels = malloc(esize * IN * OUT);
+        const unsigned char *rows = data;
         for (int i = 0; i < IN; i++)
             for (int j = 0; j < OUT; j++)
-                panels[((size_t)(j / GPT_PANEL_COLS) * IN + i) * GPT_PANEL_COLS + j % GPT_PANEL_COLS] =
-                    rows[(size_t)i * OUT + j];
+                memcpy(panels + (((size_t)(j / GPT_PANEL_COLS) * IN + i) * GPT_PANEL_COLS + j % GPT_PANEL_COLS) * esize,
+                       rows + ((size_t)i * OUT + j) * esize, esize);
         gpt_matrix P = {.data = panels, .dtype = dt, .rows = IN, .cols = OUT, .col_panels = 1};
         snprintf(what, sizeof what, "matmul %s %dx%d in column panels", name, IN, OUT);
         check_product(what, 0, &P, wide, IN, OUT, 1);
+        /* A prompt (BLAS on widened rows): the bits of the rows layout. */
+        enum { RB = 300 };
+        float *x = malloc(sizeof(float) * RB * IN), *a = malloc(sizeof(float) * RB * OUT),
+              *b = malloc(sizeof(float) * RB * OUT), *scratch = malloc(sizeof(float) * matmul_panel_floats(OUT));
+        for (int i = 0; i < RB * IN; i++) x[i] = uniform();
+        matmul(a, x, &W, NULL, RB, scratch);
+        matmul(b, x, &P, NULL, RB, scratch);
+        size_t where = 0;
+        CHECK(same_bits(a, b, (size_t)RB * OUT, &where), "%s, %d rows: row %zu col %zu %.9g, in rows %.9g", what, RB,
+              where / OUT, where % OUT, b[where], a[where]);
+        free(x), free(a), free(b), free(scratch);
         free(panels);
     }
     if (IN % GPT_Q8_BLOCK == 0) {
@@ -530,7 +545,7 @@ int main(void) {
         test_dtype(dts[d], names[d], 100, 67);   // C % 16 = 4: the head's scalar tail without the 8-lane run
         test_dtype(dts[d], names[d], 1100, 37);  // long F32 rows: four at a time with a prefetch; prompts on tiles
         test_dtype(dts[d], names[d], 2080, 23);  // long 16-bit rows too (over 4 KB), and 23 = 5 x 4 + 3
-        test_dtype(dts[d], names[d], 200, 320);  // 16-bit Conv1D in column panels too (5 panels: 3 threads split 2, 2, 1)
+        test_dtype(dts[d], names[d], 300, 320);  // 16-bit Conv1D in column panels too (5 panels: 3 threads split 2, 2, 1; prompts widen 256 + 44 inputs)
         test_group(dts[d], names[d], 576);
         test_group(dts[d], names[d], 2080);
     }
