@@ -287,7 +287,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) __m256 load8(const void
 }
 #endif
 
-/* ---- dot and axpy on floats ----------------------------------------- */
+/* ---- dot products on floats ----------------------------------------- */
 
 
 /* The same sums in the same order as the AVX2 kernels (16 lanes, then the
@@ -315,27 +315,6 @@ float dot_f32(const float *a, const float *b, int n) {
     if (cpu_has_avx2()) return dot_avx2(a, b, n);
 #endif
     return dot_portable(a, b, GPT_DTYPE_F32, 0, n);
-}
-
-#if HAVE_X86
-/* A multiply, then an add (no fused multiply-add): the portable loop's bits. */
-TARGET_AVX2 static void axpy_avx2(float *y, float a, const float *x, int n) {
-    const __m256 av = _mm256_set1_ps(a);
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(av, _mm256_loadu_ps(x + i))));
-    for (; i < n; i++) y[i] += a * x[i];
-}
-#endif
-
-void axpy_f32(float *y, float a, const float *x, int n) {
-#if HAVE_X86
-    if (cpu_has_avx2()) {
-        axpy_avx2(y, a, x, n);
-        return;
-    }
-#endif
-    for (int i = 0; i < n; i++) y[i] += a * x[i];
 }
 
 /* ---- out (R, OC) = in (R, IC) @ W [IC, OC], few rows ----------------- */

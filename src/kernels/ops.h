@@ -84,8 +84,6 @@ void matrix_row(float *out, const gpt_matrix *W, int row);
 
 /* Dot product of n floats. */
 float dot_f32(const float *a, const float *b, int n);
-/* y (n) += a * x (n) */
-void axpy_f32(float *y, float a, const float *x, int n);
 
 /* out (HD) = sum over t in [first, last] of softmax(scale * q . K row t)
  * times V row t: one query head's causal attention over the cached rows of
