@@ -1017,19 +1017,6 @@ static int share_take(work_share *s, int from_back, int *first) {
     }
 }
 
-/* The calling thread's next items of the nt shares: its own first, then
- * the others'. Returns how many (0: none left), *first the first and
- * *owner the share they came from. */
-static int share_next(work_share *s, int nt, int *owner, int *first) {
-    const int t = omp_get_thread_num();
-    for (int k = 0; k < nt; k++) {
-        *owner = (t + k) % nt;
-        const int n = share_take(&s[*owner], k > 0, first);
-        if (n) return n;
-    }
-    return 0;
-}
-
 /* Share owner's blocks [b0, b1) of n_blocks under the static split. */
 static void owner_blocks(int n_blocks, int owner, int nt, int *b0, int *b1) {
     int count;
@@ -1037,16 +1024,28 @@ static void owner_blocks(int n_blocks, int owner, int nt, int *b0, int *b1) {
     *b1 = *b0 + count;
 }
 
+/* The calling thread's next items of the nt shares of n_blocks blocks: its
+ * own first, then the others'. Returns how many (0: none left), *first the
+ * first of them, and [*b0, *b1) the blocks of the share they came from. */
+static int share_next(work_share *s, int nt, int n_blocks, int *b0, int *b1, int *first) {
+    const int t = omp_get_thread_num();
+    for (int k = 0; k < nt; k++) {
+        const int owner = (t + k) % nt, n = share_take(&s[owner], k > 0, first);
+        if (n) {
+            owner_blocks(n_blocks, owner, nt, b0, b1);
+            return n;
+        }
+    }
+    return 0;
+}
+
 /* The calling thread's items of shares of n_blocks blocks of the Q8
  * products p, as walks (q8_walk_item), until none is left. */
 static void q8_walk_shares(work_share *s, int nt, const ops_product *p, const int *first, int n_blocks,
                            const gpt_q8_block *xq, int path) {
-    int owner, k0, n;
-    while ((n = share_next(s, nt, &owner, &k0)) > 0) {
-        int b0, b1;
-        owner_blocks(n_blocks, owner, nt, &b0, &b1);
+    int b0, b1, k0, n;
+    while ((n = share_next(s, nt, n_blocks, &b0, &b1, &k0)) > 0)
         for (int k = k0; k < k0 + n; k++) q8_walk_item(p, first, b0, b1, k, xq, path);
-    }
 }
 
 /* xq (R, IN / 32 blocks) = the R rows of in (R, IN) quantized, the rows
@@ -1074,15 +1073,9 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
          * rows stay in cache while the chunk's rows meet them. */
         gpt_q8_block *xq = (gpt_q8_block *)panel;  // (SMALL_ROWS, nb) the chunk's rows, quantized
         const int n_blocks = (OUT + 15) / 16;
-        if (R == 1 && path == 2) {  // decode on VNNI: four streams a thread (q8_walk_item)
+        if (R == 1 && path == 2) {  // decode on VNNI: matmul_t_group's walk, four streams a thread
             const ops_product one = {out, ldo, W};
-            const int first[2] = {0, n_blocks};
-            quantize_rows_q8(xq, in, 1, IN);
-            const int nt = omp_get_max_threads();
-            work_share shares[nt];
-            shares_init(shares, nt, n_blocks, 1, 1);
-#pragma omp parallel num_threads(nt)
-            q8_walk_shares(shares, nt, &one, first, n_blocks, xq, path);
+            matmul_t_group(&one, 1, in, 1, panel, NULL);
             for (int j = 0; j < OUT && bias; j++) out[j] += bias[j];
             return;
         }
@@ -1559,13 +1552,10 @@ static void matmul_t_rows(float *out, int ldo, const float *in, const gpt_matrix
     shares_init(shares, nt, n_blocks, 0, 1);
 #pragma omp parallel num_threads(nt)
     {
-        int owner, k0, n;
-        while ((n = share_next(shares, nt, &owner, &k0)) > 0) {
-            int b0, b1;
-            owner_blocks(n_blocks, owner, nt, &b0, &b1);
+        int b0, b1, k0, n;
+        while ((n = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0)
             for (int blk = b0 + k0; blk < b0 + k0 + n; blk++)
                 head_block(out, ldo, in, W, R, blk * 16, blk * 16 + 16 < V ? blk * 16 + 16 : V);
-        }
     }
 }
 
@@ -1695,10 +1685,8 @@ void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *
 #pragma omp parallel num_threads(nt)
     {
         if (walk) q8_walk_shares(shares, nt, p, first, n_blocks, xq, path);
-        int owner, k0, n_take;
-        while (!walk && (n_take = share_next(shares, nt, &owner, &k0)) > 0) {
-            int b0, b1;
-            owner_blocks(n_blocks, owner, nt, &b0, &b1);
+        int b0, b1, k0, n_take;
+        while (!walk && (n_take = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0) {
             for (int blk = b0 + k0; blk < b0 + k0 + n_take; blk++) {
                 int j0;
                 const int m = q8_block_at(first, blk, &j0);
@@ -1762,10 +1750,8 @@ void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_m
     shares_init(shares, nt, n_blocks, walk, 2);
 #pragma omp parallel num_threads(nt)
     {
-        int owner, k0, n;
-        while ((n = share_next(shares, nt, &owner, &k0)) > 0) {
-            int b0, b1;
-            owner_blocks(n_blocks, owner, nt, &b0, &b1);
+        int b0, b1, k0, n;
+        while ((n = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0) {
             const int per = walk ? q8_walk_items(b0, b1) : b1 - b0;  // items of one product
             for (int k = k0; k < k0 + n; k++) {
                 const ops_product *pr = &both[k >= per];
@@ -1779,7 +1765,6 @@ void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_m
         }
 #pragma omp barrier
         for (int t = omp_get_thread_num(); t < nt; t += omp_get_num_threads()) {
-            int b0, b1;
             owner_blocks(n_blocks, t, nt, &b0, &b1);
             gated_finish(out, up, ldo, bg, bu, R, b0 * 16, b1 * 16 < H ? b1 * 16 : H);
         }
