@@ -19,15 +19,7 @@
 #include <math.h>
 
 #include "ops.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define HAVE_X86 1
-#define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
-#define TARGET_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")))
-#else
-#define HAVE_X86 0
-#endif
+#include "simd.h"
 
 /* x[0] + ... + x[n-1] in the 16-lane tree (a dot with ones). */
 static float sum_tree_portable(const float *x, int n) {

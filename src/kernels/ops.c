@@ -17,14 +17,7 @@
 #include "layers.h"
 #include "ops.h"
 #include "quant.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define HAVE_X86 1
-#define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
-#else
-#define HAVE_X86 0
-#endif
+#include "simd.h"
 
 /* Rows of a product up to which our own kernels run it. They read the
  * weights once (BLAS packs them first), and they compute every output
@@ -736,7 +729,6 @@ int ops_q8_vnni(void) { return cpu_has_vnni(); }
 int ops_q8_int8_prompts(void) { return Q8_INT8_PROMPTS && cpu_has_vnni(); }
 
 #if HAVE_X86
-#define TARGET_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 
 TARGET_AVX2 static float reduce8(__m256 acc) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
@@ -1323,7 +1315,6 @@ TARGET_AVX2 static float dot_avx2(const float *a, const float *b, int n) {
  * in instructions, not in FLOPs: half the loads, widenings and fmas issued,
  * and tiles of 4 head rows x 6 input rows (24 dots in registers, one pass)
  * instead of 3 x 3 in two passes. */
-#define TARGET_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")))
 
 static int no_avx512 = 0;
 void ops_force_no_avx512(int on) {
