@@ -1410,15 +1410,16 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void head_row_body512
     for (; v < v1; v++) out[v] = dot1_body512(x, wd, dt, (size_t)v * C, C);
 }
 
-/* Several input rows: a tile of NV head rows x NR input rows (up to 4 x 6),
- * every dot in one register for the whole pass over C. */
+/* Several input rows: a tile of NV head rows x NR input rows (up to 4 x 4),
+ * every dot in one register for the whole pass over C, each ended alone
+ * (the rows left after head_tile16_body512's 4 x 4 tiles). */
 TARGET_AVX512 static inline __attribute__((always_inline)) void head_tile_body512(
     float *out, int ldo, const float *in, const void *wd, const gpt_dtype dt, int C, int v, const int NV,
     const int NR, const char *prefetch) {
-    __m512 acc[4][6];
+    __m512 acc[4][4];
 #pragma GCC unroll 4
     for (int a = 0; a < NV; a++)
-#pragma GCC unroll 6
+#pragma GCC unroll 4
         for (int r = 0; r < NR; r++) acc[a][r] = _mm512_setzero_ps();
     int i = 0;
     const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
@@ -1428,7 +1429,7 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void head_tile_body51
         __m512 w[4];
 #pragma GCC unroll 4
         for (int a = 0; a < NV; a++) w[a] = load16(wd, dt, (size_t)(v + a) * C + i);
-#pragma GCC unroll 6
+#pragma GCC unroll 4
         for (int r = 0; r < NR; r++) {
             __m512 x = _mm512_loadu_ps(in + (size_t)r * C + i);
 #pragma GCC unroll 4
@@ -1458,9 +1459,7 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void head_tile_body51
     case 1: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 1, prefetch); break;                               \
     case 2: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 2, prefetch); break;                               \
     case 3: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 3, prefetch); break;                               \
-    case 4: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 4, prefetch); break;                               \
-    case 5: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 5, prefetch); break;                               \
-    default: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 6, prefetch); break;                              \
+    default: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 4, prefetch); break;                              \
     }
 #define HEAD_TILE512_CASES(DT)                                                                           \
     if (nv == 4) {                                                                                     \
@@ -1469,7 +1468,7 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void head_tile_body51
         HEAD_TILE512_NR(DT, 1)                                                                         \
     }
 
-/* out[r * ldo + v] for nv (4, or 1) head rows from v and nr (up to 6) input rows. */
+/* out[r * ldo + v] for nv (4, or 1) head rows from v and nr (up to 4) input rows. */
 TARGET_AVX512 static void head_tile_avx512(float *out, int ldo, const float *in, const gpt_matrix *W, int v, int nv,
                                            int nr, int prefetch_next) {
     const int C = W->cols;
@@ -1484,21 +1483,95 @@ TARGET_AVX512 static void head_tile_avx512(float *out, int ldo, const float *in,
     }
 }
 
+/* Four head rows x four input rows: 16 dots in 16 registers over the whole
+ * of C, ended together by reduce16x16, the same tree as reduce16z's one by
+ * one. The 4 x 6 tile ends each of its 24 dots alone, which at C = 576 was
+ * about a third of its time: 16 sequences' decode products ran 1.04-1.12x
+ * as fast on these (tile check in BENCHMARKS.md). */
+TARGET_AVX512 static inline __attribute__((always_inline)) void head_tile16_body512(float *out, int ldo,
+                                                                                  const float *in, const void *wd,
+                                                                                  const gpt_dtype dt, int C, int v,
+                                                                                  const char *prefetch) {
+    __m512 acc[16];  // acc[4 * r + a]: input row r . head row v + a
+#pragma GCC unroll 16
+    for (int k = 0; k < 16; k++) acc[k] = _mm512_setzero_ps();
+    int i = 0;
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    for (; i + 16 <= C; i += 16) {
+        if (prefetch)  // as head_tile_body512
+            for (int a = 0; a < 4; a++) _mm_prefetch(prefetch + ((size_t)a * C + i) * esize, _MM_HINT_T0);
+        __m512 w[4];
+#pragma GCC unroll 4
+        for (int a = 0; a < 4; a++) w[a] = load16(wd, dt, (size_t)(v + a) * C + i);
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) {
+            const __m512 x = _mm512_loadu_ps(in + (size_t)r * C + i);
+#pragma GCC unroll 4
+            for (int a = 0; a < 4; a++) acc[4 * r + a] = _mm512_fmadd_ps(x, w[a], acc[4 * r + a]);
+        }
+    }
+    if (i + 8 <= C) {
+        for (int a = 0; a < 4; a++) {
+            const __m512 w = load8z(wd, dt, (size_t)(v + a) * C + i);
+            for (int r = 0; r < 4; r++)
+                acc[4 * r + a] = _mm512_mask3_fmadd_ps(
+                    _mm512_zextps256_ps512(_mm256_loadu_ps(in + (size_t)r * C + i)), w, acc[4 * r + a], 0x00FF);
+        }
+        i += 8;
+    }
+    const __m512 sums = reduce16x16(acc);  // lane 4r + a: out[r][v + a]
+    if (i == C) {
+        _mm_storeu_ps(out + v, _mm512_extractf32x4_ps(sums, 0));
+        _mm_storeu_ps(out + (size_t)ldo + v, _mm512_extractf32x4_ps(sums, 1));
+        _mm_storeu_ps(out + (size_t)2 * ldo + v, _mm512_extractf32x4_ps(sums, 2));
+        _mm_storeu_ps(out + (size_t)3 * ldo + v, _mm512_extractf32x4_ps(sums, 3));
+        return;
+    }
+    float tree[16];  // the inputs past the last multiple of 8 go on one by one
+    _mm512_storeu_ps(tree, sums);
+    for (int r = 0; r < 4; r++)
+        for (int a = 0; a < 4; a++) {
+            const float *x = in + (size_t)r * C;
+            float sum = tree[4 * r + a];
+            for (int t = i; t < C; t++) sum += x[t] * load_one(wd, dt, (size_t)(v + a) * C + t);
+            out[(size_t)r * ldo + v + a] = sum;
+        }
+}
+
+/* out[r * ldo + v + a] for head rows v..v+3 and input rows 0..3. */
+TARGET_AVX512 static void head_tile16_avx512(float *out, int ldo, const float *in, const gpt_matrix *W, int v,
+                                             int prefetch_next) {
+    const int C = W->cols;
+    const void *wd = W->data;
+    const size_t esize = W->dtype == GPT_DTYPE_F32 ? 4 : 2;
+    const char *prefetch =
+        prefetch_next && v + 16 < W->rows ? (const char *)wd + (size_t)(v + 16) * C * esize : NULL;
+    switch (W->dtype) {
+    case GPT_DTYPE_F16: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_F16, C, v, prefetch); break;
+    case GPT_DTYPE_BF16: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_BF16, C, v, prefetch); break;
+    default: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_F32, C, v, prefetch); break;
+    }
+}
+
 TARGET_AVX512 static void head_block_avx512(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0,
                                             int v1) {
     if (R > 1) {
-        /* Each tile of 6 input rows meets the block's head rows while both
-         * stay in L1/L2. The first tile reads the block from memory, four
+        /* Each tile of 4 input rows meets the block's head rows while both
+         * stay in cache. The first tile reads the block from memory, four
          * rows side by side, which the hardware prefetcher follows poorly:
          * it fetches the next block's rows ahead (1.18x whole-model decode of
          * 16 sequences at the SmolLM2 shape). */
-        for (int r = 0; r < R; r += 6) {
-            const int nr = R - r < 6 ? R - r : 6;
+        for (int r = 0; r < R;) {
+            const int nr = R - r < 4 ? R - r : 4;  // 4 x 4 tiles, then the rows left on the 4 x nr ones
             float *o = out + (size_t)r * ldo;
             const float *x = in + (size_t)r * W->cols;
             int v = v0;
-            for (; v + 4 <= v1; v += 4) head_tile_avx512(o, ldo, x, W, v, 4, nr, r == 0);
+            if (nr == 4)
+                for (; v + 4 <= v1; v += 4) head_tile16_avx512(o, ldo, x, W, v, r == 0);
+            else
+                for (; v + 4 <= v1; v += 4) head_tile_avx512(o, ldo, x, W, v, 4, nr, r == 0);
             for (; v < v1; v++) head_tile_avx512(o, ldo, x, W, v, 1, nr, r == 0);
+            r += nr;
         }
         return;
     }

@@ -1,5 +1,6 @@
 /* simd.h — the x86 vector extensions the kernels are compiled for, function
- * by function (chosen at run time: the build has no -march). */
+ * by function (chosen at run time: the build has no -march), and the vector
+ * reduction more than one kernel file ends its dots with. */
 #ifndef GPT_SIMD_H
 #define GPT_SIMD_H
 
@@ -9,6 +10,27 @@
 #define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define TARGET_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")))
 #define TARGET_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+
+/* The rest of dot_f32's 16-lane tree for 16 dots at once (the decode
+ * attention's scores and the head tiles), a[j] the lanes of dot j: lanes
+ * l + l+8 (256-bit halves), l + l+4 (128-bit quarters), adjacent pairs,
+ * pairs two apart; lane j of the result is dot j. */
+TARGET_AVX512 static inline __attribute__((always_inline)) __m512 reduce16x16(const __m512 *a) {
+    __m512 t[8], s[4], u[2];
+    for (int j = 0; j < 8; j++)  // t[j]: dot 2j's 8 sums, then dot 2j+1's
+        t[j] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * j], a[2 * j + 1], 0x44),
+                             _mm512_shuffle_f32x4(a[2 * j], a[2 * j + 1], 0xEE));
+    for (int j = 0; j < 4; j++)  // s[j]: quarter m holds dot 4j+m's four sums
+        s[j] = _mm512_add_ps(_mm512_shuffle_f32x4(t[2 * j], t[2 * j + 1], 0x88),
+                             _mm512_shuffle_f32x4(t[2 * j], t[2 * j + 1], 0xDD));
+    for (int j = 0; j < 2; j++)  // u[j], quarter m: dot 8j+m's (s0+s1, s2+s3), then dot 8j+4+m's
+        u[j] = _mm512_add_ps(_mm512_shuffle_ps(s[2 * j], s[2 * j + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_ps(s[2 * j], s[2 * j + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512 r = _mm512_add_ps(_mm512_shuffle_ps(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_ps(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    // lane 4m + k of r is dot m + 4k
+    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), r);
+}
 #else
 #define HAVE_X86 0
 #endif
