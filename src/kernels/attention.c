@@ -123,19 +123,39 @@ TARGET_AVX2 static float sum_tree_avx2(const float *x, int n) {
     return sum;
 }
 
+/* NV registers of the output (8 values each) from d0, across every
+ * position. NV is a constant in each copy, so the sums stay in registers:
+ * with a run-time count gcc kept them in memory, and each position's fmas
+ * waited on a store and a load (the weighted sum was then most of a decode
+ * step's attention time). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void weighted_regs8(float *out, const float *e,
+                                                                           const float *V, int stride, int first,
+                                                                           int last, const int NV, float inv) {
+    __m256 o[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NV; c++) o[c] = _mm256_setzero_ps();
+    for (int t = first; t <= last; t++) {
+        const __m256 w = _mm256_set1_ps(e[t]);
+        const float *v = V + (size_t)t * stride;
+#pragma GCC unroll 4
+        for (int c = 0; c < NV; c++) o[c] = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 8 * c), o[c]);
+    }
+#pragma GCC unroll 4
+    for (int c = 0; c < NV; c++) _mm256_storeu_ps(out + 8 * c, _mm256_mul_ps(o[c], _mm256_set1_ps(inv)));
+}
+
 /* The output 32 values at a time in four registers, across every position. */
 TARGET_AVX2 static void weighted_avx2(float *out, const float *e, const float *V, int stride, int first, int last,
                                       int HD, float inv) {
     int d0 = 0;
     while (HD - d0 >= 8) {
         const int nv = (HD - d0) / 8 < 4 ? (HD - d0) / 8 : 4;  // registers in use
-        __m256 o[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-        for (int t = first; t <= last; t++) {
-            const __m256 w = _mm256_set1_ps(e[t]);
-            const float *v = V + (size_t)t * stride + d0;
-            for (int c = 0; c < nv; c++) o[c] = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 8 * c), o[c]);
+        switch (nv) {
+        case 1: weighted_regs8(out + d0, e, V + d0, stride, first, last, 1, inv); break;
+        case 2: weighted_regs8(out + d0, e, V + d0, stride, first, last, 2, inv); break;
+        case 3: weighted_regs8(out + d0, e, V + d0, stride, first, last, 3, inv); break;
+        default: weighted_regs8(out + d0, e, V + d0, stride, first, last, 4, inv); break;
         }
-        for (int c = 0; c < nv; c++) _mm256_storeu_ps(out + d0 + 8 * c, _mm256_mul_ps(o[c], _mm256_set1_ps(inv)));
         d0 += 8 * nv;
     }
     if (d0 < HD) weighted_portable(out + d0, e, V + d0, stride, first, last, HD - d0, inv);
@@ -167,6 +187,25 @@ TARGET_AVX512 static void scores_avx512(float *s, const float *q, const float *K
     if (t <= last) scores_avx2(s, q, K, stride, t, last, HD, scale);
 }
 
+/* NV registers of the output (16 values each, masked) from out, across
+ * every position; NV a constant in each copy (see weighted_regs8). */
+TARGET_AVX512 static inline __attribute__((always_inline)) void weighted_regs16(float *out, const float *e,
+                                                                              const float *V, int stride,
+                                                                              int first, int last, const int NV,
+                                                                              const __mmask16 *mask, float inv) {
+    __m512 o[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NV; c++) o[c] = _mm512_setzero_ps();
+    for (int t = first; t <= last; t++) {
+        const __m512 w = _mm512_set1_ps(e[t]);
+        const float *v = V + (size_t)t * stride;
+#pragma GCC unroll 4
+        for (int c = 0; c < NV; c++) o[c] = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(mask[c], v + 16 * c), o[c]);
+    }
+#pragma GCC unroll 4
+    for (int c = 0; c < NV; c++) _mm512_mask_storeu_ps(out + 16 * c, mask[c], _mm512_mul_ps(o[c], _mm512_set1_ps(inv)));
+}
+
 /* The output 64 values at a time in four registers (the last 16 masked). */
 TARGET_AVX512 static void weighted_avx512(float *out, const float *e, const float *V, int stride, int first,
                                           int last, int HD, float inv) {
@@ -177,14 +216,12 @@ TARGET_AVX512 static void weighted_avx512(float *out, const float *e, const floa
             const int in = left - 16 * c;
             mask[c] = in >= 16 ? 0xFFFF : in > 0 ? (__mmask16)((1u << in) - 1) : 0;
         }
-        __m512 o[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-        for (int t = first; t <= last; t++) {
-            const __m512 w = _mm512_set1_ps(e[t]);
-            const float *v = V + (size_t)t * stride + d0;
-            for (int c = 0; c < nv; c++) o[c] = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(mask[c], v + 16 * c), o[c]);
+        switch (nv) {
+        case 1: weighted_regs16(out + d0, e, V + d0, stride, first, last, 1, mask, inv); break;
+        case 2: weighted_regs16(out + d0, e, V + d0, stride, first, last, 2, mask, inv); break;
+        case 3: weighted_regs16(out + d0, e, V + d0, stride, first, last, 3, mask, inv); break;
+        default: weighted_regs16(out + d0, e, V + d0, stride, first, last, 4, mask, inv); break;
         }
-        for (int c = 0; c < nv; c++)
-            _mm512_mask_storeu_ps(out + d0 + 16 * c, mask[c], _mm512_mul_ps(o[c], _mm512_set1_ps(inv)));
     }
 }
 #endif
