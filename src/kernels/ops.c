@@ -1500,8 +1500,9 @@ TARGET_AVX512 static void head_tile_avx512(float *out, int ldo, const float *in,
 /* Four head rows x four input rows: 16 dots in 16 registers over the whole
  * of C, ended together by reduce16x16, the same tree as reduce16z's one by
  * one. The 4 x 6 tile ends each of its 24 dots alone, which at C = 576 was
- * about a third of its time: 16 sequences' decode products ran 1.04-1.12x
- * as fast on these (tile check in BENCHMARKS.md). */
+ * about a third of its time: 16 rows' products at the SmolLM2 shapes ran
+ * 1.00-1.12x as fast on these, a whole decode step of 16 sequences
+ * 1.03-1.05x (BENCHMARKS.md). */
 TARGET_AVX512 static inline __attribute__((always_inline)) void head_tile16_body512(float *out, int ldo,
                                                                                   const float *in, const void *wd,
                                                                                   const gpt_dtype dt, int C, int v,
