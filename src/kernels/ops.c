@@ -1482,21 +1482,6 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void head_tile_body51
         HEAD_TILE512_NR(DT, 1)                                                                         \
     }
 
-/* out[r * ldo + v] for nv (4, or 1) head rows from v and nr (up to 4) input rows. */
-TARGET_AVX512 static void head_tile_avx512(float *out, int ldo, const float *in, const gpt_matrix *W, int v, int nv,
-                                           int nr, int prefetch_next) {
-    const int C = W->cols;
-    const void *wd = W->data;
-    const size_t esize = W->dtype == GPT_DTYPE_F32 ? 4 : 2;
-    const char *prefetch =
-        prefetch_next && v + 16 < W->rows ? (const char *)wd + (size_t)(v + 16) * C * esize : NULL;
-    switch (W->dtype) {
-    case GPT_DTYPE_F16: HEAD_TILE512_CASES(GPT_DTYPE_F16); break;
-    case GPT_DTYPE_BF16: HEAD_TILE512_CASES(GPT_DTYPE_BF16); break;
-    default: HEAD_TILE512_CASES(GPT_DTYPE_F32); break;
-    }
-}
-
 /* Four head rows x four input rows: 16 dots in 16 registers over the whole
  * of C, ended together by reduce16x16, the same tree as reduce16z's one by
  * one. The 4 x 6 tile ends each of its 24 dots alone, which at C = 576 was
@@ -1553,18 +1538,27 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void head_tile16_body
         }
 }
 
-/* out[r * ldo + v + a] for head rows v..v+3 and input rows 0..3. */
-TARGET_AVX512 static void head_tile16_avx512(float *out, int ldo, const float *in, const gpt_matrix *W, int v,
-                                             int prefetch_next) {
+/* out[r * ldo + v] for nv (4, or 1) head rows from v and nr (up to 4) input
+ * rows: 4 x 4 on head_tile16_body512, the rest on head_tile_body512. */
+TARGET_AVX512 static void head_tile_avx512(float *out, int ldo, const float *in, const gpt_matrix *W, int v, int nv,
+                                           int nr, int prefetch_next) {
     const int C = W->cols;
     const void *wd = W->data;
     const size_t esize = W->dtype == GPT_DTYPE_F32 ? 4 : 2;
     const char *prefetch =
         prefetch_next && v + 16 < W->rows ? (const char *)wd + (size_t)(v + 16) * C * esize : NULL;
+    if (nv == 4 && nr == 4) {
+        switch (W->dtype) {
+        case GPT_DTYPE_F16: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_F16, C, v, prefetch); break;
+        case GPT_DTYPE_BF16: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_BF16, C, v, prefetch); break;
+        default: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_F32, C, v, prefetch); break;
+        }
+        return;
+    }
     switch (W->dtype) {
-    case GPT_DTYPE_F16: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_F16, C, v, prefetch); break;
-    case GPT_DTYPE_BF16: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_BF16, C, v, prefetch); break;
-    default: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_F32, C, v, prefetch); break;
+    case GPT_DTYPE_F16: HEAD_TILE512_CASES(GPT_DTYPE_F16); break;
+    case GPT_DTYPE_BF16: HEAD_TILE512_CASES(GPT_DTYPE_BF16); break;
+    default: HEAD_TILE512_CASES(GPT_DTYPE_F32); break;
     }
 }
 
@@ -1585,10 +1579,7 @@ TARGET_AVX512 static void head_block_avx512(float *out, int ldo, const float *in
             float *o = out + (size_t)r * ldo;
             const float *x = in + (size_t)r * W->cols;
             int v = v0;
-            if (nr == 4)
-                for (; v + 4 <= v1; v += 4) head_tile16_avx512(o, ldo, x, W, v, r == 0);
-            else
-                for (; v + 4 <= v1; v += 4) head_tile_avx512(o, ldo, x, W, v, 4, nr, r == 0);
+            for (; v + 4 <= v1; v += 4) head_tile_avx512(o, ldo, x, W, v, 4, nr, r == 0);
             for (; v < v1; v++) head_tile_avx512(o, ldo, x, W, v, 1, nr, r == 0);
             r += nr;
         }
