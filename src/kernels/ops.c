@@ -803,6 +803,33 @@ TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
             ws[p] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_set1_ps(w0->scale))),
                                                         _mm256_castps_pd(_mm256_set1_ps(w1->scale)), 1));
         }
+        if (NR >= 2) {
+            /* Several input rows: x + 128 (unsigned) against w, and
+             * -128 * (each lane's four w) as the start, once per pair for
+             * all the rows: the same exact int32 sums as |x| against w with
+             * x's sign, with one operation less per dot and block (1.11x
+             * and 1.14x decode of 16 sequences, in process). One row keeps
+             * the sign flip, which costs nothing to set up. */
+            const __m512i u128 = _mm512_set1_epi8((char)0x80);
+            __m512i start[2];
+#pragma GCC unroll 2
+            for (int p = 0; p < NP; p++)
+                start[p] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                            _mm512_dpbusd_epi32(_mm512_setzero_si512(), u128, qw[p]));
+#pragma GCC unroll 4
+            for (int r = 0; r < NR; r++) {
+                const gpt_q8_block *xb = x + (size_t)r * nb + b;
+                const __m512i xu =
+                    _mm512_xor_si512(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)xb->q)), u128);
+                const __m512 xs = _mm512_set1_ps(xb->scale);
+#pragma GCC unroll 2
+                for (int p = 0; p < NP; p++) {
+                    const __m512i sum = _mm512_dpbusd_epi32(start[p], xu, qw[p]);
+                    acc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(xs, ws[p]), acc[r][p]);
+                }
+            }
+            continue;
+        }
 #pragma GCC unroll 4
         for (int r = 0; r < NR; r++) {
             const gpt_q8_block *xb = x + (size_t)r * nb + b;
