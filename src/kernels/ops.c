@@ -695,17 +695,18 @@ static float dot_q8_portable(const gpt_q8_block *x, const gpt_q8_block *w, int n
 }
 
 /* Prompts (more than SMALL_ROWS rows) as integer dots on VNNI, in chunks of
- * SMALL_ROWS rows, instead of BLAS on widened panels. Off: on the Zen 4 we
- * could measure (512-bit ops run as two 256-bit halves) it only matched
- * AVX-512 sgemm kernel-only (25.8-29.5 against 25.1-30.0 GFLOP/s, one
- * thread) and pp512 Q8 was 0.88x base (median of 5, 2 threads, loaded
- * machine); AVX2's maddubs path ran at 0.75x. Build with
- * -DGPT_Q8_INT8_PROMPTS=1 to measure it on a CPU with full-width AVX-512
- * VNNI; test_ops then checks it too. */
+ * SMALL_ROWS rows, instead of BLAS on widened panels: each prompt row then
+ * has the bits it has decoded alone. On by default since the tiles fetch
+ * the next block ahead, run 4 input rows and start from -128 x the weights:
+ * a 512-token prompt ran 1.13x (SmolLM2 shape), 1.26x (Qwen2.5) and 1.13x
+ * (GPT-2 124M) as fast as on BLAS, in process (before those three it only
+ * matched AVX-512 sgemm, 0.88-1.07x). AVX2's maddubs path ran at 0.75x of
+ * BLAS, so CPUs without VNNI keep BLAS. -DGPT_Q8_INT8_PROMPTS=0 builds the
+ * BLAS path on VNNI too; test_ops checks whichever is built. */
 #ifdef GPT_Q8_INT8_PROMPTS
 #define Q8_INT8_PROMPTS GPT_Q8_INT8_PROMPTS
 #else
-#define Q8_INT8_PROMPTS 0
+#define Q8_INT8_PROMPTS 1
 #endif
 
 static int no_vnni = 0;

@@ -115,7 +115,7 @@ int ops_head_avx512(void);
 /* Nonzero when the Q8 products run on AVX-512 VNNI. */
 int ops_q8_vnni(void);
 /* Nonzero when Q8 products of more than OPS_SMALL_ROWS rows run as integer
- * dots too (a build with -DGPT_Q8_INT8_PROMPTS=1 on a VNNI CPU). */
+ * dots too (on a VNNI CPU, unless built with -DGPT_Q8_INT8_PROMPTS=0). */
 int ops_q8_int8_prompts(void);
 
 /* The thread count the kernels use (and BLAS is told). */

@@ -6,8 +6,8 @@
  * in input order; above OPS_SMALL_ROWS rows (BLAS) a product is the same
  * bits with 1, 2 or 3 threads (and the same bits as each row alone where
  * the long product keeps the one-row order: matmul_t on F16/BF16 with
- * AVX-512, and with -DGPT_Q8_INT8_PROMPTS=1 on VNNI, Q8 prompts as integer
- * dots). F32, F16, BF16 and Q8 weights; the Q8 products on VNNI, on AVX2
+ * AVX-512, and on VNNI, unless built with -DGPT_Q8_INT8_PROMPTS=0, Q8
+ * prompts as integer dots). F32, F16, BF16 and Q8 weights; the Q8 products on VNNI, on AVX2
  * and portable; matmul_t's float products on AVX-512, AVX2 and portable. */
 #include <math.h>
 #include <stdint.h>
@@ -133,7 +133,7 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
     /* More rows than OPS_SMALL_ROWS: 65 (one past) and 300 (several chunks).
      * BLAS runs them on fixed blocks, the same bits with 1, 2 or 3 threads
      * (rule 4); where matmul_t runs 16-bit weights on AVX-512 tiles, or Q8
-     * runs them as integer dots (-DGPT_Q8_INT8_PROMPTS=1 on VNNI), each row
+     * runs them as integer dots (on VNNI by default), each row
      * is the same bits as computed alone. */
     for (int RB = 65; RB <= 300; RB += 235) {
         float *big_in = malloc(sizeof(float) * RB * IN), *one = malloc(sizeof(float) * RB * OUT),
@@ -151,8 +151,8 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
                       PATH_NAME[path], threads, where / OUT, where % OUT, many[where], one[where]);
             }
             /* Rows one at a time where the long product keeps the one-row
-             * order: Q8 as integer dots (a -DGPT_Q8_INT8_PROMPTS=1 build on
-             * VNNI), and matmul_t on 16-bit weights with AVX-512. */
+             * order: Q8 as integer dots (on VNNI, by default), and matmul_t
+             * on 16-bit weights with AVX-512. */
             const int one_row_order = (W->dtype == GPT_DTYPE_Q8 && ops_q8_int8_prompts()) ||
                                       (transposed && ops_head_avx512() && IN >= OPS_TILED_PROMPT_MIN_COLS &&
                                        (W->dtype == GPT_DTYPE_F16 || W->dtype == GPT_DTYPE_BF16));
