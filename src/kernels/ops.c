@@ -533,26 +533,15 @@ TARGET_AVX2 static void tile_avx2(float *out, int OC, const float *in, int IC, c
 TARGET_AVX2 static inline __attribute__((always_inline)) void pack_body(float *wp, const gpt_matrix *W,
                                                                       const gpt_dtype dt, int i0, int n, int j0,
                                                                       int n_tiles) {
-    if (W->col_panels) {
-        const int panel_tiles = GPT_PANEL_COLS / 16;
-        for (int t0 = 0; t0 < n_tiles; t0 += panel_tiles)
-            for (int k = 0; k < n; k++)
-                for (int t = t0; t < t0 + panel_tiles && t < n_tiles; t++) {
-                    float *dst = wp + (size_t)t * (n + 1) * 16 + (size_t)k * 16;
-                    const size_t src = gpt_matrix_index(W, i0 + k, j0 + 16 * t);
-                    _mm256_storeu_ps(dst, load8(W->data, dt, src));
-                    _mm256_storeu_ps(dst + 8, load8(W->data, dt, src + 8));
-                }
-        return;
-    }
-    for (int k = 0; k < n; k++) {
-        float *dst = wp + (size_t)k * 16;
-        for (int t = 0; t < n_tiles; t++, dst += (size_t)(n + 1) * 16) {
-            const size_t src = gpt_matrix_index(W, i0 + k, j0 + 16 * t);  // 16 columns in a row either way
-            _mm256_storeu_ps(dst, load8(W->data, dt, src));
-            _mm256_storeu_ps(dst + 8, load8(W->data, dt, src + 8));
-        }
-    }
+    const int panel_tiles = W->col_panels ? GPT_PANEL_COLS / 16 : n_tiles;  // tiles read as one run per row
+    for (int t0 = 0; t0 < n_tiles; t0 += panel_tiles)
+        for (int k = 0; k < n; k++)
+            for (int t = t0; t < t0 + panel_tiles && t < n_tiles; t++) {
+                float *dst = wp + (size_t)t * (n + 1) * 16 + (size_t)k * 16;
+                const size_t src = gpt_matrix_index(W, i0 + k, j0 + 16 * t);  // 16 columns in a row either way
+                _mm256_storeu_ps(dst, load8(W->data, dt, src));
+                _mm256_storeu_ps(dst + 8, load8(W->data, dt, src + 8));
+            }
 }
 
 TARGET_AVX2 static void pack_avx2(float *wp, const gpt_matrix *W, int i0, int n, int j0, int n_tiles) {
@@ -1518,7 +1507,10 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void head_tile_body51
     case 1: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 1, prefetch); break;                               \
     case 2: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 2, prefetch); break;                               \
     case 3: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 3, prefetch); break;                               \
-    default: head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 4, prefetch); break;                              \
+    default: /* 4 x 4 ends its dots together (NV is a constant: one branch is compiled) */                    \
+        if (NV == 4) head_tile16_body512(out, ldo, in, wd, DT, C, v, prefetch);                                 \
+        else head_tile_body512(out, ldo, in, wd, DT, C, v, NV, 4, prefetch);                                    \
+        break;                                                                                                   \
     }
 #define HEAD_TILE512_CASES(DT)                                                                           \
     if (nv == 4) {                                                                                     \
@@ -1592,14 +1584,6 @@ TARGET_AVX512 static void head_tile_avx512(float *out, int ldo, const float *in,
     const size_t esize = W->dtype == GPT_DTYPE_F32 ? 4 : 2;
     const char *prefetch =
         prefetch_next && v + 16 < W->rows ? (const char *)wd + (size_t)(v + 16) * C * esize : NULL;
-    if (nv == 4 && nr == 4) {
-        switch (W->dtype) {
-        case GPT_DTYPE_F16: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_F16, C, v, prefetch); break;
-        case GPT_DTYPE_BF16: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_BF16, C, v, prefetch); break;
-        default: head_tile16_body512(out, ldo, in, wd, GPT_DTYPE_F32, C, v, prefetch); break;
-        }
-        return;
-    }
     switch (W->dtype) {
     case GPT_DTYPE_F16: HEAD_TILE512_CASES(GPT_DTYPE_F16); break;
     case GPT_DTYPE_BF16: HEAD_TILE512_CASES(GPT_DTYPE_BF16); break;
