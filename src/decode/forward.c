@@ -39,11 +39,13 @@ struct gpt_context {
     float *proj;     // (R, C) a projection before it joins the residual
     float *mlp;      // (R, I) the MLP's hidden layer (the gate, for a gated MLP)
     float *mlp_up;   // (R, I) the gated MLP's up projection; empty for GELU
-    float *scores;   // (max(threads, R), n_ctx) attention weights: a row per thread,
-                     // or every row of one head for a prompt chunk
+    float *scores;   // (max(threads, R), n_keys) attention weights: a row per thread,
+                     // or PROMPT_ATTN_ROWS rows per thread for a prompt chunk
+    float *keys_packed;  // (n_kv_head, n_keys, HD) a prompt chunk's keys, packed for attend_rows
     float *embed;    // (C) one widened embedding row
     float *panel;    // (PANEL) a widened panel of a 16-bit matrix for BLAS
     int scores_threads;
+    int n_keys;      // n_ctx rounded up to ATTN_KEY_BLOCK: the row stride of scores
 
     void *block;     // the one allocation all the above live in
     size_t bytes;
@@ -99,12 +101,13 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     size_t panel = max_size(max_size(matmul_panel_floats((int)(QD + 2 * KD)), matmul_panel_floats((int)H)),
                             max_size(matmul_panel_floats((int)C), matmul_panel_floats((int)QD)));
     size_t rope = c->rope != GPT_ROPE_NONE ? (size_t)n_ctx * (c->head_dim / 2) : 0;
+    const size_t n_keys = ((size_t)n_ctx + ATTN_KEY_BLOCK - 1) / ATTN_KEY_BLOCK * ATTN_KEY_BLOCK;
     size_t floats[] = {
         cache, cache, rope, rope,           // key_cache, value_cache, rope_cos, rope_sin
         R * C, R * C, R * (QD + 2 * KD),    // x, norm, qkv
         R * QD, R * C, R * H,               // attn, proj, mlp
         c->gated_silu ? R * H : 0,          // mlp_up
-        (size_t)(threads > max_rows ? threads : max_rows) * n_ctx, C, panel,
+        (size_t)(threads > max_rows ? threads : max_rows) * n_keys, n_keys * KD, C, panel,
     };
     size_t total = 0;
     /* Each buffer starts on a 64-byte line. */
@@ -122,7 +125,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     float *p = block;
     float **slots[] = {&ctx->key_cache, &ctx->value_cache, &ctx->rope_cos, &ctx->rope_sin, &ctx->x,
                        &ctx->norm, &ctx->qkv, &ctx->attn, &ctx->proj, &ctx->mlp, &ctx->mlp_up,
-                       &ctx->scores, &ctx->embed, &ctx->panel};
+                       &ctx->scores, &ctx->keys_packed, &ctx->embed, &ctx->panel};
     for (size_t i = 0; i < sizeof floats / sizeof floats[0]; i++) {
         *slots[i] = p;
         p += (floats[i] + 15) & ~(size_t)15;
@@ -132,6 +135,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     ctx->n_seq = n_seq;
     ctx->max_rows = max_rows;
     ctx->scores_threads = threads;
+    ctx->n_keys = (int)n_keys;
     ctx->block = block;
     ctx->bytes = total * sizeof(float);
     if (rope) rope_tables(ctx->rope_cos, ctx->rope_sin, c, n_ctx);
@@ -195,42 +199,44 @@ static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
             const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + kv;  // (pos+1, HD), rows KD apart
             attend_head(ctx->attn + (size_t)r * QD + h * HD, ctx->qkv + (size_t)r * QKV + h * HD, K, V, KD,
                         first_seen(c, layer, pos), pos, HD, scale,
-                        ctx->scores + (size_t)omp_get_thread_num() * ctx->n_ctx);
+                        ctx->scores + (size_t)omp_get_thread_num() * ctx->n_keys);
         }
     }
 }
 
+/* Query rows of a prompt chunk per attention task. */
+#define PROMPT_ATTN_ROWS 64
+
 /* Attention for a prompt chunk: R rows of one sequence at consecutive
- * positions p0.., head by head as two matrix products,
- * S (R, N) = Q K^T over the N = p0 + R cached positions, and O = S V,
- * with the causal mask (and window) and softmax applied to S in between. */
+ * positions p0.. (attend_rows). Each kv head's keys 0..p0+R-1 are packed
+ * once; then each task takes PROMPT_ATTN_ROWS rows of one query head, the
+ * last rows (which see the most keys) first, with that many rows of scores
+ * per thread. */
 static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
     const gpt_config *c = &ctx->model->cfg;
-    const int NH = c->n_head, HD = c->head_dim, QD = NH * HD, KD = c->n_kv_head * HD, R = b->n;
-    const int QKV = QD + 2 * KD, group = NH / c->n_kv_head;
-    const int p0 = b->pos[0], N = p0 + R, seq = b->seq[0];
+    const int NH = c->n_head, NKV = c->n_kv_head, HD = c->head_dim, QD = NH * HD, KD = NKV * HD, R = b->n;
+    const int QKV = QD + 2 * KD, group = NH / NKV;
+    const int p0 = b->pos[0], N = p0 + R, seq = b->seq[0], lds = ctx->n_keys;
+    const int window = c->sliding_window && layer >= c->window_first_layer ? c->sliding_window : 0;
     const float scale = 1.0f / sqrtf((float)HD);
-    float *S = ctx->scores;  // (R, N)
-    for (int h = 0; h < NH; h++) {
-        const int kv = (h / group) * HD;
-        const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + kv;    // (N, HD), row stride KD
-        const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + kv;  // (N, HD), row stride KD
-        gemm_fixed_blocks(1, R, N, HD, scale, ctx->qkv + h * HD, QKV, K, KD, 0.0f, S, N);
+    const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0);    // (N, KD)
+    const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0);  // (N, KD)
+    const size_t packed = (size_t)lds * HD;                              // floats of one kv head's keys
 #pragma omp parallel for schedule(static)
-        for (int i = 0; i < R; i++) {
-            float *row = S + (size_t)i * N;
-            const int last = p0 + i, first = first_seen(c, layer, last);  // row i sees first..last
-            float maxv = -FLT_MAX;
-            for (int t = first; t <= last; t++) maxv = row[t] > maxv ? row[t] : maxv;
-            exp_shifted(row + first, maxv, last - first + 1);
-            float sum = 0;
-            for (int t = first; t <= last; t++) sum += row[t];
-            float inv = 1.0f / sum;
-            for (int t = first; t <= last; t++) row[t] *= inv;
-            for (int t = 0; t < first; t++) row[t] = 0.0f;
-            for (int t = last + 1; t < N; t++) row[t] = 0.0f;
-        }
-        gemm_fixed_blocks(0, R, HD, N, 1.0f, S, N, V, KD, 0.0f, ctx->attn + h * HD, QD);
+    for (int kv = 0; kv < NKV; kv++) attention_pack_keys(ctx->keys_packed + kv * packed, K + kv * HD, KD, N, HD);
+
+    const int n_blocks = (R + PROMPT_ATTN_ROWS - 1) / PROMPT_ATTN_ROWS;
+    const int scores_rows = ctx->max_rows > ctx->scores_threads ? ctx->max_rows : ctx->scores_threads;
+    int threads = scores_rows / PROMPT_ATTN_ROWS, nt = omp_get_max_threads();
+    if (threads < 1) threads = 1;  // then R <= max_rows < PROMPT_ATTN_ROWS: one block, all of scores
+    if (threads > nt) threads = nt;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int task = 0; task < n_blocks * NH; task++) {
+        const int blk = n_blocks - 1 - task / NH, h = task % NH, r0 = blk * PROMPT_ATTN_ROWS;
+        const int rows = R - r0 < PROMPT_ATTN_ROWS ? R - r0 : PROMPT_ATTN_ROWS;
+        attend_rows(ctx->attn + (size_t)r0 * QD + h * HD, QD, ctx->qkv + (size_t)r0 * QKV + h * HD, QKV,
+                    ctx->keys_packed + (h / group) * packed, V + (h / group) * HD, KD, rows, p0 + r0, window, HD,
+                    scale, ctx->scores + (size_t)omp_get_thread_num() * PROMPT_ATTN_ROWS * lds, lds);
     }
 }
 

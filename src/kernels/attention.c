@@ -21,6 +21,12 @@
 #include "ops.h"
 #include "simd.h"
 
+static float max_portable(const float *x, int n) {
+    float m = -FLT_MAX;
+    for (int i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
 /* x[0] + ... + x[n-1] in the 16-lane tree (a dot with ones). */
 static float sum_tree_portable(const float *x, int n) {
     float acc[16] = {0};
@@ -121,6 +127,25 @@ TARGET_AVX2 static float sum_tree_avx2(const float *x, int n) {
     float sum = _mm_cvtss_f32(h);
     for (; i < n; i++) sum += x[i];
     return sum;
+}
+
+/* The largest of x[0..n) (-FLT_MAX for none): the scalar loop's value in any
+ * order, as a NaN is passed over both ways (vmaxps returns its second
+ * operand, the running maximum, when the first is a NaN). The scalar loop
+ * was a fifth of a prompt's attention at the SmolLM2 shape. */
+TARGET_AVX2 static float max_avx2(const float *x, int n) {
+    __m256 m0 = _mm256_set1_ps(-FLT_MAX), m1 = m0;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        m0 = _mm256_max_ps(_mm256_loadu_ps(x + i), m0);
+        m1 = _mm256_max_ps(_mm256_loadu_ps(x + i + 8), m1);
+    }
+    m0 = _mm256_max_ps(m0, m1);
+    float lanes[8], m = -FLT_MAX;
+    _mm256_storeu_ps(lanes, m0);
+    for (int l = 0; l < 8; l++) m = lanes[l] > m ? lanes[l] : m;
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
 }
 
 /* NV registers of the output (8 values each) from d0, across every
@@ -240,8 +265,11 @@ void attend_head(float *out, const float *q, const float *K, const float *V, int
     else
 #endif
         scores_portable(scores, q, K, stride, first, last, HD, scale);
-    float maxv = -FLT_MAX;
-    for (int t = first; t <= last; t++) maxv = scores[t] > maxv ? scores[t] : maxv;
+#if HAVE_X86
+    const float maxv = path ? max_avx2(scores + first, n) : max_portable(scores + first, n);
+#else
+    const float maxv = max_portable(scores + first, n);
+#endif
     exp_shifted(scores + first, maxv, n);
 #if HAVE_X86
     const float inv = 1.0f / (path ? sum_tree_avx2(scores + first, n) : sum_tree_portable(scores + first, n));
@@ -252,4 +280,247 @@ void attend_head(float *out, const float *q, const float *K, const float *V, int
     const float inv = 1.0f / sum_tree_portable(scores + first, n);
 #endif
         weighted_portable(out, scores, V, stride, first, last, HD, inv);
+}
+
+/* ---- prompts: a block of query rows at once, keys as vector lanes ----
+ *
+ * A prompt chunk's rows of one head ran as two BLAS products over the
+ * whole square of positions (S = Q K^T, then S V), half of it masked away,
+ * with 64-float dots that left BLAS packing more than multiplying: at the
+ * SmolLM2 shape a 512-token prompt spent about a fifth of its time there.
+ * Here each tile of 4 query rows computes only the keys its rows see:
+ * scores against keys packed 32 to a block (each dimension's 32 keys side
+ * by side, so a vector of keys is one load and a query value one
+ * broadcast), then the rows' softmax, then the values weighted in
+ * registers.
+ *
+ * Each score is one fused multiply-add per dimension in order, then times
+ * scale; each output value one fused multiply-add per position in order
+ * (the positions no row of the tile sees add exact zeros), then times
+ * 1 / sum, the sum of the exponentials in attend_head's 16-lane tree. So
+ * every path gives the same bits, and a row's do not depend on the other
+ * rows of its chunk. */
+
+#define KEY_BLOCK 32  // keys per packed block
+#define TILE_ROWS 4   // query rows per tile
+
+void attention_pack_keys(float *Kp, const float *K, int stride, int N, int HD) {
+    for (int b = 0; b * KEY_BLOCK < N; b++) {
+        float *dst = Kp + (size_t)b * HD * KEY_BLOCK;  // (HD, KEY_BLOCK)
+        for (int j = 0; j < KEY_BLOCK; j++) {
+            const int t = b * KEY_BLOCK + j;
+            const float *k = K + (size_t)t * stride;
+            for (int d = 0; d < HD; d++) dst[(size_t)d * KEY_BLOCK + j] = t < N ? k[d] : 0.0f;
+        }
+    }
+}
+
+/* s[r][t] = scale * q_r . k_t for the nr rows of q (ldq apart) and the keys
+ * of blocks [b0, b1) of Kp; s rows lds apart. */
+static void block_scores_portable(float *s, int lds, const float *q, int ldq, const float *Kp, int nr, int b0,
+                                  int b1, int HD, float scale) {
+    for (int r = 0; r < nr; r++)
+        for (int b = b0; b < b1; b++)
+            for (int j = 0; j < KEY_BLOCK; j++) {
+                const float *k = Kp + (size_t)b * HD * KEY_BLOCK + j;
+                float acc = 0.0f;
+                for (int d = 0; d < HD; d++) acc = fmaf(q[(size_t)r * ldq + d], k[(size_t)d * KEY_BLOCK], acc);
+                s[(size_t)r * lds + b * KEY_BLOCK + j] = acc * scale;
+            }
+}
+
+/* out (nr, HD) rows ldo apart = (sum over t in [t0, t1] of p_r[t] V row t)
+ * times inv[r], p rows lds apart. */
+static void block_weighted_portable(float *out, int ldo, const float *p, int lds, const float *V, int stride, int nr,
+                                    int t0, int t1, int HD, const float *inv) {
+    for (int r = 0; r < nr; r++)
+        for (int d = 0; d < HD; d++) {
+            float acc = 0.0f;
+            for (int t = t0; t <= t1; t++) acc = fmaf(p[(size_t)r * lds + t], V[(size_t)t * stride + d], acc);
+            out[(size_t)r * ldo + d] = acc * inv[r];
+        }
+}
+
+#if HAVE_X86
+/* The tile's rows past nr repeat row 0 (their results are not stored), so
+ * each copy has a constant row count. */
+TARGET_AVX2 static void block_scores_avx2(float *s, int lds, const float *q, int ldq, const float *Kp, int nr,
+                                          int b0, int b1, int HD, float scale) {
+    const float *qr[TILE_ROWS];
+    #pragma GCC unroll 4
+    for (int r = 0; r < TILE_ROWS; r++) qr[r] = q + (size_t)(r < nr ? r : 0) * ldq;
+    for (int b = b0; b < b1; b++)
+        for (int half = 0; half < KEY_BLOCK; half += 16) {
+            const float *k = Kp + (size_t)b * HD * KEY_BLOCK + half;
+            __m256 acc[TILE_ROWS][2];
+            #pragma GCC unroll 4
+            for (int r = 0; r < TILE_ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+            for (int d = 0; d < HD; d++) {
+                const __m256 k0 = _mm256_loadu_ps(k + (size_t)d * KEY_BLOCK), k1 = _mm256_loadu_ps(k + (size_t)d * KEY_BLOCK + 8);
+                #pragma GCC unroll 4
+                for (int r = 0; r < TILE_ROWS; r++) {
+                    const __m256 qv = _mm256_broadcast_ss(qr[r] + d);
+                    acc[r][0] = _mm256_fmadd_ps(qv, k0, acc[r][0]);
+                    acc[r][1] = _mm256_fmadd_ps(qv, k1, acc[r][1]);
+                }
+            }
+            #pragma GCC unroll 4
+            for (int r = 0; r < nr; r++) {
+                float *out = s + (size_t)r * lds + b * KEY_BLOCK + half;
+                _mm256_storeu_ps(out, _mm256_mul_ps(acc[r][0], _mm256_set1_ps(scale)));
+                _mm256_storeu_ps(out + 8, _mm256_mul_ps(acc[r][1], _mm256_set1_ps(scale)));
+            }
+        }
+}
+
+/* 16 output values (two registers) of the tile's rows at a time. */
+TARGET_AVX2 static void block_weighted_avx2(float *out, int ldo, const float *p, int lds, const float *V, int stride,
+                                            int nr, int t0, int t1, int HD, const float *inv) {
+    const float *pr[TILE_ROWS];
+    #pragma GCC unroll 4
+    for (int r = 0; r < TILE_ROWS; r++) pr[r] = p + (size_t)(r < nr ? r : 0) * lds;
+    int d0 = 0;
+    for (; d0 + 16 <= HD; d0 += 16) {
+        __m256 acc[TILE_ROWS][2];
+        #pragma GCC unroll 4
+        for (int r = 0; r < TILE_ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+        for (int t = t0; t <= t1; t++) {
+            const float *v = V + (size_t)t * stride + d0;
+            const __m256 v0 = _mm256_loadu_ps(v), v1 = _mm256_loadu_ps(v + 8);
+            #pragma GCC unroll 4
+            for (int r = 0; r < TILE_ROWS; r++) {
+                const __m256 w = _mm256_broadcast_ss(pr[r] + t);
+                acc[r][0] = _mm256_fmadd_ps(w, v0, acc[r][0]);
+                acc[r][1] = _mm256_fmadd_ps(w, v1, acc[r][1]);
+            }
+        }
+        #pragma GCC unroll 4
+        for (int r = 0; r < nr; r++) {
+            _mm256_storeu_ps(out + (size_t)r * ldo + d0, _mm256_mul_ps(acc[r][0], _mm256_set1_ps(inv[r])));
+            _mm256_storeu_ps(out + (size_t)r * ldo + d0 + 8, _mm256_mul_ps(acc[r][1], _mm256_set1_ps(inv[r])));
+        }
+    }
+    if (d0 < HD) block_weighted_portable(out + d0, ldo, p, lds, V + d0, stride, nr, t0, t1, HD - d0, inv);
+}
+
+/* 32 keys (a block, two registers) of the tile's rows at a time. */
+TARGET_AVX512 static void block_scores_avx512(float *s, int lds, const float *q, int ldq, const float *Kp, int nr,
+                                              int b0, int b1, int HD, float scale) {
+    const float *qr[TILE_ROWS];
+    #pragma GCC unroll 4
+    for (int r = 0; r < TILE_ROWS; r++) qr[r] = q + (size_t)(r < nr ? r : 0) * ldq;
+    for (int b = b0; b < b1; b++) {
+        const float *k = Kp + (size_t)b * HD * KEY_BLOCK;
+        __m512 acc[TILE_ROWS][2];
+        #pragma GCC unroll 4
+        for (int r = 0; r < TILE_ROWS; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+        for (int d = 0; d < HD; d++) {
+            const __m512 k0 = _mm512_loadu_ps(k + (size_t)d * KEY_BLOCK), k1 = _mm512_loadu_ps(k + (size_t)d * KEY_BLOCK + 16);
+            #pragma GCC unroll 4
+            for (int r = 0; r < TILE_ROWS; r++) {
+                const __m512 qv = _mm512_set1_ps(qr[r][d]);
+                acc[r][0] = _mm512_fmadd_ps(qv, k0, acc[r][0]);
+                acc[r][1] = _mm512_fmadd_ps(qv, k1, acc[r][1]);
+            }
+        }
+        #pragma GCC unroll 4
+        for (int r = 0; r < nr; r++) {
+            float *out = s + (size_t)r * lds + b * KEY_BLOCK;
+            _mm512_storeu_ps(out, _mm512_mul_ps(acc[r][0], _mm512_set1_ps(scale)));
+            _mm512_storeu_ps(out + 16, _mm512_mul_ps(acc[r][1], _mm512_set1_ps(scale)));
+        }
+    }
+}
+
+/* 64 output values (four registers, the last masked) of the tile's rows at
+ * a time. */
+TARGET_AVX512 static void block_weighted_avx512(float *out, int ldo, const float *p, int lds, const float *V,
+                                                int stride, int nr, int t0, int t1, int HD, const float *inv) {
+    const float *pr[TILE_ROWS];
+    #pragma GCC unroll 4
+    for (int r = 0; r < TILE_ROWS; r++) pr[r] = p + (size_t)(r < nr ? r : 0) * lds;
+    for (int d0 = 0; d0 < HD; d0 += 64) {
+        __mmask16 mask[4];
+        #pragma GCC unroll 4
+        for (int c = 0; c < 4; c++) {
+            const int in = HD - d0 - 16 * c;
+            mask[c] = in >= 16 ? 0xFFFF : in > 0 ? (__mmask16)((1u << in) - 1) : 0;
+        }
+        __m512 acc[TILE_ROWS][4];
+        #pragma GCC unroll 4
+        for (int r = 0; r < TILE_ROWS; r++)
+            #pragma GCC unroll 4
+            for (int c = 0; c < 4; c++) acc[r][c] = _mm512_setzero_ps();
+        for (int t = t0; t <= t1; t++) {
+            const float *v = V + (size_t)t * stride + d0;
+            __m512 vv[4];
+            #pragma GCC unroll 4
+            for (int c = 0; c < 4; c++) vv[c] = _mm512_maskz_loadu_ps(mask[c], v + 16 * c);
+            #pragma GCC unroll 4
+            for (int r = 0; r < TILE_ROWS; r++) {
+                const __m512 w = _mm512_set1_ps(pr[r][t]);
+                #pragma GCC unroll 4
+                for (int c = 0; c < 4; c++) acc[r][c] = _mm512_fmadd_ps(w, vv[c], acc[r][c]);
+            }
+        }
+        #pragma GCC unroll 4
+        for (int r = 0; r < nr; r++)
+            #pragma GCC unroll 4
+            for (int c = 0; c < 4; c++)
+                _mm512_mask_storeu_ps(out + (size_t)r * ldo + d0 + 16 * c, mask[c],
+                                      _mm512_mul_ps(acc[r][c], _mm512_set1_ps(inv[r])));
+    }
+}
+#endif
+
+void attend_rows(float *out, int ldo, const float *q, int ldq, const float *Kp, const float *V, int stride,
+                 int n_rows, int pos0, int window, int HD, float scale, float *scores, int lds) {
+#if HAVE_X86
+    const int path = ops_head_avx512() ? 2 : ops_avx2() ? 1 : 0;
+#else
+    const int path = 0;
+#endif
+    for (int i0 = 0; i0 < n_rows; i0 += TILE_ROWS) {
+        const int nr = n_rows - i0 < TILE_ROWS ? n_rows - i0 : TILE_ROWS;
+        int first[TILE_ROWS], last[TILE_ROWS];
+        float inv[TILE_ROWS];
+        for (int r = 0; r < nr; r++) {
+            last[r] = pos0 + i0 + r;
+            first[r] = window > 0 && last[r] >= window ? last[r] - window + 1 : 0;
+        }
+        const int lo = first[0], hi = last[nr - 1];  // the keys some row of the tile sees
+        const int b0 = lo / KEY_BLOCK, b1 = hi / KEY_BLOCK + 1;
+        float *s = scores + (size_t)i0 * lds;  // (nr, lds)
+        const float *qt = q + (size_t)i0 * ldq;
+#if HAVE_X86
+        if (path == 2) block_scores_avx512(s, lds, qt, ldq, Kp, nr, b0, b1, HD, scale);
+        else if (path == 1) block_scores_avx2(s, lds, qt, ldq, Kp, nr, b0, b1, HD, scale);
+        else
+#endif
+            block_scores_portable(s, lds, qt, ldq, Kp, nr, b0, b1, HD, scale);
+        for (int r = 0; r < nr; r++) {
+            float *row = s + (size_t)r * lds;
+            const int n = last[r] - first[r] + 1;
+#if HAVE_X86
+            const float maxv = path ? max_avx2(row + first[r], n) : max_portable(row + first[r], n);
+#else
+            const float maxv = max_portable(row + first[r], n);
+#endif
+            exp_shifted(row + first[r], maxv, n);
+#if HAVE_X86
+            inv[r] = 1.0f / (path ? sum_tree_avx2(row + first[r], n) : sum_tree_portable(row + first[r], n));
+#else
+            inv[r] = 1.0f / sum_tree_portable(row + first[r], n);
+#endif
+            for (int t = lo; t < first[r]; t++) row[t] = 0.0f;
+            for (int t = last[r] + 1; t <= hi; t++) row[t] = 0.0f;
+        }
+        float *o = out + (size_t)i0 * ldo;
+#if HAVE_X86
+        if (path == 2) block_weighted_avx512(o, ldo, s, lds, V, stride, nr, lo, hi, HD, inv);
+        else if (path == 1) block_weighted_avx2(o, ldo, s, lds, V, stride, nr, lo, hi, HD, inv);
+        else
+#endif
+            block_weighted_portable(o, ldo, s, lds, V, stride, nr, lo, hi, HD, inv);
+    }
 }

@@ -93,6 +93,23 @@ float dot_f32(const float *a, const float *b, int n);
 void attend_head(float *out, const float *q, const float *K, const float *V, int stride, int first, int last,
                  int HD, float scale, float *scores);
 
+/* Keys 0..N-1 of one kv head (K at position 0, rows stride floats apart)
+ * packed for attend_rows: Kp (ceil(N / 32), HD, 32), each block of 32
+ * keys stored dimension by dimension, the keys past N zero. */
+void attention_pack_keys(float *Kp, const float *K, int stride, int N, int HD);
+/* Keys per block of attention_pack_keys. */
+#define ATTN_KEY_BLOCK 32
+
+/* out (n_rows, HD), rows ldo apart: causal attention of n_rows query rows
+ * of one head (q, rows ldq apart) at positions pos0, pos0 + 1, .., against
+ * its kv head's packed keys Kp and values V (position 0, rows stride
+ * apart). Row r sees positions pos0 + r - window + 1 (not below 0; window
+ * 0: from 0) to pos0 + r. scores: scratch of (n_rows, lds) floats, lds at
+ * least pos0 + n_rows rounded up to ATTN_KEY_BLOCK. The same bits on every
+ * path, and each row's independent of the others (see attention.c). */
+void attend_rows(float *out, int ldo, const float *q, int ldq, const float *Kp, const float *V, int stride,
+                 int n_rows, int pos0, int window, int HD, float scale, float *scores, int lds);
+
 /* For tests: nonzero makes every kernel take its portable path (the same
  * bits as the AVX2 path, by construction); 0 restores the detection. */
 void ops_force_portable(int on);

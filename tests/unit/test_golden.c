@@ -1,6 +1,6 @@
 /* test_golden.c — the forward pass against the float64 PyTorch reference
  * (tests/golden/MODEL/reference.json): every position's top-10 ids in order
- * and their logits, logsumexp, the full last-position logits, and greedy
+ * (two ids whose reference logits are a near-tie may swap) and their logits, logsumexp, the full last-position logits, and greedy
  * decoding through the KV cache for the steps whose margin is not a tie. */
 #include <float.h>
 #include <math.h>
@@ -14,6 +14,10 @@
 #include "ops.h"  // OPS_SMALL_ROWS: past it, a block of rows takes the BLAS path
 
 #define TOL 1e-3
+/* Two reference logits closer than this are a near-tie: float32 code may
+ * rank them either way (the fixtures' README sets the same margin for the
+ * greedy steps that must be reproduced exactly). */
+#define NEAR_TIE 1e-4
 
 static int *json_ints(const cJSON *arr, int *n) {
     *n = cJSON_GetArraySize(arr);
@@ -134,9 +138,16 @@ static int check_model(const char *model_dir, const char *dir, int with_tokenize
                 int want_id = cJSON_GetArrayItem(cJSON_GetArrayItem(top_ids, t), k)->valueint;
                 double want_logit = cJSON_GetArrayItem(cJSON_GetArrayItem(top_logits, t), k)->valuedouble;
                 if (order[k] != want_id) {
-                    order_mismatches++;
-                    fprintf(stderr, "%s prompt %d pos %d rank %d: id %d, reference %d\n", dir, p, t, k, order[k],
-                            want_id);
+                    /* our id at this rank: a near-tie if the reference ranks it too, within NEAR_TIE */
+                    int tie = 0;
+                    for (int j = 0; j < 10; j++) {
+                        const cJSON *ref_j = cJSON_GetArrayItem(top_logits, t);
+                        if (cJSON_GetArrayItem(cJSON_GetArrayItem(top_ids, t), j)->valueint == order[k])
+                            tie = fabs(cJSON_GetArrayItem(ref_j, j)->valuedouble - want_logit) < NEAR_TIE;
+                    }
+                    order_mismatches += !tie;
+                    fprintf(stderr, "%s prompt %d pos %d rank %d: id %d, reference %d%s\n", dir, p, t, k, order[k],
+                            want_id, tie ? " (a near-tie in the reference)" : "");
                 }
                 double d = fabs(row[want_id] - want_logit);
                 if (d > worst_logit) worst_logit = d;
