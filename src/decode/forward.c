@@ -9,7 +9,6 @@
  * One allocation is made up front by gpt_context_new; gpt_forward never
  * allocates, so the per-token loop does not either.
  */
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
