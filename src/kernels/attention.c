@@ -347,24 +347,24 @@ static void block_weighted_portable(float *out, int ldo, const float *p, int lds
 TARGET_AVX2 static void block_scores_avx2(float *s, int lds, const float *q, int ldq, const float *Kp, int nr,
                                           int b0, int b1, int HD, float scale) {
     const float *qr[TILE_ROWS];
-    #pragma GCC unroll 4
+#pragma GCC unroll 4
     for (int r = 0; r < TILE_ROWS; r++) qr[r] = q + (size_t)(r < nr ? r : 0) * ldq;
     for (int b = b0; b < b1; b++)
         for (int half = 0; half < KEY_BLOCK; half += 16) {
             const float *k = Kp + (size_t)b * HD * KEY_BLOCK + half;
             __m256 acc[TILE_ROWS][2];
-            #pragma GCC unroll 4
+#pragma GCC unroll 4
             for (int r = 0; r < TILE_ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
             for (int d = 0; d < HD; d++) {
                 const __m256 k0 = _mm256_loadu_ps(k + (size_t)d * KEY_BLOCK), k1 = _mm256_loadu_ps(k + (size_t)d * KEY_BLOCK + 8);
-                #pragma GCC unroll 4
+#pragma GCC unroll 4
                 for (int r = 0; r < TILE_ROWS; r++) {
                     const __m256 qv = _mm256_broadcast_ss(qr[r] + d);
                     acc[r][0] = _mm256_fmadd_ps(qv, k0, acc[r][0]);
                     acc[r][1] = _mm256_fmadd_ps(qv, k1, acc[r][1]);
                 }
             }
-            #pragma GCC unroll 4
+#pragma GCC unroll 4
             for (int r = 0; r < nr; r++) {
                 float *out = s + (size_t)r * lds + b * KEY_BLOCK + half;
                 _mm256_storeu_ps(out, _mm256_mul_ps(acc[r][0], _mm256_set1_ps(scale)));
@@ -377,24 +377,24 @@ TARGET_AVX2 static void block_scores_avx2(float *s, int lds, const float *q, int
 TARGET_AVX2 static void block_weighted_avx2(float *out, int ldo, const float *p, int lds, const float *V, int stride,
                                             int nr, int t0, int t1, int HD, const float *inv) {
     const float *pr[TILE_ROWS];
-    #pragma GCC unroll 4
+#pragma GCC unroll 4
     for (int r = 0; r < TILE_ROWS; r++) pr[r] = p + (size_t)(r < nr ? r : 0) * lds;
     int d0 = 0;
     for (; d0 + 16 <= HD; d0 += 16) {
         __m256 acc[TILE_ROWS][2];
-        #pragma GCC unroll 4
+#pragma GCC unroll 4
         for (int r = 0; r < TILE_ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
         for (int t = t0; t <= t1; t++) {
             const float *v = V + (size_t)t * stride + d0;
             const __m256 v0 = _mm256_loadu_ps(v), v1 = _mm256_loadu_ps(v + 8);
-            #pragma GCC unroll 4
+#pragma GCC unroll 4
             for (int r = 0; r < TILE_ROWS; r++) {
                 const __m256 w = _mm256_broadcast_ss(pr[r] + t);
                 acc[r][0] = _mm256_fmadd_ps(w, v0, acc[r][0]);
                 acc[r][1] = _mm256_fmadd_ps(w, v1, acc[r][1]);
             }
         }
-        #pragma GCC unroll 4
+#pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
             _mm256_storeu_ps(out + (size_t)r * ldo + d0, _mm256_mul_ps(acc[r][0], _mm256_set1_ps(inv[r])));
             _mm256_storeu_ps(out + (size_t)r * ldo + d0 + 8, _mm256_mul_ps(acc[r][1], _mm256_set1_ps(inv[r])));
@@ -407,23 +407,23 @@ TARGET_AVX2 static void block_weighted_avx2(float *out, int ldo, const float *p,
 TARGET_AVX512 static void block_scores_avx512(float *s, int lds, const float *q, int ldq, const float *Kp, int nr,
                                               int b0, int b1, int HD, float scale) {
     const float *qr[TILE_ROWS];
-    #pragma GCC unroll 4
+#pragma GCC unroll 4
     for (int r = 0; r < TILE_ROWS; r++) qr[r] = q + (size_t)(r < nr ? r : 0) * ldq;
     for (int b = b0; b < b1; b++) {
         const float *k = Kp + (size_t)b * HD * KEY_BLOCK;
         __m512 acc[TILE_ROWS][2];
-        #pragma GCC unroll 4
+#pragma GCC unroll 4
         for (int r = 0; r < TILE_ROWS; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
         for (int d = 0; d < HD; d++) {
             const __m512 k0 = _mm512_loadu_ps(k + (size_t)d * KEY_BLOCK), k1 = _mm512_loadu_ps(k + (size_t)d * KEY_BLOCK + 16);
-            #pragma GCC unroll 4
+#pragma GCC unroll 4
             for (int r = 0; r < TILE_ROWS; r++) {
                 const __m512 qv = _mm512_set1_ps(qr[r][d]);
                 acc[r][0] = _mm512_fmadd_ps(qv, k0, acc[r][0]);
                 acc[r][1] = _mm512_fmadd_ps(qv, k1, acc[r][1]);
             }
         }
-        #pragma GCC unroll 4
+#pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
             float *out = s + (size_t)r * lds + b * KEY_BLOCK;
             _mm512_storeu_ps(out, _mm512_mul_ps(acc[r][0], _mm512_set1_ps(scale)));
@@ -437,35 +437,35 @@ TARGET_AVX512 static void block_scores_avx512(float *s, int lds, const float *q,
 TARGET_AVX512 static void block_weighted_avx512(float *out, int ldo, const float *p, int lds, const float *V,
                                                 int stride, int nr, int t0, int t1, int HD, const float *inv) {
     const float *pr[TILE_ROWS];
-    #pragma GCC unroll 4
+#pragma GCC unroll 4
     for (int r = 0; r < TILE_ROWS; r++) pr[r] = p + (size_t)(r < nr ? r : 0) * lds;
     for (int d0 = 0; d0 < HD; d0 += 64) {
         __mmask16 mask[4];
-        #pragma GCC unroll 4
+#pragma GCC unroll 4
         for (int c = 0; c < 4; c++) {
             const int in = HD - d0 - 16 * c;
             mask[c] = in >= 16 ? 0xFFFF : in > 0 ? (__mmask16)((1u << in) - 1) : 0;
         }
         __m512 acc[TILE_ROWS][4];
-        #pragma GCC unroll 4
+#pragma GCC unroll 4
         for (int r = 0; r < TILE_ROWS; r++)
-            #pragma GCC unroll 4
+#pragma GCC unroll 4
             for (int c = 0; c < 4; c++) acc[r][c] = _mm512_setzero_ps();
         for (int t = t0; t <= t1; t++) {
             const float *v = V + (size_t)t * stride + d0;
             __m512 vv[4];
-            #pragma GCC unroll 4
+#pragma GCC unroll 4
             for (int c = 0; c < 4; c++) vv[c] = _mm512_maskz_loadu_ps(mask[c], v + 16 * c);
-            #pragma GCC unroll 4
+#pragma GCC unroll 4
             for (int r = 0; r < TILE_ROWS; r++) {
                 const __m512 w = _mm512_set1_ps(pr[r][t]);
-                #pragma GCC unroll 4
+#pragma GCC unroll 4
                 for (int c = 0; c < 4; c++) acc[r][c] = _mm512_fmadd_ps(w, vv[c], acc[r][c]);
             }
         }
-        #pragma GCC unroll 4
+#pragma GCC unroll 4
         for (int r = 0; r < nr; r++)
-            #pragma GCC unroll 4
+#pragma GCC unroll 4
             for (int c = 0; c < 4; c++)
                 _mm512_mask_storeu_ps(out + (size_t)r * ldo + d0 + 16 * c, mask[c],
                                       _mm512_mul_ps(acc[r][c], _mm512_set1_ps(inv[r])));

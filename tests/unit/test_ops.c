@@ -361,6 +361,25 @@ static void test_silu(void) {
     free(x), free(u), free(a), free(b);
 }
 
+/* ref (HD) = softmax attention in double of q over K and V rows [first,
+ * last] (rows stride floats apart), scores times scale. */
+static void attention_reference(double *ref, const float *q, const float *K, const float *V, int stride, int first,
+                                int last, int HD, double scale) {
+    double *scores = malloc(sizeof(double) * (size_t)(last + 1)), maxv = -INFINITY, sum = 0;
+    for (int t = first; t <= last; t++) {
+        double dot = 0;
+        for (int i = 0; i < HD; i++) dot += (double)q[i] * K[(size_t)t * stride + i];
+        scores[t] = dot * scale;
+        maxv = fmax(maxv, scores[t]);
+    }
+    for (int t = first; t <= last; t++) sum += scores[t] = exp(scores[t] - maxv);
+    for (int d = 0; d < HD; d++) {
+        ref[d] = 0;
+        for (int t = first; t <= last; t++) ref[d] += scores[t] / sum * V[(size_t)t * stride + d];
+    }
+    free(scores);
+}
+
 /* attend_head: the same bits on AVX-512, AVX2 and portable paths, and each
  * output within 2e-6 (relative to the largest |V|) of softmax attention in
  * double, for head sizes with every tail (a run of 8, single inputs) and
@@ -392,20 +411,12 @@ static void test_attention(void) {
                       "attend_head HD=%d positions %d..%d: element %zu %.9g (default) vs %.9g (%s)", HD, first, last,
                       where, out[0][where], out[path][where], PATH_NAME[path]);
             }
-            double ref_scores[MAXPOS], maxv = -INFINITY, sum = 0, worst = 0, worst_ref = 0;
+            double ref[MAXHD], worst = 0, worst_ref = 0;
             int worst_d = 0;
-            for (int t = first; t <= last; t++) {
-                double dot = 0;
-                for (int i = 0; i < HD; i++) dot += (double)q[i] * K[1 + (size_t)t * STRIDE + i];
-                ref_scores[t] = dot * scale;
-                maxv = fmax(maxv, ref_scores[t]);
-            }
-            for (int t = first; t <= last; t++) sum += ref_scores[t] = exp(ref_scores[t] - maxv);
+            attention_reference(ref, q, K + 1, V + 2, STRIDE, first, last, HD, scale);
             for (int d = 0; d < HD; d++) {
-                double ref = 0;
-                for (int t = first; t <= last; t++) ref += ref_scores[t] / sum * V[2 + (size_t)t * STRIDE + d];
-                double err = fabs(out[0][d] - ref);
-                if (err > worst) worst = err, worst_d = d, worst_ref = ref;
+                double err = fabs(out[0][d] - ref[d]);
+                if (err > worst) worst = err, worst_d = d, worst_ref = ref[d];
             }
             CHECK(worst <= 2e-6, "attend_head HD=%d positions %d..%d: element %d %.9g, want %.9g (|diff| %.3g > 2e-6)",
                   HD, first, last, worst_d, out[0][worst_d], worst_ref, worst);
@@ -459,19 +470,11 @@ static void test_attend_rows(void) {
                 if (alone_differs < 0 && memcmp(alone, out[0] + (size_t)r * HD, sizeof(float) * HD) != 0)
                     alone_differs = r;
                 const int last = pos0 + r, first = window && last >= window ? last - window + 1 : 0;
-                double ref_scores[MAXPOS], maxv = -INFINITY, sum = 0;
-                for (int t = first; t <= last; t++) {
-                    double dot = 0;
-                    for (int i = 0; i < HD; i++) dot += (double)q[i] * K[1 + (size_t)t * STRIDE + i];
-                    ref_scores[t] = dot * scale;
-                    maxv = fmax(maxv, ref_scores[t]);
-                }
-                for (int t = first; t <= last; t++) sum += ref_scores[t] = exp(ref_scores[t] - maxv);
+                double ref[MAXHD];
+                attention_reference(ref, q, K + 1, V + 2, STRIDE, first, last, HD, scale);
                 for (int d = 0; d < HD; d++) {
-                    double ref = 0;
-                    for (int t = first; t <= last; t++) ref += ref_scores[t] / sum * V[2 + (size_t)t * STRIDE + d];
-                    double err = fabs(out[0][(size_t)r * HD + d] - ref);
-                    if (err > worst) worst = err, worst_r = r, worst_d = d, worst_ref = ref;
+                    double err = fabs(out[0][(size_t)r * HD + d] - ref[d]);
+                    if (err > worst) worst = err, worst_r = r, worst_d = d, worst_ref = ref[d];
                 }
             }
             CHECK(alone_differs < 0, "attend_rows HD=%d rows %d from %d, window %d: row %d differs from itself alone",
