@@ -19,8 +19,9 @@ static const char *HELP =
     "rows per step, as batch generation does) and reports the aggregate tokens/s.\n"
     "Beside tg: the bytes of weights each token reads, the memory bandwidth (read\n"
     "passes over 1 GiB on 2 MB pages, as the weights are, measured just before each\n"
-    "repeat), and the fraction of that roofline reached: the median of the repeats'\n"
-    "fractions, each against its own bandwidth (jsonl lists every repeat).\n"
+    "repeat; the buffer is kept for the run), and the fraction of that roofline\n"
+    "reached: the median of the repeats' fractions, each against its own bandwidth\n"
+    "(jsonl lists every repeat).\n"
     "Beside pp: the matrix arithmetic rate reached (GFLOP/s) and its fraction of the\n"
     "BLAS sgemm rate measured now (512x768 @ 768x3072, the shape of the prompt's MLP,\n"
     "in 256x256 blocks of the output shared by the threads, as gpt calls BLAS).\n"
@@ -147,6 +148,7 @@ int cli_bench(int argc, char **argv) {
         return EXIT_RUNTIME;
     }
     gpt_context *ctx = NULL;
+    gpt_bandwidth_probe *probe = NULL;  // made before the first tg repeat
     long rows = n_prompt > parallel ? n_prompt : parallel;  // a prompt, or one decode step of every sequence
     float *logits = malloc(sizeof(float) * V * parallel);  // (parallel, V)
     int *ids = malloc(sizeof(int) * rows), *pos = malloc(sizeof(int) * rows), *seq = calloc(rows, sizeof(int));
@@ -211,13 +213,18 @@ int cli_bench(int argc, char **argv) {
         cli_flush();
     }
     if (n_gen > 0 && !cli_output_failed()) {
+        /* The roofline beside each repeat: read as STREAM does (1 GiB, best
+         * of 3 passes) just before it. This machine's bandwidth moves
+         * between runs seconds apart (32 or 45 GB/s on a shared 2-vCPU VM),
+         * so a fraction means something only against the bandwidth of its
+         * own moment. The buffer is made once and kept for the repeats. */
+        if (gpt_bandwidth_probe_new(&probe, 0, err, sizeof err) != GPT_OK) {
+            cli_error("%s", err);
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
         for (long r = 0; r < repeats; r++) {
-            /* The roofline beside each repeat: read as STREAM does (1 GiB,
-             * best of 3 passes) just before it. This machine's bandwidth
-             * moves between runs seconds apart (32 or 45 GB/s on a shared
-             * 2-vCPU VM), so a fraction means something only against the
-             * bandwidth of its own moment. */
-            if (gpt_memory_bandwidth(&bandwidths[r], 0, 3, err, sizeof err) != GPT_OK) {
+            if (gpt_bandwidth_probe_read(probe, 3, &bandwidths[r], err, sizeof err) != GPT_OK) {
                 cli_error("%s", err);
                 rc = EXIT_RUNTIME;
                 goto out;
@@ -262,6 +269,7 @@ int cli_bench(int argc, char **argv) {
                    bytes_per_token / 1e6, nt);
     }
 out:
+    gpt_bandwidth_probe_free(probe);
     free(logits);
     free(ids);
     free(pos);

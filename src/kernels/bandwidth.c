@@ -49,22 +49,40 @@ size_t gpt_bandwidth_default_bytes(void) {
     return bytes;
 }
 
-gpt_status gpt_memory_bandwidth(double *gbs, size_t bytes, int passes, char *err, size_t err_len) {
-    *gbs = 0;
+struct gpt_bandwidth_probe {
+    hugemem mem;
+    uint64_t *buf;  // (n) buf[i] = i, each thread's part first written by that thread
+    size_t n;
+};
+
+gpt_status gpt_bandwidth_probe_new(gpt_bandwidth_probe **out, size_t bytes, char *err, size_t err_len) {
+    *out = NULL;
     if (bytes == 0) bytes = gpt_bandwidth_default_bytes();
-    if (passes < 1) return gpt_fail(err, err_len, GPT_ERR_ARG, "bandwidth: passes must be >= 1, not %d", passes);
     const size_t n = bytes / sizeof(uint64_t);
     if (n < 8) return gpt_fail(err, err_len, GPT_ERR_ARG, "bandwidth: a buffer of %zu bytes is too small", bytes);
-    hugemem mem;
-    uint64_t *buf = hugemem_alloc(&mem, n * sizeof(uint64_t));  // (n) never touched before the threads write their parts
-    if (!buf) return gpt_fail(err, err_len, GPT_ERR_OOM, "bandwidth: out of memory for a %zu-byte buffer", bytes);
+    gpt_bandwidth_probe *p = calloc(1, sizeof *p);
+    if (p) p->buf = hugemem_alloc(&p->mem, n * sizeof(uint64_t));  // never touched before the threads write their parts
+    if (!p || !p->buf) {
+        free(p);
+        return gpt_fail(err, err_len, GPT_ERR_OOM, "bandwidth: out of memory for a %zu-byte buffer", bytes);
+    }
+    p->n = n;
     /* The same static split for the first touch and for every pass. */
 #pragma omp parallel
     {
         const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
         const size_t i0 = n * t / nt, i1 = n * (t + 1) / nt;
-        for (size_t i = i0; i < i1; i++) buf[i] = i;
+        for (size_t i = i0; i < i1; i++) p->buf[i] = i;
     }
+    *out = p;
+    return GPT_OK;
+}
+
+gpt_status gpt_bandwidth_probe_read(gpt_bandwidth_probe *p, int passes, double *gbs, char *err, size_t err_len) {
+    *gbs = 0;
+    if (passes < 1) return gpt_fail(err, err_len, GPT_ERR_ARG, "bandwidth: passes must be >= 1, not %d", passes);
+    const size_t n = p->n;
+    const uint64_t *buf = p->buf;
     double best = 0;
     uint64_t sink = 0;
     for (int pass = 0; pass < passes; pass++) {
@@ -80,7 +98,6 @@ gpt_status gpt_memory_bandwidth(double *gbs, size_t bytes, int passes, char *err
         double rate = (double)(n * sizeof(uint64_t)) / dt / 1e9;
         if (rate > best) best = rate;
     }
-    hugemem_free(&mem);
     /* The sums of 0..n-1, one per pass: checking them keeps every read alive
      * (an unused sum could be optimized away with its loads). */
     const uint64_t want = (uint64_t)passes * (n % 2 ? (uint64_t)n * ((n - 1) / 2) : (uint64_t)(n / 2) * (n - 1));
@@ -89,4 +106,21 @@ gpt_status gpt_memory_bandwidth(double *gbs, size_t bytes, int passes, char *err
                         (unsigned long long)sink, (unsigned long long)want);
     *gbs = best;
     return GPT_OK;
+}
+
+void gpt_bandwidth_probe_free(gpt_bandwidth_probe *p) {
+    if (!p) return;
+    hugemem_free(&p->mem);
+    free(p);
+}
+
+gpt_status gpt_memory_bandwidth(double *gbs, size_t bytes, int passes, char *err, size_t err_len) {
+    *gbs = 0;
+    if (passes < 1) return gpt_fail(err, err_len, GPT_ERR_ARG, "bandwidth: passes must be >= 1, not %d", passes);
+    gpt_bandwidth_probe *p;
+    gpt_status st = gpt_bandwidth_probe_new(&p, bytes, err, err_len);
+    if (st != GPT_OK) return st;
+    st = gpt_bandwidth_probe_read(p, passes, gbs, err, err_len);
+    gpt_bandwidth_probe_free(p);
+    return st;
 }

@@ -1,5 +1,5 @@
-/* test_bandwidth.c — gpt_memory_bandwidth (the roofline `gpt bench` puts
- * beside tg) against a second, independent measurement: STREAM's triad,
+/* test_bandwidth.c — gpt_memory_bandwidth and the kept-buffer probe (the
+ * roofline `gpt bench` puts beside tg) against a second, independent measurement: STREAM's triad,
  * a[i] = b[i] + 3 c[i] over three arrays each several times the L3 cache,
  * counted as STREAM counts it (24 bytes an element). A read-only pass moves
  * less than the triad per byte counted (no writes, no write-allocate
@@ -44,6 +44,9 @@ int main(void) {
     /* Bad arguments: one line, no measurement. */
     CHECK(gpt_memory_bandwidth(&gbs, 0, 0, err, sizeof err) == GPT_ERR_ARG, "passes 0 accepted (gbs %g)", gbs);
     CHECK(gpt_memory_bandwidth(&gbs, 16, 1, err, sizeof err) == GPT_ERR_ARG, "16 bytes accepted (gbs %g)", gbs);
+    gpt_bandwidth_probe *probe = (gpt_bandwidth_probe *)&gbs;  // not NULL: _new must set it
+    CHECK(gpt_bandwidth_probe_new(&probe, 16, err, sizeof err) == GPT_ERR_ARG && probe == NULL,
+          "probe of 16 bytes accepted, or its handle left set");
 
     omp_set_num_threads(2);
     /* Three arrays of 8 x the L3 (256 MB each with a 32 MB L3), and read
@@ -55,20 +58,36 @@ int main(void) {
     if (!a || !b || !c) return check_done("test_bandwidth");
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) a[i] = 0, b[i] = (double)(i & 15), c[i] = 1.0;
-    double triad = 0;
+    double triad = 0, kept = 0;  // kept: the probe's reads, its buffer made once for all rounds
     gbs = 0;
+    gpt_status made = gpt_bandwidth_probe_new(&probe, bytes, err, sizeof err);
+    CHECK(made == GPT_OK && probe, "gpt_bandwidth_probe_new: %s", err);
+    if (made == GPT_OK) {
+        double g = -1;
+        CHECK(gpt_bandwidth_probe_read(probe, 0, &g, err, sizeof err) == GPT_ERR_ARG, "probe: passes 0 accepted");
+    }
     for (int round = 0; round < 5; round++) {
-        double t = triad_pass(a, b, c, n), g = 0;
+        double t = triad_pass(a, b, c, n), g = 0, k = 0;
         gpt_status st = gpt_memory_bandwidth(&g, bytes, 2, err, sizeof err);
         CHECK(st == GPT_OK, "gpt_memory_bandwidth: %s", err);
+        if (made == GPT_OK) {
+            st = gpt_bandwidth_probe_read(probe, 2, &k, err, sizeof err);
+            CHECK(st == GPT_OK, "gpt_bandwidth_probe_read, round %d: %s", round, err);
+        }
         if (t > triad) triad = t;
         if (g > gbs) gbs = g;
+        if (k > kept) kept = k;
     }
+    gpt_bandwidth_probe_free(probe);
     CHECK(a[n - 1] == 15 + 3.0, "triad: a[n-1] = %g, want 18", a[n - 1]);
     free(a), free(b), free(c);
-    printf("read %.2f GB/s, triad %.2f GB/s (ratio %.2f), 2 threads\n", gbs, triad, triad > 0 ? gbs / triad : 0);
+    printf("read %.2f GB/s (kept buffer %.2f), triad %.2f GB/s (ratio %.2f), 2 threads\n", gbs, kept, triad,
+           triad > 0 ? gbs / triad : 0);
     CHECK(triad > 0, "triad: out of memory");
     CHECK(gbs >= 0.5 * triad && gbs <= 4.0 * triad,
           "read bandwidth %.2f GB/s against STREAM triad %.2f GB/s: ratio %.2f, want 0.5..4", gbs, triad, gbs / triad);
+    CHECK(kept >= 0.5 * triad && kept <= 4.0 * triad,
+          "kept-buffer read bandwidth %.2f GB/s against STREAM triad %.2f GB/s: ratio %.2f, want 0.5..4", kept, triad,
+          kept / triad);
     return check_done("test_bandwidth");
 }
