@@ -1,20 +1,22 @@
-/* attention.c — one query head's causal attention over its cached keys and
- * values: the decode step's (and short prompts') attention, row by row.
+/* attention.c — causal attention of query heads over their cached keys and
+ * values: row by row for decode steps and short prompts (attend_head), and a
+ * prompt chunk's rows in tiles (attend_rows, at the end of the file).
  *
  * The scores were one dot_f32 per cached position, each ending in its own
  * horizontal reduction, and the weighted sum one axpy per position that
  * loaded and stored the output each time. At tg128 on the SmolLM2 shape the
  * two were 7-10% of a decode step's samples, and they grow with the
- * context. Here 16 positions' dots (8 on AVX2) end in one transposed
- * reduction, the exponentials are exp_shifted's vector ones, and the output
- * stays in registers across the positions.
+ * context. In attend_head 16 positions' dots (8 on AVX2) end in one
+ * transposed reduction, the exponentials are exp_shifted's vector ones, and
+ * the output stays in registers across the positions.
  *
- * Every path gives the same bits, as the products' do: each dot is dot_f32's
- * 16-lane tree (lane l takes inputs i + l, a last run of 8 goes to lanes
- * 0-7, then t_l = lane l + lane l+8 and ((t0+t4)+(t1+t5))+((t2+t6)+(t3+t7)),
- * then the inputs past the last multiple of 8 one by one); the sum of the
- * exponentials is the same tree over positions; each output value is one
- * fused multiply-add per position, in order, then times 1/sum. */
+ * Every path of attend_head gives the same bits, as the products' do: each
+ * dot is dot_f32's 16-lane tree (lane l takes inputs i + l, a last run of 8
+ * goes to lanes 0-7, then t_l = lane l + lane l+8 and
+ * ((t0+t4)+(t1+t5))+((t2+t6)+(t3+t7)), then the inputs past the last
+ * multiple of 8 one by one); the sum of the exponentials is the same tree
+ * over positions; each output value is one fused multiply-add per position,
+ * in order, then times 1/sum. */
 #include <float.h>
 #include <math.h>
 
