@@ -40,7 +40,7 @@ struct gpt_context {
     float *mlp_up;   // (R, I) the gated MLP's up projection; empty for GELU
     float *scores;   // (max(threads, R), n_keys) attention weights: a row per thread,
                      // or PROMPT_ATTN_ROWS rows per thread for a prompt chunk
-    float *keys_packed;  // (n_kv_head, n_keys, HD) a prompt chunk's keys, packed for attend_rows
+    float *keys_packed;  // (n_kv_head, n_keys / 32, HD, 32) a prompt chunk's keys, packed for attend_rows
     float *embed;    // (C) one widened embedding row
     float *panel;    // (PANEL) a widened panel of a 16-bit matrix for BLAS
     int scores_threads;
@@ -172,11 +172,16 @@ static float *cache_row(const gpt_context *ctx, float *cache, int layer, int seq
     return cache + (((size_t)layer * ctx->n_seq + seq) * ctx->n_ctx + pos) * KD;
 }
 
+/* The sliding window of this layer (W positions), or 0 for none. */
+static int layer_window(const gpt_config *c, int layer) {
+    return c->sliding_window && layer >= c->window_first_layer ? c->sliding_window : 0;
+}
+
 /* The first position a row at pos sees in this layer: pos - W + 1 inside a
  * sliding window of W, else 0. */
 static int first_seen(const gpt_config *c, int layer, int pos) {
-    if (!c->sliding_window || layer < c->window_first_layer || pos < c->sliding_window) return 0;
-    return pos - c->sliding_window + 1;
+    const int window = layer_window(c, layer);
+    return window && pos >= window ? pos - window + 1 : 0;
 }
 
 /* Causal self-attention for each row: its query against its sequence's
@@ -216,7 +221,7 @@ static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
     const int NH = c->n_head, NKV = c->n_kv_head, HD = c->head_dim, QD = NH * HD, KD = NKV * HD, R = b->n;
     const int QKV = QD + 2 * KD, group = NH / NKV;
     const int p0 = b->pos[0], N = p0 + R, seq = b->seq[0], lds = ctx->n_keys;
-    const int window = c->sliding_window && layer >= c->window_first_layer ? c->sliding_window : 0;
+    const int window = layer_window(c, layer);
     const float scale = 1.0f / sqrtf((float)HD);
     const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0);    // (N, KD)
     const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0);  // (N, KD)
