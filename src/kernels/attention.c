@@ -344,6 +344,21 @@ static void block_weighted_portable(float *out, int ldo, const float *p, int lds
 }
 
 #if HAVE_X86
+/* One step of a tile of 4 rows x 16 lanes (two registers): acc[r] +=
+ * a[r][i] x (x0, x1) for each row r, one fused multiply-add a lane. The
+ * scores' step (a: the query rows, x: 16 keys' dimension i) and the values'
+ * (a: the weights, x: a value row's 16 dimensions). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void tile4x16_step(__m256 acc[TILE_ROWS][2],
+                                                                           const float *const a[TILE_ROWS],
+                                                                           int i, __m256 x0, __m256 x1) {
+#pragma GCC unroll 4
+    for (int r = 0; r < TILE_ROWS; r++) {
+        const __m256 w = _mm256_broadcast_ss(a[r] + i);
+        acc[r][0] = _mm256_fmadd_ps(w, x0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(w, x1, acc[r][1]);
+    }
+}
+
 /* The tile's rows past nr repeat row 0 (their results are not stored), so
  * each copy has a constant row count. */
 TARGET_AVX2 static void block_scores_avx2(float *s, int lds, const float *q, int ldq, const float *Kp, int nr,
@@ -357,15 +372,9 @@ TARGET_AVX2 static void block_scores_avx2(float *s, int lds, const float *q, int
             __m256 acc[TILE_ROWS][2];
 #pragma GCC unroll 4
             for (int r = 0; r < TILE_ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-            for (int d = 0; d < HD; d++) {
-                const __m256 k0 = _mm256_loadu_ps(k + (size_t)d * KEY_BLOCK), k1 = _mm256_loadu_ps(k + (size_t)d * KEY_BLOCK + 8);
-#pragma GCC unroll 4
-                for (int r = 0; r < TILE_ROWS; r++) {
-                    const __m256 qv = _mm256_broadcast_ss(qr[r] + d);
-                    acc[r][0] = _mm256_fmadd_ps(qv, k0, acc[r][0]);
-                    acc[r][1] = _mm256_fmadd_ps(qv, k1, acc[r][1]);
-                }
-            }
+            for (int d = 0; d < HD; d++)
+                tile4x16_step(acc, qr, d, _mm256_loadu_ps(k + (size_t)d * KEY_BLOCK),
+                              _mm256_loadu_ps(k + (size_t)d * KEY_BLOCK + 8));
 #pragma GCC unroll 4
             for (int r = 0; r < nr; r++) {
                 float *out = s + (size_t)r * lds + b * KEY_BLOCK + half;
@@ -388,13 +397,7 @@ TARGET_AVX2 static void block_weighted_avx2(float *out, int ldo, const float *p,
         for (int r = 0; r < TILE_ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
         for (int t = t0; t <= t1; t++) {
             const float *v = V + (size_t)t * stride + d0;
-            const __m256 v0 = _mm256_loadu_ps(v), v1 = _mm256_loadu_ps(v + 8);
-#pragma GCC unroll 4
-            for (int r = 0; r < TILE_ROWS; r++) {
-                const __m256 w = _mm256_broadcast_ss(pr[r] + t);
-                acc[r][0] = _mm256_fmadd_ps(w, v0, acc[r][0]);
-                acc[r][1] = _mm256_fmadd_ps(w, v1, acc[r][1]);
-            }
+            tile4x16_step(acc, pr, t, _mm256_loadu_ps(v), _mm256_loadu_ps(v + 8));
         }
 #pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
