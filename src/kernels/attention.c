@@ -253,33 +253,45 @@ TARGET_AVX512 static void weighted_avx512(float *out, const float *e, const floa
 }
 #endif
 
+/* The kernels' path: 2 AVX-512, 1 AVX2, 0 portable. */
+static int attention_path(void) {
+#if HAVE_X86
+    return ops_head_avx512() ? 2 : ops_avx2() ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+/* x (n) = exp(x - max x) in place; returns 1 / their sum (the 16-lane
+ * tree). The same bits on every path: the maximum does not depend on the
+ * order, exp_shifted's lanes repeat its scalar steps, and the AVX2 sum is
+ * the portable tree. */
+static float softmax_weights(float *x, int n, int path) {
+#if HAVE_X86
+    const float maxv = path ? max_avx2(x, n) : max_portable(x, n);
+    exp_shifted(x, maxv, n);
+    return 1.0f / (path ? sum_tree_avx2(x, n) : sum_tree_portable(x, n));
+#else
+    (void)path;
+    exp_shifted(x, max_portable(x, n), n);
+    return 1.0f / sum_tree_portable(x, n);
+#endif
+}
+
 void attend_head(float *out, const float *q, const float *K, const float *V, int stride, int first, int last,
                  int HD, float scale, float *scores) {
-    const int n = last - first + 1;
-#if HAVE_X86
-    const int path = ops_head_avx512() ? 2 : ops_avx2() ? 1 : 0;
-#else
-    const int path = 0;
-#endif
+    const int n = last - first + 1, path = attention_path();
 #if HAVE_X86
     if (path == 2) scores_avx512(scores, q, K, stride, first, last, HD, scale);
     else if (path == 1) scores_avx2(scores, q, K, stride, first, last, HD, scale);
     else
 #endif
         scores_portable(scores, q, K, stride, first, last, HD, scale);
+    const float inv = softmax_weights(scores + first, n, path);
 #if HAVE_X86
-    const float maxv = path ? max_avx2(scores + first, n) : max_portable(scores + first, n);
-#else
-    const float maxv = max_portable(scores + first, n);
-#endif
-    exp_shifted(scores + first, maxv, n);
-#if HAVE_X86
-    const float inv = 1.0f / (path ? sum_tree_avx2(scores + first, n) : sum_tree_portable(scores + first, n));
     if (path == 2) weighted_avx512(out, scores, V, stride, first, last, HD, inv);
     else if (path == 1) weighted_avx2(out, scores, V, stride, first, last, HD, inv);
     else
-#else
-    const float inv = 1.0f / sum_tree_portable(scores + first, n);
 #endif
         weighted_portable(out, scores, V, stride, first, last, HD, inv);
 }
@@ -311,8 +323,12 @@ void attention_pack_keys(float *Kp, const float *K, int stride, int N, int HD) {
         float *dst = Kp + (size_t)b * HD * KEY_BLOCK;  // (HD, KEY_BLOCK)
         for (int j = 0; j < KEY_BLOCK; j++) {
             const int t = b * KEY_BLOCK + j;
+            if (t >= N) {
+                for (int d = 0; d < HD; d++) dst[(size_t)d * KEY_BLOCK + j] = 0.0f;
+                continue;
+            }
             const float *k = K + (size_t)t * stride;
-            for (int d = 0; d < HD; d++) dst[(size_t)d * KEY_BLOCK + j] = t < N ? k[d] : 0.0f;
+            for (int d = 0; d < HD; d++) dst[(size_t)d * KEY_BLOCK + j] = k[d];
         }
     }
 }
@@ -480,11 +496,7 @@ TARGET_AVX512 static void block_weighted_avx512(float *out, int ldo, const float
 
 void attend_rows(float *out, int ldo, const float *q, int ldq, const float *Kp, const float *V, int stride,
                  int n_rows, int pos0, int window, int HD, float scale, float *scores, int lds) {
-#if HAVE_X86
-    const int path = ops_head_avx512() ? 2 : ops_avx2() ? 1 : 0;
-#else
-    const int path = 0;
-#endif
+    const int path = attention_path();
     for (int i0 = 0; i0 < n_rows; i0 += TILE_ROWS) {
         const int nr = n_rows - i0 < TILE_ROWS ? n_rows - i0 : TILE_ROWS;
         int first[TILE_ROWS], last[TILE_ROWS];
@@ -505,18 +517,7 @@ void attend_rows(float *out, int ldo, const float *q, int ldq, const float *Kp, 
             block_scores_portable(s, lds, qt, ldq, Kp, nr, b0, b1, HD, scale);
         for (int r = 0; r < nr; r++) {
             float *row = s + (size_t)r * lds;
-            const int n = last[r] - first[r] + 1;
-#if HAVE_X86
-            const float maxv = path ? max_avx2(row + first[r], n) : max_portable(row + first[r], n);
-#else
-            const float maxv = max_portable(row + first[r], n);
-#endif
-            exp_shifted(row + first[r], maxv, n);
-#if HAVE_X86
-            inv[r] = 1.0f / (path ? sum_tree_avx2(row + first[r], n) : sum_tree_portable(row + first[r], n));
-#else
-            inv[r] = 1.0f / sum_tree_portable(row + first[r], n);
-#endif
+            inv[r] = softmax_weights(row + first[r], last[r] - first[r] + 1, path);
             for (int t = lo; t < first[r]; t++) row[t] = 0.0f;
             for (int t = last[r] + 1; t <= hi; t++) row[t] = 0.0f;
         }
