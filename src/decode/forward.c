@@ -43,7 +43,7 @@ struct gpt_context {
     float *keys_packed;  // (n_kv_head, n_keys / 32, HD, 32) a prompt chunk's keys, packed for attend_rows
     float *embed;    // (C) one widened embedding row
     float *panel;    // (PANEL) a widened panel of a 16-bit matrix for BLAS
-    int scores_threads;
+    int scores_rows;  // rows of scores: max(threads at creation, max_rows)
     int n_keys;      // n_ctx rounded up to ATTN_KEY_BLOCK: the row stride of scores
 
     void *block;     // the one allocation all the above live in
@@ -90,6 +90,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     const size_t QD = (size_t)c->n_head * c->head_dim, KD = (size_t)c->n_kv_head * c->head_dim;
     int threads = omp_get_max_threads();
     if (omp_get_num_procs() > threads) threads = omp_get_num_procs();
+    const int scores_rows = threads > max_rows ? threads : max_rows;
 
     size_t cache = mul3(L * n_seq, n_ctx, KD);
     if (cache == 0 || cache > SIZE_MAX / 8)
@@ -106,7 +107,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
         R * C, R * C, R * (QD + 2 * KD),    // x, norm, qkv
         R * QD, R * C, R * H,               // attn, proj, mlp
         c->gated_silu ? R * H : 0,          // mlp_up
-        (size_t)(threads > max_rows ? threads : max_rows) * n_keys, n_keys * KD, C, panel,
+        (size_t)scores_rows * n_keys, n_keys * KD, C, panel,
     };
     size_t total = 0;
     /* Each buffer starts on a 64-byte line. */
@@ -133,7 +134,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     ctx->n_ctx = n_ctx;
     ctx->n_seq = n_seq;
     ctx->max_rows = max_rows;
-    ctx->scores_threads = threads;
+    ctx->scores_rows = scores_rows;
     ctx->n_keys = (int)n_keys;
     ctx->block = block;
     ctx->bytes = total * sizeof(float);
@@ -194,7 +195,7 @@ static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
     const int QKV = QD + 2 * KD, group = NH / c->n_kv_head;
     const float scale = 1.0f / sqrtf((float)HD);
     int threads = omp_get_max_threads();
-    if (threads > ctx->scores_threads) threads = ctx->scores_threads;  // one scores row each
+    if (threads > ctx->scores_rows) threads = ctx->scores_rows;  // one scores row each
 #pragma omp parallel for schedule(dynamic, 1) collapse(2) num_threads(threads)
     for (int r = 0; r < R; r++) {
         for (int h = 0; h < NH; h++) {
@@ -230,8 +231,7 @@ static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
     for (int kv = 0; kv < NKV; kv++) attention_pack_keys(ctx->keys_packed + kv * packed, K + kv * HD, KD, N, HD);
 
     const int n_blocks = (R + PROMPT_ATTN_ROWS - 1) / PROMPT_ATTN_ROWS;
-    const int scores_rows = ctx->max_rows > ctx->scores_threads ? ctx->max_rows : ctx->scores_threads;
-    int threads = scores_rows / PROMPT_ATTN_ROWS, nt = omp_get_max_threads();
+    int threads = ctx->scores_rows / PROMPT_ATTN_ROWS, nt = omp_get_max_threads();
     if (threads < 1) threads = 1;  // then R <= max_rows < PROMPT_ATTN_ROWS: one block, all of scores
     if (threads > nt) threads = nt;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
