@@ -702,9 +702,9 @@ static float dot_q8_portable(const gpt_q8_block *x, const gpt_q8_block *w, int n
 
 /* Prompts (more than SMALL_ROWS rows) as integer dots on VNNI, in chunks of
  * SMALL_ROWS rows, instead of BLAS on widened panels: each prompt row's
- * products then have the bits they have decoded alone. On by default since the tiles fetch
- * the next block ahead, run 4 input rows and start from -128 x the weights:
- * a 512-token prompt ran 1.13x (SmolLM2 shape), 1.26x (Qwen2.5) and 1.13x
+ * products then have the bits they have decoded alone. On by default since
+ * the tiles fetch the next block ahead, run 4 input rows and start from
+ * -128 x the weights: a 512-token prompt ran 1.13x (SmolLM2 shape), 1.26x (Qwen2.5) and 1.13x
  * (GPT-2 124M) as fast as on BLAS, in process (before those three it only
  * matched AVX-512 sgemm, 0.88-1.07x). AVX2's maddubs path ran at 0.75x of
  * BLAS, so CPUs without VNNI keep BLAS. -DGPT_Q8_INT8_PROMPTS=0 builds the
