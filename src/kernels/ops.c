@@ -676,6 +676,64 @@ static void widen_rows(float *panel, const gpt_matrix *W, int r0, int n) {
     }
 }
 
+/* The first of [start, start + n) in a static split of n_items among nt
+ * threads, as OpenMP's schedule(static) splits them. */
+static void static_share(int n_items, int t, int nt, int *start, int *count) {
+    const int q = n_items / nt, r = n_items % nt;
+    *count = q + (t < r);
+    *start = t * q + (t < r ? t : r);
+}
+
+/* C (M, W->cols) += A (M, W->rows) @ W for an F32 matrix in column panels.
+ * gemm_fixed_blocks's blocks and BLAS calls, each on its block of columns
+ * put back in rows (a copy of four panels, each one sequential run) in the
+ * calling thread's own buffer in scratch: the same floats in the same
+ * calls, so the bits of the rows layout (a mapped file), which widening in
+ * blocks of inputs, as 16-bit weights go, would not keep. The blocks go a
+ * column of blocks at a time, so a thread copies a block of columns once
+ * for all the rows of A, and BLAS packs it from cache: the copies cost 2-5%
+ * of a 512-token GPT-2 124M prompt against the rows (in process), where one
+ * copy of the whole matrix first cost 8%. scratch holds
+ * PANEL_GATHER_BUFFERS(blocks of columns) buffers (matmul_scratch_floats),
+ * and the threads beyond that sit out: two per block of columns keep every
+ * thread busy for prompts of up to 512 rows. */
+#define PANEL_GATHER_BUFFERS(n_col_blocks) (2 * (n_col_blocks))
+static void gemm_panels_f32(int M, float *C, const float *A, const gpt_matrix *W, float *scratch) {
+    const int N = W->cols, K = W->rows;
+    const int mb = (M + GEMM_ROWS - 1) / GEMM_ROWS, nb = (N + GEMM_COLS - 1) / GEMM_COLS;
+    int nt = omp_get_max_threads();
+    if (nt > PANEL_GATHER_BUFFERS(nb)) nt = PANEL_GATHER_BUFFERS(nb);
+#pragma omp parallel num_threads(nt)
+    {
+        const int t = omp_get_thread_num();
+        float *rows = scratch + (size_t)t * K * GEMM_COLS;  // (K, n) the block's columns, in rows
+        int first, count, have = -1;
+        static_share(mb * nb, t, omp_get_num_threads(), &first, &count);
+        for (int b = first; b < first + count; b++) {
+            const int nblk = b / mb, m0 = b % mb * GEMM_ROWS, n0 = nblk * GEMM_COLS;
+            const int m = M - m0 < GEMM_ROWS ? M - m0 : GEMM_ROWS, n = N - n0 < GEMM_COLS ? N - n0 : GEMM_COLS;
+            if (have != nblk) {
+                for (int c = 0; c < n; c += GPT_PANEL_COLS) {
+                    const float *panel = (const float *)W->data + (size_t)(n0 + c) * K;  // (K, 64)
+                    for (int r = 0; r < K; r++)
+                        memcpy(rows + (size_t)r * n + c, panel + (size_t)r * GPT_PANEL_COLS,
+                               sizeof(float) * GPT_PANEL_COLS);
+                }
+                have = nblk;
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, K, 1.0f, A + (size_t)m0 * K, K, rows, n,
+                        1.0f, C + (size_t)m0 * N + n0, N);
+        }
+    }
+}
+
+size_t matmul_scratch_floats(const gpt_matrix *W) {
+    const size_t panel = matmul_panel_floats(W->cols);
+    if (W->dtype != GPT_DTYPE_F32 || !W->col_panels) return panel;
+    const size_t gather = (size_t)PANEL_GATHER_BUFFERS((W->cols + GEMM_COLS - 1) / GEMM_COLS) * W->rows * GEMM_COLS;
+    return gather > panel ? gather : panel;
+}
+
 /* ---- Q8: out[r][j] = in[r] . W[j], W [OUT][IN/32 blocks] --------------- */
 
 /* Q8 products of up to SMALL_ROWS rows are integer dot products: each input
@@ -1003,14 +1061,6 @@ static void q8_walk_item(const ops_product *p, const int *first, int b0, int b1,
 #endif
 }
 
-/* The first of [start, start + n) in a static split of n_items among nt
- * threads, as OpenMP's schedule(static) splits them. */
-static void static_share(int n_items, int t, int nt, int *start, int *count) {
-    const int q = n_items / nt, r = n_items % nt;
-    *count = q + (t < r);
-    *start = t * q + (t < r ? t : r);
-}
-
 /* ---- shares with stealing ----
  * The work items of a parallel region (blocks of 16 rows, or steps of the
  * Q8 decode walk) start split as static_share splits them (the split
@@ -1158,8 +1208,12 @@ void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias,
         if (bias) memcpy(o, bias, sizeof(float) * OC);
         else memset(o, 0, sizeof(float) * OC);
     }
-    if (W->dtype == GPT_DTYPE_F32 && !W->col_panels) {
-        gemm_fixed_blocks(0, R, OC, IC, 1.0f, in, IC, (const float *)W->data, OC, 1.0f, out, OC);
+    if (W->dtype == GPT_DTYPE_F32) {  // BLAS over every input at once, in rows or in panels
+        if (W->col_panels) {
+            gemm_panels_f32(R, out, in, W, panel);
+            return;
+        }
+        gemm_fixed_blocks(0, R, OC, IC, 1.0f, in, IC, W->data, OC, 1.0f, out, OC);
         return;
     }
     /* out += in[:, p:p+n] @ W[p:p+n, :], one widened panel at a time. */

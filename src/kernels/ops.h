@@ -30,9 +30,10 @@ void silu_mul(float *gate, const float *up, size_t n);
 #define OPS_SMALL_ROWS 64
 
 /* out (R, OC) = in (R, IC) @ W [IC, OC] + bias (OC, or NULL).
- * panel: scratch of matmul_panel_floats(OC) floats: packed weight blocks
- * for 2..OPS_SMALL_ROWS rows, widened 16-bit panels for BLAS above that,
- * the quantized inputs for Q8. */
+ * panel: scratch of matmul_scratch_floats(W) floats: packed weight blocks
+ * for 2..OPS_SMALL_ROWS rows, widened 16-bit panels for BLAS above that
+ * (F32 column panels: blocks of columns back in rows), the quantized
+ * inputs for Q8. */
 void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel);
 
 /* matmul_t on F16/BF16 rows of at least this many inputs, on AVX-512, runs
@@ -76,8 +77,12 @@ void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_m
 void gemm_fixed_blocks(int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
                        int ldb, float beta, float *C, int ldc);
 
-/* Scratch floats matmul/matmul_t need for a matrix of `cols` columns. */
+/* Scratch floats matmul/matmul_t need for a matrix of `cols` columns
+ * (matmul: in rows, or 16-bit column panels). */
 size_t matmul_panel_floats(int cols);
+
+/* Scratch floats matmul needs for W, whatever its layout. */
+size_t matmul_scratch_floats(const gpt_matrix *W);
 
 /* out (C) = row `row` of W, widened to float. */
 void matrix_row(float *out, const gpt_matrix *W, int row);

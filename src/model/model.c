@@ -106,20 +106,24 @@ static gpt_status check_matrix_finite(const gpt_matrix *m, const char *name, cha
     return st;
 }
 
-/* Rewrites a 16-bit matrix held in writable memory, rows in place, as
- * column panels of GPT_PANEL_COLS (cols a multiple of it). */
-static gpt_status to_col_panels(gpt_matrix *mat, char *err, size_t err_len) {
-    const size_t bytes = (size_t)mat->rows * mat->cols * 2, run = GPT_PANEL_COLS * 2;
-    unsigned char *rows = malloc(bytes);  // (rows, cols) the matrix as stored
-    if (!rows) return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
-    memcpy(rows, mat->data, bytes);
+/* Rewrites a float matrix held in writable memory, rows in place, as
+ * column panels of GPT_PANEL_COLS (cols a multiple of it), on the threads.
+ * copy: scratch of the matrix's bytes, one buffer for every matrix (a
+ * buffer each, freshly mapped, had the kernel zero 340 MB for GPT-2 124M's
+ * F32 matrices). */
+static void to_col_panels(gpt_matrix *mat, unsigned char *copy) {
+    const size_t esize = mat->dtype == GPT_DTYPE_F32 ? 4 : 2;
+    const size_t run = GPT_PANEL_COLS * esize, row_bytes = (size_t)mat->cols * esize;
+    const unsigned char *src = mat->data;
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < mat->rows; r++) memcpy(copy + r * row_bytes, src + r * row_bytes, row_bytes);
     mat->col_panels = 1;
     unsigned char *dst = (unsigned char *)mat->data;  // the archive's copy, ours to write
-    for (int r = 0; r < mat->rows; r++)
-        for (int c = 0; c < mat->cols; c += GPT_PANEL_COLS)
-            memcpy(dst + gpt_matrix_index(mat, r, c) * 2, rows + ((size_t)r * mat->cols + c) * 2, run);
-    free(rows);
-    return GPT_OK;
+    const int n_panels = mat->cols / GPT_PANEL_COLS;
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < n_panels; p++)  // each panel one sequential run of writes
+        for (int r = 0; r < mat->rows; r++)
+            memcpy(dst + gpt_matrix_index(mat, r, p * GPT_PANEL_COLS) * esize, copy + r * row_bytes + p * run, run);
 }
 
 /* Every matrix a layer may hold, for the passes over all of them. */
@@ -377,17 +381,28 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
         }
         if (st == GPT_OK) m->dtype = GPT_DTYPE_Q8;
     }
-    /* 16-bit Conv1D matrices copied into memory go into column panels, in
-     * place (gpt_matrix.col_panels): a decode thread's columns were a short
-     * run of each weight row, and read so they streamed at 0.6-0.7x of the
-     * panels (see DESIGN). A mapped file stays as it is. */
-    for (int l = 0; l < L && st == GPT_OK && m->conv1d && !opts->map_files && !opts->quantize_q8; l++)
-        for (int i = 0; i < LAYER_MATRICES && st == GPT_OK; i++) {
+    /* Conv1D matrices copied into memory go into column panels, in place
+     * (gpt_matrix.col_panels): a decode thread's columns were a short run of
+     * each weight row, and read so they streamed at 0.6-0.7x of the panels
+     * (see DESIGN). F32 prompts put blocks of columns back in rows for BLAS
+     * (gemm_panels_f32): the rows' bits. A mapped file stays as it is. */
+    const int panels = st == GPT_OK && m->conv1d && !opts->map_files && !opts->quantize_q8;
+    size_t largest = 0;  // bytes of the largest matrix to rewrite
+    for (int l = 0; l < L && panels; l++)
+        for (int i = 0; i < LAYER_MATRICES; i++) {
+            const char *nm;
+            const gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
+            if (mat->data && mat->cols % GPT_PANEL_COLS == 0 && matrix_bytes(mat) > largest) largest = matrix_bytes(mat);
+        }
+    unsigned char *copy = largest ? malloc(largest) : NULL;
+    if (largest && !copy) st = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory for a %zu-byte matrix", largest);
+    for (int l = 0; l < L && copy; l++)
+        for (int i = 0; i < LAYER_MATRICES; i++) {
             const char *nm;
             gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
-            if (mat->data && mat->dtype != GPT_DTYPE_F32 && mat->cols % GPT_PANEL_COLS == 0)
-                st = to_col_panels(mat, err, err_len);
+            if (mat->data && mat->cols % GPT_PANEL_COLS == 0) to_col_panels(mat, copy);
         }
+    free(copy);
     if (st != GPT_OK) {
         gpt_model_free(m);
         return st;

@@ -68,6 +68,28 @@ expect_eq "gpt2: one line per request" "$(grep -c '"logprobs":\[' "$TMP/gpt2.jso
 expect_file_eq "gpt2 F16: --mmap (rows) vs the copy (column panels), logprobs bit for bit" "$TMP/gpt2.jsonl" \
     "$TMP/gpt2--mmap.jsonl"
 
+# F32 Conv1D weights too (column panels in a copy, rows mapped), decode and
+# prompts alike: a prompt of more than 64 rows runs on BLAS, on the panels
+# put back in rows. A random GPT-2 whose every product is whole panels
+# (320 wide: 960, 320, 1280 and 320 columns; 320 inputs are more than the
+# 256-input blocks 16-bit weights widen in, and not a multiple of them),
+# with 160 positions and 1000 ids (0 for begin and end of text).
+make -s -C "$ROOT" build/make-random-model >/dev/null
+"$ROOT/build/make-random-model" "$TMP/gpt2-f32" --layers 2 --embd 320 --heads 5 --ctx 160 --vocab 1000 --seed 3 \
+    >/dev/null
+sed -i 's/50256/0/' "$TMP/gpt2-f32/config.json"
+for how in "" --mmap; do
+    "$GPT" generate -m "$TMP/gpt2-f32" $how --ids --batch --parallel 4 -t 2 -n 20 --seed 7 --ignore-eos --logprobs \
+        <"$TMP/prompts.txt" >"$TMP/gpt2-f32$how.jsonl"
+    sed -n 2p "$TMP/prompts.txt" | "$GPT" logits -m "$TMP/gpt2-f32" $how --ids --top 5 -t 2 >"$TMP/gpt2-f32$how.logits"
+done
+expect_eq "gpt2 F32: one line per request" "$(grep -c '"logprobs":\[' "$TMP/gpt2-f32.jsonl")" 10
+expect_file_eq "gpt2 F32: --mmap (rows) vs the copy (column panels), logprobs bit for bit" "$TMP/gpt2-f32.jsonl" \
+    "$TMP/gpt2-f32--mmap.jsonl"
+expect_eq "gpt2 F32: a logits line per position of the 121-id prompt" "$(grep -c '"top":' "$TMP/gpt2-f32.logits")" 121
+expect_file_eq "gpt2 F32: --mmap vs the copy, a 121-row prompt's logits bit for bit" "$TMP/gpt2-f32.logits" \
+    "$TMP/gpt2-f32--mmap.logits"
+
 # The same with Q8 weights (quantized at load; q/k/v/o and the MLP as nn.Linear rows).
 M="$ROOT/tests/golden/dev-llama"
 "$GPT" generate -m "$M" --quant q8 --ids --batch --parallel 1 -t 1 -n 12 --seed 7 --ignore-eos --logprobs \

@@ -83,7 +83,8 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
     for (int j = 0; j < OUT; j++) bias[j] = uniform();
     const float *b = with_bias ? bias : NULL;
     int panel_cols = IN > OUT ? IN : OUT;
-    float *panel = malloc(sizeof(float) * matmul_panel_floats(panel_cols));
+    const size_t scratch = matmul_scratch_floats(W);  // an F32 matrix in panels: all of it, for prompts
+    float *panel = malloc(sizeof(float) * (scratch > matmul_panel_floats(panel_cols) ? scratch : matmul_panel_floats(panel_cols)));
     float *ref = malloc(sizeof(float) * NROWS * OUT), *got = malloc(sizeof(float) * NROWS * OUT);
 
     /* The reference: every row alone, one thread, the default path. */
@@ -196,12 +197,12 @@ static void test_dtype(gpt_dtype dt, const char *name, int IN, int OUT) {
     check_product(what, 0, &W, wide, IN, OUT, 1);
     snprintf(what, sizeof what, "matmul %s %dx%d no bias", name, IN, OUT);
     check_product(what, 0, &W, wide, IN, OUT, 0);
-    if (dt != GPT_DTYPE_F32 && OUT % GPT_PANEL_COLS == 0) {
-        /* The same matrix in column panels (as the loader stores 16-bit
-         * Conv1D weights it reads into memory): the same chain, so the same
-         * checks. (F32 stays in rows: its prompts are one BLAS call over
-         * every input, where a panel matrix's would go in widened blocks of
-         * 256 inputs, other bits.) */
+    if (OUT % GPT_PANEL_COLS == 0) {
+        /* The same matrix in column panels (as the loader stores Conv1D
+         * weights it reads into memory): the same chain, so the same checks,
+         * and prompts with the bits of the rows layout (F32: one BLAS call
+         * over every input, on the panels put back in rows; 16-bit: widened
+         * blocks of 256 inputs either way). */
         const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
         unsigned char *panels = malloc(esize * IN * OUT);
         const unsigned char *rows = data;
@@ -215,7 +216,7 @@ static void test_dtype(gpt_dtype dt, const char *name, int IN, int OUT) {
         /* A prompt (BLAS on widened rows): the bits of the rows layout. */
         enum { RB = 300 };
         float *x = malloc(sizeof(float) * RB * IN), *a = malloc(sizeof(float) * RB * OUT),
-              *b = malloc(sizeof(float) * RB * OUT), *scratch = malloc(sizeof(float) * matmul_panel_floats(OUT));
+              *b = malloc(sizeof(float) * RB * OUT), *scratch = malloc(sizeof(float) * matmul_scratch_floats(&P));
         for (int i = 0; i < RB * IN; i++) x[i] = uniform();
         matmul(a, x, &W, NULL, RB, scratch);
         matmul(b, x, &P, NULL, RB, scratch);
