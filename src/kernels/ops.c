@@ -25,8 +25,11 @@
  * decode row gives the same bits alone or beside 63 others. Generation
  * keeps its decode steps within this many rows. */
 #define SMALL_ROWS OPS_SMALL_ROWS
-/* Rows of a 16-bit matrix widened at a time for BLAS. */
+/* Rows of a 16-bit matrix widened at a time for BLAS: the inputs of a
+ * Conv1D block (matmul), which sets its sums' order; up to WIDEN_MAX_ROWS
+ * output rows of an nn.Linear one (matmul_t, widen_chunk_rows). */
 #define PANEL_ROWS 256
+#define WIDEN_MAX_ROWS 512
 
 static int force_portable = 0;
 
@@ -243,7 +246,7 @@ void gelu_erf(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = gelu_erf_one(x[i]);
 }
 
-size_t matmul_panel_floats(int cols) { return (size_t)PANEL_ROWS * (size_t)cols; }
+size_t matmul_panel_floats(int cols) { return (size_t)WIDEN_MAX_ROWS * (size_t)cols; }
 
 void matrix_row(float *out, const gpt_matrix *W, int row) {
     if (W->dtype == GPT_DTYPE_Q8)
@@ -645,6 +648,21 @@ void gemm_fixed_blocks(int trans_b, int M, int N, int K, float alpha, const floa
                     A + (size_t)m0 * lda, lda, Bb, ldb, beta, C + (size_t)m0 * ldc + n0, ldc);
     }
 }
+
+/* Weight rows of an nn.Linear matrix widened per gemm_fixed_blocks call
+ * (matmul_t's prompts), for R input rows: a multiple of GEMM_COLS, so the
+ * blocks, and the bits, are those of any other multiple. 256 where the
+ * blocks of one call split evenly among the threads, else 512: with 256, a
+ * prompt of up to 256 rows was one block on one thread, and 300 rows were a
+ * 256-row block for one thread and a 44-row one for the other (SmolLM2
+ * shape in BF16, in process: 128 rows 1.60x as fast with 512, 300 rows
+ * 1.36x; Qwen2.5 1.52x and 1.39x; at 512 rows, 512 ran at 0.96-0.97x, the
+ * widened rows no longer in L2). */
+static int widen_chunk_rows(int R) {
+    const int mb = (R + GEMM_ROWS - 1) / GEMM_ROWS, nt = omp_get_max_threads();
+    return nt == 1 || (R % GEMM_ROWS == 0 && mb % nt == 0) ? GEMM_COLS : WIDEN_MAX_ROWS;
+}
+_Static_assert(WIDEN_MAX_ROWS % GEMM_COLS == 0 && PANEL_ROWS <= WIDEN_MAX_ROWS, "widen_chunk_rows");
 
 #if HAVE_X86
 /* out (C) = row `row` of an F16 or BF16 matrix, eight values per step: the
@@ -1190,8 +1208,9 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
         if (bias) memcpy(o, bias, sizeof(float) * OUT);
         else memset(o, 0, sizeof(float) * OUT);
     }
-    for (int j = 0; j < OUT; j += PANEL_ROWS) {
-        int n = OUT - j < PANEL_ROWS ? OUT - j : PANEL_ROWS;
+    const int chunk = widen_chunk_rows(R);
+    for (int j = 0; j < OUT; j += chunk) {
+        const int n = OUT - j < chunk ? OUT - j : chunk;
         widen_rows(panel, W, j, n);
         gemm_fixed_blocks(1, R, n, IN, 1.0f, in, IN, panel, IN, 1.0f, out + j, ldo);
     }
@@ -1753,8 +1772,9 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
         gemm_fixed_blocks(1, R, V, C, 1.0f, in, C, (const float *)W->data, C, 0.0f, out, ldo);
         return;
     }
-    for (int v = 0; v < V; v += PANEL_ROWS) {
-        int n = V - v < PANEL_ROWS ? V - v : PANEL_ROWS;
+    const int chunk = widen_chunk_rows(R);
+    for (int v = 0; v < V; v += chunk) {
+        const int n = V - v < chunk ? V - v : chunk;
         widen_rows(panel, W, v, n);
         gemm_fixed_blocks(1, R, n, C, 1.0f, in, C, panel, C, 0.0f, out + v, ldo);
     }
