@@ -622,8 +622,8 @@ static void matmul_small(float *out, const float *in, const gpt_matrix *W, const
 
 /* C (M, N) = alpha A (M, K) @ B + beta C, B (K, N) or with trans_b B^T for
  * B (N, K); lda, ldb, ldc are row strides. The product runs as one
- * single-threaded BLAS call per block of GEMM_ROWS x GEMM_COLS of C, the
- * blocks split across our threads. The blocks depend on M and N alone, so
+ * single-threaded BLAS call per block of C (GEMM_ROWS rows, GEMM_COLS
+ * columns or gemm_cols's), the blocks split across our threads. The blocks depend on M and N alone, so
  * each element's bits do not depend on the thread count: OpenBLAS's own
  * threading cuts the work by thread count, and its edge kernels sum in
  * other orders. (OpenBLAS's OpenMP build runs single-threaded inside a
@@ -634,15 +634,24 @@ static void matmul_small(float *out, const float *in, const gpt_matrix *W, const
  * F32, 0.73x in BF16, in process; at 512 the same). */
 #define GEMM_ROWS 256
 #define GEMM_COLS 256
+/* Columns of a block of C for gemm_fixed_blocks (not transposed: the
+ * Conv1D products) and gemm_panels_f32, which must cut alike: 128 where the
+ * rows are one block and 256 columns would leave few blocks to share (GPT-2's
+ * 768-wide products were 3 blocks on 2 threads: prompts of 100-256 tokens
+ * 1.06-1.14x as fast so, GPT-2 124M F32 and BF16, in process). M and N
+ * alone choose it, so the bits do not depend on the threads. */
+static int gemm_cols(int M, int N) { return M <= GEMM_ROWS && N > GEMM_COLS ? GEMM_COLS / 2 : GEMM_COLS; }
+
 void gemm_fixed_blocks(int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
                        int ldb, float beta, float *C, int ldc) {
-    const int mb = (M + GEMM_ROWS - 1) / GEMM_ROWS, nb = (N + GEMM_COLS - 1) / GEMM_COLS;
+    const int GC = trans_b ? GEMM_COLS : gemm_cols(M, N);  // columns of a block
+    const int mb = (M + GEMM_ROWS - 1) / GEMM_ROWS, nb = (N + GC - 1) / GC;
     /* Always a parallel region, even for one block: outside one, OpenBLAS
      * would thread the call itself. */
 #pragma omp parallel for schedule(static)
     for (int b = 0; b < mb * nb; b++) {
-        const int m0 = b % mb * GEMM_ROWS, n0 = b / mb * GEMM_COLS;
-        const int m = M - m0 < GEMM_ROWS ? M - m0 : GEMM_ROWS, n = N - n0 < GEMM_COLS ? N - n0 : GEMM_COLS;
+        const int m0 = b % mb * GEMM_ROWS, n0 = b / mb * GC;
+        const int m = M - m0 < GEMM_ROWS ? M - m0 : GEMM_ROWS, n = N - n0 < GC ? N - n0 : GC;
         const float *Bb = trans_b ? B + (size_t)n0 * ldb : B + n0;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, K, alpha,
                     A + (size_t)m0 * lda, lda, Bb, ldb, beta, C + (size_t)m0 * ldc + n0, ldc);
@@ -722,9 +731,11 @@ static void static_share(int n_items, int t, int nt, int *start, int *count) {
 #define PANEL_GATHER_BUFFERS(n_col_blocks) (2 * (n_col_blocks))
 static void gemm_panels_f32(int M, float *C, const float *A, const gpt_matrix *W, float *scratch) {
     const int N = W->cols, K = W->rows;
-    const int mb = (M + GEMM_ROWS - 1) / GEMM_ROWS, nb = (N + GEMM_COLS - 1) / GEMM_COLS;
+    const int GC = gemm_cols(M, N);  // gemm_fixed_blocks's blocks
+    const int mb = (M + GEMM_ROWS - 1) / GEMM_ROWS, nb = (N + GC - 1) / GC;
     int nt = omp_get_max_threads();
-    if (nt > PANEL_GATHER_BUFFERS(nb)) nt = PANEL_GATHER_BUFFERS(nb);
+    if (nt > PANEL_GATHER_BUFFERS((N + GEMM_COLS - 1) / GEMM_COLS))  // the buffers matmul_scratch_floats counts
+        nt = PANEL_GATHER_BUFFERS((N + GEMM_COLS - 1) / GEMM_COLS);
 #pragma omp parallel num_threads(nt)
     {
         const int t = omp_get_thread_num();
@@ -732,8 +743,8 @@ static void gemm_panels_f32(int M, float *C, const float *A, const gpt_matrix *W
         int first, count, have = -1;
         static_share(mb * nb, t, omp_get_num_threads(), &first, &count);
         for (int b = first; b < first + count; b++) {
-            const int nblk = b / mb, m0 = b % mb * GEMM_ROWS, n0 = nblk * GEMM_COLS;
-            const int m = M - m0 < GEMM_ROWS ? M - m0 : GEMM_ROWS, n = N - n0 < GEMM_COLS ? N - n0 : GEMM_COLS;
+            const int nblk = b / mb, m0 = b % mb * GEMM_ROWS, n0 = nblk * GC;
+            const int m = M - m0 < GEMM_ROWS ? M - m0 : GEMM_ROWS, n = N - n0 < GC ? N - n0 : GC;
             if (have != nblk) {
                 for (int c = 0; c < n; c += GPT_PANEL_COLS) {
                     const float *panel = (const float *)W->data + (size_t)(n0 + c) * K;  // (K, 64)
