@@ -213,17 +213,19 @@ static void test_dtype(gpt_dtype dt, const char *name, int IN, int OUT) {
         gpt_matrix P = {.data = panels, .dtype = dt, .rows = IN, .cols = OUT, .col_panels = 1};
         snprintf(what, sizeof what, "matmul %s %dx%d in column panels", name, IN, OUT);
         check_product(what, 0, &P, wide, IN, OUT, 1);
-        /* A prompt (BLAS on widened rows): the bits of the rows layout. */
-        enum { RB = 300 };
-        float *x = malloc(sizeof(float) * RB * IN), *a = malloc(sizeof(float) * RB * OUT),
-              *b = malloc(sizeof(float) * RB * OUT), *scratch = malloc(sizeof(float) * matmul_scratch_floats(&P));
-        for (int i = 0; i < RB * IN; i++) x[i] = uniform();
-        matmul(a, x, &W, NULL, RB, scratch);
-        matmul(b, x, &P, NULL, RB, scratch);
-        size_t where = 0;
-        CHECK(same_bits(a, b, (size_t)RB * OUT, &where), "%s, %d rows: row %zu col %zu %.9g, in rows %.9g", what, RB,
-              where / OUT, where % OUT, b[where], a[where]);
-        free(x), free(a), free(b), free(scratch);
+        /* Prompts (BLAS on the rows put back, or widened): the bits of the
+         * rows layout, with the rows one block of BLAS's and several. */
+        for (int RB = 100; RB <= 300; RB += 200) {
+            float *x = malloc(sizeof(float) * RB * IN), *a = malloc(sizeof(float) * RB * OUT),
+                  *b = malloc(sizeof(float) * RB * OUT), *scratch = malloc(sizeof(float) * matmul_scratch_floats(&P));
+            for (int i = 0; i < RB * IN; i++) x[i] = uniform();
+            matmul(a, x, &W, NULL, RB, scratch);
+            matmul(b, x, &P, NULL, RB, scratch);
+            size_t where = 0;
+            CHECK(same_bits(a, b, (size_t)RB * OUT, &where), "%s, %d rows: row %zu col %zu %.9g, in rows %.9g", what,
+                  RB, where / OUT, where % OUT, b[where], a[where]);
+            free(x), free(a), free(b), free(scratch);
+        }
         free(panels);
     }
     if (IN % GPT_Q8_BLOCK == 0) {
