@@ -623,8 +623,9 @@ static void matmul_small(float *out, const float *in, const gpt_matrix *W, const
 /* C (M, N) = alpha A (M, K) @ B + beta C, B (K, N) or with trans_b B^T for
  * B (N, K); lda, ldb, ldc are row strides. The product runs as one
  * single-threaded BLAS call per block of C (GEMM_ROWS rows, GEMM_COLS
- * columns or gemm_cols's), the blocks split across our threads. The blocks depend on M and N alone, so
- * each element's bits do not depend on the thread count: OpenBLAS's own
+ * columns or gemm_cols's), the blocks split across our threads. The blocks
+ * depend on M and N alone, so each element's bits do not depend on the
+ * thread count: OpenBLAS's own
  * threading cuts the work by thread count, and its edge kernels sum in
  * other orders. (OpenBLAS's OpenMP build runs single-threaded inside a
  * parallel region.) The blocks go a column of blocks at a time, so the
@@ -634,28 +635,77 @@ static void matmul_small(float *out, const float *in, const gpt_matrix *W, const
  * F32, 0.73x in BF16, in process; at 512 the same). */
 #define GEMM_ROWS 256
 #define GEMM_COLS 256
-/* Columns of a block of C for gemm_fixed_blocks (not transposed: the
- * Conv1D products) and gemm_panels_f32, which must cut alike: 128 where the
- * rows are one block and 256 columns would leave few blocks to share (GPT-2's
- * 768-wide products were 3 blocks on 2 threads: prompts of 100-256 tokens
- * 1.06-1.14x as fast so, GPT-2 124M F32 and BF16, in process). M and N
- * alone choose it, so the bits do not depend on the threads. */
+/* Columns of a block of C when B is not transposed (the Conv1D products,
+ * in rows or in F32 panels): 128 where the rows are one block and 256
+ * columns would leave few blocks to share (GPT-2's 768-wide products were 3
+ * blocks on 2 threads: prompts of 100-256 tokens 1.06-1.14x as fast so,
+ * GPT-2 124M F32 and BF16, in process). M and N alone choose it, so the bits
+ * do not depend on the threads. */
 static int gemm_cols(int M, int N) { return M <= GEMM_ROWS && N > GEMM_COLS ? GEMM_COLS / 2 : GEMM_COLS; }
+
+/* The first of [start, start + n) in a static split of n_items among nt
+ * threads, as OpenMP's schedule(static) splits them. */
+static void static_share(int n_items, int t, int nt, int *start, int *count) {
+    const int q = n_items / nt, r = n_items % nt;
+    *count = q + (t < r);
+    *start = t * q + (t < r ? t : r);
+}
+
+/* The buffers of K x GEMM_COLS floats gemm_blocks's threads put an F32
+ * matrix's column panels back in rows in (matmul_scratch_floats): the
+ * threads beyond that many sit out, and two per block of columns keep every
+ * thread busy for prompts of up to 512 rows. */
+#define PANEL_GATHER_BUFFERS(n_col_blocks) (2 * (n_col_blocks))
+
+/* gemm_fixed_blocks, or with panels (an F32 matrix (K, N) in column panels,
+ * B and ldb unused) its blocks and BLAS calls on each block's columns put
+ * back in rows in the calling thread's buffer in scratch: the same floats
+ * in the same calls, so the bits of the rows layout (a mapped file), which
+ * widening in blocks of inputs, as 16-bit weights go, would not keep. The
+ * blocks go a column of blocks at a time, so a thread puts a block of
+ * columns back once for all the rows of A, and BLAS packs it from cache:
+ * that costs 2-5% of a 512-token GPT-2 124M prompt against the rows (in
+ * process), where one copy of the whole matrix first cost 8%. */
+static void gemm_blocks(int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                        int ldb, float beta, float *C, int ldc, const gpt_matrix *panels, float *scratch) {
+    const int GC = trans_b ? GEMM_COLS : gemm_cols(M, N);  // columns of a block
+    const int mb = (M + GEMM_ROWS - 1) / GEMM_ROWS, nb = (N + GC - 1) / GC;
+    int nt = omp_get_max_threads();
+    if (panels && nt > PANEL_GATHER_BUFFERS((N + GEMM_COLS - 1) / GEMM_COLS))
+        nt = PANEL_GATHER_BUFFERS((N + GEMM_COLS - 1) / GEMM_COLS);
+    /* Always a parallel region, even for one block: outside one, OpenBLAS
+     * would thread the call itself. */
+#pragma omp parallel num_threads(nt)
+    {
+        const int t = omp_get_thread_num();
+        float *rows = panels ? scratch + (size_t)t * K * GEMM_COLS : NULL;  // (K, n) a block's columns, in rows
+        int first, count, have = -1;  // have: the block of columns in rows
+        static_share(mb * nb, t, omp_get_num_threads(), &first, &count);
+        for (int b = first; b < first + count; b++) {
+            const int m0 = b % mb * GEMM_ROWS, n0 = b / mb * GC;
+            const int m = M - m0 < GEMM_ROWS ? M - m0 : GEMM_ROWS, n = N - n0 < GC ? N - n0 : GC;
+            const float *Bb = rows;  // this block's B, rows ldbb apart
+            int ldbb = n;
+            if (!panels) {
+                Bb = trans_b ? B + (size_t)n0 * ldb : B + n0;
+                ldbb = ldb;
+            }
+            for (int c = 0; panels && have != b / mb && c < n; c += GPT_PANEL_COLS) {
+                const float *panel = (const float *)panels->data + (size_t)(n0 + c) * K;  // (K, 64)
+                for (int r = 0; r < K; r++)
+                    memcpy(rows + (size_t)r * n + c, panel + (size_t)r * GPT_PANEL_COLS,
+                           sizeof(float) * GPT_PANEL_COLS);
+            }
+            have = b / mb;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, K, alpha,
+                        A + (size_t)m0 * lda, lda, Bb, ldbb, beta, C + (size_t)m0 * ldc + n0, ldc);
+        }
+    }
+}
 
 void gemm_fixed_blocks(int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
                        int ldb, float beta, float *C, int ldc) {
-    const int GC = trans_b ? GEMM_COLS : gemm_cols(M, N);  // columns of a block
-    const int mb = (M + GEMM_ROWS - 1) / GEMM_ROWS, nb = (N + GC - 1) / GC;
-    /* Always a parallel region, even for one block: outside one, OpenBLAS
-     * would thread the call itself. */
-#pragma omp parallel for schedule(static)
-    for (int b = 0; b < mb * nb; b++) {
-        const int m0 = b % mb * GEMM_ROWS, n0 = b / mb * GC;
-        const int m = M - m0 < GEMM_ROWS ? M - m0 : GEMM_ROWS, n = N - n0 < GC ? N - n0 : GC;
-        const float *Bb = trans_b ? B + (size_t)n0 * ldb : B + n0;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, K, alpha,
-                    A + (size_t)m0 * lda, lda, Bb, ldb, beta, C + (size_t)m0 * ldc + n0, ldc);
-    }
+    gemm_blocks(trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, NULL, NULL);
 }
 
 /* Weight rows of an nn.Linear matrix widened per gemm_fixed_blocks call
@@ -704,59 +754,6 @@ static void widen_rows(float *panel, const gpt_matrix *W, int r0, int n) {
         }
 #endif
         matrix_row(panel + (size_t)r * W->cols, W, r0 + r);
-    }
-}
-
-/* The first of [start, start + n) in a static split of n_items among nt
- * threads, as OpenMP's schedule(static) splits them. */
-static void static_share(int n_items, int t, int nt, int *start, int *count) {
-    const int q = n_items / nt, r = n_items % nt;
-    *count = q + (t < r);
-    *start = t * q + (t < r ? t : r);
-}
-
-/* C (M, W->cols) += A (M, W->rows) @ W for an F32 matrix in column panels.
- * gemm_fixed_blocks's blocks and BLAS calls, each on its block of columns
- * put back in rows (a copy of four panels, each one sequential run) in the
- * calling thread's own buffer in scratch: the same floats in the same
- * calls, so the bits of the rows layout (a mapped file), which widening in
- * blocks of inputs, as 16-bit weights go, would not keep. The blocks go a
- * column of blocks at a time, so a thread copies a block of columns once
- * for all the rows of A, and BLAS packs it from cache: the copies cost 2-5%
- * of a 512-token GPT-2 124M prompt against the rows (in process), where one
- * copy of the whole matrix first cost 8%. scratch holds
- * PANEL_GATHER_BUFFERS(blocks of columns) buffers (matmul_scratch_floats),
- * and the threads beyond that sit out: two per block of columns keep every
- * thread busy for prompts of up to 512 rows. */
-#define PANEL_GATHER_BUFFERS(n_col_blocks) (2 * (n_col_blocks))
-static void gemm_panels_f32(int M, float *C, const float *A, const gpt_matrix *W, float *scratch) {
-    const int N = W->cols, K = W->rows;
-    const int GC = gemm_cols(M, N);  // gemm_fixed_blocks's blocks
-    const int mb = (M + GEMM_ROWS - 1) / GEMM_ROWS, nb = (N + GC - 1) / GC;
-    int nt = omp_get_max_threads();
-    if (nt > PANEL_GATHER_BUFFERS((N + GEMM_COLS - 1) / GEMM_COLS))  // the buffers matmul_scratch_floats counts
-        nt = PANEL_GATHER_BUFFERS((N + GEMM_COLS - 1) / GEMM_COLS);
-#pragma omp parallel num_threads(nt)
-    {
-        const int t = omp_get_thread_num();
-        float *rows = scratch + (size_t)t * K * GEMM_COLS;  // (K, n) the block's columns, in rows
-        int first, count, have = -1;
-        static_share(mb * nb, t, omp_get_num_threads(), &first, &count);
-        for (int b = first; b < first + count; b++) {
-            const int nblk = b / mb, m0 = b % mb * GEMM_ROWS, n0 = nblk * GC;
-            const int m = M - m0 < GEMM_ROWS ? M - m0 : GEMM_ROWS, n = N - n0 < GC ? N - n0 : GC;
-            if (have != nblk) {
-                for (int c = 0; c < n; c += GPT_PANEL_COLS) {
-                    const float *panel = (const float *)W->data + (size_t)(n0 + c) * K;  // (K, 64)
-                    for (int r = 0; r < K; r++)
-                        memcpy(rows + (size_t)r * n + c, panel + (size_t)r * GPT_PANEL_COLS,
-                               sizeof(float) * GPT_PANEL_COLS);
-                }
-                have = nblk;
-            }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, K, 1.0f, A + (size_t)m0 * K, K, rows, n,
-                        1.0f, C + (size_t)m0 * N + n0, N);
-        }
     }
 }
 
@@ -1244,7 +1241,7 @@ void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias,
     }
     if (W->dtype == GPT_DTYPE_F32) {  // BLAS over every input at once, in rows or in panels
         if (W->col_panels) {
-            gemm_panels_f32(R, out, in, W, panel);
+            gemm_blocks(0, R, OC, IC, 1.0f, in, IC, NULL, 0, 1.0f, out, OC, W, panel);
             return;
         }
         gemm_fixed_blocks(0, R, OC, IC, 1.0f, in, IC, W->data, OC, 1.0f, out, OC);

@@ -385,7 +385,7 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
      * (gpt_matrix.col_panels): a decode thread's columns were a short run of
      * each weight row, and read so they streamed at 0.6-0.7x of the panels
      * (see DESIGN). F32 prompts put blocks of columns back in rows for BLAS
-     * (gemm_panels_f32): the rows' bits. A mapped file stays as it is. */
+     * (gemm_blocks): the rows' bits. A mapped file stays as it is. */
     const int panels = st == GPT_OK && m->conv1d && !opts->map_files && !opts->quantize_q8;
     size_t largest = 0;  // bytes of the largest matrix to rewrite
     for (int l = 0; l < L && panels; l++)
