@@ -315,7 +315,7 @@ void attend_head(float *out, const float *q, const float *K, const float *V, int
  * every path gives the same bits, and a row's do not depend on the other
  * rows of its chunk. */
 
-#define KEY_BLOCK 32  // keys per packed block
+#define KEY_BLOCK ATTN_KEY_BLOCK  // keys per packed block (ops.h)
 #define TILE_ROWS 4   // query rows per tile
 
 void attention_pack_keys(float *Kp, const float *K, int stride, int N, int HD) {
