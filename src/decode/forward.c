@@ -42,7 +42,7 @@ struct gpt_context {
                      // or PROMPT_ATTN_ROWS rows per thread for a prompt chunk
     float *keys_packed;  // (n_kv_head, n_keys / 32, HD, 32) a prompt chunk's keys, packed for attend_rows
     float *embed;    // (C) one widened embedding row
-    float *panel;    // (PANEL) a widened panel of a 16-bit matrix for BLAS
+    float *panel;    // (PANEL) the products' scratch: widened 16-bit rows or packed blocks (matmul_scratch_floats)
     int scores_rows;  // rows of scores: max(threads at creation, max_rows)
     int n_keys;      // n_ctx rounded up to ATTN_KEY_BLOCK: the row stride of scores
 
@@ -96,8 +96,8 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     if (cache == 0 || cache > SIZE_MAX / 8)
         return gpt_fail(err, err_len, GPT_ERR_OOM, "KV cache of %d sequences x %d positions is too large", n_seq,
                         n_ctx);
-    /* The products' scratch: Conv1D's by output width, nn.Linear's (and
-     * the head's) by input width. */
+    /* The products' scratch: Conv1D's by output width (and F32 panels'
+     * buffers, below), nn.Linear's (and the head's) by input width. */
     size_t panel = max_size(max_size(matmul_panel_floats((int)(QD + 2 * KD)), matmul_panel_floats((int)H)),
                             max_size(matmul_panel_floats((int)C), matmul_panel_floats((int)QD)));
     for (int l = 0; l < c->n_layer && model->conv1d; l++) {  // F32 column panels: their prompts' buffers

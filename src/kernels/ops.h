@@ -77,8 +77,8 @@ void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_m
 void gemm_fixed_blocks(int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
                        int ldb, float beta, float *C, int ldc);
 
-/* Scratch floats matmul/matmul_t need for a matrix of `cols` columns
- * (matmul: in rows, or 16-bit column panels). */
+/* Scratch floats matmul_t needs for a matrix of `cols` columns, and matmul
+ * for one of `cols` columns in rows or 16-bit column panels. */
 size_t matmul_panel_floats(int cols);
 
 /* Scratch floats matmul needs for W, whatever its layout. */

@@ -83,7 +83,7 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
     for (int j = 0; j < OUT; j++) bias[j] = uniform();
     const float *b = with_bias ? bias : NULL;
     int panel_cols = IN > OUT ? IN : OUT;
-    const size_t scratch = matmul_scratch_floats(W);  // an F32 matrix in panels: all of it, for prompts
+    const size_t scratch = matmul_scratch_floats(W);  // an F32 matrix in panels: its prompts' buffers
     float *panel = malloc(sizeof(float) * (scratch > matmul_panel_floats(panel_cols) ? scratch : matmul_panel_floats(panel_cols)));
     float *ref = malloc(sizeof(float) * NROWS * OUT), *got = malloc(sizeof(float) * NROWS * OUT);
 
