@@ -106,6 +106,9 @@ static gpt_status check_matrix_finite(const gpt_matrix *m, const char *name, cha
     return st;
 }
 
+/* Whether the loader stores a present Conv1D matrix in column panels. */
+static int to_panels(const gpt_matrix *mat) { return mat->data && mat->cols % GPT_PANEL_COLS == 0; }
+
 /* Rewrites a float matrix held in writable memory, rows in place, as
  * column panels of GPT_PANEL_COLS (cols a multiple of it), on the threads.
  * copy: scratch of the matrix's bytes, one buffer for every matrix (a
@@ -392,7 +395,7 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
         for (int i = 0; i < LAYER_MATRICES; i++) {
             const char *nm;
             const gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
-            if (mat->data && mat->cols % GPT_PANEL_COLS == 0 && matrix_bytes(mat) > largest) largest = matrix_bytes(mat);
+            if (to_panels(mat) && matrix_bytes(mat) > largest) largest = matrix_bytes(mat);
         }
     unsigned char *copy = largest ? malloc(largest) : NULL;
     if (largest && !copy) st = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory for a %zu-byte matrix", largest);
@@ -400,7 +403,7 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
         for (int i = 0; i < LAYER_MATRICES; i++) {
             const char *nm;
             gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
-            if (mat->data && mat->cols % GPT_PANEL_COLS == 0) to_col_panels(mat, copy);
+            if (to_panels(mat)) to_col_panels(mat, copy);
         }
     free(copy);
     if (st != GPT_OK) {
