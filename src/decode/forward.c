@@ -190,28 +190,70 @@ static int first_seen(const gpt_config *c, int layer, int pos) {
     return window && pos >= window ? pos - window + 1 : 0;
 }
 
-/* Causal self-attention for each row: its query against its sequence's
- * keys (0 or the window's start)..pos, softmax, the weighted sum of values
- * (attend_head). Query head h reads kv head h / (n_head / n_kv_head). One
- * (row, head) pair per task; each thread has its own row of scores. */
-static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
+/* Threads for attention: one row of scores each. */
+static int attention_threads(const gpt_context *ctx) {
+    const int threads = omp_get_max_threads();
+    return threads < ctx->scores_rows ? threads : ctx->scores_rows;
+}
+
+/* One row's attention, query head h (attend_head): its query against the
+ * sequence's keys (0 or the window's start)..pos, softmax, the weighted sum
+ * of values, with scores as scratch. Query head h reads kv head
+ * h / (n_head / n_kv_head). */
+static void attend_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, int h, float *scores) {
     const gpt_config *c = &ctx->model->cfg;
-    const int NH = c->n_head, HD = c->head_dim, QD = NH * HD, KD = c->n_kv_head * HD, R = b->n;
+    const int NH = c->n_head, HD = c->head_dim, QD = NH * HD, KD = c->n_kv_head * HD;
     const int QKV = QD + 2 * KD, group = NH / c->n_kv_head;
-    const float scale = 1.0f / sqrtf((float)HD);
-    int threads = omp_get_max_threads();
-    if (threads > ctx->scores_rows) threads = ctx->scores_rows;  // one scores row each
-#pragma omp parallel for schedule(dynamic, 1) collapse(2) num_threads(threads)
-    for (int r = 0; r < R; r++) {
-        for (int h = 0; h < NH; h++) {
-            const int pos = b->pos[r], seq = b->seq[r], kv = (h / group) * HD;
-            const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + kv;    // (pos+1, HD), rows KD apart
-            const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + kv;  // (pos+1, HD), rows KD apart
-            attend_head(ctx->attn + (size_t)r * QD + h * HD, ctx->qkv + (size_t)r * QKV + h * HD, K, V, KD,
-                        first_seen(c, layer, pos), pos, HD, scale,
-                        ctx->scores + (size_t)omp_get_thread_num() * ctx->n_keys);
-        }
+    const int pos = b->pos[r], seq = b->seq[r], kv = (h / group) * HD;
+    const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + kv;    // (pos+1, HD), rows KD apart
+    const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + kv;  // (pos+1, HD), rows KD apart
+    attend_head(ctx->attn + (size_t)r * QD + h * HD, ctx->qkv + (size_t)r * QKV + h * HD, K, V, KD,
+                first_seen(c, layer, pos), pos, HD, 1.0f / sqrtf((float)HD), scores);
+}
+
+/* Thread t of nt fetches into L2 the cached keys and values (the positions
+ * before pos) of the kv heads that query heads [h0, h1) of one row read.
+ * They were written a step ago, and a step reads far more than the caches
+ * hold, so they come from memory. Read on demand, a head's 256 bytes of a
+ * position at a time, a cache row apart, each position waited for its own
+ * miss: at the SmolLM2 shape attention was 0.5 ms of a 6-8 ms decode step
+ * over 128 positions, and 0.15 ms when run again at once from cache. With
+ * every miss asked for first, 0.32-0.38 ms (BENCHMARKS.md). */
+static void fetch_keys_values(const gpt_context *ctx, int layer, int seq, int pos, int h0, int h1) {
+    const gpt_config *c = &ctx->model->cfg;
+    const int HD = c->head_dim, KD = c->n_kv_head * HD, group = c->n_head / c->n_kv_head;
+    for (int kv = h0 / group; h1 > h0 && kv <= (h1 - 1) / group; kv++) {
+        const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + kv * HD;    // (pos, HD), rows KD apart
+        const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + kv * HD;  // (pos, HD), rows KD apart
+        for (int p = first_seen(c, layer, pos); p < pos; p++)
+            for (int d = 0; d < HD; d += 16) {  // a 64-byte line of 16 floats
+                __builtin_prefetch(K + (size_t)p * KD + d, 0, 2);
+                __builtin_prefetch(V + (size_t)p * KD + d, 0, 2);
+            }
     }
+}
+
+/* Causal self-attention for each row (attend_task), each thread with its
+ * own row of scores. One row (a decode step): each thread takes a static
+ * share of the heads and fetches their keys and values first. Several
+ * rows: one (row, head) pair per task, taken dynamically. Which thread
+ * takes a task changes no bits. */
+static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
+    const int NH = ctx->model->cfg.n_head, R = b->n, threads = attention_threads(ctx);
+    if (R == 1) {
+#pragma omp parallel num_threads(threads)
+        {
+            const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            const int h0 = NH * t / nt, h1 = NH * (t + 1) / nt;
+            fetch_keys_values(ctx, layer, b->seq[0], b->pos[0], h0, h1);
+            for (int h = h0; h < h1; h++) attend_task(ctx, layer, b, 0, h, ctx->scores + (size_t)t * ctx->n_keys);
+        }
+        return;
+    }
+#pragma omp parallel for schedule(dynamic, 1) collapse(2) num_threads(threads)
+    for (int r = 0; r < R; r++)
+        for (int h = 0; h < NH; h++)
+            attend_task(ctx, layer, b, r, h, ctx->scores + (size_t)omp_get_thread_num() * ctx->n_keys);
 }
 
 /* Query rows of a prompt chunk per attention task. */
