@@ -211,33 +211,47 @@ static void attend_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, 
                 first_seen(c, layer, pos), pos, HD, 1.0f / sqrtf((float)HD), scores);
 }
 
-/* Thread t of nt fetches into L2 the cached keys and values (the positions
- * before pos) of the kv heads that query heads [h0, h1) of one row read.
- * They were written a step ago, and a step reads far more than the caches
- * hold, so they come from memory. Read on demand, a head's 256 bytes of a
- * position at a time, a cache row apart, each position waited for its own
- * miss: at the SmolLM2 shape attention was 0.5 ms of a 6-8 ms decode step
- * over 128 positions, and 0.15 ms when run again at once from cache. With
- * every miss asked for first, 0.32-0.38 ms (BENCHMARKS.md). */
+/* At most this many bytes of keys and values are fetched ahead per task:
+ * well inside an L2 (256 KB to 2 MB), so that what is fetched first is
+ * still there when it is read. (A SmolLM2 step at position 128 fetches
+ * 128 KB a thread.) */
+#define FETCH_MAX_BYTES (256 * 1024)
+
+/* Fetches into L2 the cached keys and values (the positions before pos,
+ * up to FETCH_MAX_BYTES) of the kv heads that query heads [h0, h1) of one
+ * row read. They were written a step ago, and a step reads far more than
+ * the caches hold, so they come from memory. Read on demand, a head's 256
+ * bytes of a position at a time, a cache row apart, each position waited
+ * for its own miss: at the SmolLM2 shape attention was 0.5 ms of a 6-8 ms
+ * decode step over 128 positions, and 0.15 ms when run again at once from
+ * cache. With every miss asked for first, 0.32-0.38 ms (BENCHMARKS.md). */
 static void fetch_keys_values(const gpt_context *ctx, int layer, int seq, int pos, int h0, int h1) {
     const gpt_config *c = &ctx->model->cfg;
     const int HD = c->head_dim, KD = c->n_kv_head * HD, group = c->n_head / c->n_kv_head;
+    size_t budget = FETCH_MAX_BYTES;
     for (int kv = h0 / group; h1 > h0 && kv <= (h1 - 1) / group; kv++) {
         const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + kv * HD;    // (pos, HD), rows KD apart
         const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + kv * HD;  // (pos, HD), rows KD apart
-        for (int p = first_seen(c, layer, pos); p < pos; p++)
+        for (int p = first_seen(c, layer, pos); p < pos; p++) {
+            if (budget < 2 * sizeof(float) * (size_t)HD) return;
+            budget -= 2 * sizeof(float) * (size_t)HD;
             for (int d = 0; d < HD; d += 16) {  // a 64-byte line of 16 floats
                 __builtin_prefetch(K + (size_t)p * KD + d, 0, 2);
                 __builtin_prefetch(V + (size_t)p * KD + d, 0, 2);
             }
+        }
     }
 }
 
 /* Causal self-attention for each row (attend_task), each thread with its
  * own row of scores. One row (a decode step): each thread takes a static
- * share of the heads and fetches their keys and values first. Several
- * rows: one (row, head) pair per task, taken dynamically. Which thread
- * takes a task changes no bits. */
+ * share of the heads and fetches their keys and values first
+ * (fetch_keys_values). At least two rows a thread (batch decode): a row a
+ * task, taken dynamically (rows differ in length), its keys and values
+ * fetched first; 16 SmolLM2 rows a step ran 1.05x as fast so as with
+ * (row, head) tasks and no fetch, 1.08x at 128 positions. Fewer rows:
+ * (row, head) tasks, to keep every thread busy. Which thread takes a task
+ * changes no bits. */
 static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
     const int NH = ctx->model->cfg.n_head, R = b->n, threads = attention_threads(ctx);
     if (R == 1) {
@@ -247,6 +261,15 @@ static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
             const int h0 = NH * t / nt, h1 = NH * (t + 1) / nt;
             fetch_keys_values(ctx, layer, b->seq[0], b->pos[0], h0, h1);
             for (int h = h0; h < h1; h++) attend_task(ctx, layer, b, 0, h, ctx->scores + (size_t)t * ctx->n_keys);
+        }
+        return;
+    }
+    if (R >= 2 * threads) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (int r = 0; r < R; r++) {
+            float *scores = ctx->scores + (size_t)omp_get_thread_num() * ctx->n_keys;
+            fetch_keys_values(ctx, layer, b->seq[r], b->pos[r], 0, NH);
+            for (int h = 0; h < NH; h++) attend_task(ctx, layer, b, r, h, scores);
         }
         return;
     }
@@ -340,6 +363,26 @@ static void block_norm(const gpt_config *c, float *out, const float *in, const f
     else layernorm(out, in, w, b, R, c->n_embd, c->layer_norm_epsilon);
 }
 
+/* Row r's query and key take their position (Qwen3: each head normed
+ * first, then rotated), and its key and value join the cache. */
+static void position_row(gpt_context *ctx, int layer, const gpt_batch *b, int r) {
+    const gpt_layer *L = &ctx->model->layers[layer];
+    const gpt_config *c = &ctx->model->cfg;
+    const int HD = c->head_dim, QD = c->n_head * HD, KD = c->n_kv_head * HD, QKV = QD + 2 * KD;
+    float *q = ctx->qkv + (size_t)r * QKV, *k = q + QD;  // (QD), (KD), the value after it
+    if (L->q_norm_w) {
+        rmsnorm(q, q, L->q_norm_w, c->n_head, HD, c->layer_norm_epsilon);
+        rmsnorm(k, k, L->k_norm_w, c->n_kv_head, HD, c->layer_norm_epsilon);
+    }
+    if (c->rope != GPT_ROPE_NONE) {
+        const size_t at = (size_t)b->pos[r] * (HD / 2);
+        rope_apply(q, ctx->rope_cos + at, ctx->rope_sin + at, c->n_head, HD);
+        rope_apply(k, ctx->rope_cos + at, ctx->rope_sin + at, c->n_kv_head, HD);
+    }
+    memcpy(cache_row(ctx, ctx->key_cache, layer, b->seq[r], b->pos[r]), k, sizeof(float) * KD);
+    memcpy(cache_row(ctx, ctx->value_cache, layer, b->seq[r], b->pos[r]), k + KD, sizeof(float) * KD);
+}
+
 gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char *err, size_t err_len) {
     gpt_status st = check_batch(ctx, b, err, err_len);
     if (st != GPT_OK) return st;
@@ -370,21 +413,7 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
             matmul_t_group(qkv, 3, ctx->norm, R, ctx->panel, &o_next);
             if (L->qkv_b) add_bias(ctx->qkv, QKV, L->qkv_b, QKV, R);  // Qwen2: q, k, v biases side by side
         }
-        for (int r = 0; r < R; r++) {
-            float *q = ctx->qkv + (size_t)r * QKV, *k = q + QD;  // (QD), (KD)
-            if (L->q_norm_w) {  // Qwen3: each head normed, before the rotation
-                rmsnorm(q, q, L->q_norm_w, c->n_head, HD, c->layer_norm_epsilon);
-                rmsnorm(k, k, L->k_norm_w, c->n_kv_head, HD, c->layer_norm_epsilon);
-            }
-            if (c->rope != GPT_ROPE_NONE) {
-                const size_t at = (size_t)b->pos[r] * (HD / 2);
-                rope_apply(q, ctx->rope_cos + at, ctx->rope_sin + at, c->n_head, HD);
-                rope_apply(k, ctx->rope_cos + at, ctx->rope_sin + at, c->n_kv_head, HD);
-            }
-            /* keys and values join the cache */
-            memcpy(cache_row(ctx, ctx->key_cache, l, b->seq[r], b->pos[r]), k, sizeof(float) * KD);
-            memcpy(cache_row(ctx, ctx->value_cache, l, b->seq[r], b->pos[r]), k + KD, sizeof(float) * KD);
-        }
+        for (int r = 0; r < R; r++) position_row(ctx, l, b, r);
         if (chunk) attention_chunk(ctx, l, b);
         else attention(ctx, l, b);
         if (m->conv1d) matmul(ctx->proj, ctx->attn, &L->o_w, L->o_b, R, ctx->panel);
