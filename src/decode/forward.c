@@ -220,9 +220,9 @@ static void attend_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, 
 /* Fetches into L2 the cached keys and values (the positions before pos,
  * up to FETCH_MAX_BYTES) of the kv heads that query heads [h0, h1) of one
  * row read. They were written a step ago, and a step reads far more than
- * the caches hold, so they come from memory. Read on demand, a head's 256
- * bytes of a position at a time, a cache row apart, each position waited
- * for its own miss: at the SmolLM2 shape attention was 0.5 ms of a 6-8 ms
+ * the caches hold, so they come from memory. Read on demand, a head's HD
+ * floats of a position at a time (256 bytes at HD 64), a cache row apart,
+ * each position waited for its own miss: at the SmolLM2 shape attention was 0.5 ms of a 6-8 ms
  * decode step over 128 positions, and 0.15 ms when run again at once from
  * cache. With every miss asked for first, 0.32-0.38 ms (BENCHMARKS.md). */
 static void fetch_keys_values(const gpt_context *ctx, int layer, int seq, int pos, int h0, int h1) {
