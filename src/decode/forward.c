@@ -212,9 +212,9 @@ static void attend_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, 
 }
 
 /* At most this many bytes of keys and values are fetched ahead per task:
- * well inside an L2 (256 KB to 2 MB), so that what is fetched first is
- * still there when it is read. (A SmolLM2 step at position 128 fetches
- * 128 KB a thread.) */
+ * no more than the smallest L2 of current x86 cores (256 KB; Zen 4 has 1
+ * MB), so that what is fetched first is still there when it is read. (A
+ * SmolLM2 step at position 128 fetches 128 KB a thread.) */
 #define FETCH_MAX_BYTES (256 * 1024)
 
 /* Fetches into L2 the cached keys and values (the positions before pos,
