@@ -68,6 +68,15 @@ typedef struct {
     const float *down_b;                /* (C) or NULL */
 } gpt_layer;
 
+/* Every matrix a layer may hold (absent ones have data NULL), for the
+ * passes over all of them: matrix i of ly, i < GPT_LAYER_MATRICES. */
+#define GPT_LAYER_MATRICES 8
+static inline gpt_matrix *gpt_layer_matrix(gpt_layer *ly, int i) {
+    gpt_matrix *all[GPT_LAYER_MATRICES] = {&ly->qkv_w, &ly->q_w,    &ly->k_w,  &ly->v_w,
+                                           &ly->o_w,   &ly->gate_w, &ly->up_w, &ly->down_w};
+    return all[i];
+}
+
 struct gpt_model {
     gpt_config cfg;
     int conv1d;              /* 1: GPT-2's [in, out] matrices (before Q8) */

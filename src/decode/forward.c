@@ -100,11 +100,9 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
      * buffers, below), nn.Linear's (and the head's) by input width. */
     size_t panel = max_size(max_size(matmul_panel_floats((int)(QD + 2 * KD)), matmul_panel_floats((int)H)),
                             max_size(matmul_panel_floats((int)C), matmul_panel_floats((int)QD)));
-    for (int l = 0; l < c->n_layer && model->conv1d; l++) {  // F32 column panels: their prompts' buffers
-        const gpt_layer *ly = &model->layers[l];
-        const gpt_matrix *conv[4] = {&ly->qkv_w, &ly->o_w, &ly->up_w, &ly->down_w};
-        for (int i = 0; i < 4; i++) panel = max_size(panel, matmul_scratch_floats(conv[i]));
-    }
+    for (int l = 0; l < c->n_layer; l++)  // F32 column panels: their prompts' buffers
+        for (int i = 0; i < GPT_LAYER_MATRICES; i++)
+            panel = max_size(panel, matmul_scratch_floats(gpt_layer_matrix(&model->layers[l], i)));
     size_t rope = c->rope != GPT_ROPE_NONE ? (size_t)n_ctx * (c->head_dim / 2) : 0;
     const size_t n_keys = ((size_t)n_ctx + ATTN_KEY_BLOCK - 1) / ATTN_KEY_BLOCK * ATTN_KEY_BLOCK;
     size_t floats[] = {

@@ -129,15 +129,13 @@ static void to_col_panels(gpt_matrix *mat, unsigned char *copy) {
             memcpy(dst + gpt_matrix_index(mat, r, p * GPT_PANEL_COLS) * esize, copy + r * row_bytes + p * run, run);
 }
 
-/* Every matrix a layer may hold, for the passes over all of them. */
-#define LAYER_MATRICES 8
+/* Matrix i of a layer (gpt_layer_matrix), and its name for messages. */
+#define LAYER_MATRICES GPT_LAYER_MATRICES
 static gpt_matrix *layer_matrix(gpt_layer *ly, int i, const char **name) {
     static const char *names[LAYER_MATRICES] = {"qkv", "q_proj", "k_proj", "v_proj",
                                                 "o_proj", "gate_proj", "up_proj", "down_proj"};
-    gpt_matrix *all[LAYER_MATRICES] = {&ly->qkv_w, &ly->q_w, &ly->k_w, &ly->v_w,
-                                       &ly->o_w, &ly->gate_w, &ly->up_w, &ly->down_w};
     *name = names[i];
-    return all[i];
+    return gpt_layer_matrix(ly, i);
 }
 
 /* Floats of every vector (norm weights and biases) a model of this config
