@@ -670,9 +670,9 @@ static void gemm_blocks(int trans_b, int M, int N, int K, float alpha, const flo
                         int ldb, float beta, float *C, int ldc, const gpt_matrix *panels, float *scratch) {
     const int GC = trans_b ? GEMM_COLS : gemm_cols(M, N);  // columns of a block
     const int mb = (M + GEMM_ROWS - 1) / GEMM_ROWS, nb = (N + GC - 1) / GC;
+    const int buffers = PANEL_GATHER_BUFFERS((N + GEMM_COLS - 1) / GEMM_COLS);  // with panels: one a thread
     int nt = omp_get_max_threads();
-    if (panels && nt > PANEL_GATHER_BUFFERS((N + GEMM_COLS - 1) / GEMM_COLS))
-        nt = PANEL_GATHER_BUFFERS((N + GEMM_COLS - 1) / GEMM_COLS);
+    if (panels && nt > buffers) nt = buffers;
     /* Always a parallel region, even for one block: outside one, OpenBLAS
      * would thread the call itself. */
 #pragma omp parallel num_threads(nt)
