@@ -92,7 +92,7 @@ static void bench_shape(const char *name, int V, int C, int n_mats, gpt_dtype dt
     double t[7];
     for (int rep = 0; rep < 8; rep++) {
         double t0 = now();
-        for (int m = 0; m < n_mats; m++) matmul_t(out, V, in, &W[m], 1, panel);
+        for (int m = 0; m < n_mats; m++) matmul_t(out, V, in, &W[m], 1, panel, NULL);
         if (rep) t[rep - 1] = now() - t0;
     }
     qsort(t, 7, sizeof(double), cmp);
@@ -101,7 +101,7 @@ static void bench_shape(const char *name, int V, int C, int n_mats, gpt_dtype dt
     double tp[5];
     for (int rep = 0; rep < 6; rep++) {
         double t0 = now();
-        matmul_t(out, V, in, &W[0], R, panel);
+        matmul_t(out, V, in, &W[0], R, panel, NULL);
         if (rep) tp[rep - 1] = now() - t0;
     }
     qsort(tp, 5, sizeof(double), cmp);
@@ -117,7 +117,7 @@ static double time_products(float *out, const float *in, const gpt_matrix *W, in
                             float *panel) {
     double t0 = now();
     for (int p = 0; p < passes; p++)
-        for (int m = 0; m < n_mats; m++) matmul_t(out, W[m].rows, in, &W[m], R, panel);
+        for (int m = 0; m < n_mats; m++) matmul_t(out, W[m].rows, in, &W[m], R, panel, NULL);
     return now() - t0;
 }
 

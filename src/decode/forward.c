@@ -48,6 +48,7 @@ struct gpt_context {
 
     void *block;     // the one allocation all the above live in
     size_t bytes;
+    ops_team team;   // a decode step's threads (gpt_forward); 64-byte aligned, as the context is
 };
 
 static int g_threads = 0;  // 0: not set yet
@@ -118,8 +119,10 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     if (total > SIZE_MAX / sizeof(float))
         return gpt_fail(err, err_len, GPT_ERR_OOM, "context of %d positions is too large", n_ctx);
 
-    gpt_context *ctx = calloc(1, sizeof *ctx);
+    gpt_context *ctx = NULL;  // aligned for its team's cache lines
     void *block = NULL;
+    if (posix_memalign((void **)&ctx, 64, sizeof *ctx) != 0) ctx = NULL;
+    if (ctx) memset(ctx, 0, sizeof *ctx);
     if (!ctx || posix_memalign(&block, 64, total * sizeof(float)) != 0) {
         free(ctx);
         return gpt_fail(err, err_len, GPT_ERR_OOM, "cannot allocate %zu MB for the KV cache and scratch",
@@ -241,40 +244,66 @@ static void fetch_keys_values(const gpt_context *ctx, int layer, int seq, int po
     }
 }
 
+/* One row's attention, thread t of nt: a static share of the heads, their
+ * keys and values fetched first (fetch_keys_values). */
+static void attention_heads(gpt_context *ctx, int layer, const gpt_batch *b, int t, int nt) {
+    const int NH = ctx->model->cfg.n_head, h0 = NH * t / nt, h1 = NH * (t + 1) / nt;
+    fetch_keys_values(ctx, layer, b->seq[0], b->pos[0], h0, h1);
+    for (int h = h0; h < h1; h++) attend_task(ctx, layer, b, 0, h, ctx->scores + (size_t)t * ctx->n_keys);
+}
+
+/* Several rows' attention, the calling thread's tasks of the shares: rows
+ * (their keys and values fetched first), or with row_tasks 0, (row, head)
+ * pairs. */
+static void attention_tasks(gpt_context *ctx, int layer, const gpt_batch *b, int row_tasks, ops_work_share *shares,
+                            int nt) {
+    const int NH = ctx->model->cfg.n_head, n_tasks = row_tasks ? b->n : b->n * NH;
+    float *scores = ctx->scores + (size_t)omp_get_thread_num() * ctx->n_keys;
+    int first, n;
+    while ((n = ops_share_next(shares, nt, n_tasks, &first)) > 0)
+        for (int task = first; task < first + n; task++) {
+            if (!row_tasks) {
+                attend_task(ctx, layer, b, task / NH, task % NH, scores);
+                continue;
+            }
+            fetch_keys_values(ctx, layer, b->seq[task], b->pos[task], 0, NH);
+            for (int h = 0; h < NH; h++) attend_task(ctx, layer, b, task, h, scores);
+        }
+}
+
 /* Causal self-attention for each row (attend_task), each thread with its
  * own row of scores. One row (a decode step): each thread takes a static
  * share of the heads and fetches their keys and values first
  * (fetch_keys_values). At least two rows a thread (batch decode): a row a
- * task, taken dynamically (rows differ in length), its keys and values
- * fetched first; 16 SmolLM2 rows a step ran 1.05x as fast so as with
- * (row, head) tasks and no fetch, 1.08x at 128 positions. Fewer rows:
- * (row, head) tasks, to keep every thread busy. Which thread takes a task
- * changes no bits. */
-static void attention(gpt_context *ctx, int layer, const gpt_batch *b) {
-    const int NH = ctx->model->cfg.n_head, R = b->n, threads = attention_threads(ctx);
+ * task, taken dynamically (rows differ in length: ops_share_next), its
+ * keys and values fetched first; 16 SmolLM2 rows a step ran 1.05x as fast
+ * so as with (row, head) tasks and no fetch, 1.08x at 128 positions. Fewer
+ * rows: (row, head) tasks, to keep every thread busy. Which thread takes a
+ * task changes no bits. With a team, the calling thread's part, then the
+ * team's barrier. */
+static void attention(gpt_context *ctx, int layer, const gpt_batch *b, ops_team *team) {
+    const int R = b->n, NH = ctx->model->cfg.n_head;
+    if (team) {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        const int row_tasks = R >= 2 * nt, n_tasks = row_tasks ? R : R * NH;
+        if (R == 1) attention_heads(ctx, layer, b, t, nt);
+        else {
+            ops_share_own(team->shares, t, nt, n_tasks);
+            attention_tasks(ctx, layer, b, row_tasks, team->shares, nt);
+        }
+        ops_team_sync(team);
+        return;
+    }
+    const int threads = attention_threads(ctx), row_tasks = R >= 2 * threads, n_tasks = row_tasks ? R : R * NH;
     if (R == 1) {
 #pragma omp parallel num_threads(threads)
-        {
-            const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-            const int h0 = NH * t / nt, h1 = NH * (t + 1) / nt;
-            fetch_keys_values(ctx, layer, b->seq[0], b->pos[0], h0, h1);
-            for (int h = h0; h < h1; h++) attend_task(ctx, layer, b, 0, h, ctx->scores + (size_t)t * ctx->n_keys);
-        }
+        attention_heads(ctx, layer, b, omp_get_thread_num(), omp_get_num_threads());
         return;
     }
-    if (R >= 2 * threads) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (int r = 0; r < R; r++) {
-            float *scores = ctx->scores + (size_t)omp_get_thread_num() * ctx->n_keys;
-            fetch_keys_values(ctx, layer, b->seq[r], b->pos[r], 0, NH);
-            for (int h = 0; h < NH; h++) attend_task(ctx, layer, b, r, h, scores);
-        }
-        return;
-    }
-#pragma omp parallel for schedule(dynamic, 1) collapse(2) num_threads(threads)
-    for (int r = 0; r < R; r++)
-        for (int h = 0; h < NH; h++)
-            attend_task(ctx, layer, b, r, h, ctx->scores + (size_t)omp_get_thread_num() * ctx->n_keys);
+    ops_work_share shares[threads];
+    ops_shares_init(shares, threads, n_tasks);
+#pragma omp parallel num_threads(threads)
+    attention_tasks(ctx, layer, b, row_tasks, shares, threads);
 }
 
 /* Query rows of a prompt chunk per attention task. */
@@ -340,19 +369,10 @@ static gpt_status check_batch(const gpt_context *ctx, const gpt_batch *b, char *
     return GPT_OK;
 }
 
-/* out (R, ldo) = in (R, IN) @ W^T + bias, W an nn.Linear weight [OUT, IN]
- * (matmul_t's layout), the bias added after the product. */
 /* out (R, n) += bias (n), rows ldo apart. */
 static void add_bias(float *out, int ldo, const float *bias, int n, int R) {
     for (int r = 0; r < R; r++)
         for (int j = 0; j < n; j++) out[(size_t)r * ldo + j] += bias[j];
-}
-
-static void linear(float *out, int ldo, const float *in, const gpt_matrix *W, const float *bias, int R,
-                   float *panel, const ops_next *next) {
-    const ops_product p = {out, ldo, W};
-    matmul_t_group(&p, 1, in, R, panel, next);
-    if (bias) add_bias(out, ldo, bias, W->rows, R);
 }
 
 /* The block's norm: LayerNorm (weight and bias) or RMSNorm (weight). */
@@ -361,13 +381,31 @@ static void block_norm(const gpt_config *c, float *out, const float *in, const f
     else layernorm(out, in, w, b, R, c->n_embd, c->layer_norm_epsilon);
 }
 
-/* Row r's query and key take their position (Qwen3: each head normed
- * first, then rotated), and its key and value join the cache. */
+/* Rows [r0, r1) of the residual stream: x += proj (its bias added first,
+ * where there is one), then, with w, norm = the block's norm of x. With a
+ * team a row at a time: each call a plain loop, no region inside the
+ * step's (without one, the kernels split many rows across the threads). */
+static void residual_rows(gpt_context *ctx, const float *bias, const float *w, const float *b, int r0, int r1,
+                          const ops_team *team) {
+    const gpt_config *c = &ctx->model->cfg;
+    const size_t C = c->n_embd;
+    const int step = team ? 1 : r1 - r0;
+    for (int r = r0; r < r1; r += step) {
+        if (bias) add_bias(ctx->proj + r * C, (int)C, bias, (int)C, step);
+        add_rows(ctx->x + r * C, ctx->proj + r * C, step * C);
+        if (w) block_norm(c, ctx->norm + r * C, ctx->x + r * C, w, b, step);
+    }
+}
+
+/* Row r's query and key take their position (Qwen2: the q, k, v biases
+ * first; Qwen3: each head normed, then rotated), and its key and value
+ * join the cache. */
 static void position_row(gpt_context *ctx, int layer, const gpt_batch *b, int r) {
     const gpt_layer *L = &ctx->model->layers[layer];
     const gpt_config *c = &ctx->model->cfg;
     const int HD = c->head_dim, QD = c->n_head * HD, KD = c->n_kv_head * HD, QKV = QD + 2 * KD;
     float *q = ctx->qkv + (size_t)r * QKV, *k = q + QD;  // (QD), (KD), the value after it
+    if (L->qkv_b && !ctx->model->conv1d) add_bias(q, QKV, L->qkv_b, QKV, 1);  // Conv1D's product adds its own
     if (L->q_norm_w) {
         rmsnorm(q, q, L->q_norm_w, c->n_head, HD, c->layer_norm_epsilon);
         rmsnorm(k, k, L->k_norm_w, c->n_kv_head, HD, c->layer_norm_epsilon);
@@ -381,13 +419,94 @@ static void position_row(gpt_context *ctx, int layer, const gpt_batch *b, int r)
     memcpy(cache_row(ctx, ctx->value_cache, layer, b->seq[r], b->pos[r]), k + KD, sizeof(float) * KD);
 }
 
+/* The layers over the batch's rows, x holding their embeddings. With a
+ * team (a decode step: every thread of one parallel region calls this),
+ * each kernel runs the calling thread's part and waits at the team's
+ * barrier, and the row-wise steps between them (norms, positions, the
+ * residual) take the calling thread's rows. Without one each kernel opens
+ * its own region. */
+static void forward_layers(gpt_context *ctx, const gpt_batch *b, int chunk, ops_team *team) {
+    const gpt_model *m = ctx->model;
+    const gpt_config *c = &m->cfg;
+    const int C = c->n_embd, H = c->n_inner, R = b->n;
+    const int HD = c->head_dim, QD = c->n_head * HD, KD = c->n_kv_head * HD, QKV = QD + 2 * KD;
+    int r0, r1;  // the calling thread's rows (all of them without a team)
+    ops_team_part(team, R, &r0, &r1);
+    const int step = team ? 1 : r1 - r0;  // rows a call: see residual_rows
+
+    for (int r = r0; r < r1; r += step)
+        block_norm(c, ctx->norm + (size_t)r * C, ctx->x + (size_t)r * C, m->layers[0].attn_norm_w,
+                   m->layers[0].attn_norm_b, step);
+    ops_team_sync(team);
+    for (int l = 0; l < c->n_layer; l++) {
+        const gpt_layer *L = &m->layers[l];
+        if (m->conv1d) {  // GPT-2: one fused product
+            matmul(ctx->qkv, ctx->norm, &L->qkv_w, L->qkv_b, R, ctx->panel, team);
+        } else {
+            const ops_product qkv[3] = {{ctx->qkv, QKV, &L->q_w}, {ctx->qkv + QD, QKV, &L->k_w},
+                                        {ctx->qkv + QD + KD, QKV, &L->v_w}};
+            const ops_next o_next = {{&L->o_w}, 1, 0};
+            matmul_t_group(qkv, 3, ctx->norm, R, ctx->panel, &o_next, team);
+        }
+        for (int r = r0; r < r1; r++) position_row(ctx, l, b, r);
+        ops_team_sync(team);
+        if (chunk) attention_chunk(ctx, l, b);
+        else attention(ctx, l, b, team);
+        if (m->conv1d) matmul(ctx->proj, ctx->attn, &L->o_w, L->o_b, R, ctx->panel, team);
+        else {
+            const ops_product o = {ctx->proj, C, &L->o_w};
+            const ops_next mlp_next = {{&L->gate_w, &L->up_w}, 2, 1};
+            matmul_t_group(&o, 1, ctx->attn, R, ctx->panel, c->gated_silu ? &mlp_next : NULL, team);
+        }
+        residual_rows(ctx, m->conv1d ? NULL : L->o_b, L->mlp_norm_w, L->mlp_norm_b, r0, r1, team);
+        ops_team_sync(team);
+
+        if (c->gated_silu) {  // down(silu(gate(x)) * up(x))
+            const ops_next down_next = {{&L->down_w}, 1, 0};
+            matmul_t_gated(ctx->mlp, ctx->mlp_up, H, ctx->norm, &L->gate_w, L->gate_b, &L->up_w, L->up_b, R,
+                           ctx->panel, &down_next, team);
+            /* then the next layer's q, k and v, or the head */
+            const gpt_layer *N = l + 1 < c->n_layer ? &m->layers[l + 1] : NULL;
+            const ops_next after = N ? (ops_next){{&N->q_w, &N->k_w, &N->v_w}, 3, 0} : (ops_next){{&m->lm_head}, 1, 0};
+            const ops_product down = {ctx->proj, C, &L->down_w};
+            matmul_t_group(&down, 1, ctx->mlp, R, ctx->panel, &after, team);
+        } else {
+            matmul(ctx->mlp, ctx->norm, &L->up_w, L->up_b, R, ctx->panel, team);
+            for (int r = r0; r < r1; r += step) {
+                float *h = ctx->mlp + (size_t)r * H;
+                if (c->gelu_exact) gelu_erf(h, (size_t)step * H);
+                else gelu_tanh(h, (size_t)step * H);
+            }
+            ops_team_sync(team);
+            matmul(ctx->proj, ctx->mlp, &L->down_w, L->down_b, R, ctx->panel, team);
+        }
+        /* The residual, then the next layer's norm (the final norm waits for
+         * the rows wanted) */
+        const gpt_layer *N = l + 1 < c->n_layer ? &m->layers[l + 1] : NULL;
+        residual_rows(ctx, m->conv1d ? NULL : L->down_b, N ? N->attn_norm_w : NULL, N ? N->attn_norm_b : NULL,
+                      r0, r1, team);
+        ops_team_sync(team);
+    }
+}
+
+/* The threads of a decode step's team, or 0 for none: a step of at most
+ * OPS_SMALL_ROWS rows (its kernels are our own; BLAS runs prompt chunks),
+ * called outside any parallel region, on 2 to OPS_TEAM_MAX threads, no
+ * more than the CPUs (the team's barrier spins) nor attention's rows of
+ * scores. */
+static int team_threads(const gpt_context *ctx, const gpt_batch *b, int chunk) {
+    const int nt = omp_get_max_threads();
+    if (chunk || b->n > OPS_SMALL_ROWS || omp_in_parallel()) return 0;
+    if (nt < 2 || nt > OPS_TEAM_MAX || nt > omp_get_num_procs() || nt > ctx->scores_rows) return 0;
+    return nt;
+}
+
 gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char *err, size_t err_len) {
     gpt_status st = check_batch(ctx, b, err, err_len);
     if (st != GPT_OK) return st;
     const gpt_model *m = ctx->model;
     const gpt_config *c = &m->cfg;
-    const int C = c->n_embd, H = c->n_inner, R = b->n;
-    const int HD = c->head_dim, QD = c->n_head * HD, KD = c->n_kv_head * HD, QKV = QD + 2 * KD;
+    const int C = c->n_embd, R = b->n;
     const int chunk = is_prompt_chunk(b);
 
     /* x = wte[token] (+ wpe[pos] with learned positions) */
@@ -399,44 +518,12 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
         for (int i = 0; i < C; i++) x[i] += ctx->embed[i];
     }
 
-    for (int l = 0; l < c->n_layer; l++) {
-        const gpt_layer *L = &m->layers[l];
-        block_norm(c, ctx->norm, ctx->x, L->attn_norm_w, L->attn_norm_b, R);
-        if (m->conv1d) {  // GPT-2: one fused product
-            matmul(ctx->qkv, ctx->norm, &L->qkv_w, L->qkv_b, R, ctx->panel);
-        } else {
-            const ops_product qkv[3] = {{ctx->qkv, QKV, &L->q_w}, {ctx->qkv + QD, QKV, &L->k_w},
-                                        {ctx->qkv + QD + KD, QKV, &L->v_w}};
-            const ops_next o_next = {{&L->o_w}, 1, 0};
-            matmul_t_group(qkv, 3, ctx->norm, R, ctx->panel, &o_next);
-            if (L->qkv_b) add_bias(ctx->qkv, QKV, L->qkv_b, QKV, R);  // Qwen2: q, k, v biases side by side
-        }
-        for (int r = 0; r < R; r++) position_row(ctx, l, b, r);
-        if (chunk) attention_chunk(ctx, l, b);
-        else attention(ctx, l, b);
-        if (m->conv1d) matmul(ctx->proj, ctx->attn, &L->o_w, L->o_b, R, ctx->panel);
-        else {
-            const ops_next mlp_next = {{&L->gate_w, &L->up_w}, 2, 1};
-            linear(ctx->proj, C, ctx->attn, &L->o_w, L->o_b, R, ctx->panel, c->gated_silu ? &mlp_next : NULL);
-        }
-        add_rows(ctx->x, ctx->proj, (size_t)R * C);
-
-        block_norm(c, ctx->norm, ctx->x, L->mlp_norm_w, L->mlp_norm_b, R);
-        if (c->gated_silu) {  // down(silu(gate(x)) * up(x))
-            const ops_next down_next = {{&L->down_w}, 1, 0};
-            matmul_t_gated(ctx->mlp, ctx->mlp_up, H, ctx->norm, &L->gate_w, L->gate_b, &L->up_w, L->up_b, R,
-                           ctx->panel, &down_next);
-            /* then the next layer's q, k and v, or the head */
-            const gpt_layer *N = l + 1 < c->n_layer ? &m->layers[l + 1] : NULL;
-            const ops_next after = N ? (ops_next){{&N->q_w, &N->k_w, &N->v_w}, 3, 0} : (ops_next){{&m->lm_head}, 1, 0};
-            linear(ctx->proj, C, ctx->mlp, &L->down_w, L->down_b, R, ctx->panel, &after);
-        } else {
-            matmul(ctx->mlp, ctx->norm, &L->up_w, L->up_b, R, ctx->panel);
-            if (c->gelu_exact) gelu_erf(ctx->mlp, (size_t)R * H);
-            else gelu_tanh(ctx->mlp, (size_t)R * H);
-            matmul(ctx->proj, ctx->mlp, &L->down_w, L->down_b, R, ctx->panel);
-        }
-        add_rows(ctx->x, ctx->proj, (size_t)R * C);
+    const int nt = team_threads(ctx, b, chunk);
+    if (nt) {
+#pragma omp parallel num_threads(nt)
+        forward_layers(ctx, b, chunk, &ctx->team);
+    } else {
+        forward_layers(ctx, b, chunk, NULL);
     }
 
     /* Gather the wanted rows, final norm, logits against the head. */
@@ -449,7 +536,7 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
     }
     if (n_out == 0) return GPT_OK;
     block_norm(c, ctx->norm, ctx->x, m->ln_f_w, m->ln_f_b, n_out);
-    matmul_t(logits, c->vocab_size, ctx->norm, &m->lm_head, n_out, ctx->panel);
+    matmul_t(logits, c->vocab_size, ctx->norm, &m->lm_head, n_out, ctx->panel, NULL);
     return GPT_OK;
 }
 

@@ -6,6 +6,7 @@
  * weights a panel of rows is widened into caller scratch first.
  */
 #include <math.h>
+#include <sched.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -598,15 +599,24 @@ static void matmul_small_chunk(float *out, const float *in, const gpt_matrix *W,
     matmul_small_cols(out, in, W, bias, R, j0, j1);
 }
 
-static void matmul_small(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel) {
+static void matmul_small(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel,
+                         ops_team *team) {
     const int OC = W->cols;
-    int nt = omp_get_max_threads();
+    int nt = team ? omp_get_num_threads() : omp_get_max_threads();
     /* Column chunks, a multiple of 16 wide, one or more per thread. */
     int chunk = (OC + nt - 1) / nt;
     const int align = W->col_panels ? GPT_PANEL_COLS : 16;  // panels stay whole
     chunk = (chunk + align - 1) / align * align;
     if (chunk < 64) chunk = 64;
     int n_chunks = (OC + chunk - 1) / chunk;
+    if (team) {  // the same chunks, a static part each
+        int c0, c1;
+        ops_team_part(team, n_chunks, &c0, &c1);
+        for (int c = c0; c < c1; c++)
+            matmul_small_chunk(out, in, W, bias, R, c * chunk, c * chunk + chunk < OC ? c * chunk + chunk : OC, panel);
+        ops_team_sync(team);
+        return;
+    }
     if (n_chunks == 1) {  // a plain branch: see layernorm
         matmul_small_chunk(out, in, W, bias, R, 0, OC, panel);
         return;
@@ -1102,21 +1112,23 @@ static void q8_walk_item(const ops_product *p, const int *first, int b0, int b1,
  * SmolLM2-shape decode step (4% so; the step 1.14x in BF16, see DESIGN).
  * Every item is computed whole by one thread and by the same code, so which
  * thread takes it changes no bits. */
-typedef struct {
-    _Alignas(64) _Atomic uint64_t span;  // the items not yet taken: first (low 32 bits), end (high 32)
-} work_share;
+typedef ops_work_share work_share;
 
 /* Thread t's share: items 0.. over its static share [b0, b1) of n_blocks
  * blocks (owner_blocks), each block an item, or with walk set, each item of
  * the Q8 walk over them (q8_walk_items); all of these once for each of
- * products products of the same rows. */
+ * products products of the same rows. In a team each thread sets its own
+ * as it starts (share_own); before a region of its own, the caller sets
+ * them all (shares_init). */
+static void share_own(work_share *s, int t, int nt, int n_blocks, int walk, int products) {
+    int b0, count;
+    static_share(n_blocks, t, nt, &b0, &count);
+    const uint64_t items = (uint64_t)products * (walk ? q8_walk_items(b0, b0 + count) : count);
+    atomic_store_explicit(&s[t].span, items << 32, memory_order_relaxed);
+}
+
 static void shares_init(work_share *s, int nt, int n_blocks, int walk, int products) {
-    for (int t = 0; t < nt; t++) {
-        int b0, count;
-        static_share(n_blocks, t, nt, &b0, &count);
-        const uint64_t items = (uint64_t)products * (walk ? q8_walk_items(b0, b0 + count) : count);
-        atomic_init(&s[t].span, items << 32);
-    }
+    for (int t = 0; t < nt; t++) share_own(s, t, nt, n_blocks, walk, products);
 }
 
 /* Takes items of one share, from the front (its owner) or the back (another
@@ -1159,6 +1171,49 @@ static int share_next(work_share *s, int nt, int n_blocks, int *b0, int *b1, int
     return 0;
 }
 
+void ops_shares_init(work_share *shares, int nt, int n) { shares_init(shares, nt, n, 0, 1); }
+void ops_share_own(work_share *shares, int t, int nt, int n) { share_own(shares, t, nt, n, 0, 1); }
+int ops_share_next(work_share *shares, int nt, int n, int *first) {
+    int b0, b1, k0;
+    const int taken = share_next(shares, nt, n, &b0, &b1, &k0);
+    *first = b0 + k0;
+    return taken;
+}
+
+/* ---- the team's barrier ---- */
+
+void ops_team_sync(ops_team *team) {
+    if (!team) return;
+    const unsigned nt = (unsigned)omp_get_num_threads();
+    if (nt < 2) return;
+    /* The generation is read before arriving: the last to arrive moves it
+     * on, and a thread that read it after that would wait for the next. */
+    const unsigned gen = atomic_load_explicit(&team->generation, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&team->arrived, 1, memory_order_acq_rel) + 1 == nt) {
+        atomic_store_explicit(&team->arrived, 0, memory_order_relaxed);  // seen before the new generation
+        atomic_store_explicit(&team->generation, gen + 1, memory_order_release);
+        return;
+    }
+    /* Spin (the team has no more threads than the CPUs it runs on), but
+     * yield after a while, should another process hold a thread's CPU. */
+    for (unsigned spins = 0; atomic_load_explicit(&team->generation, memory_order_acquire) == gen; spins++) {
+#if HAVE_X86
+        _mm_pause();
+#endif
+        if (spins > (1u << 16)) sched_yield();
+    }
+}
+
+void ops_team_part(const ops_team *team, int n, int *i0, int *i1) {
+    if (!team) {
+        *i0 = 0, *i1 = n;
+        return;
+    }
+    int count;
+    static_share(n, omp_get_thread_num(), omp_get_num_threads(), i0, &count);
+    *i1 = *i0 + count;
+}
+
 /* The calling thread's items of shares of n_blocks blocks of the Q8
  * products p, as walks (q8_walk_item), until none is left. */
 static void q8_walk_shares(work_share *s, int nt, const ops_product *p, const int *first, int n_blocks,
@@ -1171,8 +1226,15 @@ static void q8_walk_shares(work_share *s, int nt, const ops_product *p, const in
 /* xq (R, IN / 32 blocks) = the R rows of in (R, IN) quantized, the rows
  * split across the threads when there are many (a plain branch: see
  * layernorm). Every Q8 product's input goes through here. */
-static void quantize_rows_q8(gpt_q8_block *xq, const float *in, int R, int IN) {
+static void quantize_rows_q8(gpt_q8_block *xq, const float *in, int R, int IN, ops_team *team) {
     const int nb = IN / GPT_Q8_BLOCK;
+    if (team) {  // each thread its rows, then all of them wait for all the rows
+        int r0, r1;
+        ops_team_part(team, R, &r0, &r1);
+        for (int r = r0; r < r1; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)r * IN, IN);
+        ops_team_sync(team);
+        return;
+    }
     if ((size_t)R * IN < PAR_MIN) {
         for (int r = 0; r < R; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)r * IN, IN);
         return;
@@ -1182,7 +1244,7 @@ static void quantize_rows_q8(gpt_q8_block *xq, const float *in, int R, int IN) {
 }
 
 static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W, const float *bias, int R,
-                      float *panel) {
+                      float *panel, ops_team *team) {
     const int OUT = W->rows, IN = W->cols, nb = IN / GPT_Q8_BLOCK;
     const gpt_q8_block *wq = W->data;
     const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
@@ -1195,13 +1257,27 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
         const int n_blocks = (OUT + 15) / 16;
         if (R == 1 && path == 2) {  // decode on VNNI: matmul_t_group's walk, four streams a thread
             const ops_product one = {out, ldo, W};
-            matmul_t_group(&one, 1, in, 1, panel, NULL);
-            for (int j = 0; j < OUT && bias; j++) out[j] += bias[j];
+            matmul_t_group(&one, 1, in, 1, panel, NULL, team);
+            if (!bias) return;
+            int j0, j1;  // the calling thread's part of the bias (all of it without a team)
+            ops_team_part(team, OUT, &j0, &j1);
+            for (int j = j0; j < j1; j++) out[j] += bias[j];
+            ops_team_sync(team);
             return;
         }
         for (int r0 = 0; r0 < R; r0 += SMALL_ROWS) {
             const int n = R - r0 < SMALL_ROWS ? R - r0 : SMALL_ROWS;
-            quantize_rows_q8(xq, in + (size_t)r0 * IN, n, IN);
+            quantize_rows_q8(xq, in + (size_t)r0 * IN, n, IN, team);
+            if (team) {  // the same blocks, a static part each
+                int b0, b1;
+                ops_team_part(team, n_blocks, &b0, &b1);
+                for (int blk = b0; blk < b1; blk++) {
+                    const int j0 = blk * 16, j1 = j0 + 16 < OUT ? j0 + 16 : OUT;
+                    q8_block_rows(out + (size_t)r0 * ldo, ldo, xq, wq, bias, n, nb, j0, j1, OUT, path);
+                }
+                ops_team_sync(team);
+                continue;
+            }
 #pragma omp parallel for schedule(static)
             for (int blk = 0; blk < n_blocks; blk++) {
                 const int j0 = blk * 16, j1 = j0 + 16 < OUT ? j0 + 16 : OUT;
@@ -1224,14 +1300,15 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
     }
 }
 
-void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel) {
+void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel,
+            ops_team *team) {
     if (W->dtype == GPT_DTYPE_Q8) {  // stored [OUT][IN]
-        matmul_q8(out, W->rows, in, W, bias, R, panel);
+        matmul_q8(out, W->rows, in, W, bias, R, panel, team);
         return;
     }
     const int IC = W->rows, OC = W->cols;
     if (R <= SMALL_ROWS) {
-        matmul_small(out, in, W, bias, R, panel);
+        matmul_small(out, in, W, bias, R, panel, team);
         return;
     }
     for (int r = 0; r < R; r++) {
@@ -1734,30 +1811,42 @@ static void head_block(float *out, int ldo, const float *in, const gpt_matrix *W
 /* out (R, V) for R rows: blocks of 16 head rows, shared among the threads
  * as work_share shares them, stay in cache while every input row meets
  * them. */
-static void matmul_t_rows(float *out, int ldo, const float *in, const gpt_matrix *W, int R) {
-    const int V = W->rows, n_blocks = (V + 15) / 16, nt = omp_get_max_threads();
+static void head_share(float *out, int ldo, const float *in, const gpt_matrix *W, int R, work_share *shares,
+                       int nt) {
+    const int V = W->rows, n_blocks = (V + 15) / 16;
+    int b0, b1, k0, n;
+    while ((n = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0)
+        for (int blk = b0 + k0; blk < b0 + k0 + n; blk++)
+            head_block(out, ldo, in, W, R, blk * 16, blk * 16 + 16 < V ? blk * 16 + 16 : V);
+}
+
+static void matmul_t_rows(float *out, int ldo, const float *in, const gpt_matrix *W, int R, ops_team *team) {
+    const int n_blocks = (W->rows + 15) / 16;
+    if (team) {
+        const int nt = omp_get_num_threads();
+        share_own(team->shares, omp_get_thread_num(), nt, n_blocks, 0, 1);
+        head_share(out, ldo, in, W, R, team->shares, nt);
+        ops_team_sync(team);
+        return;
+    }
+    const int nt = omp_get_max_threads();
     work_share shares[nt];
     shares_init(shares, nt, n_blocks, 0, 1);
 #pragma omp parallel num_threads(nt)
-    {
-        int b0, b1, k0, n;
-        while ((n = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0)
-            for (int blk = b0 + k0; blk < b0 + k0 + n; blk++)
-                head_block(out, ldo, in, W, R, blk * 16, blk * 16 + 16 < V ? blk * 16 + 16 : V);
-    }
+    head_share(out, ldo, in, W, R, shares, nt);
 }
 
 #ifndef HEAD_CHUNK_FLOATS
 #define HEAD_CHUNK_FLOATS 131072
 #endif
-void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel) {
+void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel, ops_team *team) {
     if (W->dtype == GPT_DTYPE_Q8) {
-        matmul_q8(out, ldo, in, W, NULL, R, panel);
+        matmul_q8(out, ldo, in, W, NULL, R, panel, team);
         return;
     }
     const int V = W->rows, C = W->cols;
     if (R <= SMALL_ROWS) {
-        matmul_t_rows(out, ldo, in, W, R);
+        matmul_t_rows(out, ldo, in, W, R, team);
         return;
     }
 #if HAVE_X86
@@ -1772,7 +1861,7 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
         int chunk = HEAD_CHUNK_FLOATS / C;  // about half the L2 of inputs
         if (chunk < SMALL_ROWS) chunk = SMALL_ROWS;
         for (int r = 0; r < R; r += chunk)
-            matmul_t_rows(out + (size_t)r * ldo, ldo, in + (size_t)r * C, W, R - r < chunk ? R - r : chunk);
+            matmul_t_rows(out + (size_t)r * ldo, ldo, in + (size_t)r * C, W, R - r < chunk ? R - r : chunk, NULL);
         return;
     }
 #endif
@@ -1852,7 +1941,26 @@ static void group_block(float *out, int ldo, const float *in, const gpt_q8_block
  * parallel region over all their blocks of 16 rows (and Q8 quantizes the
  * input once): a decode step then has one fork and join, and each thread
  * one contiguous run of weights, per group instead of per matrix. */
-void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *panel, const ops_next *next) {
+/* The calling thread's part of a group (matmul_t_group): its items of the
+ * shares, then the start of the next product. */
+static void group_share(const ops_product *p, const int *first, int n_blocks, const float *in,
+                        const gpt_q8_block *xq, int R, int walk, int path, work_share *shares, int nt,
+                        const ops_next *next) {
+    if (walk) q8_walk_shares(shares, nt, p, first, n_blocks, xq, path);
+    int b0, b1, k0, n_take;
+    while (!walk && (n_take = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0) {
+        for (int blk = b0 + k0; blk < b0 + k0 + n_take; blk++) {
+            int j0;
+            const int m = q8_block_at(first, blk, &j0);
+            const int j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
+            group_block(p[m].out, p[m].ldo, in, xq, p[m].W, R, j0, j1, path);
+        }
+    }
+    prefetch_next_share(next, omp_get_thread_num(), nt);
+}
+
+void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *panel, const ops_next *next,
+                    ops_team *team) {
     int q8 = 0, n_blocks = 0, first[OPS_GROUP_MAX + 1];  // first[m]: matrix m's first block
     for (int m = 0; m < n; m++) {
         q8 += p[m].W->dtype == GPT_DTYPE_Q8;
@@ -1861,30 +1969,26 @@ void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *
     }
     first[n] = n_blocks;
     if (R > SMALL_ROWS || n > OPS_GROUP_MAX || (q8 && q8 != n)) {
-        for (int m = 0; m < n; m++) matmul_t(p[m].out, p[m].ldo, in, p[m].W, R, panel);
+        for (int m = 0; m < n; m++) matmul_t(p[m].out, p[m].ldo, in, p[m].W, R, panel, team);
         return;
     }
     const int IN = p[0].W->cols;
     const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
     gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb) the rows quantized, as matmul_q8 does
-    if (q8) quantize_rows_q8(xq, in, R, IN);
-    const int nt = omp_get_max_threads(), walk = q8 && R == 1 && path == 2;  // walk: decode on VNNI
+    if (q8) quantize_rows_q8(xq, in, R, IN, team);
+    const int walk = q8 && R == 1 && path == 2;  // walk: decode on VNNI
+    if (team) {
+        const int nt = omp_get_num_threads();
+        share_own(team->shares, omp_get_thread_num(), nt, n_blocks, walk, 1);
+        group_share(p, first, n_blocks, in, xq, R, walk, path, team->shares, nt, next);
+        ops_team_sync(team);
+        return;
+    }
+    const int nt = omp_get_max_threads();
     work_share shares[nt];
     shares_init(shares, nt, n_blocks, walk, 1);
 #pragma omp parallel num_threads(nt)
-    {
-        if (walk) q8_walk_shares(shares, nt, p, first, n_blocks, xq, path);
-        int b0, b1, k0, n_take;
-        while (!walk && (n_take = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0) {
-            for (int blk = b0 + k0; blk < b0 + k0 + n_take; blk++) {
-                int j0;
-                const int m = q8_block_at(first, blk, &j0);
-                const int j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
-                group_block(p[m].out, p[m].ldo, in, xq, p[m].W, R, j0, j1, path);
-            }
-        }
-        prefetch_next_share(next, omp_get_thread_num(), nt);
-    }
+    group_share(p, first, n_blocks, in, xq, R, walk, path, shares, nt, next);
 }
 
 /* Units [j0, j1) of R rows of the gated MLP, gate in out and up in up:
@@ -1900,6 +2004,39 @@ static void gated_finish(float *out, float *up, int ldo, const float *bg, const 
     }
 }
 
+/* The calling thread's part of matmul_t_gated: its items of the shares,
+ * then (after the others', at the team's barrier or the region's) the
+ * activation of its static share of units, then the start of the next
+ * product. */
+static void gated_share(const ops_product *both, const float *bg, const float *bu, const float *in,
+                        const gpt_q8_block *xq, int R, int walk, int path, work_share *shares, int nt,
+                        const ops_next *next, ops_team *team) {
+    const int H = both[0].W->rows, ldo = both[0].ldo, n_blocks = (H + 15) / 16;
+    const int first[2] = {0, n_blocks};
+    int b0, b1, k0, n;
+    while ((n = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0) {
+        const int per = walk ? q8_walk_items(b0, b1) : b1 - b0;  // items of one product
+        for (int k = k0; k < k0 + n; k++) {
+            const ops_product *pr = &both[k >= per];
+            const int item = k % per;
+            if (walk) q8_walk_item(pr, first, b0, b1, item, xq, path);
+            else {
+                const int j0 = (b0 + item) * 16, j1 = j0 + 16 < H ? j0 + 16 : H;
+                group_block(pr->out, ldo, in, xq, pr->W, R, j0, j1, path);
+            }
+        }
+    }
+    if (team) ops_team_sync(team);
+    else {
+#pragma omp barrier
+    }
+    for (int t = omp_get_thread_num(); t < nt; t += omp_get_num_threads()) {
+        owner_blocks(n_blocks, t, nt, &b0, &b1);
+        gated_finish(both[0].out, both[1].out, ldo, bg, bu, R, b0 * 16, b1 * 16 < H ? b1 * 16 : H);
+    }
+    prefetch_next_share(next, omp_get_thread_num(), nt);
+}
+
 /* out (R, ldo) = silu(in @ Wg^T + bg) * (in @ Wu^T + bu), the gated MLP's
  * hidden layer; up (R, ldo) holds the up projection. Biases may be NULL.
  * Up to SMALL_ROWS rows, one parallel region over blocks of 16 hidden
@@ -1907,11 +2044,19 @@ static void gated_finish(float *out, float *up, int ldo, const float *bg, const 
  * activation runs on the threads instead of after the join. Each element
  * has the bits of matmul_t, then the bias, then silu_mul. */
 void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_matrix *Wg, const float *bg,
-                    const gpt_matrix *Wu, const float *bu, int R, float *panel, const ops_next *next) {
+                    const gpt_matrix *Wu, const float *bu, int R, float *panel, const ops_next *next,
+                    ops_team *team) {
     const int H = Wg->rows, IN = Wg->cols;
     if (R > SMALL_ROWS || (Wg->dtype == GPT_DTYPE_Q8) != (Wu->dtype == GPT_DTYPE_Q8)) {
-        matmul_t(out, ldo, in, Wg, R, panel);
-        matmul_t(up, ldo, in, Wu, R, panel);
+        matmul_t(out, ldo, in, Wg, R, panel, team);
+        matmul_t(up, ldo, in, Wu, R, panel, team);
+        if (team) {  // a team's rows: R <= SMALL_ROWS, each thread its units of every row
+            int j0, j1;
+            ops_team_part(team, H, &j0, &j1);
+            gated_finish(out, up, ldo, bg, bu, R, j0, j1);
+            ops_team_sync(team);
+            return;
+        }
         for (int r = 0; r < R; r++) {
             float *g = out + (size_t)r * ldo, *u = up + (size_t)r * ldo;
             if (bg)
@@ -1925,38 +2070,25 @@ void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_m
     }
     const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
     gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb) the rows quantized, as matmul_q8 does
-    if (Wg->dtype == GPT_DTYPE_Q8) quantize_rows_q8(xq, in, R, IN);
+    if (Wg->dtype == GPT_DTYPE_Q8) quantize_rows_q8(xq, in, R, IN, team);
     const int n_blocks = (H + 15) / 16;
     /* Each share's items twice, the gate's then the up's: each thread reads
      * one product at a time (the Q8 walk's gate and up step by step, eight
      * streams, ran at 0.92x at SmolLM2's shape). The activation waits for
      * both products of its units, so after a barrier each thread runs it on
      * its static share. */
-    const int nt = omp_get_max_threads(), walk = Wg->dtype == GPT_DTYPE_Q8 && R == 1 && path == 2;  // walk: decode on VNNI
+    const int walk = Wg->dtype == GPT_DTYPE_Q8 && R == 1 && path == 2;  // walk: decode on VNNI
     const ops_product both[2] = {{out, ldo, Wg}, {up, ldo, Wu}};
-    const int first[2] = {0, n_blocks};
+    if (team) {
+        const int nt = omp_get_num_threads();
+        share_own(team->shares, omp_get_thread_num(), nt, n_blocks, walk, 2);
+        gated_share(both, bg, bu, in, xq, R, walk, path, team->shares, nt, next, team);
+        ops_team_sync(team);
+        return;
+    }
+    const int nt = omp_get_max_threads();
     work_share shares[nt];
     shares_init(shares, nt, n_blocks, walk, 2);
 #pragma omp parallel num_threads(nt)
-    {
-        int b0, b1, k0, n;
-        while ((n = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0) {
-            const int per = walk ? q8_walk_items(b0, b1) : b1 - b0;  // items of one product
-            for (int k = k0; k < k0 + n; k++) {
-                const ops_product *pr = &both[k >= per];
-                const int item = k % per;
-                if (walk) q8_walk_item(pr, first, b0, b1, item, xq, path);
-                else {
-                    const int j0 = (b0 + item) * 16, j1 = j0 + 16 < H ? j0 + 16 : H;
-                    group_block(pr->out, ldo, in, xq, pr->W, R, j0, j1, path);
-                }
-            }
-        }
-#pragma omp barrier
-        for (int t = omp_get_thread_num(); t < nt; t += omp_get_num_threads()) {
-            owner_blocks(n_blocks, t, nt, &b0, &b1);
-            gated_finish(out, up, ldo, bg, bu, R, b0 * 16, b1 * 16 < H ? b1 * 16 : H);
-        }
-        prefetch_next_share(next, omp_get_thread_num(), nt);
-    }
+    gated_share(both, bg, bu, in, xq, R, walk, path, shares, nt, next, NULL);
 }

@@ -4,7 +4,51 @@
 #ifndef GPT_OPS_H
 #define GPT_OPS_H
 
+#include <stdatomic.h>
+
 #include "internal.h"
+
+/* ---- a decode step's team ----
+ * A decode step runs its layers in one parallel region (gpt_forward). Each
+ * kernel given a team runs the calling thread's part of its work and then
+ * waits at the team's barrier, instead of opening a parallel region of its
+ * own: on the Zen 4 VM a fork and join cost 3 us and this barrier 0.5
+ * (libgomp's wakes the others with a system call), against 150 forks a
+ * SmolLM2 step. Kernels given NULL open their own region, as before. Which
+ * thread computes an element changes none of its bits. */
+
+/* A share of a parallel region's work items, taken from the front by its
+ * owner and stolen from the back by the others (ops.c). */
+typedef struct {
+    _Alignas(64) _Atomic uint64_t span;  // the items not yet taken: first (low 32 bits), end (high 32)
+} ops_work_share;
+
+/* Threads a team may have. */
+#define OPS_TEAM_MAX 64
+typedef struct {
+    _Alignas(64) atomic_uint arrived;     // threads at the barrier now
+    _Alignas(64) atomic_uint generation;  // barriers passed
+    ops_work_share shares[OPS_TEAM_MAX];  // the current kernel's shares, one a thread
+} ops_team;
+
+/* Waits until every thread of the calling team has called it (the team's
+ * writes before it are seen after it). NULL: returns at once. */
+void ops_team_sync(ops_team *team);
+
+/* The calling thread's part [*i0, *i1) of n items under a static split of
+ * the team (all of them without one). */
+void ops_team_part(const ops_team *team, int n, int *i0, int *i1);
+
+/* Dynamic tasks 0..n-1 of a region's threads: shares (nt of them, one a
+ * thread) start with a static split; each thread takes its own from the
+ * front, then steals from the others' backs. ops_shares_init sets them all
+ * before a region; in a team each thread sets its own (ops_share_own:
+ * a thief that comes before finds the share empty, as the last kernel left
+ * it). ops_share_next returns how many tasks were taken (0: none left) and
+ * *first the first of them. */
+void ops_shares_init(ops_work_share *shares, int nt, int n);
+void ops_share_own(ops_work_share *shares, int t, int nt, int n);
+int ops_share_next(ops_work_share *shares, int nt, int n, int *first);
 
 /* out (R, C) = LayerNorm(in (R, C)) * w (C) + b (C). out may alias in. */
 void layernorm(float *out, const float *in, const float *w, const float *b, int R, int C, float eps);
@@ -34,7 +78,8 @@ void silu_mul(float *gate, const float *up, size_t n);
  * for 2..OPS_SMALL_ROWS rows, widened 16-bit panels for BLAS above that
  * (F32 column panels: blocks of columns back in rows), the quantized
  * inputs for Q8. */
-void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel);
+void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias, int R, float *panel,
+            ops_team *team);
 
 /* matmul_t on F16/BF16 rows of at least this many inputs, on AVX-512, runs
  * prompts of more than OPS_SMALL_ROWS rows in the one-row order too (each
@@ -43,7 +88,7 @@ void matmul(float *out, const float *in, const gpt_matrix *W, const float *bias,
 
 /* out (R, V) = in (R, C) @ W^T, W [V, C] (the LM head). ldo: row stride of out.
  * panel: scratch of matmul_panel_floats(C) floats. */
-void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel);
+void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel, ops_team *team);
 
 /* One product of matmul_t_group: out (R, ldo) = in @ W^T. */
 typedef struct {
@@ -63,13 +108,15 @@ typedef struct {
 /* n (up to OPS_GROUP_MAX) products of the same input, each element the bits
  * matmul_t gives it; up to OPS_SMALL_ROWS rows they share one parallel
  * region. panel: scratch for the widest. next: the product after, or NULL. */
-void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *panel, const ops_next *next);
+void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *panel, const ops_next *next,
+                    ops_team *team);
 /* out (R, ldo) = silu(in @ Wg^T + bg) * (in @ Wu^T + bu), the gated MLP's
  * hidden layer, each element the bits of matmul_t, the bias and silu_mul;
  * up (R, ldo) is scratch for the up projection. Biases may be NULL. Up to
  * OPS_SMALL_ROWS rows the threads run the activation too. */
 void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_matrix *Wg, const float *bg,
-                    const gpt_matrix *Wu, const float *bu, int R, float *panel, const ops_next *next);
+                    const gpt_matrix *Wu, const float *bu, int R, float *panel, const ops_next *next,
+                    ops_team *team);
 
 /* C (M, N) = alpha A (M, K) @ B + beta C, with trans_b B^T: BLAS on fixed
  * blocks of C split across the threads, so every element is the same bits

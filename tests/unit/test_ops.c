@@ -72,8 +72,23 @@ static const char *PATH_NAME[] = {"default", "AVX2 (no AVX-512)", "portable"};
 /* Runs the product for rows [r0, r0+R) of in into out (R rows, ldo OC). */
 static void run(int transposed, float *out, const float *in, const gpt_matrix *W, const float *bias, int r0, int R,
                 int IN, int OUT, float *panel) {
-    if (transposed) matmul_t(out, OUT, in + (size_t)r0 * IN, W, R, panel);
-    else matmul(out, in + (size_t)r0 * IN, W, bias, R, panel);
+    if (transposed) matmul_t(out, OUT, in + (size_t)r0 * IN, W, R, panel, NULL);
+    else matmul(out, in + (size_t)r0 * IN, W, bias, R, panel, NULL);
+}
+
+/* A team for the kernels' team paths (a decode step's: gpt_forward). */
+static ops_team test_team;
+
+/* run, by every thread of a parallel region as one team (up to
+ * OPS_SMALL_ROWS rows, as a decode step's team takes). */
+static void run_team(int transposed, float *out, const float *in, const gpt_matrix *W, const float *bias, int r0,
+                     int R, int IN, int OUT, float *panel) {
+    (void)OUT;
+#pragma omp parallel
+    {
+        if (transposed) matmul_t(out, OUT, in + (size_t)r0 * IN, W, R, panel, &test_team);
+        else matmul(out, in + (size_t)r0 * IN, W, bias, R, panel, &test_team);
+    }
 }
 
 static void check_product(const char *what, int transposed, const gpt_matrix *W, const float *wide, int IN,
@@ -116,17 +131,19 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
             ops_force_no_avx512(path == 1);
             ops_force_portable(path == 2);
             const int sizes[] = {1, 7, 16, NROWS};
-            for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-                int R = sizes[s];
-                memset(got, 0xFF, sizeof(float) * NROWS * OUT);
-                for (int r0 = 0; r0 + R <= NROWS; r0 += R)
-                    run(transposed, got + (size_t)r0 * OUT, in, W, b, r0, R, IN, OUT, panel);
-                int covered = NROWS / R * R;
-                size_t where = 0;
-                int ok = same_bits(got, ref, (size_t)covered * OUT, &where);
-                CHECK(ok, "%s: %s, %d threads, %d rows at a time: row %zu col %zu differs (%.9g vs %.9g)", what,
-                      PATH_NAME[path], threads, R, where / OUT, where % OUT, got[where], ref[where]);
-            }
+            for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+                for (int in_team = 0; in_team <= 1; in_team++) {  // each kernel's own region, or a team's
+                    int R = sizes[s];
+                    memset(got, 0xFF, sizeof(float) * NROWS * OUT);
+                    for (int r0 = 0; r0 + R <= NROWS; r0 += R)
+                        (in_team ? run_team : run)(transposed, got + (size_t)r0 * OUT, in, W, b, r0, R, IN, OUT, panel);
+                    int covered = NROWS / R * R;
+                    size_t where = 0;
+                    int ok = same_bits(got, ref, (size_t)covered * OUT, &where);
+                    CHECK(ok, "%s: %s, %d threads%s, %d rows at a time: row %zu col %zu differs (%.9g vs %.9g)",
+                          what, PATH_NAME[path], threads, in_team ? " in a team" : "", R, where / OUT, where % OUT,
+                          got[where], ref[where]);
+                }
         }
     ops_force_portable(0);
     ops_force_no_avx512(0);
@@ -219,8 +236,8 @@ static void test_dtype(gpt_dtype dt, const char *name, int IN, int OUT) {
             float *x = malloc(sizeof(float) * RB * IN), *a = malloc(sizeof(float) * RB * OUT),
                   *b = malloc(sizeof(float) * RB * OUT), *scratch = malloc(sizeof(float) * matmul_scratch_floats(&P));
             for (int i = 0; i < RB * IN; i++) x[i] = uniform();
-            matmul(a, x, &W, NULL, RB, scratch);
-            matmul(b, x, &P, NULL, RB, scratch);
+            matmul(a, x, &W, NULL, RB, scratch, NULL);
+            matmul(b, x, &P, NULL, RB, scratch, NULL);
             size_t where = 0;
             CHECK(same_bits(a, b, (size_t)RB * OUT, &where), "%s, %d rows: row %zu col %zu %.9g, in rows %.9g", what,
                   RB, where / OUT, where % OUT, b[where], a[where]);
@@ -550,36 +567,53 @@ static void test_group(gpt_dtype dt, const char *name, int IN) {
                     const int R = sizes[s];
                     ops_product p[3];
                     for (int m = 0, at = 0; m < 3; at += rows[m], m++) {
-                        matmul_t(want + at, TOTAL, in, &M[m], R, panel);
+                        matmul_t(want + at, TOTAL, in, &M[m], R, panel, NULL);
                         p[m] = (ops_product){got + at, TOTAL, &M[m]};
                     }
-                    memset(got, 0xFF, sizeof(float) * R * TOTAL);
                     const ops_next gated_next = {{&M[1], &M[2]}, 2, 1};  // prefetches only: no effect on the bits
-                    matmul_t_group(p, 3, in, R, panel, &gated_next);
                     size_t where = 0;
-                    int ok = same_bits(got, want, (size_t)R * TOTAL, &where);
-                    CHECK(ok, "matmul_t_group %s%s %d inputs: %s, %d threads, %d rows: row %zu col %zu %.9g, alone %.9g",
-                          q8 ? "Q8 from " : "", name, IN, PATH_NAME[path], threads, R, where / TOTAL, where % TOTAL,
-                          got[where], want[where]);
+                    int ok = 1;
+                    for (int in_team = 0; in_team <= (R <= OPS_SMALL_ROWS); in_team++) {  // its own region, a team's
+                        memset(got, 0xFF, sizeof(float) * R * TOTAL);
+                        if (in_team) {
+#pragma omp parallel
+                            matmul_t_group(p, 3, in, R, panel, &gated_next, &test_team);
+                        } else {
+                            matmul_t_group(p, 3, in, R, panel, &gated_next, NULL);
+                        }
+                        ok = same_bits(got, want, (size_t)R * TOTAL, &where);
+                        CHECK(ok, "matmul_t_group %s%s %d inputs: %s, %d threads%s, %d rows: row %zu col %zu %.9g, "
+                              "alone %.9g", q8 ? "Q8 from " : "", name, IN, PATH_NAME[path], threads,
+                              in_team ? " in a team" : "", R, where / TOTAL, where % TOTAL, got[where], want[where]);
+                    }
                     /* The gated MLP: matrices 1 and 2 (20 rows each) as gate and up,
                      * with biases and without: matmul_t, + bias, silu_mul. */
                     const int H = rows[1];
                     for (int with_bias = 0; with_bias <= 1; with_bias++) {
                         float *g = want, *u = want + R * H;  // (R, H) each
-                        matmul_t(g, H, in, &M[1], R, panel);
-                        matmul_t(u, H, in, &M[2], R, panel);
+                        matmul_t(g, H, in, &M[1], R, panel, NULL);
+                        matmul_t(u, H, in, &M[2], R, panel, NULL);
                         for (int i = 0; i < R * H; i++) {
                             if (with_bias) g[i] += bias[i % H], u[i] += bias[H + i % H];
                         }
                         silu_mul(g, u, (size_t)R * H);
-                        memset(got, 0xFF, sizeof(float) * 2 * R * H);
                         const ops_next group_next = {{&M[0], &M[1], &M[2]}, 3, 0};
-                        matmul_t_gated(got, got + R * H, H, in, &M[1], with_bias ? bias : NULL, &M[2],
-                                       with_bias ? bias + H : NULL, R, panel, &group_next);
-                        ok = same_bits(got, g, (size_t)R * H, &where);
-                        CHECK(ok, "matmul_t_gated %s%s %d inputs%s: %s, %d threads, %d rows: row %zu unit %zu %.9g, "
-                              "unfused %.9g", q8 ? "Q8 from " : "", name, IN, with_bias ? " with biases" : "",
-                              PATH_NAME[path], threads, R, where / H, where % H, got[where], g[where]);
+                        for (int in_team = 0; in_team <= (R <= OPS_SMALL_ROWS); in_team++) {
+                            memset(got, 0xFF, sizeof(float) * 2 * R * H);
+                            if (in_team) {
+#pragma omp parallel
+                                matmul_t_gated(got, got + R * H, H, in, &M[1], with_bias ? bias : NULL, &M[2],
+                                               with_bias ? bias + H : NULL, R, panel, &group_next, &test_team);
+                            } else {
+                                matmul_t_gated(got, got + R * H, H, in, &M[1], with_bias ? bias : NULL, &M[2],
+                                               with_bias ? bias + H : NULL, R, panel, &group_next, NULL);
+                            }
+                            ok = same_bits(got, g, (size_t)R * H, &where);
+                            CHECK(ok, "matmul_t_gated %s%s %d inputs%s: %s, %d threads%s, %d rows: row %zu unit %zu "
+                                  "%.9g, unfused %.9g", q8 ? "Q8 from " : "", name, IN,
+                                  with_bias ? " with biases" : "", PATH_NAME[path], threads,
+                                  in_team ? " in a team" : "", R, where / H, where % H, got[where], g[where]);
+                        }
                     }
                 }
             }
