@@ -888,7 +888,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_tile_avx2_body(
  * conversion, one scale and one fused multiply-add serve two dots; each
  * dot's 8 lanes see exactly the steps of the AVX2 tile. NP pairs of weight
  * rows (NW = 2 NP), each from its own start wrow[k] (neighbouring rows for
- * the tiles, four far-apart rows for q8_walk_item). */
+ * the tiles, four far-apart rows for walk_item). */
 TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
     float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *const wrow[4], int nb, const int NP,
     const int NR) {
@@ -1057,48 +1057,66 @@ static int q8_block_at(const int *first, int blk, int *j0) {
     return m;
 }
 
-/* One input row (decode) on VNNI: a thread's share, blocks [b0, b1) of the
- * Q8 products p against xq (1, nb), walked in steps. The share is four
- * streams of consecutive blocks (the first (b1 - b0) % 4 one block longer),
- * and step k takes block k of each, a row of each at a time, so the thread
+/* One input row (decode), Q8 on VNNI or float rows of more than
+ * LONG_ROW_BYTES: a thread's share, blocks [b0, b1) of the products p
+ * against in (Q8: xq (1, nb)), walked in steps. The share is four streams
+ * of consecutive blocks (the first (b1 - b0) % 4 one block longer), and
+ * step k takes block k of each, a row of each at a time, so the thread
  * reads four sequential streams far apart, which the hardware prefetcher
- * follows. One thread over 100,000 rows of 576 inputs streamed 34-37 GB/s
- * so, against 25-28 GB/s one row at a time and 9 GB/s for two neighbouring
- * rows side by side. In the last step of an uneven share the streams that
+ * follows, and runs four dots side by side. Q8: one thread over 100,000
+ * rows of 576 inputs streamed 34-37 GB/s so, against 25-28 GB/s one row at
+ * a time and 9 GB/s for two neighbouring rows side by side. Long float
+ * rows (Qwen2.5-0.5B's down projection, 4864 BF16 inputs): one row at a
+ * time is a single chain of 304 dependent fmas, and four neighbouring rows
+ * (dot4_long_body) stream as four short runs a row apart; far apart, four
+ * of them read 1.3x as fast (BENCHMARKS.md). Short float rows stay one row
+ * at a time, which streams at the memory's speed (the walk measured
+ * 0.91-1.06x there). In the last step of an uneven share the streams that
  * have ended repeat the first one's rows into a sink (the blocks left over
  * went one row at a time on AVX2 before: 4% of a SmolLM2-shape Q8 step's
- * samples). Blocks short of 16 rows go one row at a time. Every dot has the
- * bits of q8_block_rows's. */
-static int q8_walk_items(int b0, int b1) { return (b1 - b0 + 3) / 4; }
+ * samples). Blocks short of 16 rows go as group_block runs them. Every dot
+ * has the bits of group_block's. */
+static int walk_items(int b0, int b1, int streams) { return (b1 - b0 + streams - 1) / streams; }
 
-static void q8_walk_item(const ops_product *p, const int *first, int b0, int b1, int k, const gpt_q8_block *xq,
-                         int path) {
-    const int len = (b1 - b0) / 4, longer = (b1 - b0) % 4;  // streams i < longer have len + 1 blocks
-    int j0[4], m[4], n = 0, full = HAVE_X86;
-    for (int i = 0; i < 4; i++) {
+static void group_block(float *out, int ldo, const float *in, const gpt_q8_block *xq, const gpt_matrix *W, int R,
+                        int j0, int j1, int path);
+static void float_dot2(float *const out[], const float *x, const void *const row[], gpt_dtype dt, int n);
+static int walks(const ops_product *p, int n, int R, int path);
+
+static void walk_item(const ops_product *p, const int *first, int b0, int b1, int k, int streams, const float *in,
+                      const gpt_q8_block *xq, int path) {
+    const int S = streams, len = (b1 - b0) / S, longer = (b1 - b0) % S;  // streams i < longer have len + 1 blocks
+    int j0[4], m[4], n = 0, full = 1;
+    for (int i = 0; i < S; i++) {
         if (k >= len + (i < longer)) continue;  // this stream has ended
         m[n] = q8_block_at(first, b0 + i * len + (i < longer ? i : longer) + k, &j0[n]);
         full &= j0[n] + 16 <= p[m[n]].W->rows;
         n++;
     }
-    const int nb = p[m[0]].W->cols / GPT_Q8_BLOCK;
     for (int i = 0; i < n && !full; i++) {
         const int j1 = j0[i] + 16 < p[m[i]].W->rows ? j0[i] + 16 : p[m[i]].W->rows;
-        q8_block_rows(p[m[i]].out, p[m[i]].ldo, xq, p[m[i]].W->data, NULL, 1, nb, j0[i], j1, p[m[i]].W->rows, path);
+        group_block(p[m[i]].out, p[m[i]].ldo, in, xq, p[m[i]].W, 1, j0[i], j1, path);
     }
-#if HAVE_X86
+    const gpt_dtype dt = p[m[0]].W->dtype;
+    const int cols = p[m[0]].W->cols, nb = cols / GPT_Q8_BLOCK;
+    const size_t row_size = dt == GPT_DTYPE_Q8 ? nb * sizeof(gpt_q8_block) : (size_t)cols * (dt == GPT_DTYPE_F32 ? 4 : 2);
     float sink[4];  // the outputs of the streams that have ended
     for (int r = 0; r < 16 && full; r++) {
         float *out[4];
-        const gpt_q8_block *w[4];
-        for (int i = 0; i < 4; i++) {
+        const void *w[4];
+        for (int i = 0; i < S; i++) {
             const int s = i < n ? i : 0;
             out[i] = i < n ? p[m[i]].out + j0[i] + r : &sink[i];
-            w[i] = (const gpt_q8_block *)p[m[s]].W->data + (size_t)(j0[s] + r) * nb;
+            w[i] = (const char *)p[m[s]].W->data + (size_t)(j0[s] + r) * row_size;
         }
-        q8_dot4_vnni(out, w, xq, nb);
-    }
+#if HAVE_X86
+        if (dt == GPT_DTYPE_Q8) {  // four streams (walks)
+            q8_dot4_vnni(out, (const gpt_q8_block *const *)w, xq, nb);
+            continue;
+        }
 #endif
+        float_dot2(out, in, w, dt, cols);  // two streams
+    }
 }
 
 /* ---- shares with stealing ----
@@ -1116,14 +1134,14 @@ typedef ops_work_share work_share;
 
 /* Thread t's share: items 0.. over its static share [b0, b1) of n_blocks
  * blocks (owner_blocks), each block an item, or with walk set, each item of
- * the Q8 walk over them (q8_walk_items); all of these once for each of
+ * the walk over them (walk_items); all of these once for each of
  * products products of the same rows. In a team each thread sets its own
  * as it starts (share_own); before a region of its own, the caller sets
  * them all (shares_init). */
 static void share_own(work_share *s, int t, int nt, int n_blocks, int walk, int products) {
     int b0, count;
     static_share(n_blocks, t, nt, &b0, &count);
-    const uint64_t items = (uint64_t)products * (walk ? q8_walk_items(b0, b0 + count) : count);
+    const uint64_t items = (uint64_t)products * (walk ? walk_items(b0, b0 + count, walk) : count);
     atomic_store_explicit(&s[t].span, items << 32, memory_order_relaxed);
 }
 
@@ -1214,13 +1232,13 @@ void ops_team_part(const ops_team *team, int n, int *i0, int *i1) {
     *i1 = *i0 + count;
 }
 
-/* The calling thread's items of shares of n_blocks blocks of the Q8
- * products p, as walks (q8_walk_item), until none is left. */
-static void q8_walk_shares(work_share *s, int nt, const ops_product *p, const int *first, int n_blocks,
-                           const gpt_q8_block *xq, int path) {
+/* The calling thread's items of shares of n_blocks blocks of the products
+ * p, as walks (walk_item), until none is left. */
+static void walk_shares(work_share *s, int nt, const ops_product *p, const int *first, int n_blocks, int walk,
+                        const float *in, const gpt_q8_block *xq, int path) {
     int b0, b1, k0, n;
     while ((n = share_next(s, nt, n_blocks, &b0, &b1, &k0)) > 0)
-        for (int k = k0; k < k0 + n; k++) q8_walk_item(p, first, b0, b1, k, xq, path);
+        for (int k = k0; k < k0 + n; k++) walk_item(p, first, b0, b1, k, walk, in, xq, path);
 }
 
 /* xq (R, IN / 32 blocks) = the R rows of in (R, IN) quantized, the rows
@@ -1376,31 +1394,41 @@ TARGET_AVX2 static inline __attribute__((always_inline)) float dot1_body(const f
  * at 0.7x of the read bandwidth (896 x 4864, Qwen2.5-0.5B's down
  * projection) where four rows reach 0.8-0.85x; on short rows it is the
  * other way round (dot1_body). */
-TARGET_AVX2 static inline __attribute__((always_inline)) void dot4_long_body(float *out, const float *x,
-                                                                           const void *wd, const gpt_dtype dt,
-                                                                           size_t base, int n) {
+TARGET_AVX2 static inline __attribute__((always_inline)) void dots_long_body(float *const out[], const float *x,
+                                                                           const void *const row[],
+                                                                           const gpt_dtype dt, int n, const int K,
+                                                                           const int prefetch) {
     __m256 a0[4], a1[4];
-    for (int k = 0; k < 4; k++) a0[k] = a1[k] = _mm256_setzero_ps();
+    for (int k = 0; k < K; k++) a0[k] = a1[k] = _mm256_setzero_ps();
     const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
-    const char *row0 = (const char *)wd + base * esize;
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-        for (int k = 0; k < 4; k++)
-            _mm_prefetch(row0 + ((size_t)k * n + i) * esize + LONG_ROW_PREFETCH, _MM_HINT_T0);
+        for (int k = 0; k < K && prefetch; k++)
+            _mm_prefetch((const char *)row[k] + (size_t)i * esize + LONG_ROW_PREFETCH, _MM_HINT_T0);
         __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
-        for (int k = 0; k < 4; k++) {
-            a0[k] = _mm256_fmadd_ps(x0, load8(wd, dt, base + (size_t)k * n + i), a0[k]);
-            a1[k] = _mm256_fmadd_ps(x1, load8(wd, dt, base + (size_t)k * n + i + 8), a1[k]);
+        for (int k = 0; k < K; k++) {
+            a0[k] = _mm256_fmadd_ps(x0, load8(row[k], dt, i), a0[k]);
+            a1[k] = _mm256_fmadd_ps(x1, load8(row[k], dt, i + 8), a1[k]);
         }
     }
     for (; i + 8 <= n; i += 8) {
         __m256 x0 = _mm256_loadu_ps(x + i);
-        for (int k = 0; k < 4; k++) a0[k] = _mm256_fmadd_ps(x0, load8(wd, dt, base + (size_t)k * n + i), a0[k]);
+        for (int k = 0; k < K; k++) a0[k] = _mm256_fmadd_ps(x0, load8(row[k], dt, i), a0[k]);
     }
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < K; k++) {
         float sum = reduce16(a0[k], a1[k]);
-        for (int t = i; t < n; t++) sum += x[t] * load_one(wd, dt, base + (size_t)k * n + t);
-        out[k] = sum;
+        for (int t = i; t < n; t++) sum += x[t] * load_one(row[k], dt, t);
+        *out[k] = sum;
+    }
+}
+
+/* The four rows from row v of W's data wd, a row (n values) apart. */
+static inline void four_rows(float *out4[4], const void *row4[4], float *out, const void *wd, gpt_dtype dt,
+                             size_t v, int n) {
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    for (int k = 0; k < 4; k++) {
+        out4[k] = out + v + k;
+        row4[k] = (const char *)wd + (v + k) * n * esize;
     }
 }
 
@@ -1413,8 +1441,12 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void head_row_body(floa
                                                                           const void *wd, const gpt_dtype dt, int C,
                                                                           int v0, int v1) {
     int v = v0;
-    if (long_rows(dt, C))
-        for (; v + 4 <= v1; v += 4) dot4_long_body(out + v, x, wd, dt, (size_t)v * C, C);
+    for (; long_rows(dt, C) && v + 4 <= v1; v += 4) {
+        float *out4[4];
+        const void *row4[4];
+        four_rows(out4, row4, out, wd, dt, (size_t)v, C);
+        dots_long_body(out4, x, row4, dt, C, 4, 1);
+    }
     for (; v < v1; v++) out[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
 }
 
@@ -1584,30 +1616,30 @@ TARGET_AVX512 static inline __attribute__((always_inline)) float dot1_body512(co
 
 /* out[k] = x . W row (v + k) for k < 4, long rows: dot4_long_body with a
  * register per dot. */
-TARGET_AVX512 static inline __attribute__((always_inline)) void dot4_long_body512(float *out, const float *x,
-                                                                                const void *wd, const gpt_dtype dt,
-                                                                                size_t base, int n) {
+TARGET_AVX512 static inline __attribute__((always_inline)) void dots_long_body512(float *const out[],
+                                                                                const float *x,
+                                                                                const void *const row[],
+                                                                                const gpt_dtype dt, int n,
+                                                                                const int K, const int prefetch) {
     __m512 a[4];
-    for (int k = 0; k < 4; k++) a[k] = _mm512_setzero_ps();
+    for (int k = 0; k < K; k++) a[k] = _mm512_setzero_ps();
     const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
-    const char *row0 = (const char *)wd + base * esize;
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-        for (int k = 0; k < 4; k++)
-            _mm_prefetch(row0 + ((size_t)k * n + i) * esize + LONG_ROW_PREFETCH, _MM_HINT_T0);
+        for (int k = 0; k < K && prefetch; k++)
+            _mm_prefetch((const char *)row[k] + (size_t)i * esize + LONG_ROW_PREFETCH, _MM_HINT_T0);
         __m512 xv = _mm512_loadu_ps(x + i);
-        for (int k = 0; k < 4; k++) a[k] = _mm512_fmadd_ps(xv, load16(wd, dt, base + (size_t)k * n + i), a[k]);
+        for (int k = 0; k < K; k++) a[k] = _mm512_fmadd_ps(xv, load16(row[k], dt, i), a[k]);
     }
     if (i + 8 <= n) {
         __m512 xv = _mm512_zextps256_ps512(_mm256_loadu_ps(x + i));
-        for (int k = 0; k < 4; k++)
-            a[k] = _mm512_mask3_fmadd_ps(xv, load8z(wd, dt, base + (size_t)k * n + i), a[k], 0x00FF);
+        for (int k = 0; k < K; k++) a[k] = _mm512_mask3_fmadd_ps(xv, load8z(row[k], dt, i), a[k], 0x00FF);
         i += 8;
     }
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < K; k++) {
         float sum = reduce16z(a[k]);
-        for (int t = i; t < n; t++) sum += x[t] * load_one(wd, dt, base + (size_t)k * n + t);
-        out[k] = sum;
+        for (int t = i; t < n; t++) sum += x[t] * load_one(row[k], dt, t);
+        *out[k] = sum;
     }
 }
 
@@ -1615,8 +1647,12 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void head_row_body512
                                                                                const void *wd, const gpt_dtype dt,
                                                                                int C, int v0, int v1) {
     int v = v0;
-    if (long_rows(dt, C))
-        for (; v + 4 <= v1; v += 4) dot4_long_body512(out + v, x, wd, dt, (size_t)v * C, C);
+    for (; long_rows(dt, C) && v + 4 <= v1; v += 4) {
+        float *out4[4];
+        const void *row4[4];
+        four_rows(out4, row4, out, wd, dt, (size_t)v, C);
+        dots_long_body512(out4, x, row4, dt, C, 4, 1);
+    }
     for (; v < v1; v++) out[v] = dot1_body512(x, wd, dt, (size_t)v * C, C);
 }
 
@@ -1845,6 +1881,11 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
         return;
     }
     const int V = W->rows, C = W->cols;
+    const ops_product one = {out, ldo, W};
+    if (walks(&one, 1, R, 0)) {  // one row of long float rows: matmul_t_group walks them
+        matmul_t_group(&one, 1, in, R, panel, NULL, team);
+        return;
+    }
     if (R <= SMALL_ROWS) {
         matmul_t_rows(out, ldo, in, W, R, team);
         return;
@@ -1936,6 +1977,59 @@ static void group_block(float *out, int ldo, const float *in, const gpt_q8_block
     else head_block(out, ldo, in, W, R, j0, j1);
 }
 
+/* out[k] = x . row[k] for two float rows from anywhere (walk_item), no
+ * software prefetch (two far-apart sequential streams, which the hardware
+ * follows), each dot head_block's 16-lane tree. */
+#if HAVE_X86
+TARGET_AVX512 static void float_dot2_avx512(float *const out[], const float *x, const void *const row[], gpt_dtype dt,
+                                            int n) {
+    switch (dt) {
+    case GPT_DTYPE_F16: dots_long_body512(out, x, row, GPT_DTYPE_F16, n, 2, 0); break;
+    case GPT_DTYPE_BF16: dots_long_body512(out, x, row, GPT_DTYPE_BF16, n, 2, 0); break;
+    default: dots_long_body512(out, x, row, GPT_DTYPE_F32, n, 2, 0); break;
+    }
+}
+TARGET_AVX2 static void float_dot2_avx2(float *const out[], const float *x, const void *const row[], gpt_dtype dt,
+                                        int n) {
+    switch (dt) {
+    case GPT_DTYPE_F16: dots_long_body(out, x, row, GPT_DTYPE_F16, n, 2, 0); break;
+    case GPT_DTYPE_BF16: dots_long_body(out, x, row, GPT_DTYPE_BF16, n, 2, 0); break;
+    default: dots_long_body(out, x, row, GPT_DTYPE_F32, n, 2, 0); break;
+    }
+}
+#endif
+
+static void float_dot2(float *const out[], const float *x, const void *const row[], gpt_dtype dt, int n) {
+#if HAVE_X86
+    if (cpu_has_avx512()) {
+        float_dot2_avx512(out, x, row, dt, n);
+        return;
+    }
+    if (cpu_has_avx2()) {
+        float_dot2_avx2(out, x, row, dt, n);
+        return;
+    }
+#endif
+    for (int k = 0; k < 2; k++) *out[k] = dot_portable(x, row[k], dt, 0, n);
+}
+
+/* The streams a thread walks one input row against the n products p in
+ * (walk_item), or 0 for blocks one at a time: Q8 on VNNI (path 2), four;
+ * float rows of one dtype longer than LONG_ROW_BYTES on AVX2 or AVX-512,
+ * two. */
+static int walks(const ops_product *p, int n, int R, int path) {
+    if (R != 1) return 0;
+    const gpt_dtype dt = p[0].W->dtype;
+    for (int m = 1; m < n; m++)
+        if (p[m].W->dtype != dt) return 0;
+    if (dt == GPT_DTYPE_Q8) return path == 2 ? 4 : 0;
+#if HAVE_X86
+    return cpu_has_avx2() && long_rows(dt, p[0].W->cols) ? 2 : 0;
+#else
+    return 0;
+#endif
+}
+
 /* Several products of one input (q, k and v; gate and up), each as
  * matmul_t computes it alone. Up to SMALL_ROWS rows they share one
  * parallel region over all their blocks of 16 rows (and Q8 quantizes the
@@ -1946,7 +2040,7 @@ static void group_block(float *out, int ldo, const float *in, const gpt_q8_block
 static void group_share(const ops_product *p, const int *first, int n_blocks, const float *in,
                         const gpt_q8_block *xq, int R, int walk, int path, work_share *shares, int nt,
                         const ops_next *next) {
-    if (walk) q8_walk_shares(shares, nt, p, first, n_blocks, xq, path);
+    if (walk) walk_shares(shares, nt, p, first, n_blocks, walk, in, xq, path);
     int b0, b1, k0, n_take;
     while (!walk && (n_take = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0) {
         for (int blk = b0 + k0; blk < b0 + k0 + n_take; blk++) {
@@ -1976,7 +2070,7 @@ void matmul_t_group(const ops_product *p, int n, const float *in, int R, float *
     const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
     gpt_q8_block *xq = (gpt_q8_block *)panel;  // (R, nb) the rows quantized, as matmul_q8 does
     if (q8) quantize_rows_q8(xq, in, R, IN, team);
-    const int walk = q8 && R == 1 && path == 2;  // walk: decode on VNNI
+    const int walk = walks(p, n, R, path);
     if (team) {
         const int nt = omp_get_num_threads();
         share_own(team->shares, omp_get_thread_num(), nt, n_blocks, walk, 1);
@@ -2015,11 +2109,11 @@ static void gated_share(const ops_product *both, const float *bg, const float *b
     const int first[2] = {0, n_blocks};
     int b0, b1, k0, n;
     while ((n = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0) {
-        const int per = walk ? q8_walk_items(b0, b1) : b1 - b0;  // items of one product
+        const int per = walk ? walk_items(b0, b1, walk) : b1 - b0;  // items of one product
         for (int k = k0; k < k0 + n; k++) {
             const ops_product *pr = &both[k >= per];
             const int item = k % per;
-            if (walk) q8_walk_item(pr, first, b0, b1, item, xq, path);
+            if (walk) walk_item(pr, first, b0, b1, item, walk, in, xq, path);
             else {
                 const int j0 = (b0 + item) * 16, j1 = j0 + 16 < H ? j0 + 16 : H;
                 group_block(pr->out, ldo, in, xq, pr->W, R, j0, j1, path);
@@ -2077,8 +2171,8 @@ void matmul_t_gated(float *out, float *up, int ldo, const float *in, const gpt_m
      * streams, ran at 0.92x at SmolLM2's shape). The activation waits for
      * both products of its units, so after a barrier each thread runs it on
      * its static share. */
-    const int walk = Wg->dtype == GPT_DTYPE_Q8 && R == 1 && path == 2;  // walk: decode on VNNI
     const ops_product both[2] = {{out, ldo, Wg}, {up, ldo, Wu}};
+    const int walk = walks(both, 2, R, path);
     if (team) {
         const int nt = omp_get_num_threads();
         share_own(team->shares, omp_get_thread_num(), nt, n_blocks, walk, 2);
