@@ -1192,13 +1192,16 @@ static int share_next(work_share *s, int nt, int n_blocks, int *b0, int *b1, int
 void ops_shares_init(work_share *shares, int nt, int n) { shares_init(shares, nt, n, 0, 1); }
 void ops_share_own(work_share *shares, int t, int nt, int n) { share_own(shares, t, nt, n, 0, 1); }
 int ops_share_next(work_share *shares, int nt, int n, int *first) {
-    int b0, b1, k0;
+    int b0 = 0, b1, k0 = 0;  // set only when tasks were taken
     const int taken = share_next(shares, nt, n, &b0, &b1, &k0);
     *first = b0 + k0;
     return taken;
 }
 
 /* ---- the team's barrier ---- */
+
+/* Pauses a thread spins at the team's barrier before it yields. */
+#define TEAM_SPINS 4096
 
 void ops_team_sync(ops_team *team) {
     if (!team) return;
@@ -1212,13 +1215,15 @@ void ops_team_sync(ops_team *team) {
         atomic_store_explicit(&team->generation, gen + 1, memory_order_release);
         return;
     }
-    /* Spin (the team has no more threads than the CPUs it runs on), but
-     * yield after a while, should another process hold a thread's CPU. */
+    /* Spin (the team has no more threads than the CPUs it runs on; a
+     * step's waits here are 0.1-10 us), but after TEAM_SPINS pauses (tens
+     * of microseconds) yield the CPU at each look, should another process
+     * hold the CPU of the thread awaited. */
     for (unsigned spins = 0; atomic_load_explicit(&team->generation, memory_order_acquire) == gen; spins++) {
 #if HAVE_X86
         _mm_pause();
 #endif
-        if (spins > (1u << 16)) sched_yield();
+        if (spins > TEAM_SPINS) sched_yield();
     }
 }
 
