@@ -12,10 +12,12 @@
  * A decode step runs its layers in one parallel region (gpt_forward). Each
  * kernel given a team runs the calling thread's part of its work and then
  * waits at the team's barrier, instead of opening a parallel region of its
- * own: on the Zen 4 VM a fork and join cost 3 us and this barrier 0.5
- * (libgomp's wakes the others with a system call), against 150 forks a
- * SmolLM2 step. Kernels given NULL open their own region, as before. Which
- * thread computes an element changes none of its bits. */
+ * own: on the 2-vCPU EPYC VM a fork and join cost 3 us and this barrier
+ * 0.5 (libgomp's wakes the others with a system call), against 150 forks a
+ * SmolLM2 step. Every thread of the region calls each kernel, with the
+ * same arguments, and a team's kernels take at most OPS_SMALL_ROWS rows.
+ * Kernels given NULL open their own region, as before. Which thread
+ * computes an element changes none of its bits. */
 
 /* A share of a parallel region's work items, taken from the front by its
  * owner and stolen from the back by the others (ops.c). */
