@@ -461,12 +461,12 @@ static void forward_layers(gpt_context *ctx, const gpt_batch *b, int chunk, ops_
         residual_rows(ctx, m->conv1d ? NULL : L->o_b, L->mlp_norm_w, L->mlp_norm_b, r0, r1, team);
         ops_team_sync(team);
 
+        const gpt_layer *N = l + 1 < c->n_layer ? &m->layers[l + 1] : NULL;  // the next layer, if any
         if (c->gated_silu) {  // down(silu(gate(x)) * up(x))
             const ops_next down_next = {{&L->down_w}, 1, 0};
             matmul_t_gated(ctx->mlp, ctx->mlp_up, H, ctx->norm, &L->gate_w, L->gate_b, &L->up_w, L->up_b, R,
                            ctx->panel, &down_next, team);
             /* then the next layer's q, k and v, or the head */
-            const gpt_layer *N = l + 1 < c->n_layer ? &m->layers[l + 1] : NULL;
             const ops_next after = N ? (ops_next){{&N->q_w, &N->k_w, &N->v_w}, 3, 0} : (ops_next){{&m->lm_head}, 1, 0};
             const ops_product down = {ctx->proj, C, &L->down_w};
             matmul_t_group(&down, 1, ctx->mlp, R, ctx->panel, &after, team);
@@ -482,7 +482,6 @@ static void forward_layers(gpt_context *ctx, const gpt_batch *b, int chunk, ops_
         }
         /* The residual, then the next layer's norm (the final norm waits for
          * the rows wanted) */
-        const gpt_layer *N = l + 1 < c->n_layer ? &m->layers[l + 1] : NULL;
         residual_rows(ctx, m->conv1d ? NULL : L->down_b, N ? N->attn_norm_w : NULL, N ? N->attn_norm_b : NULL,
                       r0, r1, team);
         ops_team_sync(team);
