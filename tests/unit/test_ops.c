@@ -83,7 +83,6 @@ static ops_team test_team;
  * OPS_SMALL_ROWS rows, as a decode step's team takes). */
 static void run_team(int transposed, float *out, const float *in, const gpt_matrix *W, const float *bias, int r0,
                      int R, int IN, int OUT, float *panel) {
-    (void)OUT;
 #pragma omp parallel
     {
         if (transposed) matmul_t(out, OUT, in + (size_t)r0 * IN, W, R, panel, &test_team);
@@ -565,11 +564,17 @@ static void test_group(gpt_dtype dt, const char *name, int IN) {
                 const int sizes[] = {1, 7, R_MAX};
                 for (int s = 0; s < 3; s++) {
                     const int R = sizes[s];
+                    /* The references alone on the portable path up to
+                     * OPS_SMALL_ROWS rows (the same bits as every path there:
+                     * check_product): one-row products of long rows walk,
+                     * alone as in a group. More rows: this path's BLAS. */
                     ops_product p[3];
+                    ops_force_portable(R <= OPS_SMALL_ROWS || path == 2);
                     for (int m = 0, at = 0; m < 3; at += rows[m], m++) {
                         matmul_t(want + at, TOTAL, in, &M[m], R, panel, NULL);
                         p[m] = (ops_product){got + at, TOTAL, &M[m]};
                     }
+                    ops_force_portable(path == 2);
                     const ops_next gated_next = {{&M[1], &M[2]}, 2, 1};  // prefetches only: no effect on the bits
                     size_t where = 0;
                     int ok = 1;
@@ -591,8 +596,10 @@ static void test_group(gpt_dtype dt, const char *name, int IN) {
                     const int H = rows[1];
                     for (int with_bias = 0; with_bias <= 1; with_bias++) {
                         float *g = want, *u = want + R * H;  // (R, H) each
+                        ops_force_portable(R <= OPS_SMALL_ROWS || path == 2);  // as above
                         matmul_t(g, H, in, &M[1], R, panel, NULL);
                         matmul_t(u, H, in, &M[2], R, panel, NULL);
+                        ops_force_portable(path == 2);
                         for (int i = 0; i < R * H; i++) {
                             if (with_bias) g[i] += bias[i % H], u[i] += bias[H + i % H];
                         }
