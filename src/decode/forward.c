@@ -44,6 +44,7 @@ struct gpt_context {
     float *embed;    // (C) one widened embedding row
     float *panel;    // (PANEL) the products' scratch: widened 16-bit rows or packed blocks (matmul_scratch_floats)
     int scores_rows;  // rows of scores: max(threads at creation, max_rows)
+    int n_procs;     // the CPUs at creation (omp_get_num_procs is a system call each time)
     int n_keys;      // n_ctx rounded up to ATTN_KEY_BLOCK: the row stride of scores
 
     void *block;     // the one allocation all the above live in
@@ -141,6 +142,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     ctx->n_seq = n_seq;
     ctx->max_rows = max_rows;
     ctx->scores_rows = scores_rows;
+    ctx->n_procs = omp_get_num_procs();
     ctx->n_keys = (int)n_keys;
     ctx->block = block;
     ctx->bytes = total * sizeof(float);
@@ -496,7 +498,7 @@ static void forward_layers(gpt_context *ctx, const gpt_batch *b, int chunk, ops_
 static int team_threads(const gpt_context *ctx, const gpt_batch *b, int chunk) {
     const int nt = omp_get_max_threads();
     if (chunk || b->n > OPS_SMALL_ROWS || omp_in_parallel()) return 0;
-    if (nt < 2 || nt > OPS_TEAM_MAX || nt > omp_get_num_procs() || nt > ctx->scores_rows) return 0;
+    if (nt < 2 || nt > OPS_TEAM_MAX || nt > ctx->n_procs || nt > ctx->scores_rows) return 0;
     return nt;
 }
 

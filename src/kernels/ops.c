@@ -1059,17 +1059,18 @@ static int q8_block_at(const int *first, int blk, int *j0) {
 
 /* One input row (decode), Q8 on VNNI or float rows of more than
  * LONG_ROW_BYTES: a thread's share, blocks [b0, b1) of the products p
- * against in (Q8: xq (1, nb)), walked in steps. The share is four streams
- * of consecutive blocks (the first (b1 - b0) % 4 one block longer), and
- * step k takes block k of each, a row of each at a time, so the thread
- * reads four sequential streams far apart, which the hardware prefetcher
- * follows, and runs four dots side by side. Q8: one thread over 100,000
- * rows of 576 inputs streamed 34-37 GB/s so, against 25-28 GB/s one row at
- * a time and 9 GB/s for two neighbouring rows side by side. Long float
- * rows (Qwen2.5-0.5B's down projection, 4864 BF16 inputs): one row at a
- * time is a single chain of 304 dependent fmas, and four neighbouring rows
- * (dot4_long_body) stream as four short runs a row apart; far apart, four
- * of them read 1.3x as fast (BENCHMARKS.md). Short float rows stay one row
+ * against in (Q8: xq (1, nb)), walked in steps. The share is S streams of
+ * consecutive blocks (walks: four for Q8, two for floats; the first
+ * (b1 - b0) % S one block longer), and step k takes block k of each, a row
+ * of each at a time, so the thread reads S sequential streams far apart,
+ * which the hardware prefetcher follows, and runs S dots side by side. Q8:
+ * one thread over 100,000 rows of 576 inputs streamed 34-37 GB/s so,
+ * against 25-28 GB/s one row at a time and 9 GB/s for two neighbouring
+ * rows side by side. Long float rows (Qwen2.5-0.5B's down projection, 4864
+ * BF16 inputs): one row at a time is a single chain of 304 dependent fmas,
+ * and four neighbouring rows (dots_long_body) stream as four short runs a
+ * row apart; two far-apart streams read 1.3-1.5x as fast, three or four
+ * slower than two (BENCHMARKS.md). Short float rows stay one row
  * at a time, which streams at the memory's speed (the walk measured
  * 0.91-1.06x there). In the last step of an uneven share the streams that
  * have ended repeat the first one's rows into a sink (the blocks left over
@@ -1216,9 +1217,9 @@ void ops_team_sync(ops_team *team) {
         return;
     }
     /* Spin (the team has no more threads than the CPUs it runs on; a
-     * step's waits here are 0.1-10 us), but after TEAM_SPINS pauses (tens
-     * of microseconds) yield the CPU at each look, should another process
-     * hold the CPU of the thread awaited. */
+     * step's waits here averaged 0.1-5 us), but after TEAM_SPINS pauses
+     * (about 80 us on the Zen 5 VM) yield the CPU at each look, should
+     * another process hold the CPU of the thread awaited. */
     for (unsigned spins = 0; atomic_load_explicit(&team->generation, memory_order_acquire) == gen; spins++) {
 #if HAVE_X86
         _mm_pause();
