@@ -1021,8 +1021,9 @@ TARGET_VNNI static void q8_tile_vnni(float *out, int ldo, const gpt_q8_block *x,
 /* Rows [j0, j1) of W (n_rows rows) against the R quantized rows xq (R, nb):
  * tiles of 4 weight rows x 4 input rows (3 on AVX2, whose 16 registers hold
  * 12 sums). One input row (decode) takes one weight row at a time with no
- * software prefetch, so each thread reads one sequential stream (as
- * dot1_body; four interleaved rows with a prefetch ran at 0.8x in a whole
+ * software prefetch: the portable path, and the blocks short of 16 rows
+ * that walk_item leaves (full blocks walk far-apart streams; four
+ * interleaved neighbouring rows with a prefetch ran at 0.8x in a whole
  * decode step). Several rows read the block from memory in the first
  * tiles, four rows side by side, so those fetch the next block's same rows
  * into L2 ahead, as the float head tiles do (1.77x decode of 4 sequences,
@@ -1068,8 +1069,8 @@ static int q8_block_at(const int *first, int blk, int *j0) {
     return m;
 }
 
-/* One input row (decode), Q8 on VNNI or float rows of more than
- * LONG_ROW_BYTES: a thread's share, blocks [b0, b1) of the products p
+/* One input row (decode), Q8 (VNNI or AVX2) or float rows (on AVX2; on
+ * AVX-512 those of more than LONG_ROW_BYTES): a thread's share, blocks [b0, b1) of the products p
  * against in (Q8: xq (1, nb)), walked in steps. The share is S streams of
  * consecutive blocks (walks: four for Q8, two for floats; the first
  * (b1 - b0) % S one block longer), and step k takes block k of each, a row
@@ -1081,9 +1082,11 @@ static int q8_block_at(const int *first, int blk, int *j0) {
  * BF16 inputs): one row at a time is a single chain of 304 dependent fmas,
  * and four neighbouring rows (dots_long_body) stream as four short runs a
  * row apart; two far-apart streams read 1.3-1.5x as fast, three or four
- * slower than two (BENCHMARKS.md). Short float rows stay one row
- * at a time, which streams at the memory's speed (the walk measured
- * 0.91-1.06x there). In the last step of an uneven share the streams that
+ * slower than two (BENCHMARKS.md). On AVX-512 short float rows stay one
+ * row at a time, which streams at the memory's speed there (the walk
+ * measured 0.91-1.06x, Zen 5); on AVX2 (Zen 3) every float row walks
+ * (1.18-1.22x a SmolLM2 or Qwen2.5 BF16 step) and Q8 walks four streams
+ * with the AVX2 tile (1.3-1.5x). In the last step of an uneven share the streams that
  * have ended repeat the first one's rows into a sink (the blocks left over
  * went one row at a time on AVX2 before: 4% of a SmolLM2-shape Q8 step's
  * samples). Blocks short of 16 rows go as group_block runs them. Every dot
@@ -2032,9 +2035,9 @@ static void float_dot2(float *const out[], const float *x, const void *const row
 }
 
 /* The streams a thread walks one input row against the n products p in
- * (walk_item), or 0 for blocks one at a time: Q8 on VNNI (path 2), four;
- * float rows of one dtype longer than LONG_ROW_BYTES on AVX2 or AVX-512,
- * two. */
+ * (walk_item), or 0 for blocks one at a time: Q8 on VNNI or AVX2 (path 2
+ * or 1), four; float rows of one dtype, two: on AVX-512 those longer than
+ * LONG_ROW_BYTES, on AVX2 all. */
 static int walks(const ops_product *p, int n, int R, int path) {
     if (R != 1) return 0;
     const gpt_dtype dt = p[0].W->dtype;
