@@ -1080,8 +1080,8 @@ static int q8_block_at(const int *first, int blk, int *j0) {
  * against 25-28 GB/s one row at a time and 9 GB/s for two neighbouring
  * rows side by side. Long float rows (Qwen2.5-0.5B's down projection, 4864
  * BF16 inputs): one row at a time is a single chain of 304 dependent fmas,
- * and four neighbouring rows (dots_long_body) stream as four short runs a
- * row apart; two far-apart streams read 1.3-1.5x as fast, three or four
+ * and four neighbouring rows side by side (removed in the tenth session)
+ * streamed as four short runs a row apart; two far-apart streams read 1.3-1.5x as fast, three or four
  * slower than two (BENCHMARKS.md). On AVX-512 short float rows stay one
  * row at a time, which streams at the memory's speed there (the walk
  * measured 0.91-1.06x, Zen 5); on AVX2 (Zen 3) every float row walks
@@ -1383,12 +1383,11 @@ TARGET_AVX2 static inline __attribute__((always_inline)) float reduce16(__m256 a
     return _mm_cvtss_f32(s);
 }
 
-/* One dot of the 16-lane tree (two 8-lane chains). A decode step runs one
- * weight row at a time: each thread's rows are then one sequential stream,
- * which the hardware prefetcher follows at the memory's speed. Four short
- * rows side by side (four streams a row apart, with a software prefetch of
- * the next four) streamed at 0.4-0.8x of that from DRAM. Long rows: see
- * dot4_long_body. */
+/* One dot of the 16-lane tree (two 8-lane chains). A row at a time, each
+ * thread's rows are one sequential stream, which the hardware prefetcher
+ * follows. Four rows side by side (four streams a row apart, with a
+ * software prefetch of the next four) streamed at 0.4-0.8x of that from
+ * DRAM; decode walks far-apart streams instead (walk_item). */
 TARGET_AVX2 static inline __attribute__((always_inline)) float dot1_body(const float *x, const void *wd,
                                                                        const gpt_dtype dt, size_t base, int n) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
@@ -1403,29 +1402,21 @@ TARGET_AVX2 static inline __attribute__((always_inline)) float dot1_body(const f
     return sum;
 }
 
-/* Rows longer than this many bytes go four at a time (dot4_long_body). */
+/* Rows longer than this many bytes walk far-apart streams on AVX-512 too
+ * (walks): one such row alone is a single chain of n / 16 dependent fmas
+ * that no reordering window spans (896 x 4864, Qwen2.5-0.5B's down
+ * projection, streamed at 0.7x of the read bandwidth so). */
 #define LONG_ROW_BYTES 4096
-/* How far ahead each of those four streams is fetched. */
-#define LONG_ROW_PREFETCH 512
 
-/* out[k] = x . W row (v + k) for k < 4, rows of n > LONG_ROW_BYTES: four
- * dots of the 16-lane tree side by side, each row's stream fetched
- * LONG_ROW_PREFETCH bytes ahead. One long row alone is a single chain of
- * n / 16 dependent fmas that no reordering window spans, and it streamed
- * at 0.7x of the read bandwidth (896 x 4864, Qwen2.5-0.5B's down
- * projection) where four rows reach 0.8-0.85x; on short rows it is the
- * other way round (dot1_body). */
-TARGET_AVX2 static inline __attribute__((always_inline)) void dots_long_body(float *const out[], const float *x,
+/* out[k] = x . row[k] for K rows from anywhere (float_dot2 walks two): K
+ * dots of the 16-lane tree side by side, each with dot1_body's bits. */
+TARGET_AVX2 static inline __attribute__((always_inline)) void dots_side_body(float *const out[], const float *x,
                                                                            const void *const row[],
-                                                                           const gpt_dtype dt, int n, const int K,
-                                                                           const int prefetch) {
+                                                                           const gpt_dtype dt, int n, const int K) {
     __m256 a0[4], a1[4];
     for (int k = 0; k < K; k++) a0[k] = a1[k] = _mm256_setzero_ps();
-    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-        for (int k = 0; k < K && prefetch; k++)
-            _mm_prefetch((const char *)row[k] + (size_t)i * esize + LONG_ROW_PREFETCH, _MM_HINT_T0);
         __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
         for (int k = 0; k < K; k++) {
             a0[k] = _mm256_fmadd_ps(x0, load8(row[k], dt, i), a0[k]);
@@ -1443,16 +1434,6 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void dots_long_body(flo
     }
 }
 
-/* The four rows from row v of W's data wd, a row (n values) apart. */
-static inline void four_rows(float *out4[4], const void *row4[4], float *out, const void *wd, gpt_dtype dt,
-                             size_t v, int n) {
-    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
-    for (int k = 0; k < 4; k++) {
-        out4[k] = out + v + k;
-        row4[k] = (const char *)wd + (v + k) * n * esize;
-    }
-}
-
 static inline int long_rows(const gpt_dtype dt, int C) {
     return (size_t)C * (dt == GPT_DTYPE_F32 ? 4 : 2) > LONG_ROW_BYTES;
 }
@@ -1461,14 +1442,7 @@ static inline int long_rows(const gpt_dtype dt, int C) {
 TARGET_AVX2 static inline __attribute__((always_inline)) void head_row_body(float *out, const float *x,
                                                                           const void *wd, const gpt_dtype dt, int C,
                                                                           int v0, int v1) {
-    int v = v0;
-    for (; long_rows(dt, C) && v + 4 <= v1; v += 4) {
-        float *out4[4];
-        const void *row4[4];
-        four_rows(out4, row4, out, wd, dt, (size_t)v, C);
-        dots_long_body(out4, x, row4, dt, C, 4, 1);
-    }
-    for (; v < v1; v++) out[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
+    for (int v = v0; v < v1; v++) out[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
 }
 
 /* Several input rows: tiles of NV head rows x NR input rows (up to 3 x 3),
@@ -1635,20 +1609,16 @@ TARGET_AVX512 static inline __attribute__((always_inline)) float dot1_body512(co
     return sum;
 }
 
-/* out[k] = x . W row (v + k) for k < 4, long rows: dot4_long_body with a
- * register per dot. */
-TARGET_AVX512 static inline __attribute__((always_inline)) void dots_long_body512(float *const out[],
+/* dots_side_body with a register per dot. */
+TARGET_AVX512 static inline __attribute__((always_inline)) void dots_side_body512(float *const out[],
                                                                                 const float *x,
                                                                                 const void *const row[],
                                                                                 const gpt_dtype dt, int n,
-                                                                                const int K, const int prefetch) {
+                                                                                const int K) {
     __m512 a[4];
     for (int k = 0; k < K; k++) a[k] = _mm512_setzero_ps();
-    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-        for (int k = 0; k < K && prefetch; k++)
-            _mm_prefetch((const char *)row[k] + (size_t)i * esize + LONG_ROW_PREFETCH, _MM_HINT_T0);
         __m512 xv = _mm512_loadu_ps(x + i);
         for (int k = 0; k < K; k++) a[k] = _mm512_fmadd_ps(xv, load16(row[k], dt, i), a[k]);
     }
@@ -1667,14 +1637,7 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void dots_long_body51
 TARGET_AVX512 static inline __attribute__((always_inline)) void head_row_body512(float *out, const float *x,
                                                                                const void *wd, const gpt_dtype dt,
                                                                                int C, int v0, int v1) {
-    int v = v0;
-    for (; long_rows(dt, C) && v + 4 <= v1; v += 4) {
-        float *out4[4];
-        const void *row4[4];
-        four_rows(out4, row4, out, wd, dt, (size_t)v, C);
-        dots_long_body512(out4, x, row4, dt, C, 4, 1);
-    }
-    for (; v < v1; v++) out[v] = dot1_body512(x, wd, dt, (size_t)v * C, C);
+    for (int v = v0; v < v1; v++) out[v] = dot1_body512(x, wd, dt, (size_t)v * C, C);
 }
 
 /* Several input rows: a tile of NV head rows x NR input rows (up to 4 x 4),
@@ -2005,17 +1968,17 @@ static void group_block(float *out, int ldo, const float *in, const gpt_q8_block
 TARGET_AVX512 static void float_dot2_avx512(float *const out[], const float *x, const void *const row[], gpt_dtype dt,
                                             int n) {
     switch (dt) {
-    case GPT_DTYPE_F16: dots_long_body512(out, x, row, GPT_DTYPE_F16, n, 2, 0); break;
-    case GPT_DTYPE_BF16: dots_long_body512(out, x, row, GPT_DTYPE_BF16, n, 2, 0); break;
-    default: dots_long_body512(out, x, row, GPT_DTYPE_F32, n, 2, 0); break;
+    case GPT_DTYPE_F16: dots_side_body512(out, x, row, GPT_DTYPE_F16, n, 2); break;
+    case GPT_DTYPE_BF16: dots_side_body512(out, x, row, GPT_DTYPE_BF16, n, 2); break;
+    default: dots_side_body512(out, x, row, GPT_DTYPE_F32, n, 2); break;
     }
 }
 TARGET_AVX2 static void float_dot2_avx2(float *const out[], const float *x, const void *const row[], gpt_dtype dt,
                                         int n) {
     switch (dt) {
-    case GPT_DTYPE_F16: dots_long_body(out, x, row, GPT_DTYPE_F16, n, 2, 0); break;
-    case GPT_DTYPE_BF16: dots_long_body(out, x, row, GPT_DTYPE_BF16, n, 2, 0); break;
-    default: dots_long_body(out, x, row, GPT_DTYPE_F32, n, 2, 0); break;
+    case GPT_DTYPE_F16: dots_side_body(out, x, row, GPT_DTYPE_F16, n, 2); break;
+    case GPT_DTYPE_BF16: dots_side_body(out, x, row, GPT_DTYPE_BF16, n, 2); break;
+    default: dots_side_body(out, x, row, GPT_DTYPE_F32, n, 2); break;
     }
 }
 #endif
