@@ -1445,21 +1445,22 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void head_row_body(floa
     for (int v = v0; v < v1; v++) out[v] = dot1_body(x, wd, dt, (size_t)v * C, C);
 }
 
-/* Several input rows: tiles of NV head rows x NR input rows (up to 3 x 3),
+/* Several input rows: tiles of NV head rows x NR input rows (up to 3 x 4),
  * each dot the same 16-lane tree as dot1_body. Its two 8-lane halves are
  * summed in two passes (lanes 0-7 of every 16 inputs, then lanes 8-15), so
- * nine dots need only nine accumulators; the tile's weights and inputs stay
- * in L1 between the passes. */
+ * twelve dots need only twelve accumulators (with 3 weights and an input,
+ * the 16 registers); the tile's weights and inputs stay in L1 between the
+ * passes. */
 TARGET_AVX2 static inline __attribute__((always_inline)) void head_tile_body(
     float *out, int ldo, const float *in, const void *wd, const gpt_dtype dt, int C, int v, const int NV,
     const int NR, const char *prefetch) {
     const int n16 = C / 16 * 16;
-    __m256 half[2][3][3];  // [pass][head row][input row]
+    __m256 half[2][3][4];  // [pass][head row][input row]
     for (int pass = 0; pass < 2; pass++) {
-        __m256 acc[3][3];
+        __m256 acc[3][4];
 #pragma GCC unroll 3
         for (int a = 0; a < NV; a++)
-#pragma GCC unroll 3
+#pragma GCC unroll 4
             for (int r = 0; r < NR; r++) acc[a][r] = _mm256_setzero_ps();
         /* Lanes 0-7 also take the last eight inputs when C % 16 >= 8, as dot1_body does. */
         const int end = pass == 0 ? (C - n16 >= 8 ? n16 + 8 : n16) : n16;
@@ -1470,7 +1471,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void head_tile_body(
             __m256 w[3];
 #pragma GCC unroll 3
             for (int a = 0; a < NV; a++) w[a] = load8(wd, dt, (size_t)(v + a) * C + i);
-#pragma GCC unroll 3
+#pragma GCC unroll 4
             for (int r = 0; r < NR; r++) {
                 __m256 x = _mm256_loadu_ps(in + (size_t)r * C + i);
 #pragma GCC unroll 3
@@ -1479,7 +1480,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void head_tile_body(
         }
 #pragma GCC unroll 3
         for (int a = 0; a < NV; a++)
-#pragma GCC unroll 3
+#pragma GCC unroll 4
             for (int r = 0; r < NR; r++) half[pass][a][r] = acc[a][r];
     }
     const int n8 = C / 8 * 8;
@@ -1493,16 +1494,19 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void head_tile_body(
 }
 
 #define HEAD_TILE_CASES(DT)                                                                                  \
-    switch (nv * 4 + nr) {                                                                                   \
-    case 5: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 1, prefetch); break;                                         \
-    case 6: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 2, prefetch); break;                                         \
-    case 7: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 3, prefetch); break;                                         \
-    case 9: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 1, prefetch); break;                                         \
-    case 10: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 2, prefetch); break;                                        \
-    case 11: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 3, prefetch); break;                                        \
-    case 13: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 1, prefetch); break;                                        \
-    case 14: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 2, prefetch); break;                                        \
-    default: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 3, prefetch); break;                                        \
+    switch (nv * 8 + nr) {                                                                                   \
+    case 9: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 1, prefetch); break;                                \
+    case 10: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 2, prefetch); break;                               \
+    case 11: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 3, prefetch); break;                               \
+    case 12: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 4, prefetch); break;                               \
+    case 17: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 1, prefetch); break;                               \
+    case 18: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 2, prefetch); break;                               \
+    case 19: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 3, prefetch); break;                               \
+    case 20: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 4, prefetch); break;                               \
+    case 25: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 1, prefetch); break;                               \
+    case 26: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 2, prefetch); break;                               \
+    case 28: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 4, prefetch); break;                               \
+    default: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 3, prefetch); break;                               \
     }
 
 /* out[r * ldo + v] for nv head rows from v and nr input rows of in. */
@@ -1523,10 +1527,21 @@ TARGET_AVX2 static void head_tile_avx2(float *out, int ldo, const float *in, con
 TARGET_AVX2 static void head_block_avx2(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0,
                                         int v1) {
     if (R > 1) {
-        for (int v = v0; v < v1; v += 3)
-            for (int r = 0; r < R; r += 3)
-                head_tile_avx2(out + (size_t)r * ldo, ldo, in + (size_t)r * W->cols, W, v, v1 - v < 3 ? v1 - v : 3,
-                               R - r < 3 ? R - r : 3, r == 0);  // the first tile fetches the next rows ahead
+        /* Tiles of 3 head rows (2 and 2 for the last 4) x 4 input rows (3
+         * and 2 for 5, 3 and 3 for 6, 4 and 3 for 7): 12 sums share 3
+         * weight and 4 input loads, and a block of 16 x 16 has no one-row
+         * tiles, which took 3 weight loads for 3 sums. 1.11x and 1.18x a
+         * 16-row SmolLM2-135M and Qwen2.5-0.5B BF16 step on Zen 3 against
+         * 3 x 3 tiles (BENCHMARKS.md). */
+        for (int v = v0, nv; v < v1; v += nv) {
+            nv = v1 - v == 4 ? 2 : v1 - v < 3 ? v1 - v : 3;
+            for (int r = 0, nr; r < R; r += nr) {
+                const int left = R - r;
+                nr = left >= 7 || left == 4 ? 4 : left >= 5 ? 3 : left;
+                head_tile_avx2(out + (size_t)r * ldo, ldo, in + (size_t)r * W->cols, W, v, nv, nr,
+                               r == 0);  // the first tile fetches the next rows ahead
+            }
+        }
         return;
     }
     switch (W->dtype) {
