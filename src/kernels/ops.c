@@ -1070,8 +1070,8 @@ static int q8_block_at(const int *first, int blk, int *j0) {
 }
 
 /* One input row (decode), Q8 (VNNI or AVX2) or float rows (on AVX2; on
- * AVX-512 those of more than LONG_ROW_BYTES): a thread's share, blocks [b0, b1) of the products p
- * against in (Q8: xq (1, nb)), walked in steps. The share is S streams of
+ * AVX-512 those of more than LONG_ROW_BYTES): a thread's share, blocks
+ * [b0, b1) of the products p against in (Q8: xq (1, nb)), walked in steps. The share is S streams of
  * consecutive blocks (walks: four for Q8, two for floats; the first
  * (b1 - b0) % S one block longer), and step k takes block k of each, a row
  * of each at a time, so the thread reads S sequential streams far apart,
@@ -1080,16 +1080,16 @@ static int q8_block_at(const int *first, int blk, int *j0) {
  * against 25-28 GB/s one row at a time and 9 GB/s for two neighbouring
  * rows side by side. Long float rows (Qwen2.5-0.5B's down projection, 4864
  * BF16 inputs): one row at a time is a single chain of 304 dependent fmas,
- * and four neighbouring rows side by side (removed in the tenth session)
- * streamed as four short runs a row apart; two far-apart streams read 1.3-1.5x as fast, three or four
- * slower than two (BENCHMARKS.md). On AVX-512 short float rows stay one
- * row at a time, which streams at the memory's speed there (the walk
- * measured 0.91-1.06x, Zen 5); on AVX2 (Zen 3) every float row walks
- * (1.18-1.22x a SmolLM2 or Qwen2.5 BF16 step) and Q8 walks four streams
- * with the AVX2 tile (1.3-1.5x). In the last step of an uneven share the streams that
- * have ended repeat the first one's rows into a sink (the blocks left over
- * went one row at a time on AVX2 before: 4% of a SmolLM2-shape Q8 step's
- * samples). Blocks short of 16 rows go as group_block runs them. Every dot
+ * and four neighbouring rows side by side (since removed) streamed as four
+ * short runs a row apart; two far-apart streams read 1.3-1.5x as fast,
+ * three or four slower than two (BENCHMARKS.md). On AVX-512 short float
+ * rows stay one row at a time, which streams at the memory's speed there
+ * (the walk measured 0.91-1.06x, Zen 5); on AVX2 (Zen 3) every float row
+ * walks (1.18-1.22x a SmolLM2 or Qwen2.5 BF16 step) and Q8 walks four
+ * streams with the AVX2 tile (1.2-1.5x). In the last step of an uneven
+ * share the streams that have ended repeat the first one's rows into a
+ * sink (the blocks left over went one row at a time on AVX2 before: 4% of
+ * a SmolLM2-shape Q8 step's samples). Blocks short of 16 rows go as group_block runs them. Every dot
  * has the bits of group_block's. */
 static int walk_items(int b0, int b1, int streams) { return (b1 - b0 + streams - 1) / streams; }
 
@@ -1493,17 +1493,16 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void head_tile_body(
         }
 }
 
+/* Every tile head_block_avx2 asks for: 1-3 head rows x 2-4 input rows (no
+ * tile has one input row there). */
 #define HEAD_TILE_CASES(DT)                                                                                  \
     switch (nv * 8 + nr) {                                                                                   \
-    case 9: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 1, prefetch); break;                                \
     case 10: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 2, prefetch); break;                               \
     case 11: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 3, prefetch); break;                               \
     case 12: head_tile_body(out, ldo, in, wd, DT, C, v, 1, 4, prefetch); break;                               \
-    case 17: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 1, prefetch); break;                               \
     case 18: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 2, prefetch); break;                               \
     case 19: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 3, prefetch); break;                               \
     case 20: head_tile_body(out, ldo, in, wd, DT, C, v, 2, 4, prefetch); break;                               \
-    case 25: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 1, prefetch); break;                               \
     case 26: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 2, prefetch); break;                               \
     case 28: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 4, prefetch); break;                               \
     default: head_tile_body(out, ldo, in, wd, DT, C, v, 3, 3, prefetch); break;                               \
@@ -1529,10 +1528,11 @@ TARGET_AVX2 static void head_block_avx2(float *out, int ldo, const float *in, co
     if (R > 1) {
         /* Tiles of 3 head rows (2 and 2 for the last 4) x 4 input rows (3
          * and 2 for 5, 3 and 3 for 6, 4 and 3 for 7): 12 sums share 3
-         * weight and 4 input loads, and a block of 16 x 16 has no one-row
-         * tiles, which took 3 weight loads for 3 sums. 1.11x and 1.18x a
-         * 16-row SmolLM2-135M and Qwen2.5-0.5B BF16 step on Zen 3 against
-         * 3 x 3 tiles (BENCHMARKS.md). */
+         * weight and 4 input loads, and no tile has one input row (R >= 2
+         * never leaves one), nor a 16 x 16 block one head row: the 3 x 3
+         * tiles left 3 x 1 and 1 x 3 tiles, 4 loads for 3 sums. 1.11x and
+         * 1.18x a 16-row SmolLM2-135M and Qwen2.5-0.5B BF16 step on Zen 3
+         * against 3 x 3 tiles (BENCHMARKS.md). */
         for (int v = v0, nv; v < v1; v += nv) {
             nv = v1 - v == 4 ? 2 : v1 - v < 3 ? v1 - v : 3;
             for (int r = 0, nr; r < R; r += nr) {
