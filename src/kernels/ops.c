@@ -1434,6 +1434,14 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void dots_side_body(flo
     }
 }
 
+/* The AVX2 head tiles: rows of over HEAD_TILE_CHUNK_MIN inputs in chunks of
+ * HEAD_TILE_CHUNK (a 3 x 4 tile's chunk 11 KB of L1 in BF16), and the
+ * weights of the block AHEAD_BLOCKS blocks ahead fetched into L2 (2 beat 1
+ * and 4 in a 16 x 16 block test: 60% of the FMA peak against 52% and 48%). */
+#define HEAD_TILE_CHUNK_MIN 1024
+#define HEAD_TILE_CHUNK 512
+#define AHEAD_BLOCKS 2
+
 static inline int long_rows(const gpt_dtype dt, int C) {
     return (size_t)C * (dt == GPT_DTYPE_F32 ? 4 : 2) > LONG_ROW_BYTES;
 }
@@ -1450,39 +1458,60 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void head_row_body(floa
  * summed in two passes (lanes 0-7 of every 16 inputs, then lanes 8-15), so
  * twelve dots need only twelve accumulators (with 3 weights and an input,
  * the 16 registers); the tile's weights and inputs stay in L1 between the
- * passes. */
+ * passes. Rows longer than HEAD_TILE_CHUNK_MIN go in chunks of
+ * HEAD_TILE_CHUNK inputs, both passes a chunk, the sums carried in half[]:
+ * each lane still adds its products in input order, so the bits are the
+ * same, but a whole 4-row tile (4 x 4864 floats for Qwen2.5's down
+ * projection) no longer falls out of L1 before its second pass (1.19x a
+ * 4864-input matrix of 16 rows, 1.08x a 16-row Qwen2.5-0.5B step).
+ * prefetch: the next tile's weight rows, fetched into L1 in the second
+ * pass, when the inputs come from L1 and L2 is idle. */
 TARGET_AVX2 static inline __attribute__((always_inline)) void head_tile_body(
     float *out, int ldo, const float *in, const void *wd, const gpt_dtype dt, int C, int v, const int NV,
     const int NR, const char *prefetch) {
     const int n16 = C / 16 * 16;
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    const int chunk = C > HEAD_TILE_CHUNK_MIN ? HEAD_TILE_CHUNK : C;
     __m256 half[2][3][4];  // [pass][head row][input row]
-    for (int pass = 0; pass < 2; pass++) {
-        __m256 acc[3][4];
 #pragma GCC unroll 3
-        for (int a = 0; a < NV; a++)
+    for (int a = 0; a < NV; a++)
 #pragma GCC unroll 4
-            for (int r = 0; r < NR; r++) acc[a][r] = _mm256_setzero_ps();
-        /* Lanes 0-7 also take the last eight inputs when C % 16 >= 8, as dot1_body does. */
-        const int end = pass == 0 ? (C - n16 >= 8 ? n16 + 8 : n16) : n16;
-        const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
-        for (int i = pass * 8; i + 8 <= end; i += 16) {
-            if (prefetch && pass == 0)  // the next rows' same offsets (see head_block_avx512)
-                for (int a = 0; a < NV; a++) _mm_prefetch(prefetch + ((size_t)a * C + i) * esize, _MM_HINT_T1);
-            __m256 w[3];
-#pragma GCC unroll 3
-            for (int a = 0; a < NV; a++) w[a] = load8(wd, dt, (size_t)(v + a) * C + i);
-#pragma GCC unroll 4
-            for (int r = 0; r < NR; r++) {
-                __m256 x = _mm256_loadu_ps(in + (size_t)r * C + i);
-#pragma GCC unroll 3
-                for (int a = 0; a < NV; a++) acc[a][r] = _mm256_fmadd_ps(x, w[a], acc[a][r]);
-            }
-        }
-#pragma GCC unroll 3
-        for (int a = 0; a < NV; a++)
-#pragma GCC unroll 4
-            for (int r = 0; r < NR; r++) half[pass][a][r] = acc[a][r];
+        for (int r = 0; r < NR; r++) half[0][a][r] = half[1][a][r] = _mm256_setzero_ps();
+#define TILE_STEP                                                                                            \
+    __m256 w[3];                                                                                             \
+    _Pragma("GCC unroll 3") for (int a = 0; a < NV; a++) w[a] = load8(wd, dt, (size_t)(v + a) * C + i);     \
+    _Pragma("GCC unroll 4") for (int r = 0; r < NR; r++) {                                                  \
+        __m256 x = _mm256_loadu_ps(in + (size_t)r * C + i);                                                  \
+        _Pragma("GCC unroll 3") for (int a = 0; a < NV; a++) acc[a][r] = _mm256_fmadd_ps(x, w[a], acc[a][r]); \
     }
+    for (int i0 = 0; i0 < C; i0 += chunk) {
+        const int i1 = C - i0 < chunk ? C : i0 + chunk;
+        for (int pass = 0; pass < 2; pass++) {
+            __m256 acc[3][4];
+#pragma GCC unroll 3
+            for (int a = 0; a < NV; a++)
+#pragma GCC unroll 4
+                for (int r = 0; r < NR; r++) acc[a][r] = half[pass][a][r];
+            /* Lanes 0-7 also take the last eight inputs when C % 16 >= 8, as dot1_body does. */
+            const int pass_end = pass == 0 ? (C - n16 >= 8 ? n16 + 8 : n16) : n16;
+            const int end = i1 < pass_end ? i1 : pass_end;
+            if (prefetch && pass == 1)  // the next tile's weights, into L1 while L2 is idle
+                for (int i = i0 + pass * 8; i + 8 <= end; i += 16) {
+#pragma GCC unroll 3
+                    for (int a = 0; a < NV; a++) _mm_prefetch(prefetch + ((size_t)a * C + i - 8) * esize, _MM_HINT_T0);
+                    TILE_STEP
+                }
+            else
+                for (int i = i0 + pass * 8; i + 8 <= end; i += 16) {
+                    TILE_STEP
+                }
+#pragma GCC unroll 3
+            for (int a = 0; a < NV; a++)
+#pragma GCC unroll 4
+                for (int r = 0; r < NR; r++) half[pass][a][r] = acc[a][r];
+        }
+    }
+#undef TILE_STEP
     const int n8 = C / 8 * 8;
     for (int a = 0; a < NV; a++)
         for (int r = 0; r < NR; r++) {
@@ -1533,15 +1562,33 @@ TARGET_AVX2 static void head_block_avx2(float *out, int ldo, const float *in, co
          * tiles left 3 x 1 and 1 x 3 tiles, 4 loads for 3 sums. 1.11x and
          * 1.18x a 16-row SmolLM2-135M and Qwen2.5-0.5B BF16 step on Zen 3
          * against 3 x 3 tiles (BENCHMARKS.md). */
+        /* The block two ahead (AHEAD_BLOCKS) streams into L2 a slice a
+         * tile, so its weights are there when it starts; the last tile of
+         * each head row group fetches the next group's rows into L1.
+         * Without them a 16-row step waited on the weights (a 16 x 16
+         * block of streamed weights ran at 0.6-0.7x the rate of one held
+         * in L2); 1.06-1.09x a 16-row step with both, 1.19x a 4-row one
+         * (BENCHMARKS.md, eleventh session). */
+        const size_t row_size = (size_t)W->cols * (W->dtype == GPT_DTYPE_F32 ? 4 : 2);
+        const int ahead_row = v0 + AHEAD_BLOCKS * 16;
+        const int ahead_rows = ahead_row >= W->rows ? 0 : W->rows - ahead_row < 16 ? W->rows - ahead_row : 16;
+        const char *ahead = ahead_rows ? (const char *)W->data + (size_t)ahead_row * row_size : NULL;
+        const size_t ahead_bytes = (size_t)ahead_rows * row_size;
+        const int n_tiles = ((v1 - v0 + 2) / 3) * ((R + 3) / 4);  // about: the rest goes after the last tile
+        const size_t slice = (ahead_bytes / n_tiles + 63) & ~(size_t)63;
+        size_t done = 0;
         for (int v = v0, nv; v < v1; v += nv) {
             nv = v1 - v == 4 ? 2 : v1 - v < 3 ? v1 - v : 3;
             for (int r = 0, nr; r < R; r += nr) {
                 const int left = R - r;
                 nr = left >= 7 || left == 4 ? 4 : left >= 5 ? 3 : left;
+                for (size_t end = done + slice; done < end && done < ahead_bytes; done += 64)
+                    _mm_prefetch(ahead + done, _MM_HINT_T1);
                 head_tile_avx2(out + (size_t)r * ldo, ldo, in + (size_t)r * W->cols, W, v, nv, nr,
-                               r == 0);  // the first tile fetches the next rows ahead
+                               r + nr >= R);  // the last tile of the group fetches the next group's rows
             }
         }
+        for (; done < ahead_bytes; done += 64) _mm_prefetch(ahead + done, _MM_HINT_T1);
         return;
     }
     switch (W->dtype) {

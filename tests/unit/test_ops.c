@@ -652,7 +652,7 @@ int main(void) {
         test_dtype(dts[d], names[d], 768, 300);  // GPT-2's width
         test_dtype(dts[d], names[d], 300, 77);   // inputs over several blocks of the packed kernel, with a tail
         test_dtype(dts[d], names[d], 100, 67);   // C % 16 = 4: the head's scalar tail without the 8-lane run
-        test_dtype(dts[d], names[d], 1100, 37);  // long F32 rows: four at a time with a prefetch; prompts on tiles
+        test_dtype(dts[d], names[d], 1100, 37);  // long rows: walked; AVX2 tiles in chunks of 512 inputs (512, 512, 76)
         test_dtype(dts[d], names[d], 2080, 23);  // long 16-bit rows too (over 4 KB), and 23 = 5 x 4 + 3
         test_dtype(dts[d], names[d], 300, 320);  // 16-bit Conv1D in column panels too (5 panels: 3 threads split 2, 2, 1; prompts widen 256 + 44 inputs)
         test_group(dts[d], names[d], 576);
