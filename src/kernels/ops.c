@@ -1513,13 +1513,32 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void head_tile_body(
     }
 #undef TILE_STEP
     const int n8 = C / 8 * 8;
-    for (int a = 0; a < NV; a++)
+    /* Four dots of a head row at once: hadd(hadd(s0, s1), hadd(s2, s3))
+     * adds the same pairs as reduce16's two hadds of each alone, so the
+     * bits are reduce16's (1.03x a 16-row step, against twelve reduce16
+     * chains and a tail loop). */
+    for (int a = 0; a < NV; a++) {
+        __m128 s[4];
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) {
+            if (r < NR) {
+                const __m256 t = _mm256_add_ps(half[0][a][r], half[1][a][r]);
+                s[r] = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+            } else
+                s[r] = _mm_setzero_ps();
+        }
+        float sums[4];
+        _mm_storeu_ps(sums, _mm_hadd_ps(_mm_hadd_ps(s[0], s[1]), _mm_hadd_ps(s[2], s[3])));
+#pragma GCC unroll 4
         for (int r = 0; r < NR; r++) {
-            const float *x = in + (size_t)r * C;
-            float sum = reduce16(half[0][a][r], half[1][a][r]);
-            for (int t = n8; t < C; t++) sum += x[t] * load_one(wd, dt, (size_t)(v + a) * C + t);
+            float sum = sums[r];
+            if (n8 < C) {
+                const float *x = in + (size_t)r * C;
+                for (int t = n8; t < C; t++) sum += x[t] * load_one(wd, dt, (size_t)(v + a) * C + t);
+            }
             out[(size_t)r * ldo + v + a] = sum;
         }
+    }
 }
 
 /* Every tile head_block_avx2 asks for: 1-3 head rows x 2-4 input rows (no
