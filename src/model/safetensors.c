@@ -31,6 +31,14 @@ static int dtype_size(const char *dtype) {
     return 0;
 }
 
+/* qsort: tensors by where their data starts (empty ones first there). */
+static int by_data_start(const void *a, const void *b) {
+    const st_tensor *x = *(st_tensor *const *)a, *y = *(st_tensor *const *)b;
+    const char *xs = x->data, *ys = y->data;
+    if (xs != ys) return xs < ys ? -1 : 1;
+    return (x->nbytes > 0) - (y->nbytes > 0);
+}
+
 /* Reads (or maps) one file and appends its tensors. */
 static gpt_status open_file(st_archive *a, const char *dir, const char *file, char *err, size_t err_len) {
     char path[PATH_MAX];
@@ -115,6 +123,7 @@ static gpt_status open_file(st_archive *a, const char *dir, const char *file, ch
         return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
     }
     a->tensors = grown;
+    const int first_tensor = a->n_tensors;
     gpt_status status = GPT_OK;
     const cJSON *entry;
     cJSON_ArrayForEach(entry, root) {
@@ -183,6 +192,27 @@ static gpt_status open_file(st_archive *a, const char *dir, const char *file, ch
         a->n_tensors++;
     }
     cJSON_Delete(root);
+    /* No two tensors of a file may share bytes (as the safetensors format
+     * requires): the loader rewrites matrices in place (column and row
+     * panels), which would change the other. Sorted by start, each must
+     * start at or after the end of the one before. */
+    const int n_file = a->n_tensors - first_tensor;
+    st_tensor **by_start = status == GPT_OK && n_file > 1 ? malloc(sizeof *by_start * (size_t)n_file) : NULL;
+    if (status == GPT_OK && n_file > 1 && !by_start) status = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+    if (by_start) {
+        for (int i = 0; i < n_file; i++) by_start[i] = &a->tensors[first_tensor + i];
+        qsort(by_start, (size_t)n_file, sizeof *by_start, by_data_start);
+        const st_tensor *last = by_start[0];  // of those before, the one that ends last
+        for (int i = 1; i < n_file && status == GPT_OK; i++) {
+            const st_tensor *y = by_start[i];
+            const char *last_end = (const char *)last->data + last->nbytes;
+            if (y->nbytes && (const char *)y->data < last_end)
+                status = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: %s and %s share data bytes", file, last->name,
+                                  y->name);
+            if ((const char *)y->data + y->nbytes > last_end) last = y;
+        }
+        free(by_start);
+    }
     return status;
 }
 

@@ -147,6 +147,19 @@ hostile "bound tensor of dtype I32" 1 "transformer.ln_f.weight" gen "$d"
 d=$(model shape); own "$d" model.safetensors
 sed -i '0,/"transformer.ln_f.weight":{"dtype":"F32","shape":\[32\]/s//"transformer.ln_f.weight":{"dtype":"F32","shape":[64]/' "$d/model.safetensors"
 hostile "shape against offsets" 1 "data_offsets span" gen "$d"
+# Two tensors sharing bytes: ln_f.weight moved 4 bytes back into the tensor
+# before it (the loader rewrites matrices in place, which would change the
+# other). Spaces keep the header's length.
+d=$(model overlap); own "$d" model.safetensors
+hlen=$(od -An -tu8 -N8 "$d/model.safetensors" | tr -d ' ')
+offs=$(head -c $((8 + hlen)) "$d/model.safetensors" | tail -c "$hlen" |
+    sed 's/.*"transformer.ln_f.weight":{[^}]*"data_offsets":\[\([0-9]*\),\([0-9]*\)\].*/\1 \2/')
+set -- $offs
+old="[$1,$2]" new="[$(($1 - 4)),$(($2 - 4))]"
+while [ ${#new} -lt ${#old} ]; do new="[ ${new#[}"; done
+sed -i "0,/\"transformer.ln_f.weight\":{\([^}]*\)\"data_offsets\":\[$1,$2\]/s//\"transformer.ln_f.weight\":{\1\"data_offsets\":$new/" \
+    "$d/model.safetensors"
+hostile "tensors sharing bytes" 1 "share data bytes" gen "$d"
 
 # --- sharded index ---
 d=$(model escape); rm "$d/model.safetensors"
