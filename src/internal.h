@@ -24,18 +24,40 @@ gpt_status gpt_fail(char *err, size_t err_len, gpt_status status, const char *fm
  * multiple of GPT_PANEL_COLS, may be stored in column panels instead:
  * panel q holds columns [64q, 64q + 64) of every row, (rows, 64)
  * row-major, from element 64q * rows (gpt_matrix_index). A thread's
- * columns of a decode product are then one sequential run of memory. */
+ * columns of a decode product are then one sequential run of memory.
+ * in_order: the Llama family's nn.Linear matrices and head ([out, in]):
+ * each output adds its products in input order, one fused multiply-add
+ * after another from zero (the Conv1D order), on every path and layout,
+ * where GPT-2's head sums 16 lanes and reduces them (ops.c).
+ * row_panels: such a matrix copied into memory, rows a multiple of
+ * GPT_ROW_PANEL, stored in row panels: panel p holds rows [16p, 16p + 16)
+ * as (cols, 16), input by input, from element 16p * cols; BF16 pairs rows
+ * j and 8 + j side by side (gpt_row_panel_lane), so one 256-bit load
+ * widens to rows 0-7 by a shift and to rows 8-15 by a mask. A tile of
+ * several input rows then broadcasts each input against 16 outputs, the
+ * weights widened once for all of them (docs/DESIGN.md). */
 #define GPT_PANEL_COLS 64
+#define GPT_ROW_PANEL 16
 typedef struct {
     const void *data;
     gpt_dtype dtype;
     int rows;
     int cols;
     int col_panels;
+    int row_panels;
+    int in_order;
 } gpt_matrix;
 
-/* The element (row, col) of W's data, in either layout. */
+/* Where row j of a row panel sits among its GPT_ROW_PANEL values. */
+static inline int gpt_row_panel_lane(gpt_dtype dt, int j) {
+    return dt == GPT_DTYPE_BF16 ? (j < 8 ? 2 * j : 2 * (j - 8) + 1) : j;
+}
+
+/* The element (row, col) of W's data, in any layout. */
 static inline size_t gpt_matrix_index(const gpt_matrix *W, int row, int col) {
+    if (W->row_panels)
+        return ((size_t)(row / GPT_ROW_PANEL) * W->cols + col) * GPT_ROW_PANEL +
+               gpt_row_panel_lane(W->dtype, row % GPT_ROW_PANEL);
     if (!W->col_panels) return (size_t)row * W->cols + col;
     return ((size_t)(col / GPT_PANEL_COLS) * W->rows + row) * GPT_PANEL_COLS + col % GPT_PANEL_COLS;
 }

@@ -35,7 +35,27 @@ float gpt_bf16_to_float(uint16_t h) {
     return f;
 }
 
+void gpt_row_panel_from_rows(void *panel, const void *rows, gpt_dtype dt, int cols) {
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    unsigned char *dst = panel;
+    const unsigned char *src = rows;
+    for (int j = 0; j < GPT_ROW_PANEL; j++) {
+        const int lane = gpt_row_panel_lane(dt, j);
+        for (int c = 0; c < cols; c++)
+            memcpy(dst + ((size_t)c * GPT_ROW_PANEL + lane) * esize, src + ((size_t)j * cols + c) * esize, esize);
+    }
+}
+
 void gpt_matrix_row_f32(float *out, const gpt_matrix *m, int row) {
+    if (m->row_panels) {  // one value a step, GPT_ROW_PANEL apart
+        gpt_matrix one = {.dtype = m->dtype, .rows = 1, .cols = 1};
+        const size_t esize = m->dtype == GPT_DTYPE_F32 ? 4 : 2;
+        for (int c = 0; c < m->cols; c++) {
+            one.data = (const char *)m->data + gpt_matrix_index(m, row, c) * esize;
+            gpt_matrix_row_f32(out + c, &one, 0);
+        }
+        return;
+    }
     if (m->col_panels) {  // one panel's run of the row at a time
         gpt_matrix run = {.dtype = m->dtype, .rows = 1, .cols = GPT_PANEL_COLS};
         const size_t esize = m->dtype == GPT_DTYPE_F32 ? 4 : 2;

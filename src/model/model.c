@@ -5,6 +5,7 @@
  * huge pages; the small vectors (layer norms, biases) are widened into one
  * owned float buffer. */
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,28 @@ static void to_col_panels(gpt_matrix *mat, unsigned char *copy) {
     for (int p = 0; p < n_panels; p++)  // each panel one sequential run of writes
         for (int r = 0; r < mat->rows; r++)
             memcpy(dst + gpt_matrix_index(mat, r, p * GPT_PANEL_COLS) * esize, copy + r * row_bytes + p * run, run);
+}
+
+/* Rewrites a float matrix held in writable memory, rows a multiple of
+ * GPT_ROW_PANEL, as row panels in place (gpt_matrix.row_panels): a panel
+ * takes the bytes its 16 rows had, so each thread needs only one block of
+ * 16 rows as scratch. Returns 0, the matrix untouched, when out of memory. */
+static int to_row_panels(gpt_matrix *mat) {
+    const size_t esize = mat->dtype == GPT_DTYPE_F32 ? 4 : 2;
+    const size_t panel_bytes = (size_t)GPT_ROW_PANEL * mat->cols * esize;
+    const int n_panels = mat->rows / GPT_ROW_PANEL, nt = omp_get_max_threads();
+    unsigned char *scratch = malloc(panel_bytes * (size_t)nt);
+    if (!scratch) return 0;
+    unsigned char *data = (unsigned char *)mat->data;  // the archive's copy, ours to write
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int p = 0; p < n_panels; p++) {
+        unsigned char *rows = scratch + panel_bytes * (size_t)omp_get_thread_num();
+        memcpy(rows, data + panel_bytes * (size_t)p, panel_bytes);
+        gpt_row_panel_from_rows(data + panel_bytes * (size_t)p, rows, mat->dtype, mat->cols);
+    }
+    free(scratch);
+    mat->row_panels = 1;
+    return 1;
 }
 
 /* Matrix i of a layer (gpt_layer_matrix), and its name for messages. */
@@ -404,6 +427,33 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
             if (to_panels(mat)) to_col_panels(mat, copy);
         }
     free(copy);
+    /* The Llama family's float matrices sum in input order (gpt_matrix.
+     * in_order); copied into memory, those of whole panels of 16 rows go
+     * into row panels, in place, the tied head once. A mapped file stays
+     * in rows, with the same bits. */
+    if (st == GPT_OK && !m->conv1d) {
+        const int pack = !opts->map_files && !opts->quantize_q8;
+        gpt_matrix *heads[2] = {&m->wte, &m->lm_head};
+        for (int i = 0; i < 2; i++) {
+            if (heads[i]->dtype == GPT_DTYPE_Q8) continue;
+            heads[i]->in_order = 1;
+            if (i == 1 && heads[1]->data == heads[0]->data) {
+                heads[1]->row_panels = heads[0]->row_panels;
+                continue;
+            }
+            if (pack && heads[i]->rows % GPT_ROW_PANEL == 0 && !to_row_panels(heads[i]))
+                st = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+        }
+        for (int l = 0; l < L && st == GPT_OK; l++)
+            for (int i = 0; i < LAYER_MATRICES && st == GPT_OK; i++) {
+                const char *nm;
+                gpt_matrix *mat = layer_matrix(&m->layers[l], i, &nm);
+                if (!mat->data || mat->dtype == GPT_DTYPE_Q8) continue;
+                mat->in_order = 1;
+                if (pack && mat->rows % GPT_ROW_PANEL == 0 && !to_row_panels(mat))
+                    st = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
+            }
+    }
     if (st != GPT_OK) {
         gpt_model_free(m);
         return st;

@@ -8,7 +8,10 @@
  * the long product keeps the one-row order: matmul_t on F16/BF16 with
  * AVX-512, and on VNNI, unless built with -DGPT_Q8_INT8_PROMPTS=0, Q8
  * prompts as integer dots). F32, F16, BF16 and Q8 weights; the Q8 products on VNNI, on AVX2
- * and portable; matmul_t's float products on AVX-512, AVX2 and portable. */
+ * and portable; matmul_t's float products on AVX-512, AVX2 and portable.
+ * The Llama family's matrices (gpt_matrix.in_order), in rows and in row
+ * panels: each element exactly the fmaf chain in input order, prompts
+ * included (each row the bits it has alone), the two layouts the same bits. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -106,13 +109,16 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
     ops_force_portable(0);
     for (int r = 0; r < NROWS; r++) run(transposed, ref + (size_t)r * OUT, in, W, b, r, 1, IN, OUT, panel);
 
-    /* The definition, for Conv1D products of float weights. */
-    if (!transposed && wide) {
+    /* The definition, for Conv1D products of float weights and the Llama
+     * family's (in_order, W [OUT, IN]): one fmaf per input in input order,
+     * from the bias or zero. */
+    if (wide) {
         int bad = 0;
         for (int r = 0; r < NROWS && !bad; r++)
             for (int j = 0; j < OUT && !bad; j++) {
                 float a = b ? b[j] : 0.0f;
-                for (int i = 0; i < IN; i++) a = fmaf(in[(size_t)r * IN + i], wide[(size_t)i * OUT + j], a);
+                for (int i = 0; i < IN; i++)
+                    a = fmaf(in[(size_t)r * IN + i], wide[transposed ? (size_t)j * IN + i : (size_t)i * OUT + j], a);
                 if (memcmp(&a, &ref[(size_t)r * OUT + j], 4)) {
                     bad = 1;
                     CHECK(0, "%s: row %d col %d: %.9g, the fmaf chain gives %.9g", what, r, j,
@@ -170,7 +176,7 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
             /* Rows one at a time where the long product keeps the one-row
              * order: Q8 as integer dots (on VNNI, by default), and matmul_t
              * on 16-bit weights with AVX-512. */
-            const int one_row_order = (W->dtype == GPT_DTYPE_Q8 && ops_q8_int8_prompts()) ||
+            const int one_row_order = (W->dtype == GPT_DTYPE_Q8 && ops_q8_int8_prompts()) || (transposed && W->in_order) ||
                                       (transposed && ops_head_avx512() && IN >= OPS_TILED_PROMPT_MIN_COLS &&
                                        (W->dtype == GPT_DTYPE_F16 || W->dtype == GPT_DTYPE_BF16));
             if (path == 0 && one_row_order) {
@@ -260,6 +266,48 @@ static void test_dtype(gpt_dtype dt, const char *name, int IN, int OUT) {
     W = (gpt_matrix){.data = data, .dtype = dt, .rows = OUT, .cols = IN};
     snprintf(what, sizeof what, "matmul_t %s %dx%d", name, OUT, IN);
     check_product(what, 1, &W, NULL, IN, OUT, 0);
+    /* The Llama family's matrices and head (in_order): the fmaf chain, in
+     * rows (a mapped file) and in row panels (the loader's copy), and
+     * prompts of both (the tiles, in chunks of rows) the same bits. */
+    W.in_order = 1;
+    snprintf(what, sizeof what, "matmul_t %s %dx%d in input order", name, OUT, IN);
+    check_product(what, 1, &W, wide, IN, OUT, 0);
+    if (OUT % GPT_ROW_PANEL == 0) {
+        const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2, panel_bytes = esize * GPT_ROW_PANEL * IN;
+        unsigned char *panels = malloc(esize * IN * OUT);
+        for (int p = 0; p < OUT / GPT_ROW_PANEL; p++)
+            gpt_row_panel_from_rows(panels + p * panel_bytes, (const unsigned char *)data + p * panel_bytes, dt, IN);
+        gpt_matrix P = W;
+        P.data = panels;
+        P.row_panels = 1;
+        snprintf(what, sizeof what, "matmul_t %s %dx%d in row panels", name, OUT, IN);
+        check_product(what, 1, &P, wide, IN, OUT, 0);
+        float *row = malloc(sizeof(float) * IN);
+        int bad = 0;
+        for (int j = 0; j < OUT && !bad; j++) {
+            matrix_row(row, &P, j);
+            for (int i = 0; i < IN && !bad; i++)
+                if (memcmp(&row[i], &wide[(size_t)j * IN + i], 4)) {
+                    bad = 1;
+                    CHECK(0, "%s: matrix_row %d col %d: %.9g, stored %.9g", what, j, i, row[i], wide[(size_t)j * IN + i]);
+                }
+        }
+        CHECK(!bad, "%s: matrix_row reads the stored rows", what);
+        free(row);
+        for (int RB = 100; RB <= 600; RB += 500) {
+            float *x = malloc(sizeof(float) * RB * IN), *a = malloc(sizeof(float) * RB * OUT),
+                  *c = malloc(sizeof(float) * RB * OUT), *scratch = malloc(sizeof(float) * matmul_panel_floats(IN));
+            for (int i = 0; i < RB * IN; i++) x[i] = uniform();
+            matmul_t(a, OUT, x, &W, RB, scratch, NULL);
+            matmul_t(c, OUT, x, &P, RB, scratch, NULL);
+            size_t where = 0;
+            CHECK(same_bits(a, c, (size_t)RB * OUT, &where), "%s, %d rows: row %zu col %zu %.9g, in rows %.9g", what,
+                  RB, where / OUT, where % OUT, c[where], a[where]);
+            free(x), free(a), free(c), free(scratch);
+        }
+        free(panels);
+    }
+    W.in_order = 0;
     if (IN % GPT_Q8_BLOCK == 0) {
         gpt_matrix Q;
         void *storage = malloc(quantize_q8_bytes(&W, 0));
@@ -654,6 +702,7 @@ int main(void) {
         test_dtype(dts[d], names[d], 100, 67);   // C % 16 = 4: the head's scalar tail without the 8-lane run
         test_dtype(dts[d], names[d], 1100, 37);  // long rows: walked; AVX2 tiles in chunks of 512 inputs (512, 512, 76)
         test_dtype(dts[d], names[d], 2080, 23);  // long 16-bit rows too (over 4 KB), and 23 = 5 x 4 + 3
+        test_dtype(dts[d], names[d], 300, 48);   // 3 row panels, inputs 300 (a tail of 4 past the 8 x 8 transposes)
         test_dtype(dts[d], names[d], 300, 320);  // 16-bit Conv1D in column panels too (5 panels: 3 threads split 2, 2, 1; prompts widen 256 + 44 inputs)
         test_group(dts[d], names[d], 576);
         test_group(dts[d], names[d], 2080);
