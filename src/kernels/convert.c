@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "convert.h"
+#include "simd.h"
 
 float gpt_half_to_float(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;
@@ -35,15 +36,51 @@ float gpt_bf16_to_float(uint16_t h) {
     return f;
 }
 
-void gpt_row_panel_from_rows(void *panel, const void *rows, gpt_dtype dt, int cols) {
-    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
-    unsigned char *dst = panel;
-    const unsigned char *src = rows;
-    for (int j = 0; j < GPT_ROW_PANEL; j++) {
-        const int lane = gpt_row_panel_lane(dt, j);
-        for (int c = 0; c < cols; c++)
-            memcpy(dst + ((size_t)c * GPT_ROW_PANEL + lane) * esize, src + ((size_t)j * cols + c) * esize, esize);
+#if HAVE_X86
+/* The BF16 case, eight inputs a step: rows j and 8 + j interleaved into
+ * 32-bit pairs (unpack), then the eight pairs of each input gathered by an
+ * 8 x 8 transpose of those pairs. Loading Qwen2.5-0.5B's 988 MB took 0.07 s
+ * longer than before the panels, against 0.20 s by value. */
+TARGET_AVX2 static void row_panel_bf16_avx2(void *panel, const void *rows, int cols) {
+    uint16_t *dst = panel;
+    const uint16_t *src = rows;
+    int c = 0;
+    for (; c + 8 <= cols; c += 8) {
+        __m256 pairs[8];  // pairs[j]: (row j, row 8 + j) at inputs c..c+7
+        for (int j = 0; j < 8; j++) {
+            const __m128i a = _mm_loadu_si128((const __m128i *)(src + (size_t)j * cols + c));
+            const __m128i b = _mm_loadu_si128((const __m128i *)(src + (size_t)(8 + j) * cols + c));
+            pairs[j] = _mm256_castsi256_ps(_mm256_set_m128i(_mm_unpackhi_epi16(a, b), _mm_unpacklo_epi16(a, b)));
+        }
+        transpose8(pairs);
+        for (int i = 0; i < 8; i++) _mm256_storeu_ps((float *)(dst + (size_t)(c + i) * GPT_ROW_PANEL), pairs[i]);
     }
+    for (; c < cols; c++)
+        for (int j = 0; j < GPT_ROW_PANEL; j++)
+            dst[(size_t)c * GPT_ROW_PANEL + gpt_row_panel_lane(GPT_DTYPE_BF16, j)] = src[(size_t)j * cols + c];
+}
+#endif
+
+void gpt_row_panel_from_rows(void *panel, const void *rows, gpt_dtype dt, int cols) {
+    if (dt == GPT_DTYPE_F32) {
+        float *dst = panel;
+        const float *src = rows;
+        for (int c = 0; c < cols; c++)
+            for (int j = 0; j < GPT_ROW_PANEL; j++) dst[(size_t)c * GPT_ROW_PANEL + j] = src[(size_t)j * cols + c];
+        return;
+    }
+#if HAVE_X86
+    if (dt == GPT_DTYPE_BF16 && __builtin_cpu_supports("avx2")) {
+        row_panel_bf16_avx2(panel, rows, cols);
+        return;
+    }
+#endif
+    int lane[GPT_ROW_PANEL];  // where each row goes
+    for (int j = 0; j < GPT_ROW_PANEL; j++) lane[j] = gpt_row_panel_lane(dt, j);
+    uint16_t *dst = panel;
+    const uint16_t *src = rows;
+    for (int c = 0; c < cols; c++)
+        for (int j = 0; j < GPT_ROW_PANEL; j++) dst[(size_t)c * GPT_ROW_PANEL + lane[j]] = src[(size_t)j * cols + c];
 }
 
 void gpt_matrix_row_f32(float *out, const gpt_matrix *m, int row) {

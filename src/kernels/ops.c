@@ -1977,14 +1977,20 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void widen16(const void
 TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_tile_body(float *out, int ldo, const float *in,
                                                                                 int ldi, const void *panel,
                                                                                 const gpt_dtype dt, int n, const int NR,
-                                                                                int first) {
+                                                                                int first, const char *ahead,
+                                                                                size_t ahead_bytes) {
     __m256 lo_acc[IN_ORDER_TILE_ROWS], hi_acc[IN_ORDER_TILE_ROWS];
 #pragma GCC unroll 6
     for (int r = 0; r < NR; r++) {
         lo_acc[r] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(out + (size_t)r * ldo);
         hi_acc[r] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(out + (size_t)r * ldo + 8);
     }
+    size_t fetched = 0;
     for (int k = 0; k < n; k++) {
+        if (ahead && (k & 3) == 0 && fetched < ahead_bytes) {  // a line every fourth input
+            _mm_prefetch(ahead + fetched, _MM_HINT_T1);
+            fetched += 64;
+        }
         __m256 lo, hi;
         widen16(panel, dt, (size_t)k, &lo, &hi);
 #pragma GCC unroll 6
@@ -2003,12 +2009,12 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_tile_body
 
 #define IN_ORDER_TILE_CASES(DT)                                                                                   \
     switch (nr) {                                                                                                 \
-    case 1: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 1, first); break;                                \
-    case 2: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 2, first); break;                                \
-    case 3: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 3, first); break;                                \
-    case 4: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 4, first); break;                                \
-    case 5: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 5, first); break;                                \
-    default: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 6, first); break;                               \
+    case 1: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 1, first, tile_ahead, tile_bytes); break;                                \
+    case 2: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 2, first, tile_ahead, tile_bytes); break;                                \
+    case 3: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 3, first, tile_ahead, tile_bytes); break;                                \
+    case 4: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 4, first, tile_ahead, tile_bytes); break;                                \
+    case 5: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 5, first, tile_ahead, tile_bytes); break;                                \
+    default: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 6, first, tile_ahead, tile_bytes); break;                               \
     }
 
 /* out (R, 16 at ldo) = R input rows against inputs [0, n) of a panel, in
@@ -2024,8 +2030,9 @@ TARGET_AVX2 static void in_order_tiles_avx2(float *out, int ldo, const float *in
     for (int r = 0, nr; r < R; r += nr, out += (size_t)nr * ldo, in += (size_t)nr * ldi) {
         const int left = R - r;
         nr = left > IN_ORDER_TILE_ROWS ? (left < 2 * IN_ORDER_TILE_ROWS ? (left + 1) / 2 : IN_ORDER_TILE_ROWS) : left;
-        for (const size_t end = done + slice; ahead && done < end && done < ahead_bytes; done += 64)
-            _mm_prefetch(ahead + done, _MM_HINT_T1);
+        const char *tile_ahead = ahead && done < ahead_bytes ? ahead + done : NULL;
+        const size_t tile_bytes = ahead_bytes - done < slice ? ahead_bytes - done : slice;
+        done += tile_ahead ? tile_bytes : 0;
         switch (dt) {
         case GPT_DTYPE_BF16: IN_ORDER_TILE_CASES(GPT_DTYPE_BF16); break;
         case GPT_DTYPE_F16: IN_ORDER_TILE_CASES(GPT_DTYPE_F16); break;
@@ -2062,28 +2069,6 @@ TARGET_AVX2 static void in_order_panels2_avx2(float *const out[2], const float *
     case GPT_DTYPE_BF16: in_order_panels2_body(out, x, panel, GPT_DTYPE_BF16, C); break;
     case GPT_DTYPE_F16: in_order_panels2_body(out, x, panel, GPT_DTYPE_F16, C); break;
     default: in_order_panels2_body(out, x, panel, GPT_DTYPE_F32, C); break;
-    }
-}
-
-/* r[i] = lane i of each of r[0..7] (an 8 x 8 transpose). */
-TARGET_AVX2 static inline __attribute__((always_inline)) void transpose8(__m256 r[8]) {
-    __m256 t[8], s[8];
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; i++) {
-        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-#pragma GCC unroll 2
-    for (int i = 0; i < 2; i++) {
-        s[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
-        s[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
-        s[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-        s[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
-    }
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm256_permute2f128_ps(s[i], s[i + 4], 0x20);
-        r[i + 4] = _mm256_permute2f128_ps(s[i], s[i + 4], 0x31);
     }
 }
 

@@ -1,6 +1,6 @@
 /* simd.h — the x86 vector extensions the kernels are compiled for, function
  * by function (chosen at run time: the build has no -march), and the vector
- * reduction more than one kernel file ends its dots with. */
+ * reduction and transpose more than one kernel file uses. */
 #ifndef GPT_SIMD_H
 #define GPT_SIMD_H
 
@@ -30,6 +30,29 @@ TARGET_AVX512 static inline __attribute__((always_inline)) __m512 reduce16x16(co
                                    _mm512_shuffle_ps(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
     // lane 4m + k of r is dot m + 4k
     return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), r);
+}
+
+/* r[i] = lane i of each of r[0..7] (an 8 x 8 transpose of 32-bit lanes;
+ * shuffles only, so any bits pass unchanged). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void transpose8(__m256 r[8]) {
+    __m256 t[8], s[8];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; i++) {
+        s[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        s[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        s[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        s[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(s[i], s[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(s[i], s[i + 4], 0x31);
+    }
 }
 #else
 #define HAVE_X86 0
