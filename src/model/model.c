@@ -5,7 +5,9 @@
  * huge pages; the small vectors (layer norms, biases) are widened into one
  * owned float buffer. */
 #include <math.h>
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,13 +139,22 @@ static void to_col_panels(gpt_matrix *mat, unsigned char *copy) {
 static int to_row_panels(gpt_matrix *mat) {
     const size_t esize = mat->dtype == GPT_DTYPE_F32 ? 4 : 2;
     const size_t panel_bytes = (size_t)GPT_ROW_PANEL * mat->cols * esize;
-    const int n_panels = mat->rows / GPT_ROW_PANEL, nt = omp_get_max_threads();
+#ifdef _OPENMP
+    const int nt = omp_get_max_threads();
+#else
+    const int nt = 1;  // the fuzz build links no OpenMP
+#endif
+    const int n_panels = mat->rows / GPT_ROW_PANEL;
     unsigned char *scratch = malloc(panel_bytes * (size_t)nt);
     if (!scratch) return 0;
     unsigned char *data = (unsigned char *)mat->data;  // the archive's copy, ours to write
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (int p = 0; p < n_panels; p++) {
+#ifdef _OPENMP
         unsigned char *rows = scratch + panel_bytes * (size_t)omp_get_thread_num();
+#else
+        unsigned char *rows = scratch;
+#endif
         memcpy(rows, data + panel_bytes * (size_t)p, panel_bytes);
         gpt_row_panel_from_rows(data + panel_bytes * (size_t)p, rows, mat->dtype, mat->cols);
     }
