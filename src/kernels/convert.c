@@ -85,11 +85,12 @@ void gpt_row_panel_from_rows(void *panel, const void *rows, gpt_dtype dt, int co
 
 void gpt_matrix_row_f32(float *out, const gpt_matrix *m, int row) {
     if (m->row_panels) {  // one value a step, GPT_ROW_PANEL apart
-        gpt_matrix one = {.dtype = m->dtype, .rows = 1, .cols = 1};
-        const size_t esize = m->dtype == GPT_DTYPE_F32 ? 4 : 2;
+        const size_t at = gpt_matrix_index(m, row, 0);
+        const uint16_t *h = (const uint16_t *)m->data + at;
         for (int c = 0; c < m->cols; c++) {
-            one.data = (const char *)m->data + gpt_matrix_index(m, row, c) * esize;
-            gpt_matrix_row_f32(out + c, &one, 0);
+            const size_t i = (size_t)c * GPT_ROW_PANEL;
+            if (m->dtype == GPT_DTYPE_F32) out[c] = ((const float *)m->data)[at + i];
+            else out[c] = m->dtype == GPT_DTYPE_BF16 ? gpt_bf16_to_float(h[i]) : gpt_half_to_float(h[i]);
         }
         return;
     }

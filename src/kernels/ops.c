@@ -754,7 +754,6 @@ TARGET_AVX2 static void widen_row_avx2(float *out, const gpt_matrix *W, int row)
         for (; i < run; i++) out[c + i] = load_one(W->data, W->dtype, base + i);
     }
 }
-
 #endif
 
 /* Widens rows [r0, r0+n) of W into panel (n, W->cols). */
@@ -1940,9 +1939,9 @@ int ops_head_avx512(void) { return 0; }
  * and widened once (BF16: one load, a shift and a mask) and each of the
  * rows' inputs is broadcast against them, so the tile issues 12 fmas to 2
  * widening operations and 7 loads. The old 16-lane dot tiles issued 12 to
- * 6 and 7 and ended in reductions; these ran at 89-93% of one core's FMA
- * peak over a streamed 49,152 x 576 BF16 matrix and 16 input rows (the
- * dot tiles at 40-50%; BENCHMARKS.md, twelfth session). Rows stored as
+ * 6 and 7 and ended in reductions; these ran at 89-93% of two cores' FMA
+ * peak on two threads over a streamed 49,152 x 576 BF16 matrix and 16
+ * input rows (the dot tiles at 40-50%; BENCHMARKS.md, twelfth session). Rows stored as
  * rows (a mapped file; a matrix whose rows are not a multiple of 16) go
  * through the same tiles, a chunk of inputs of the block at a time turned
  * into a float panel on the stack first. */
@@ -2007,21 +2006,22 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_tile_body
     }
 }
 
-#define IN_ORDER_TILE_CASES(DT)                                                                                   \
-    switch (nr) {                                                                                                 \
-    case 1: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 1, first, tile_ahead, tile_bytes); break;                                \
-    case 2: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 2, first, tile_ahead, tile_bytes); break;                                \
-    case 3: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 3, first, tile_ahead, tile_bytes); break;                                \
-    case 4: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 4, first, tile_ahead, tile_bytes); break;                                \
-    case 5: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 5, first, tile_ahead, tile_bytes); break;                                \
-    default: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 6, first, tile_ahead, tile_bytes); break;                               \
+#define IN_ORDER_TILE_CASES(DT)                                                                            \
+    switch (nr) {                                                                                          \
+    case 1: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 1, first, tile_ahead, tile_bytes); break;  \
+    case 2: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 2, first, tile_ahead, tile_bytes); break;  \
+    case 3: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 3, first, tile_ahead, tile_bytes); break;  \
+    case 4: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 4, first, tile_ahead, tile_bytes); break;  \
+    case 5: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 5, first, tile_ahead, tile_bytes); break;  \
+    default: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 6, first, tile_ahead, tile_bytes); break; \
     }
 
 /* out (R, 16 at ldo) = R input rows against inputs [0, n) of a panel, in
  * tiles of up to 6 rows, the last two split evenly (16: 6, 5, 5; 7: 4, 3).
  * ahead, ahead_bytes: a later panel, fetched into L2 a slice a tile, a
- * line every fourth input (1.20x a 16-row SmolLM2-135M step against the
- * slice in a burst before the tile, which stalled on the fill buffers). */
+ * line every fourth input (SmolLM2-135M --parallel 16 1.20x against the
+ * slice fetched in a burst before the tile, whose loop perf found holding
+ * 6% of the samples). */
 TARGET_AVX2 static void in_order_tiles_avx2(float *out, int ldo, const float *in, int ldi, const void *panel,
                                             gpt_dtype dt, int n, int R, int first, const char *ahead,
                                             size_t ahead_bytes) {
@@ -2073,6 +2073,15 @@ TARGET_AVX2 static void in_order_panels2_avx2(float *const out[2], const float *
     }
 }
 
+/* A rows-layout block read eight inputs of all 16 rows a step (16 x 8
+ * values, in 16 runs a row apart) leaves the hardware prefetcher behind:
+ * each step fetches as much of the next block, at the same place, into
+ * L1 (a mapped SmolLM2-135M's one-row decode 63 -> 99 t/s). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void fetch_next_step(const char *next, int k, size_t esize) {
+    const size_t at = (size_t)k * GPT_ROW_PANEL * esize, step_bytes = (size_t)GPT_ROW_PANEL * 8 * esize;
+    for (size_t off = 0; off < step_bytes; off += 64) _mm_prefetch(next + at + off, _MM_HINT_T0);
+}
+
 /* panel (k1 - k0, 16) = inputs [k0, k1) of rows [v0, v1) of W (rows
  * layout), widened; rows past v1 are zero. Eight inputs of all 16 rows a
  * step (16 loads, two 8 x 8 transposes), in registers. */
@@ -2080,14 +2089,12 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void rows_to_panel_body
                                                                                 const gpt_dtype dt, int C, int W_rows,
                                                                                 int v0, int v1, int k0, int k1) {
     const int n = k1 - k0;
-    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2, step_bytes = GPT_ROW_PANEL * 8 * esize;
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
     const char *next = v1 + GPT_ROW_PANEL <= W_rows ? (const char *)wd + (size_t)v1 * C * esize : NULL;
     int k = 0;
     if (v1 - v0 == GPT_ROW_PANEL)
         for (; k + 8 <= n; k += 8) {
-            if (next)  // as much of the next block as this step reads of this one (in_order_rows1_body)
-                for (size_t off = 0; off < step_bytes; off += 64)
-                    _mm_prefetch(next + (size_t)(k0 + k) * GPT_ROW_PANEL * esize + off, _MM_HINT_T0);
+            if (next) fetch_next_step(next, k0 + k, esize);
             __m256 lo[8], hi[8];
 #pragma GCC unroll 8
             for (int j = 0; j < 8; j++) {
@@ -2123,12 +2130,11 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_rows1_bod
                                                                                  const void *wd, const gpt_dtype dt,
                                                                                  int C, int v0, int next_rows) {
     __m256 acc_lo = _mm256_setzero_ps(), acc_hi = _mm256_setzero_ps();  // rows 0-7, rows 8-15
-    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2, step_bytes = GPT_ROW_PANEL * 8 * esize;
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
     const char *next = next_rows ? (const char *)wd + (size_t)(v0 + GPT_ROW_PANEL) * C * esize : NULL;
     int k = 0;
     for (; k + 8 <= C; k += 8) {
-        if (next)  // as much of the next block as this step reads of this one
-            for (size_t off = 0; off < step_bytes; off += 64) _mm_prefetch(next + (size_t)k * GPT_ROW_PANEL * esize + off, _MM_HINT_T0);
+        if (next) fetch_next_step(next, k, esize);
         __m256 w[8];
 #pragma GCC unroll 8
         for (int j = 0; j < 8; j++) w[j] = load8(wd, dt, (size_t)(v0 + j) * C + k);
@@ -2265,6 +2271,17 @@ static void matmul_t_rows(float *out, int ldo, const float *in, const gpt_matrix
 #ifndef HEAD_CHUNK_FLOATS
 #define HEAD_CHUNK_FLOATS 131072
 #endif
+
+/* A prompt on the decode kernels: chunks of rows whose inputs fill about
+ * half the L2 (at least SMALL_ROWS rows) while the weights stream past,
+ * every row the bits it has alone, whatever R and the threads. */
+static void matmul_t_chunks(float *out, int ldo, const float *in, const gpt_matrix *W, int R) {
+    const int C = W->cols;
+    int chunk = HEAD_CHUNK_FLOATS / C;
+    if (chunk < SMALL_ROWS) chunk = SMALL_ROWS;
+    for (int r = 0; r < R; r += chunk)
+        matmul_t_rows(out + (size_t)r * ldo, ldo, in + (size_t)r * C, W, R - r < chunk ? R - r : chunk, NULL);
+}
 void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, float *panel, ops_team *team) {
     if (W->dtype == GPT_DTYPE_Q8) {
         matmul_q8(out, ldo, in, W, NULL, R, panel, team);
@@ -2280,16 +2297,12 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
         matmul_t_rows(out, ldo, in, W, R, team);
         return;
     }
-    /* The Llama family's matrices: prompts run the decode tiles too, in
-     * chunks of rows whose inputs fill about half the L2, so each row has
-     * the bits it has alone (1.08-1.10x BLAS on widened rows, SmolLM2-135M
-     * BF16 pp512 on Zen 3: the tiles' 90% of the FMA peak against
-     * sgemm's 87%). */
+    /* The Llama family's matrices: prompts run the decode tiles too
+     * (matmul_t_chunks), so each row has the bits it has alone (pp512 on
+     * Zen 3 against BLAS on widened rows: SmolLM2-135M BF16 1.06x,
+     * Qwen2.5-0.5B 1.23x; BENCHMARKS.md, twelfth session). */
     if (W->in_order) {
-        int chunk = HEAD_CHUNK_FLOATS / C;
-        if (chunk < SMALL_ROWS) chunk = SMALL_ROWS;
-        for (int r = 0; r < R; r += chunk)
-            matmul_t_rows(out + (size_t)r * ldo, ldo, in + (size_t)r * C, W, R - r < chunk ? R - r : chunk, NULL);
+        matmul_t_chunks(out, ldo, in, W, R);
         return;
     }
 #if HAVE_X86
@@ -2301,10 +2314,7 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
      * every row the bits it has alone, whatever R and the threads. F32
      * stays on BLAS. */
     if (W->dtype != GPT_DTYPE_F32 && C >= OPS_TILED_PROMPT_MIN_COLS && cpu_has_avx512()) {
-        int chunk = HEAD_CHUNK_FLOATS / C;  // about half the L2 of inputs
-        if (chunk < SMALL_ROWS) chunk = SMALL_ROWS;
-        for (int r = 0; r < R; r += chunk)
-            matmul_t_rows(out + (size_t)r * ldo, ldo, in + (size_t)r * C, W, R - r < chunk ? R - r : chunk, NULL);
+        matmul_t_chunks(out, ldo, in, W, R);
         return;
     }
 #endif
