@@ -3,7 +3,8 @@
 # GPT-2 124M-shaped model with random weights (made once under $BENCH_DIR),
 # in F32, F16 and Q8, batched decoding (scripts/bench-batch.sh); on random
 # BF16 checkpoints at the real shapes of SmolLM2-135M and Qwen2.5-0.5B, in
-# BF16 and Q8, one stream and 16; then the tokenizer throughput when a
+# BF16 and Q8, one stream and 16 (PRESETS names others: qwen3-0.6b,
+# llama3.2-1b, tinyllama-1.1b); then the tokenizer throughput when a
 # corpus is at hand.
 # Figures and how to read them: BENCHMARKS.md.
 set -eu
@@ -25,7 +26,7 @@ done
 "$gpt" bench -m "$dir/gpt2-124m-F32" --quant q8 -p 512 -n 128 -t "$threads"
 "$gpt" bench -m "$dir/gpt2-124m-F32" -p 0 -n 64 --parallel 16 -t "$threads"
 THREADS=$threads sh scripts/bench-batch.sh "$dir/gpt2-124m-F32" "$gpt"
-for preset in smollm2-135m qwen2.5-0.5b; do
+for preset in ${PRESETS:-smollm2-135m qwen2.5-0.5b}; do  # any of make-random-model's presets
     m="$dir/$preset-BF16"
     if [ ! -f "$m/model.safetensors" ]; then
         echo "making $m" >&2

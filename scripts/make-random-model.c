@@ -1,20 +1,30 @@
 /* make-random-model.c — writes a checkpoint with random weights in the
  * HuggingFace layout (config.json + model.safetensors), for benchmarks and
- * loader tests: GPT-2-shaped by default, or Llama/Qwen2-shaped with --arch.
+ * loader tests: GPT-2-shaped by default, or Llama/Qwen2/Qwen3-shaped with
+ * --arch.
  * The tokenizer files are not written: copy vocab.json and merges.txt
  * beside a GPT-2 one; feed the others token ids (gpt generate --ids).
  *
  *   make-random-model DIR [--layers 12] [--embd 768] [--heads 12] [--ctx 1024]
  *                         [--vocab 50257] [--dtype F32|F16|BF16] [--seed 1]
  *                         [--round F16|BF16] [--prefix] [--untied]
- *                         [--arch gpt2|llama|qwen2] [--kv-heads N] [--inner N]
- *                         [--preset smollm2-135m|qwen2.5-0.5b]
+ *                         [--arch gpt2|llama|qwen2|qwen3] [--kv-heads N] [--inner N]
+ *                         [--head-dim N] [--rope-llama3]
+ *                         [--preset smollm2-135m|qwen2.5-0.5b|qwen3-0.6b|llama3.2-1b|tinyllama-1.1b]
  *
  * --preset gives the real shapes (the dtype is still --dtype):
  *   smollm2-135m: llama, 30 layers, hidden 576, 9 heads, 3 kv heads,
  *                 intermediate 1536, vocab 49152, 8192 positions, tied;
  *   qwen2.5-0.5b: qwen2, 24 layers, hidden 896, 14 heads, 2 kv heads,
- *                 intermediate 4864, vocab 151936, q/k/v biases, tied.
+ *                 intermediate 4864, vocab 151936, q/k/v biases, tied;
+ *   qwen3-0.6b:   qwen3, 28 layers, hidden 1024, 16 heads of 128 (head_dim
+ *                 is not hidden / heads), 8 kv heads, q/k norms,
+ *                 intermediate 3072, vocab 151936, 40960 positions, tied;
+ *   llama3.2-1b:  llama, 16 layers, hidden 2048, 32 heads, 8 kv heads,
+ *                 intermediate 8192, vocab 128256, 131072 positions, rope
+ *                 theta 500000 with llama3 scaling (factor 32), tied;
+ *   tinyllama-1.1b: llama, 22 layers, hidden 2048, 32 heads, 4 kv heads,
+ *                 intermediate 5632, vocab 32000, 2048 positions, untied.
  *
  * Weights are N(0, 0.02) (layer norms N(1, 0.02)), from a fixed generator,
  * so the same arguments give the same bytes. --round F16 (or BF16) with
@@ -85,24 +95,33 @@ int main(int argc, char **argv) {
         fprintf(help ? stdout : stderr,
                 "usage: %s DIR [--layers N] [--embd N] [--heads N] [--ctx N] [--vocab N] "
                 "[--dtype F32|F16|BF16] [--round F16|BF16] [--seed N] [--prefix] [--untied] "
-                "[--arch gpt2|llama|qwen2] [--kv-heads N] [--inner N] [--preset smollm2-135m|qwen2.5-0.5b]\n",
+                "[--arch gpt2|llama|qwen2|qwen3] [--kv-heads N] [--inner N] [--head-dim N] [--rope-llama3]\n"
+                "    [--preset smollm2-135m|qwen2.5-0.5b|qwen3-0.6b|llama3.2-1b|tinyllama-1.1b]\n",
                 argv[0]);
         return help ? 0 : 2;
     }
     const char *dir = argv[1], *dtype = "F32", *round_to = NULL, *arch = "gpt2";
-    long L = 12, C = 768, H = 12, P = 1024, V = 50257, seed = 1, KV = 0, I = 0;
-    int prefix = 0, untied = 0;
+    long L = 12, C = 768, H = 12, P = 1024, V = 50257, seed = 1, KV = 0, I = 0, HD = 0;
+    int prefix = 0, untied = 0, rope_llama3 = 0;
     for (int i = 2; i < argc; i++) {
         if (i + 1 < argc && !strcmp(argv[i], "--preset")) {
             const char *pr = argv[++i];
             if (!strcmp(pr, "smollm2-135m")) arch = "llama", L = 30, C = 576, H = 9, KV = 3, I = 1536, V = 49152, P = 8192;
             else if (!strcmp(pr, "qwen2.5-0.5b"))
                 arch = "qwen2", L = 24, C = 896, H = 14, KV = 2, I = 4864, V = 151936, P = 32768;
+            else if (!strcmp(pr, "qwen3-0.6b"))
+                arch = "qwen3", L = 28, C = 1024, H = 16, KV = 8, HD = 128, I = 3072, V = 151936, P = 40960;
+            else if (!strcmp(pr, "llama3.2-1b"))
+                arch = "llama", L = 16, C = 2048, H = 32, KV = 8, I = 8192, V = 128256, P = 131072, rope_llama3 = 1;
+            else if (!strcmp(pr, "tinyllama-1.1b"))
+                arch = "llama", L = 22, C = 2048, H = 32, KV = 4, I = 5632, V = 32000, P = 2048, untied = 1;
             else { fprintf(stderr, "unknown preset %s\n", pr); return 2; }
         } else if (!strcmp(argv[i], "--prefix")) prefix = 1;
         else if (i + 1 < argc && !strcmp(argv[i], "--arch")) arch = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--kv-heads")) KV = atol(argv[++i]);
         else if (i + 1 < argc && !strcmp(argv[i], "--inner")) I = atol(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--head-dim")) HD = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--rope-llama3")) rope_llama3 = 1;
         else if (!strcmp(argv[i], "--untied")) untied = 1;
         else if (i + 1 < argc && !strcmp(argv[i], "--layers")) L = atol(argv[++i]);
         else if (i + 1 < argc && !strcmp(argv[i], "--embd")) C = atol(argv[++i]);
@@ -115,20 +134,20 @@ int main(int argc, char **argv) {
         else { fprintf(stderr, "unknown argument %s\n", argv[i]); return 2; }
     }
     int esize = !strcmp(dtype, "F32") ? 4 : (!strcmp(dtype, "F16") || !strcmp(dtype, "BF16")) ? 2 : 0;
-    const int gpt2 = !strcmp(arch, "gpt2"), qwen2 = !strcmp(arch, "qwen2");
+    const int gpt2 = !strcmp(arch, "gpt2"), qwen2 = !strcmp(arch, "qwen2"), qwen3 = !strcmp(arch, "qwen3");
     if (!KV) KV = H;
     if (!I) I = 4 * C;
-    if (!esize || L < 1 || C < 1 || H < 1 || C % H || P < 1 || V < 1 || KV < 1 || H % KV || I < 1 ||
-        (!gpt2 && !qwen2 && strcmp(arch, "llama"))) {
+    if (!HD && H > 0) HD = C / H;
+    if (!esize || L < 1 || C < 1 || H < 1 || (gpt2 && C % H) || HD < 1 || P < 1 || V < 1 || KV < 1 || H % KV ||
+        I < 1 || (!gpt2 && !qwen2 && !qwen3 && strcmp(arch, "llama")) || (gpt2 && (HD != C / H || rope_llama3))) {
         fprintf(stderr, "bad shape, arch or dtype\n");
         return 2;
     }
-    const long HD = C / H;
     rng ^= (uint64_t)seed * 0x9E3779B97F4A7C15ULL;
     mkdir(dir, 0755);
 
     /* The tensor list, in the order HF writes it. */
-    int n = 0, cap = 4 + 16 * (int)L + 3;
+    int n = 0, cap = 4 + 18 * (int)L + 3;
     tensor *t = calloc(cap, sizeof *t);
     const char *pre = prefix ? "transformer." : "";
 #define ADD(kind_, nd, s0, s1, ...)                                       \
@@ -137,7 +156,7 @@ int main(int argc, char **argv) {
         t[n].ndim = nd, t[n].shape[0] = s0, t[n].shape[1] = s1, t[n].kind = kind_; \
         n++;                                                              \
     } while (0)
-    if (!gpt2) {  // Llama / Qwen2: nn.Linear [out, in], RMSNorm gains, rotary (no position table)
+    if (!gpt2) {  // Llama / Qwen2 / Qwen3: nn.Linear [out, in], RMSNorm gains, rotary (no position table)
         ADD(0, 2, V, C, "model.embed_tokens.weight");
         for (long l = 0; l < L; l++) {
             ADD(1, 1, C, 0, "model.layers.%ld.input_layernorm.weight", l);
@@ -148,6 +167,10 @@ int main(int argc, char **argv) {
                 ADD(2, 1, H * HD, 0, "model.layers.%ld.self_attn.q_proj.bias", l);
                 ADD(2, 1, KV * HD, 0, "model.layers.%ld.self_attn.k_proj.bias", l);
                 ADD(2, 1, KV * HD, 0, "model.layers.%ld.self_attn.v_proj.bias", l);
+            }
+            if (qwen3) {  // per-head RMSNorm gains on q and k
+                ADD(1, 1, HD, 0, "model.layers.%ld.self_attn.q_norm.weight", l);
+                ADD(1, 1, HD, 0, "model.layers.%ld.self_attn.k_norm.weight", l);
             }
             ADD(0, 2, C, H * HD, "model.layers.%ld.self_attn.o_proj.weight", l);
             ADD(1, 1, C, 0, "model.layers.%ld.post_attention_layernorm.weight", l);
@@ -227,21 +250,30 @@ write:;
     f = fopen(path, "w");
     if (!f) { perror(path); return 1; }
     if (!gpt2) {  // the fields transformers 4.51 writes that matter here
-        char extra[256], special[32];
+        char extra[256], special[32], scaling[256];
         if (qwen2)
             snprintf(extra, sizeof extra, "  \"use_sliding_window\": false,\n  \"sliding_window\": 32768,\n"
                                           "  \"max_window_layers\": 21,\n");
+        else if (qwen3)
+            snprintf(extra, sizeof extra, "  \"attention_bias\": false,\n  \"head_dim\": %ld,\n"
+                                          "  \"use_sliding_window\": false,\n  \"sliding_window\": null,\n"
+                                          "  \"max_window_layers\": %ld,\n", HD, L);
         else
             snprintf(extra, sizeof extra, "  \"attention_bias\": false,\n  \"mlp_bias\": false,\n  \"head_dim\": %ld,\n", HD);
-        snprintf(special, sizeof special, "%ld", qwen2 ? (V - 1 < 151643 ? V - 1 : 151643) : 0);
+        if (rope_llama3)  // Llama-3.2's
+            snprintf(scaling, sizeof scaling, "{\"rope_type\": \"llama3\", \"factor\": 32.0, \"low_freq_factor\": 1.0, "
+                                              "\"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 8192}");
+        else snprintf(scaling, sizeof scaling, "null");
+        snprintf(special, sizeof special, "%ld", qwen2 || qwen3 ? (V - 1 < 151643 ? V - 1 : 151643) : 0);
         fprintf(f, "{\n  \"architectures\": [\"%s\"],\n  \"model_type\": \"%s\",\n  \"hidden_act\": \"silu\",\n"
                    "  \"hidden_size\": %ld,\n  \"intermediate_size\": %ld,\n  \"num_hidden_layers\": %ld,\n"
                    "  \"num_attention_heads\": %ld,\n  \"num_key_value_heads\": %ld,\n"
                    "  \"max_position_embeddings\": %ld,\n  \"vocab_size\": %ld,\n  \"rms_norm_eps\": %s,\n"
-                   "  \"rope_theta\": %s,\n  \"rope_scaling\": null,\n  \"tie_word_embeddings\": %s,\n"
+                   "  \"rope_theta\": %s,\n  \"rope_scaling\": %s,\n  \"tie_word_embeddings\": %s,\n"
                    "%s  \"bos_token_id\": %s,\n  \"eos_token_id\": %s,\n  \"torch_dtype\": \"%s\"\n}\n",
-                qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM", arch, C, I, L, H, KV, P, V,
-                qwen2 ? "1e-06" : "1e-05", qwen2 ? "1000000.0" : "100000", untied ? "false" : "true",
+                qwen2 ? "Qwen2ForCausalLM" : qwen3 ? "Qwen3ForCausalLM" : "LlamaForCausalLM", arch, C, I, L, H, KV, P, V,
+                qwen2 || qwen3 ? "1e-06" : "1e-05",
+                qwen2 || qwen3 ? "1000000.0" : rope_llama3 ? "500000.0" : "100000", scaling, untied ? "false" : "true",
                 extra, special, special,
                 !strcmp(dtype, "F32") ? "float32" : !strcmp(dtype, "F16") ? "float16" : "bfloat16");
         fclose(f);

@@ -100,6 +100,34 @@ expect_eq "dev-llama q8: one line per request" "$(grep -c '"logprobs":\[' "$TMP/
 expect_file_eq "dev-llama q8: --parallel 1 -t 1 vs --parallel 10 -t 2 (logprobs bit for bit)" "$TMP/q8.p1.jsonl" \
     "$TMP/q8.p10.jsonl"
 
+# make-random-model's other families, as its presets write them at the real
+# shapes (scripts/bench.sh): a Qwen3 whose heads of 40 are wider than hidden /
+# heads (64 / 4) with q/k norms, and a Llama with Llama-3.2's rope scaling.
+# One row, one answer across --parallel, -t and --mmap, in BF16 and Q8.
+"$ROOT/build/make-random-model" "$TMP/qwen3" --arch qwen3 --layers 2 --embd 64 --heads 4 --kv-heads 2 \
+    --head-dim 40 --inner 96 --ctx 160 --vocab 1000 --dtype BF16 --seed 4 >/dev/null
+"$ROOT/build/make-random-model" "$TMP/llama3" --arch llama --rope-llama3 --layers 2 --embd 64 --heads 4 \
+    --kv-heads 1 --inner 96 --ctx 160 --vocab 1000 --dtype BF16 --seed 4 >/dev/null
+"$GPT" info -m "$TMP/qwen3" >"$TMP/info" 2>&1 || true
+grep -q '^family: *qwen3 (RMSNorm, rotary positions, gated SiLU MLP, q/k norms)$' "$TMP/info" &&
+    grep -q '^heads: *4 query, 2 kv (groups of 2; head size 40)$' "$TMP/info" || fail "random qwen3 info: $(cat "$TMP/info")"
+"$GPT" info -m "$TMP/llama3" | grep -q '^rope: *theta 500000, llama3 scaling (factor 32, low 1, high 4, original 8192)$' ||
+    fail "random llama3 info: $("$GPT" info -m "$TMP/llama3")"
+for m in qwen3 llama3; do
+    for q in "" "--quant q8"; do
+        "$GPT" generate -m "$TMP/$m" $q --ids --batch --parallel 1 -t 1 -n 12 --seed 7 --ignore-eos --logprobs \
+            <"$TMP/prompts.txt" >"$TMP/r.p1.jsonl"
+        "$GPT" generate -m "$TMP/$m" $q --ids --batch --parallel 10 -t 2 -n 12 --seed 7 --ignore-eos --logprobs \
+            <"$TMP/prompts.txt" >"$TMP/r.p10.jsonl"
+        "$GPT" generate -m "$TMP/$m" $q --mmap --ids --batch --parallel 4 -t 2 -n 12 --seed 7 --ignore-eos --logprobs \
+            <"$TMP/prompts.txt" >"$TMP/r.mmap.jsonl"
+        expect_eq "random $m $q: one line per request" "$(grep -c '"logprobs":\[' "$TMP/r.p1.jsonl")" 10
+        expect_file_eq "random $m $q: --parallel 1 -t 1 vs --parallel 10 -t 2 (logprobs bit for bit)" \
+            "$TMP/r.p1.jsonl" "$TMP/r.p10.jsonl"
+        expect_file_eq "random $m $q: --mmap vs the copy (logprobs bit for bit)" "$TMP/r.p1.jsonl" "$TMP/r.mmap.jsonl"
+    done
+done
+
 # End of text: any id of eos_token_id, as an int or a list, from config.json
 # or generation_config.json. dev-llama's greedy run from 999 is 230 404 490 ...:
 # with eos [2, 404] in generation_config.json it stops after 230.
