@@ -856,39 +856,41 @@ TARGET_AVX2 static inline __attribute__((always_inline)) __m256i q8_lanes_avx2(_
     return _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sw), _mm256_set1_epi16(1));
 }
 /* out[r * ldo + k] = x row r . W row k, for k < NW (up to 4) rows of W from
- * w and r < NR (up to 3) rows of x: each weight block is loaded once for
- * the NR rows, each x block once for the NW rows. One body per instruction
- * set (the lanes function is a constant), so each copy inlines its own. */
-#define Q8_TILE_BODY(LANES)                                                                                        \
-    __m256 acc[3][4];                                                                                              \
-    _Pragma("GCC unroll 3") for (int r = 0; r < NR; r++)                                                           \
-    _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) acc[r][k] = _mm256_setzero_ps();                          \
-    for (int b = 0; b < nb; b++) {                                                                                 \
-        __m256i qw[4];                                                                                             \
-        __m256 ws[4];                                                                                              \
-        _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) {                                                     \
-            qw[k] = _mm256_loadu_si256((const __m256i *)wrow[k][b].q);                                             \
-            ws[k] = _mm256_set1_ps(wrow[k][b].scale);                                                              \
-        }                                                                                                          \
-        _Pragma("GCC unroll 3") for (int r = 0; r < NR; r++) {                                                     \
-            const gpt_q8_block *xb = x + (size_t)r * nb + b;                                                       \
-            __m256i qx = _mm256_loadu_si256((const __m256i *)xb->q);                                               \
-            __m256i ax = _mm256_sign_epi8(qx, qx);                                                                 \
-            __m256 xs = _mm256_set1_ps(xb->scale);                                                                 \
-            _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) {                                                 \
-                __m256i sum = LANES(ax, _mm256_sign_epi8(qw[k], qx));                                              \
-                /* x.scale * w.scale: the same product as the portable loop's */                                  \
-                acc[r][k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(xs, ws[k]), acc[r][k]);          \
-            }                                                                                                      \
-        }                                                                                                          \
-    }                                                                                                              \
-    _Pragma("GCC unroll 3") for (int r = 0; r < NR; r++)                                                           \
-    _Pragma("GCC unroll 4") for (int k = 0; k < NW; k++) out[(size_t)r * ldo + k] = reduce8(acc[r][k]);
-
+ * wrow[k] and r < NR (up to 4) rows of x. Each weight block is read again
+ * for each input row (from L1) and each scale is broadcast from memory.
+ * The tile this replaced held 4 weight blocks beside the 12 sums of 4 x 3
+ * in the 16 registers: gcc kept sums on the stack and made each x.scale *
+ * w.scale a scalar product and a broadcast. Decode of 16 sequences ran
+ * 1.16-1.22x (SmolLM2-135M shape) and 1.21-1.24x (Qwen2.5-0.5B) as fast
+ * so (BENCHMARKS.md). Every lane's steps are the portable loop's. */
 TARGET_AVX2 static inline __attribute__((always_inline)) void q8_tile_avx2_body(
     float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *const wrow[4], int nb, const int NW,
     const int NR) {
-    Q8_TILE_BODY(q8_lanes_avx2)
+    __m256 acc[4][4];  // acc[r][k]: input row r against weight row k, 8 lanes
+#pragma GCC unroll 4
+    for (int r = 0; r < NR; r++)
+#pragma GCC unroll 4
+        for (int k = 0; k < NW; k++) acc[r][k] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++)
+#pragma GCC unroll 4
+        for (int r = 0; r < NR; r++) {
+            const gpt_q8_block *xb = x + (size_t)r * nb + b;
+            const __m256i qx = _mm256_loadu_si256((const __m256i *)xb->q);
+            const __m256i ax = _mm256_sign_epi8(qx, qx);
+            const __m256 xs = _mm256_broadcast_ss(&xb->scale);
+#pragma GCC unroll 4
+            for (int k = 0; k < NW; k++) {
+                const __m256i qw = _mm256_loadu_si256((const __m256i *)wrow[k][b].q);
+                const __m256i sum = q8_lanes_avx2(ax, _mm256_sign_epi8(qw, qx));
+                /* x.scale * w.scale: the same product as the portable loop's */
+                const __m256 scale = _mm256_mul_ps(xs, _mm256_broadcast_ss(&wrow[k][b].scale));
+                acc[r][k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), scale, acc[r][k]);
+            }
+        }
+#pragma GCC unroll 4
+    for (int r = 0; r < NR; r++)
+#pragma GCC unroll 4
+        for (int k = 0; k < NW; k++) out[(size_t)r * ldo + k] = reduce8(acc[r][k]);
 }
 /* The same tile on AVX-512 VNNI: two dots share a 512-bit vector, lanes
  * 0-7 for one weight row and 8-15 for the next, so one vpdpbusd, one
@@ -976,27 +978,21 @@ TARGET_VNNI static void q8_dot4_vnni(float *const out[4], const gpt_q8_block *co
     for (int k = 0; k < 4; k++) *out[k] = dots[k];
 }
 
-#define Q8_TILE_CASES(BODY)                                                                     \
-    switch (nw * 4 + nr) {                                                                      \
-    case 5: BODY(out, ldo, x, wrow, nb, 1, 1); break;                                           \
-    case 6: BODY(out, ldo, x, wrow, nb, 1, 2); break;                                           \
-    case 7: BODY(out, ldo, x, wrow, nb, 1, 3); break;                                           \
-    case 9: BODY(out, ldo, x, wrow, nb, 2, 1); break;                                           \
-    case 10: BODY(out, ldo, x, wrow, nb, 2, 2); break;                                          \
-    case 11: BODY(out, ldo, x, wrow, nb, 2, 3); break;                                          \
-    case 13: BODY(out, ldo, x, wrow, nb, 3, 1); break;                                          \
-    case 14: BODY(out, ldo, x, wrow, nb, 3, 2); break;                                          \
-    case 15: BODY(out, ldo, x, wrow, nb, 3, 3); break;                                          \
-    case 17: BODY(out, ldo, x, wrow, nb, 4, 1); break;                                          \
-    case 18: BODY(out, ldo, x, wrow, nb, 4, 2); break;                                          \
-    default: BODY(out, ldo, x, wrow, nb, 4, 3); break;                                          \
-    }
-
 TARGET_AVX2 static void q8_tile_avx2(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb,
                                      int nw, int nr) {
     const gpt_q8_block *wrow[4] = {w, w, w, w};  // the nw rows' starts (the rest unread)
     for (int k = 1; k < nw; k++) wrow[k] = w + (size_t)k * nb;
-    Q8_TILE_CASES(q8_tile_avx2_body)
+#define Q8_TILE_AVX2(NW, NR)                                                                                         \
+    if (nw == NW && nr == NR) {                                                                                       \
+        q8_tile_avx2_body(out, ldo, x, wrow, nb, NW, NR);                                                             \
+        return;                                                                                                        \
+    }
+    Q8_TILE_AVX2(1, 1) Q8_TILE_AVX2(1, 2) Q8_TILE_AVX2(1, 3) Q8_TILE_AVX2(1, 4)
+    Q8_TILE_AVX2(2, 1) Q8_TILE_AVX2(2, 2) Q8_TILE_AVX2(2, 3) Q8_TILE_AVX2(2, 4)
+    Q8_TILE_AVX2(3, 1) Q8_TILE_AVX2(3, 2) Q8_TILE_AVX2(3, 3) Q8_TILE_AVX2(3, 4)
+    Q8_TILE_AVX2(4, 1) Q8_TILE_AVX2(4, 2) Q8_TILE_AVX2(4, 3)
+#undef Q8_TILE_AVX2
+    q8_tile_avx2_body(out, ldo, x, wrow, nb, 4, 4);
 }
 /* out[k] = x . w[k] for four weight rows from anywhere, on AVX2: the tile
  * of four rows and one input row, so each dot has the tiles' bits. */
@@ -1025,9 +1021,9 @@ TARGET_VNNI static void q8_tile_vnni(float *out, int ldo, const gpt_q8_block *x,
 #endif
 
 /* Rows [j0, j1) of W (n_rows rows) against the R quantized rows xq (R, nb):
- * tiles of 4 weight rows x 4 input rows (3 on AVX2, whose 16 registers hold
- * 12 sums). One input row (decode) takes one weight row at a time with no
- * software prefetch: the portable path, and the blocks short of 16 rows
+ * tiles of 4 weight rows x 4 input rows. One input row (decode) takes one
+ * weight row at a time with no software prefetch: the portable path, and
+ * the blocks short of 16 rows
  * that walk_item leaves (full blocks walk far-apart streams; four
  * interleaved neighbouring rows with a prefetch ran at 0.8x in a whole
  * decode step). Several rows read the block from memory in the first
@@ -1036,7 +1032,7 @@ TARGET_VNNI static void q8_tile_vnni(float *out, int ldo, const gpt_q8_block *x,
  * 1.20x of 16, in process, SmolLM2 shape). */
 static void q8_block_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt_q8_block *wq, const float *bias,
                           int R, int nb, int j0, int j1, int n_rows, int path) {
-    const int tile_rows = path == 2 ? 4 : 3;
+    const int tile_rows = 4;
     /* AVX2, several rows: the block two ahead streams into L2 a slice a
      * tile, as in head_block_avx2 (1.09x and 1.11x a 16-row SmolLM2-135M
      * and Qwen2.5-0.5B Q8 step on Zen 3 against the next block's same rows
@@ -1067,9 +1063,7 @@ static void q8_block_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt
             }
 #if HAVE_X86
             if (path == 2 && nw % 2 == 0) q8_tile_vnni(o, ldo, x, w, nb, nw, nr);
-            else if (path)  // the AVX2 tile takes at most 3 input rows
-                for (int r = 0; r < nr; r += 3)
-                    q8_tile_avx2(o + (size_t)r * ldo, ldo, x + (size_t)r * nb, w, nb, nw, nr - r < 3 ? nr - r : 3);
+            else if (path) q8_tile_avx2(o, ldo, x, w, nb, nw, nr);
             else
 #endif
                 for (int r = 0; r < nr; r++)
