@@ -11,13 +11,16 @@
 #include "cli.h"
 
 static const char *USAGE =
-    "gpt bench [-m MODEL] [-p N] [-n N] [--parallel P] [-t THREADS] [-r REPEATS] [--format text|jsonl]";
+    "gpt bench [-m MODEL] [-p N] [-n N] [-d N] [--parallel P] [-t THREADS] [-r REPEATS] [--format text|jsonl]";
 static const char *HELP =
     "Measure speed: ppN processes an N-token prompt in one block, tgN generates N tokens\n"
-    "one at a time from an empty context. Each figure is the median of the repeats.\n"
+    "one at a time from an empty context, or with -d N after N positions already in the\n"
+    "cache (as in a long chat; the cache is filled once, before the repeats). Each figure\n"
+    "is the median of the repeats.\n"
     "With --parallel P, tgN decodes P sequences side by side (one forward pass of P\n"
     "rows per step, as batch generation does) and reports the aggregate tokens/s.\n"
-    "Beside tg: the bytes of weights each token reads, the memory bandwidth (read\n"
+    "Beside tg: the bytes of weights each token reads (with -d, and the cached keys and\n"
+    "values it reads, at the mean position), the memory bandwidth (read\n"
     "passes over 1 GiB on 2 MB pages, as the weights are, measured just before each\n"
     "repeat; the buffer is kept for the run), and the fraction of that roofline\n"
     "reached: the median of the repeats' fractions, each against its own bandwidth\n"
@@ -31,6 +34,7 @@ static const char *HELP =
     "  -m, --model DIR        model directory (default: $GPT_MODEL, else the bundled model)\n"
     "  -p, --prompt-tokens N  prompt tokens (default 512; 0 skips the test)\n"
     "  -n, --gen-tokens N     generated tokens (default 128; 0 skips the test)\n"
+    "  -d, --depth N          positions in the cache before tgN (default 0)\n"
     "      --parallel P       sequences decoded together in tgN (default 1, at most 64)\n"
     "  -t, --threads N        threads (default: $GPT_THREADS, else all cores)\n"
     "  -r, --repeats N        repeats (default 5)\n"
@@ -38,7 +42,8 @@ static const char *HELP =
     "  -h, --help             this help\n"
     "\n"
     "example:\n"
-    "  gpt bench -p 512 -n 128 -t 2 --format jsonl\n";
+    "  gpt bench -p 512 -n 128 -t 2 --format jsonl\n"
+    "  gpt bench -p 0 -n 64 -d 2048\n";
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -94,13 +99,14 @@ int cli_bench(int argc, char **argv) {
         CLI_ROW_MODEL, CLI_ROW_THREADS, CLI_ROWS_WEIGHTS, CLI_ROW_HELP,
         {"prompt-tokens", required_argument, NULL, 'p'},
         {"gen-tokens", required_argument, NULL, 'n'},
+        {"depth", required_argument, NULL, 'd'},
         {"repeats", required_argument, NULL, 'r'},
         {"parallel", required_argument, NULL, OPT_PARALLEL},
         {"format", required_argument, NULL, OPT_FORMAT},
         CLI_ROW_END,
     };
     const cli_command cmd = {"bench", USAGE, HELP, options, 0};
-    long n_prompt = 512, n_gen = 128, repeats = 5, parallel = 1;
+    long n_prompt = 512, n_gen = 128, depth = 0, repeats = 5, parallel = 1;
     int jsonl = 0;
     cli_parse p = {0};
     for (int c; (c = cli_next_option(&cmd, argc, argv, &p)) != -1;) {
@@ -114,6 +120,10 @@ int cli_bench(int argc, char **argv) {
         case 'n':
             if (cli_parse_int(v, 0, 1 << 20, &n_gen))
                 return cli_usage_fail(&cmd, "-n wants an integer in 0..%d, not '%s'", 1 << 20, v);
+            break;
+        case 'd':
+            if (cli_parse_int(v, 0, 1 << 20, &depth))
+                return cli_usage_fail(&cmd, "-d wants an integer in 0..%d, not '%s'", 1 << 20, v);
             break;
         case 'r':
             if (cli_parse_int(v, 1, 1000, &repeats))
@@ -142,14 +152,19 @@ int cli_bench(int argc, char **argv) {
     const int V = c->vocab_size, C = c->n_embd;
     int rc = EXIT_OK;
     char err[512];
-    if (n_prompt > c->n_positions || n_gen > c->n_positions) {
-        cli_error("-p and -n must fit the context of %d", c->n_positions);
+    if (n_prompt > c->n_positions || depth + n_gen > c->n_positions) {
+        cli_error("-p, and -d plus -n, must fit the context of %d", c->n_positions);
         gpt_model_free(model);
         return EXIT_RUNTIME;
     }
+    /* The positions allocated: the default, or more for a prompt or a
+     * depth past it. */
+    const int n_ctx = n_prompt > depth + n_gen ? (int)n_prompt : (int)(depth + n_gen);
     gpt_context *ctx = NULL;
     gpt_bandwidth_probe *probe = NULL;  // made before the first tg repeat
+    const long fill_rows = depth < 512 ? depth : 512;       // the -d positions go in chunks of this many
     long rows = n_prompt > parallel ? n_prompt : parallel;  // a prompt, or one decode step of every sequence
+    if (rows < fill_rows) rows = fill_rows;
     float *logits = malloc(sizeof(float) * V * parallel);  // (parallel, V)
     int *ids = malloc(sizeof(int) * rows), *pos = malloc(sizeof(int) * rows), *seq = calloc(rows, sizeof(int));
     unsigned char *want = malloc((size_t)rows);  // (rows) every decode row's logits are wanted
@@ -157,7 +172,7 @@ int cli_bench(int argc, char **argv) {
     double *bandwidths = malloc(sizeof(double) * repeats);  // (repeats) GB/s, read just before each tg repeat
     double *fractions = malloc(sizeof(double) * repeats);   // (repeats) each tg repeat's share of its bandwidth
     if (!logits || !ids || !pos || !seq || !want || !times || !bandwidths || !fractions ||
-        gpt_context_new(&ctx, model, 0, (int)parallel, (int)rows, err, sizeof err) != GPT_OK) {
+        gpt_context_new(&ctx, model, n_ctx, (int)parallel, (int)rows, err, sizeof err) != GPT_OK) {
         cli_error("%s", ctx ? "out of memory" : err);
         rc = EXIT_RUNTIME;
         goto out;
@@ -174,7 +189,17 @@ int cli_bench(int argc, char **argv) {
     const double wpe_bytes = c->rope != GPT_ROPE_NONE ? 0
                              : (double)c->n_positions * C * (gpt_model_dtype(model) == GPT_DTYPE_F32 ? 4 : 2);
     const double wte_bytes = c->tied ? 0 : (double)V * C * (gpt_model_file_dtype(model) == GPT_DTYPE_F32 ? 4 : 2);
-    const double bytes_per_token = (double)gpt_model_weight_bytes(model) - wpe_bytes - wte_bytes;
+    const double weight_bytes = (double)gpt_model_weight_bytes(model) - wpe_bytes - wte_bytes;
+    /* With -d, the keys and values a token reads too (float, every layer's
+     * kv heads), at the mean position, as far as a sliding window goes. */
+    double cache_bytes = 0;
+    if (depth > 0)
+        for (int l = 0; l < c->n_layer; l++) {
+            double seen = depth + (n_gen + 1) / 2.0;
+            if (c->sliding_window && l >= c->window_first_layer && seen > c->sliding_window) seen = c->sliding_window;
+            cache_bytes += 2.0 * sizeof(float) * c->n_kv_head * c->head_dim * seen;
+        }
+    const double bytes_per_token = weight_bytes + cache_bytes;
     /* FLOPs of a ppN block: 2 per weight of the layers for each token (q, k,
      * v, o; the MLP's two or three matrices), the causal attention (Q K^T
      * and S V over positions 0..i for token i: 2 QD (i + 1) multiply-adds
@@ -212,6 +237,27 @@ int cli_bench(int argc, char **argv) {
                    gpt_dtype_name(gpt_model_dtype(model)), n_prompt, tps, gflops, frac * 100, gemm, nt);
         cli_flush();
     }
+    if (n_gen > 0 && depth > 0 && !cli_output_failed()) {
+        /* The cache of sequence 0 filled once with positions 0..depth-1 (in
+         * chunks of fill_rows), then copied to the others: each repeat
+         * writes positions depth.. over the last one's. */
+        for (long p0 = 0; p0 < depth; p0 += fill_rows) {
+            const long chunk = depth - p0 < fill_rows ? depth - p0 : fill_rows;
+            for (long i = 0; i < chunk; i++) pos[i] = (int)(p0 + i), seq[i] = 0;
+            gpt_batch b = {.n = (int)chunk, .tokens = ids, .pos = pos, .seq = seq};
+            if (gpt_forward(ctx, &b, logits, err, sizeof err) != GPT_OK) {
+                cli_error("%s", err);
+                rc = EXIT_RUNTIME;
+                goto out;
+            }
+        }
+        for (int s = 1; s < parallel; s++)
+            if (gpt_context_copy_seq(ctx, s, 0, (int)depth, err, sizeof err) != GPT_OK) {
+                cli_error("%s", err);
+                rc = EXIT_RUNTIME;
+                goto out;
+            }
+    }
     if (n_gen > 0 && !cli_output_failed()) {
         /* The roofline beside each repeat: read as STREAM does (1 GiB, best
          * of 3 passes) just before it. This machine's bandwidth moves
@@ -233,7 +279,7 @@ int cli_bench(int argc, char **argv) {
             for (long i = 0; i < n_gen; i++) {
                 int step_pos[64], step_seq[64], step_ids[64];  // (parallel) one row per sequence
                 for (int s = 0; s < parallel; s++)
-                    step_pos[s] = (int)i, step_seq[s] = s, step_ids[s] = ids[(i * parallel + s) % rows];
+                    step_pos[s] = (int)(depth + i), step_seq[s] = s, step_ids[s] = ids[(i * parallel + s) % rows];
                 gpt_batch b = {.n = (int)parallel, .tokens = step_ids, .pos = step_pos, .seq = step_seq,
                                .want_logits = want};
                 if (gpt_forward(ctx, &b, logits, err, sizeof err) != GPT_OK) {
@@ -246,9 +292,10 @@ int cli_bench(int argc, char **argv) {
             /* The roofline of a step: it reads the weights once, whatever P. */
             fractions[r] = n_gen / times[r] * bytes_per_token / (bandwidths[r] * 1e9);
         }
-        char test[48];
+        char test[64];
         if (parallel > 1) snprintf(test, sizeof test, "tg%ldx%ld", n_gen, parallel);
         else snprintf(test, sizeof test, "tg%ld", n_gen);
+        if (depth > 0) snprintf(test + strlen(test), sizeof test - strlen(test), "@d%ld", depth);
         if (jsonl) {  // every repeat's figures, then (the medians sort the arrays) the medians
             cli_printf("{\"test\":\"%s\",\"repeats\":[", test);
             for (long r = 0; r < repeats; r++)
@@ -259,10 +306,15 @@ int cli_bench(int argc, char **argv) {
         double t = median(times, (int)repeats), tps = n_gen * parallel / t;
         double bandwidth = median(bandwidths, (int)repeats), roof = median(fractions, (int)repeats);
         if (jsonl)
-            cli_printf("\"tokens_per_s\":%.2f,\"threads\":%d,\"parallel\":%ld,\"model\":\"%s\","
-                   "\"dtype\":\"%s\",\"weight_bytes_per_token\":%.0f,\"bandwidth_gbs\":%.2f,"
-                   "\"roofline_fraction\":%.3f}\n",
-                   tps, nt, parallel, name, gpt_dtype_name(gpt_model_dtype(model)), bytes_per_token, bandwidth, roof);
+            cli_printf("\"tokens_per_s\":%.2f,\"threads\":%d,\"parallel\":%ld,\"depth\":%ld,\"model\":\"%s\","
+                   "\"dtype\":\"%s\",\"weight_bytes_per_token\":%.0f,\"cache_bytes_per_token\":%.0f,"
+                   "\"bandwidth_gbs\":%.2f,\"roofline_fraction\":%.3f}\n",
+                   tps, nt, parallel, depth, name, gpt_dtype_name(gpt_model_dtype(model)), weight_bytes, cache_bytes,
+                   bandwidth, roof);
+        else if (depth > 0)
+            cli_printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB weights + %.0f MB cache/step, %d threads)\n",
+                   name, gpt_dtype_name(gpt_model_dtype(model)), test, tps, roof * 100, bandwidth, weight_bytes / 1e6,
+                   cache_bytes / 1e6, nt);
         else
             cli_printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB/step, %d threads)\n", name,
                    gpt_dtype_name(gpt_model_dtype(model)), test, tps, roof * 100, bandwidth,
