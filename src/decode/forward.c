@@ -25,8 +25,8 @@ struct gpt_context {
     int n_seq;      // sequences with a cache each
     int max_rows;   // rows one forward call may take
 
-    float *key_cache;    // (n_layer, n_seq, n_ctx, KD) KD = n_kv_head * head_dim
-    float *value_cache;  // (n_layer, n_seq, n_ctx, KD)
+    float *key_cache;    // (n_layer, n_seq, n_kv_head, n_ctx, head_dim)
+    float *value_cache;  // (n_layer, n_seq, n_kv_head, n_ctx, head_dim)
     float *rope_cos;     // (n_ctx, HD/2) rotary angles, made once; empty with learned positions
     float *rope_sin;     // (n_ctx, HD/2)
 
@@ -174,11 +174,15 @@ static void add_rows(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-/* The cache row of (layer, seq, pos): KD floats, the kv heads side by side. */
-static float *cache_row(const gpt_context *ctx, float *cache, int layer, int seq, int pos) {
+/* The cached key or value of (layer, seq, kv head, pos): head_dim floats.
+ * Each kv head's positions lie together, so attention reads one run per
+ * head. With the kv heads side by side in each position's row instead, a
+ * head read head_dim floats a row apart (4 KB at the Qwen3-0.6B shape,
+ * a page per position), and a SmolLM2-135M-shape decode after 2,048
+ * positions ran at 0.66x of this (BENCHMARKS.md). */
+static float *cache_at(const gpt_context *ctx, float *cache, int layer, int seq, int kv, int pos) {
     const gpt_config *c = &ctx->model->cfg;
-    size_t KD = (size_t)c->n_kv_head * c->head_dim;
-    return cache + (((size_t)layer * ctx->n_seq + seq) * ctx->n_ctx + pos) * KD;
+    return cache + ((((size_t)layer * ctx->n_seq + seq) * c->n_kv_head + kv) * ctx->n_ctx + pos) * c->head_dim;
 }
 
 /* The sliding window of this layer (W positions), or 0 for none. */
@@ -207,10 +211,10 @@ static void attend_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, 
     const gpt_config *c = &ctx->model->cfg;
     const int NH = c->n_head, HD = c->head_dim, QD = NH * HD, KD = c->n_kv_head * HD;
     const int QKV = QD + 2 * KD, group = NH / c->n_kv_head;
-    const int pos = b->pos[r], seq = b->seq[r], kv = (h / group) * HD;
-    const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + kv;    // (pos+1, HD), rows KD apart
-    const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + kv;  // (pos+1, HD), rows KD apart
-    attend_head(ctx->attn + (size_t)r * QD + h * HD, ctx->qkv + (size_t)r * QKV + h * HD, K, V, KD,
+    const int pos = b->pos[r], seq = b->seq[r], kv = h / group;
+    const float *K = cache_at(ctx, ctx->key_cache, layer, seq, kv, 0);    // (pos+1, HD)
+    const float *V = cache_at(ctx, ctx->value_cache, layer, seq, kv, 0);  // (pos+1, HD)
+    attend_head(ctx->attn + (size_t)r * QD + h * HD, ctx->qkv + (size_t)r * QKV + h * HD, K, V, HD,
                 first_seen(c, layer, pos), pos, HD, 1.0f / sqrtf((float)HD), scores);
 }
 
@@ -230,19 +234,20 @@ static void attend_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, 
  * cache. With every miss asked for first, 0.32-0.38 ms (BENCHMARKS.md). */
 static void fetch_keys_values(const gpt_context *ctx, int layer, int seq, int pos, int h0, int h1) {
     const gpt_config *c = &ctx->model->cfg;
-    const int HD = c->head_dim, KD = c->n_kv_head * HD, group = c->n_head / c->n_kv_head;
+    const int HD = c->head_dim, group = c->n_head / c->n_kv_head;
     size_t budget = FETCH_MAX_BYTES;
     for (int kv = h0 / group; h1 > h0 && kv <= (h1 - 1) / group; kv++) {
-        const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0) + kv * HD;    // (pos, HD), rows KD apart
-        const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0) + kv * HD;  // (pos, HD), rows KD apart
-        for (int p = first_seen(c, layer, pos); p < pos; p++) {
-            if (budget < 2 * sizeof(float) * (size_t)HD) return;
-            budget -= 2 * sizeof(float) * (size_t)HD;
-            for (int d = 0; d < HD; d += 16) {  // a 64-byte line of 16 floats
-                __builtin_prefetch(K + (size_t)p * KD + d, 0, 2);
-                __builtin_prefetch(V + (size_t)p * KD + d, 0, 2);
-            }
+        const int first = first_seen(c, layer, pos);
+        const float *K = cache_at(ctx, ctx->key_cache, layer, seq, kv, first);    // (pos - first, HD)
+        const float *V = cache_at(ctx, ctx->value_cache, layer, seq, kv, first);  // (pos - first, HD)
+        size_t floats = (size_t)(pos - first) * HD;
+        if (2 * sizeof(float) * floats > budget) floats = budget / (2 * sizeof(float));
+        budget -= 2 * sizeof(float) * floats;
+        for (size_t i = 0; i < floats; i += 16) {  // a 64-byte line of 16 floats
+            __builtin_prefetch(K + i, 0, 2);
+            __builtin_prefetch(V + i, 0, 2);
         }
+        if (!budget) return;
     }
 }
 
@@ -323,11 +328,10 @@ static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
     const int p0 = b->pos[0], N = p0 + R, seq = b->seq[0], lds = ctx->n_keys;
     const int window = layer_window(c, layer);
     const float scale = 1.0f / sqrtf((float)HD);
-    const float *K = cache_row(ctx, ctx->key_cache, layer, seq, 0);    // (N, KD)
-    const float *V = cache_row(ctx, ctx->value_cache, layer, seq, 0);  // (N, KD)
-    const size_t packed = (size_t)lds * HD;                              // floats of one kv head's keys
+    const size_t packed = (size_t)lds * HD;  // floats of one kv head's keys
 #pragma omp parallel for schedule(static)
-    for (int kv = 0; kv < NKV; kv++) attention_pack_keys(ctx->keys_packed + kv * packed, K + kv * HD, KD, N, HD);
+    for (int kv = 0; kv < NKV; kv++)
+        attention_pack_keys(ctx->keys_packed + kv * packed, cache_at(ctx, ctx->key_cache, layer, seq, kv, 0), HD, N, HD);
 
     const int n_blocks = (R + PROMPT_ATTN_ROWS - 1) / PROMPT_ATTN_ROWS;
     int threads = ctx->scores_rows / PROMPT_ATTN_ROWS, nt = omp_get_max_threads();
@@ -338,7 +342,8 @@ static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
         const int blk = n_blocks - 1 - task / NH, h = task % NH, r0 = blk * PROMPT_ATTN_ROWS;
         const int rows = R - r0 < PROMPT_ATTN_ROWS ? R - r0 : PROMPT_ATTN_ROWS;
         attend_rows(ctx->attn + (size_t)r0 * QD + h * HD, QD, ctx->qkv + (size_t)r0 * QKV + h * HD, QKV,
-                    ctx->keys_packed + (h / group) * packed, V + (h / group) * HD, KD, rows, p0 + r0, window, HD,
+                    ctx->keys_packed + (h / group) * packed, cache_at(ctx, ctx->value_cache, layer, seq, h / group, 0),
+                    HD, rows, p0 + r0, window, HD,
                     scale, ctx->scores + (size_t)omp_get_thread_num() * PROMPT_ATTN_ROWS * lds, lds);
     }
 }
@@ -417,8 +422,10 @@ static void position_row(gpt_context *ctx, int layer, const gpt_batch *b, int r)
         rope_apply(q, ctx->rope_cos + at, ctx->rope_sin + at, c->n_head, HD);
         rope_apply(k, ctx->rope_cos + at, ctx->rope_sin + at, c->n_kv_head, HD);
     }
-    memcpy(cache_row(ctx, ctx->key_cache, layer, b->seq[r], b->pos[r]), k, sizeof(float) * KD);
-    memcpy(cache_row(ctx, ctx->value_cache, layer, b->seq[r], b->pos[r]), k + KD, sizeof(float) * KD);
+    for (int kv = 0; kv < c->n_kv_head; kv++) {
+        memcpy(cache_at(ctx, ctx->key_cache, layer, b->seq[r], kv, b->pos[r]), k + kv * HD, sizeof(float) * HD);
+        memcpy(cache_at(ctx, ctx->value_cache, layer, b->seq[r], kv, b->pos[r]), k + KD + kv * HD, sizeof(float) * HD);
+    }
 }
 
 /* The layers over the batch's rows, x holding their embeddings. With a
@@ -542,9 +549,8 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
 }
 
 /* ---- copying a sequence's cache (n samples share one prompt read) ----
- * Layout-agnostic: for each layer and cache, the bytes of positions
- * 0..n_pos-1 of one sequence lie together, from cache_row(.., 0) to
- * cache_row(.., n_pos). */
+ * For each layer, cache and kv head, positions 0..n_pos-1 of one sequence
+ * lie together, from cache_at(.., 0) to cache_at(.., n_pos). */
 gpt_status gpt_context_copy_seq(gpt_context *ctx, int dst, int src, int n_pos, char *err, size_t err_len) {
     if (dst < 0 || dst >= ctx->n_seq || src < 0 || src >= ctx->n_seq)
         return gpt_fail(err, err_len, GPT_ERR_ARG, "sequence %d or %d is outside 0..%d", dst, src, ctx->n_seq - 1);
@@ -553,10 +559,11 @@ gpt_status gpt_context_copy_seq(gpt_context *ctx, int dst, int src, int n_pos, c
     if (dst == src || n_pos == 0) return GPT_OK;
     float *caches[2] = {ctx->key_cache, ctx->value_cache};
     for (int l = 0; l < ctx->model->cfg.n_layer; l++)
-        for (int k = 0; k < 2; k++) {
-            const char *from = (const char *)cache_row(ctx, caches[k], l, src, 0);
-            size_t bytes = (size_t)((const char *)cache_row(ctx, caches[k], l, src, n_pos) - from);
-            memcpy(cache_row(ctx, caches[k], l, dst, 0), from, bytes);
-        }
+        for (int k = 0; k < 2; k++)
+            for (int kv = 0; kv < ctx->model->cfg.n_kv_head; kv++) {
+                const char *from = (const char *)cache_at(ctx, caches[k], l, src, kv, 0);
+                size_t bytes = (size_t)((const char *)cache_at(ctx, caches[k], l, src, kv, n_pos) - from);
+                memcpy(cache_at(ctx, caches[k], l, dst, kv, 0), from, bytes);
+            }
     return GPT_OK;
 }
