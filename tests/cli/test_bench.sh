@@ -44,4 +44,21 @@ done <"$TMP/repeats"
 mid=$(sed -n 's/.*"roofline_fraction":\([0-9.e+-]*\).*/\1/p' "$TMP/repeats" | sort -g | sed -n 2p)
 [ "$mid" = "$frac" ] || fail "roofline_fraction $frac is not the median of the repeats' ($(sed -n 's/.*"roofline_fraction":\([0-9.e+-]*\).*/\1/p' "$TMP/repeats" | tr '\n' ' '))"
 
+# -d N: tg after N cached positions. The keys and values a token reads at its
+# mean position, 2 x 4 bytes x layers x kv heads x head_dim x (N + (n + 1) / 2)
+# from gpt info's shape, are counted beside the weights, in the fraction too.
+"$GPT" bench -p 0 -n 4 -d 40 -r 1 -t 2 --format jsonl >"$TMP/bench.jsonl" 2>"$TMP/err" ||
+    fail "gpt bench -p 0 -n 4 -d 40: exit status $?: $(head -1 "$TMP/err")"
+grep -q '"test":"tg4@d40",.*"depth":40,' "$TMP/bench.jsonl" || fail "bench -d 40: test or depth: $(cat "$TMP/bench.jsonl")"
+want=$("$GPT" info --format json |
+    sed 's/.*"n_layer":\([0-9]*\),.*"n_kv_head":\([0-9]*\),"head_dim":\([0-9]*\),.*/\1 \2 \3/' |
+    awk '{ printf "%.0f", 2 * 4 * $1 * $2 * $3 * (40 + 2.5) }')
+expect_eq "bench -d 40: cache bytes a token reads" "$(field cache_bytes_per_token)" "$want"
+awk -v f="$(field roofline_fraction)" -v t="$(field tokens_per_s)" -v w="$(field weight_bytes_per_token)" \
+    -v c="$(field cache_bytes_per_token)" -v b="$(field bandwidth_gbs)" \
+    'BEGIN { r = t * (w + c) / (b * 1e9); d = r / f - 1; if (d < 0) d = -d; exit !(d < 0.02) }' ||
+    fail "bench -d 40: roofline_fraction is not t/s x (weights + cache) / bandwidth: $(cat "$TMP/bench.jsonl")"
+expect_status "bench -d past the context" 1 "$GPT" bench -p 0 -n 4 -d 510
+grep -q "must fit the context of 512" "$TMP/err" || fail "bench -d 510 -n 4: $(cat "$TMP/err")"
+
 finish
