@@ -179,7 +179,7 @@ static void add_rows(float *x, const float *y, size_t n) {
  * head. With the kv heads side by side in each position's row instead, a
  * head read head_dim floats a row apart (4 KB at the Qwen3-0.6B shape,
  * a page per position), and a SmolLM2-135M-shape decode after 2,048
- * positions ran at 0.66x of this (BENCHMARKS.md). */
+ * positions ran 0.77-0.84x as fast as this (BENCHMARKS.md). */
 static float *cache_at(const gpt_context *ctx, float *cache, int layer, int seq, int kv, int pos) {
     const gpt_config *c = &ctx->model->cfg;
     return cache + ((((size_t)layer * ctx->n_seq + seq) * c->n_kv_head + kv) * ctx->n_ctx + pos) * c->head_dim;
