@@ -3,7 +3,8 @@
 # GPT-2 124M-shaped model with random weights (made once under $BENCH_DIR),
 # in F32, F16 and Q8, batched decoding (scripts/bench-batch.sh); on random
 # BF16 checkpoints at the real shapes of SmolLM2-135M and Qwen2.5-0.5B, in
-# BF16 and Q8, one stream and 16 (PRESETS names others: qwen3-0.6b,
+# BF16 and Q8, one stream and 16, and one stream after 2,048 cached
+# positions (PRESETS names others: qwen3-0.6b,
 # llama3.2-1b, tinyllama-1.1b); then the tokenizer throughput when a
 # corpus is at hand.
 # Figures and how to read them: BENCHMARKS.md.
@@ -35,6 +36,7 @@ for preset in ${PRESETS:-smollm2-135m qwen2.5-0.5b}; do  # any of make-random-mo
     "$gpt" bench -m "$m" -p 512 -n 128 -t "$threads"
     "$gpt" bench -m "$m" --quant q8 -p 512 -n 128 -t "$threads"
     "$gpt" bench -m "$m" -p 0 -n 32 --parallel 16 -t "$threads"
+    "$gpt" bench -m "$m" -p 0 -n 32 -d 2048 -t "$threads"  # after 2,048 cached positions
 done
 corpus=${CORPUS:-}  # e.g. the fixtures' corpus/tinyshakespeare.txt; not shipped here
 if [ -n "$corpus" ] && [ -f "$corpus" ]; then
