@@ -43,7 +43,7 @@ struct gpt_context {
     float *keys_packed;  // (n_kv_head, n_keys / 32, HD, 32) a prompt chunk's keys, packed for attend_rows
     float *embed;    // (C) one widened embedding row
     float *panel;    // (PANEL) the products' scratch: widened 16-bit rows or packed blocks (matmul_scratch_floats)
-    int scores_rows;  // rows of scores: max(threads at creation, max_rows)
+    int scores_rows;  // rows of scores: max(threads at creation x group_rows, max_rows)
     int n_procs;     // the CPUs at creation (omp_get_num_procs is a system call each time)
     int n_keys;      // n_ctx rounded up to ATTN_KEY_BLOCK: the row stride of scores
 
@@ -72,6 +72,13 @@ int gpt_get_threads(void) { return g_threads > 0 ? g_threads : omp_get_max_threa
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
 /* a * b * c, or 0 when it overflows (callers treat 0 as too large). */
+/* Rows of scores a batch-decode attention task holds: the query heads of
+ * one kv head that attend_group takes at once. */
+static int group_rows(const gpt_config *c) {
+    const int group = c->n_head / c->n_kv_head;
+    return group < ATTN_GROUP_MAX ? group : ATTN_GROUP_MAX;
+}
+
 static size_t mul3(size_t a, size_t b, size_t c) {
     if (a && b > SIZE_MAX / a) return 0;
     if (a * b != 0 && c > SIZE_MAX / (a * b)) return 0;
@@ -92,7 +99,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     const size_t QD = (size_t)c->n_head * c->head_dim, KD = (size_t)c->n_kv_head * c->head_dim;
     int threads = omp_get_max_threads();
     if (omp_get_num_procs() > threads) threads = omp_get_num_procs();
-    const int scores_rows = threads > max_rows ? threads : max_rows;
+    const int scores_rows = threads * group_rows(c) > max_rows ? threads * group_rows(c) : max_rows;
 
     size_t cache = mul3(L * n_seq, n_ctx, KD);
     if (cache == 0 || cache > SIZE_MAX / 8)
@@ -218,6 +225,17 @@ static void attend_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, 
                 first_seen(c, layer, pos), pos, HD, 1.0f / sqrtf((float)HD), scores);
 }
 
+/* Row r's attention for the query heads of kv head kv (attend_group),
+ * with scores as scratch (min(group, ATTN_GROUP_MAX) rows of n_keys). */
+static void attend_kv_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, int kv, float *scores) {
+    const gpt_config *c = &ctx->model->cfg;
+    const int NH = c->n_head, HD = c->head_dim, QD = NH * HD, KD = c->n_kv_head * HD;
+    const int QKV = QD + 2 * KD, group = NH / c->n_kv_head, h0 = kv * group, pos = b->pos[r], seq = b->seq[r];
+    attend_group(ctx->attn + (size_t)r * QD + h0 * HD, ctx->qkv + (size_t)r * QKV + h0 * HD, group,
+                 cache_at(ctx, ctx->key_cache, layer, seq, kv, 0), cache_at(ctx, ctx->value_cache, layer, seq, kv, 0), HD,
+                 first_seen(c, layer, pos), pos, HD, 1.0f / sqrtf((float)HD), scores, ctx->n_keys);
+}
+
 /* At most this many bytes of keys and values are fetched ahead per task:
  * no more than the smallest L2 of current x86 cores (256 KB; Zen 4 has 1
  * MB), so that what is fetched first is still there when it is read. (A
@@ -264,8 +282,8 @@ static void attention_heads(gpt_context *ctx, int layer, const gpt_batch *b, int
  * pairs. */
 static void attention_tasks(gpt_context *ctx, int layer, const gpt_batch *b, int row_tasks, ops_work_share *shares,
                             int nt) {
-    const int NH = ctx->model->cfg.n_head, n_tasks = row_tasks ? b->n : b->n * NH;
-    float *scores = ctx->scores + (size_t)omp_get_thread_num() * ctx->n_keys;
+    const int NH = ctx->model->cfg.n_head, NKV = ctx->model->cfg.n_kv_head, n_tasks = row_tasks ? b->n : b->n * NH;
+    float *scores = ctx->scores + (size_t)omp_get_thread_num() * group_rows(&ctx->model->cfg) * ctx->n_keys;
     int first, n;
     while ((n = ops_share_next(shares, nt, n_tasks, &first)) > 0)
         for (int task = first; task < first + n; task++) {
@@ -274,7 +292,7 @@ static void attention_tasks(gpt_context *ctx, int layer, const gpt_batch *b, int
                 continue;
             }
             fetch_keys_values(ctx, layer, b->seq[task], b->pos[task], 0, NH);
-            for (int h = 0; h < NH; h++) attend_task(ctx, layer, b, task, h, scores);
+            for (int kv = 0; kv < NKV; kv++) attend_kv_task(ctx, layer, b, task, kv, scores);
         }
 }
 

@@ -50,10 +50,14 @@ static void scores_portable(float *s, const float *q, const float *K, int stride
     for (int t = first; t <= last; t++) s[t] = dot_f32(q, K + (size_t)t * stride, HD) * scale;
 }
 
-/* out (HD) = sum over t in [first, last] of e[t] * V row t, then times inv. */
+/* out (HD) = (out, or with fresh set 0) + the sum over t in [first, last]
+ * of e[t] * V row t, one fma a position in order, then times inv. Runs of
+ * positions continued from out (inv 1) and ended with inv give the bits of
+ * one run: 1 is exact. */
 static void weighted_portable(float *out, const float *e, const float *V, int stride, int first, int last, int HD,
-                              float inv) {
-    for (int d = 0; d < HD; d++) out[d] = 0.0f;
+                              float inv, int fresh) {
+    if (fresh)
+        for (int d = 0; d < HD; d++) out[d] = 0.0f;
     for (int t = first; t <= last; t++) {
         const float *v = V + (size_t)t * stride;
         for (int d = 0; d < HD; d++) out[d] = fmaf(e[t], v[d], out[d]);
@@ -157,10 +161,11 @@ TARGET_AVX2 static float max_avx2(const float *x, int n) {
  * step's attention time). */
 TARGET_AVX2 static inline __attribute__((always_inline)) void weighted_regs8(float *out, const float *e,
                                                                            const float *V, int stride, int first,
-                                                                           int last, const int NV, float inv) {
+                                                                           int last, const int NV, float inv,
+                                                                           int fresh) {
     __m256 o[4];
 #pragma GCC unroll 4
-    for (int c = 0; c < NV; c++) o[c] = _mm256_setzero_ps();
+    for (int c = 0; c < NV; c++) o[c] = fresh ? _mm256_setzero_ps() : _mm256_loadu_ps(out + 8 * c);
     for (int t = first; t <= last; t++) {
         const __m256 w = _mm256_set1_ps(e[t]);
         const float *v = V + (size_t)t * stride;
@@ -173,19 +178,19 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void weighted_regs8(flo
 
 /* The output 32 values at a time in four registers, across every position. */
 TARGET_AVX2 static void weighted_avx2(float *out, const float *e, const float *V, int stride, int first, int last,
-                                      int HD, float inv) {
+                                      int HD, float inv, int fresh) {
     int d0 = 0;
     while (HD - d0 >= 8) {
         const int nv = (HD - d0) / 8 < 4 ? (HD - d0) / 8 : 4;  // registers in use
         switch (nv) {
-        case 1: weighted_regs8(out + d0, e, V + d0, stride, first, last, 1, inv); break;
-        case 2: weighted_regs8(out + d0, e, V + d0, stride, first, last, 2, inv); break;
-        case 3: weighted_regs8(out + d0, e, V + d0, stride, first, last, 3, inv); break;
-        default: weighted_regs8(out + d0, e, V + d0, stride, first, last, 4, inv); break;
+        case 1: weighted_regs8(out + d0, e, V + d0, stride, first, last, 1, inv, fresh); break;
+        case 2: weighted_regs8(out + d0, e, V + d0, stride, first, last, 2, inv, fresh); break;
+        case 3: weighted_regs8(out + d0, e, V + d0, stride, first, last, 3, inv, fresh); break;
+        default: weighted_regs8(out + d0, e, V + d0, stride, first, last, 4, inv, fresh); break;
         }
         d0 += 8 * nv;
     }
-    if (d0 < HD) weighted_portable(out + d0, e, V + d0, stride, first, last, HD - d0, inv);
+    if (d0 < HD) weighted_portable(out + d0, e, V + d0, stride, first, last, HD - d0, inv, fresh);
 }
 
 /* ---- AVX-512: 16 positions' dots per reduction ---- */
@@ -219,10 +224,11 @@ TARGET_AVX512 static void scores_avx512(float *s, const float *q, const float *K
 TARGET_AVX512 static inline __attribute__((always_inline)) void weighted_regs16(float *out, const float *e,
                                                                               const float *V, int stride,
                                                                               int first, int last, const int NV,
-                                                                              const __mmask16 *mask, float inv) {
+                                                                              const __mmask16 *mask, float inv,
+                                                                              int fresh) {
     __m512 o[4];
 #pragma GCC unroll 4
-    for (int c = 0; c < NV; c++) o[c] = _mm512_setzero_ps();
+    for (int c = 0; c < NV; c++) o[c] = fresh ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask[c], out + 16 * c);
     for (int t = first; t <= last; t++) {
         const __m512 w = _mm512_set1_ps(e[t]);
         const float *v = V + (size_t)t * stride;
@@ -235,7 +241,7 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void weighted_regs16(
 
 /* The output 64 values at a time in four registers (the last 16 masked). */
 TARGET_AVX512 static void weighted_avx512(float *out, const float *e, const float *V, int stride, int first,
-                                          int last, int HD, float inv) {
+                                          int last, int HD, float inv, int fresh) {
     for (int d0 = 0; d0 < HD; d0 += 64) {
         const int left = HD - d0, nv = (left + 15) / 16 < 4 ? (left + 15) / 16 : 4;
         __mmask16 mask[4];
@@ -244,10 +250,10 @@ TARGET_AVX512 static void weighted_avx512(float *out, const float *e, const floa
             mask[c] = in >= 16 ? 0xFFFF : in > 0 ? (__mmask16)((1u << in) - 1) : 0;
         }
         switch (nv) {
-        case 1: weighted_regs16(out + d0, e, V + d0, stride, first, last, 1, mask, inv); break;
-        case 2: weighted_regs16(out + d0, e, V + d0, stride, first, last, 2, mask, inv); break;
-        case 3: weighted_regs16(out + d0, e, V + d0, stride, first, last, 3, mask, inv); break;
-        default: weighted_regs16(out + d0, e, V + d0, stride, first, last, 4, mask, inv); break;
+        case 1: weighted_regs16(out + d0, e, V + d0, stride, first, last, 1, mask, inv, fresh); break;
+        case 2: weighted_regs16(out + d0, e, V + d0, stride, first, last, 2, mask, inv, fresh); break;
+        case 3: weighted_regs16(out + d0, e, V + d0, stride, first, last, 3, mask, inv, fresh); break;
+        default: weighted_regs16(out + d0, e, V + d0, stride, first, last, 4, mask, inv, fresh); break;
         }
     }
 }
@@ -278,22 +284,63 @@ static float softmax_weights(float *x, int n, int path) {
 #endif
 }
 
+/* The path's scores and weighted sums (attend_head). */
+static void scores_path(float *s, const float *q, const float *K, int stride, int first, int last, int HD,
+                        float scale, int path) {
+#if HAVE_X86
+    if (path == 2) scores_avx512(s, q, K, stride, first, last, HD, scale);
+    else if (path == 1) scores_avx2(s, q, K, stride, first, last, HD, scale);
+    else
+#endif
+        scores_portable(s, q, K, stride, first, last, HD, scale);
+}
+
+static void weighted_path(float *out, const float *e, const float *V, int stride, int first, int last, int HD,
+                          float inv, int fresh, int path) {
+#if HAVE_X86
+    if (path == 2) weighted_avx512(out, e, V, stride, first, last, HD, inv, fresh);
+    else if (path == 1) weighted_avx2(out, e, V, stride, first, last, HD, inv, fresh);
+    else
+#endif
+        weighted_portable(out, e, V, stride, first, last, HD, inv, fresh);
+}
+
 void attend_head(float *out, const float *q, const float *K, const float *V, int stride, int first, int last,
                  int HD, float scale, float *scores) {
     const int n = last - first + 1, path = attention_path();
-#if HAVE_X86
-    if (path == 2) scores_avx512(scores, q, K, stride, first, last, HD, scale);
-    else if (path == 1) scores_avx2(scores, q, K, stride, first, last, HD, scale);
-    else
-#endif
-        scores_portable(scores, q, K, stride, first, last, HD, scale);
+    scores_path(scores, q, K, stride, first, last, HD, scale, path);
     const float inv = softmax_weights(scores + first, n, path);
-#if HAVE_X86
-    if (path == 2) weighted_avx512(out, scores, V, stride, first, last, HD, inv);
-    else if (path == 1) weighted_avx2(out, scores, V, stride, first, last, HD, inv);
-    else
-#endif
-        weighted_portable(out, scores, V, stride, first, last, HD, inv);
+    weighted_path(out, scores, V, stride, first, last, HD, inv, 1, path);
+}
+
+/* Positions a grouped pass takes at a time: their keys (or values) of one
+ * kv head, 16 KB at head_dim 64, stay in L1 for the group's query heads. */
+#define GROUP_RUN 64
+
+/* attend_head for the G query heads of one kv head (a GQA group), q and
+ * out G x HD each, scores G rows lds apart: each run of GROUP_RUN
+ * positions' keys is read for all G heads, then each run of values. Each
+ * head's scores are attend_head's (every position's dot is the same
+ * alone or in a block), and its weighted sum the same fma chain, carried
+ * from run to run in out and scaled once at the end: the same bits. */
+void attend_group(float *out, const float *q, int G, const float *K, const float *V, int stride, int first, int last,
+                  int HD, float scale, float *scores, int lds) {
+    for (; G > ATTN_GROUP_MAX; G -= ATTN_GROUP_MAX, out += ATTN_GROUP_MAX * HD, q += ATTN_GROUP_MAX * HD)
+        attend_group(out, q, ATTN_GROUP_MAX, K, V, stride, first, last, HD, scale, scores, lds);
+    const int n = last - first + 1, path = attention_path();
+    float inv[ATTN_GROUP_MAX];
+    for (int t0 = first; t0 <= last; t0 += GROUP_RUN) {
+        const int t1 = last - t0 < GROUP_RUN ? last : t0 + GROUP_RUN - 1;
+        for (int g = 0; g < G; g++)
+            scores_path(scores + (size_t)g * lds, q + (size_t)g * HD, K, stride, t0, t1, HD, scale, path);
+    }
+    for (int g = 0; g < G; g++) inv[g] = softmax_weights(scores + (size_t)g * lds + first, n, path);
+    for (int t0 = first; t0 <= last; t0 += GROUP_RUN) {
+        const int t1 = last - t0 < GROUP_RUN ? last : t0 + GROUP_RUN - 1;
+        for (int g = 0; g < G; g++)
+            weighted_path(out + (size_t)g * HD, scores + (size_t)g * lds, V, stride, t0, t1, HD,
+                          t1 == last ? inv[g] : 1.0f, t0 == first, path);
+    }
 }
 
 /* ---- prompts: a block of query rows at once, keys as vector lanes ----

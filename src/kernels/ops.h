@@ -147,6 +147,14 @@ float dot_f32(const float *a, const float *b, int n);
 void attend_head(float *out, const float *q, const float *K, const float *V, int stride, int first, int last,
                  int HD, float scale, float *scores);
 
+/* attend_head for G query heads of one kv head at once (q and out G x HD,
+ * scores G rows of last + 1 floats, lds apart; at most ATTN_GROUP_MAX rows
+ * are used, a larger group going in parts): each key and value is read
+ * once for the G heads, and each head's output has attend_head's bits. */
+#define ATTN_GROUP_MAX 8
+void attend_group(float *out, const float *q, int G, const float *K, const float *V, int stride, int first, int last,
+                  int HD, float scale, float *scores, int lds);
+
 /* Keys 0..N-1 of one kv head (K at position 0, rows stride floats apart)
  * packed for attend_rows: Kp (ceil(N / 32), HD, 32), each block of 32
  * keys stored dimension by dimension, the keys past N zero. */

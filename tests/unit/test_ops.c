@@ -492,6 +492,41 @@ static void test_attention(void) {
     free(K), free(V);
 }
 
+/* attend_group (the query heads of one kv head at once, in runs of
+ * positions): each head's output the bits attend_head gives it alone, on
+ * every path, for groups of 1 to 9 (past ATTN_GROUP_MAX, in parts) and
+ * spans within one run of 64 positions and across several. */
+static void test_attention_group(void) {
+    const int hds[] = {64, 128, 67};
+    const int spans[][2] = {{0, 0}, {0, 63}, {0, 64}, {5, 200}, {37, 299}};
+    const int groups[] = {1, 2, 3, 7, 9};
+    enum { MAXPOS = 300, MAXHD = 128, MAXG = 9, STRIDE = MAXHD + 3, LDS = MAXPOS + 4 };
+    float *K = malloc(sizeof(float) * MAXPOS * STRIDE), *V = malloc(sizeof(float) * MAXPOS * STRIDE);
+    float q[MAXG * MAXHD], alone[MAXG * MAXHD], grouped[MAXG * MAXHD], scores[MAXG * LDS];
+    for (size_t i = 0; i < (size_t)MAXPOS * STRIDE; i++) K[i] = uniform() * 3.0f, V[i] = uniform();
+    for (int i = 0; i < MAXG * MAXHD; i++) q[i] = uniform() * 3.0f;
+    for (int path = 0; path < 3; path++) {
+        ops_force_no_avx512(path == 1);
+        ops_force_portable(path == 2);
+        for (size_t h = 0; h < sizeof hds / sizeof hds[0]; h++)
+            for (size_t k = 0; k < sizeof spans / sizeof spans[0]; k++)
+                for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++) {
+                    const int HD = hds[h], first = spans[k][0], last = spans[k][1], G = groups[gi];
+                    const float scale = 1.0f / sqrtf((float)HD);
+                    for (int g = 0; g < G; g++)
+                        attend_head(alone + g * HD, q + g * HD, K, V, STRIDE, first, last, HD, scale, scores);
+                    attend_group(grouped, q, G, K, V, STRIDE, first, last, HD, scale, scores, LDS);
+                    size_t where = 0;
+                    CHECK(same_bits(alone, grouped, (size_t)G * HD, &where),
+                          "attend_group %s HD=%d G=%d positions %d..%d: head %zu element %zu %.9g, attend_head %.9g",
+                          PATH_NAME[path], HD, G, first, last, where / HD, where % HD, grouped[where], alone[where]);
+                }
+    }
+    ops_force_portable(0);
+    ops_force_no_avx512(0);
+    free(K), free(V);
+}
+
 /* attend_rows (a prompt chunk's attention): the same bits on AVX-512, AVX2
  * and portable paths; each row the same bits as when it is computed alone;
  * each output within 4e-6 (relative to the largest |V|) of causal softmax
@@ -691,6 +726,7 @@ int main(void) {
     test_silu();
     test_exp();
     test_attention();
+    test_attention_group();
     test_attend_rows();
     const gpt_dtype dts[] = {GPT_DTYPE_F32, GPT_DTYPE_F16, GPT_DTYPE_BF16};
     const char *names[] = {"F32", "F16", "BF16"};
