@@ -2,11 +2,10 @@
 # bench.sh — what `make bench` runs: gpt bench on the bundled model and on a
 # GPT-2 124M-shaped model with random weights (made once under $BENCH_DIR),
 # in F32, F16 and Q8, batched decoding (scripts/bench-batch.sh); on random
-# BF16 checkpoints at the real shapes of SmolLM2-135M and Qwen2.5-0.5B, in
-# BF16 and Q8, one stream and 16, and one stream after 2,048 cached
-# positions (PRESETS names others: qwen3-0.6b,
-# llama3.2-1b, tinyllama-1.1b); then the tokenizer throughput when a
-# corpus is at hand.
+# BF16 checkpoints at the real shapes of SmolLM2-135M and Qwen2.5-0.5B
+# (PRESETS names others: qwen3-0.6b, llama3.2-1b, tinyllama-1.1b), in BF16
+# and Q8, one stream and 16, and one stream after 2,048 cached positions;
+# then the tokenizer throughput when a corpus is at hand.
 # Figures and how to read them: BENCHMARKS.md.
 set -eu
 gpt=${GPT:-./gpt}
