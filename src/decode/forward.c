@@ -210,30 +210,24 @@ static int attention_threads(const gpt_context *ctx) {
     return threads < ctx->scores_rows ? threads : ctx->scores_rows;
 }
 
-/* One row's attention, query head h (attend_head): its query against the
- * sequence's keys (0 or the window's start)..pos, softmax, the weighted sum
- * of values, with scores as scratch. Query head h reads kv head
- * h / (n_head / n_kv_head). */
-static void attend_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, int h, float *scores) {
+/* Row r's attention, query heads [h0, h0 + G) of one kv head (h0 / (n_head
+ * / n_kv_head)): their queries against the sequence's keys (0 or the
+ * window's start)..pos, softmax, the weighted sums of values, with scores
+ * as scratch (min(G, ATTN_GROUP_MAX) rows of n_keys). One head goes to
+ * attend_head, a group to attend_group, which reads each run of keys and
+ * values once for all of them; the bits are the same either way. */
+static void attend_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, int h0, int G, float *scores) {
     const gpt_config *c = &ctx->model->cfg;
     const int NH = c->n_head, HD = c->head_dim, QD = NH * HD, KD = c->n_kv_head * HD;
-    const int QKV = QD + 2 * KD, group = NH / c->n_kv_head;
-    const int pos = b->pos[r], seq = b->seq[r], kv = h / group;
+    const int QKV = QD + 2 * KD, kv = h0 / (NH / c->n_kv_head), pos = b->pos[r], seq = b->seq[r];
     const float *K = cache_at(ctx, ctx->key_cache, layer, seq, kv, 0);    // (pos+1, HD)
     const float *V = cache_at(ctx, ctx->value_cache, layer, seq, kv, 0);  // (pos+1, HD)
-    attend_head(ctx->attn + (size_t)r * QD + h * HD, ctx->qkv + (size_t)r * QKV + h * HD, K, V, HD,
-                first_seen(c, layer, pos), pos, HD, 1.0f / sqrtf((float)HD), scores);
-}
-
-/* Row r's attention for the query heads of kv head kv (attend_group),
- * with scores as scratch (min(group, ATTN_GROUP_MAX) rows of n_keys). */
-static void attend_kv_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, int kv, float *scores) {
-    const gpt_config *c = &ctx->model->cfg;
-    const int NH = c->n_head, HD = c->head_dim, QD = NH * HD, KD = c->n_kv_head * HD;
-    const int QKV = QD + 2 * KD, group = NH / c->n_kv_head, h0 = kv * group, pos = b->pos[r], seq = b->seq[r];
-    attend_group(ctx->attn + (size_t)r * QD + h0 * HD, ctx->qkv + (size_t)r * QKV + h0 * HD, group,
-                 cache_at(ctx, ctx->key_cache, layer, seq, kv, 0), cache_at(ctx, ctx->value_cache, layer, seq, kv, 0), HD,
-                 first_seen(c, layer, pos), pos, HD, 1.0f / sqrtf((float)HD), scores, ctx->n_keys);
+    float *out = ctx->attn + (size_t)r * QD + h0 * HD;                    // (G, HD)
+    const float *q = ctx->qkv + (size_t)r * QKV + h0 * HD;                // (G, HD)
+    const int first = first_seen(c, layer, pos);
+    const float scale = 1.0f / sqrtf((float)HD);
+    if (G == 1) attend_head(out, q, K, V, HD, first, pos, HD, scale, scores);
+    else attend_group(out, q, G, K, V, HD, first, pos, HD, scale, scores, ctx->n_keys);
 }
 
 /* At most this many bytes of keys and values are fetched ahead per task:
@@ -274,7 +268,7 @@ static void fetch_keys_values(const gpt_context *ctx, int layer, int seq, int po
 static void attention_heads(gpt_context *ctx, int layer, const gpt_batch *b, int t, int nt) {
     const int NH = ctx->model->cfg.n_head, h0 = NH * t / nt, h1 = NH * (t + 1) / nt;
     fetch_keys_values(ctx, layer, b->seq[0], b->pos[0], h0, h1);
-    for (int h = h0; h < h1; h++) attend_task(ctx, layer, b, 0, h, ctx->scores + (size_t)t * ctx->n_keys);
+    for (int h = h0; h < h1; h++) attend_task(ctx, layer, b, 0, h, 1, ctx->scores + (size_t)t * ctx->n_keys);
 }
 
 /* Several rows' attention, the calling thread's tasks of the shares: rows
@@ -282,17 +276,18 @@ static void attention_heads(gpt_context *ctx, int layer, const gpt_batch *b, int
  * pairs. */
 static void attention_tasks(gpt_context *ctx, int layer, const gpt_batch *b, int row_tasks, ops_work_share *shares,
                             int nt) {
-    const int NH = ctx->model->cfg.n_head, NKV = ctx->model->cfg.n_kv_head, n_tasks = row_tasks ? b->n : b->n * NH;
+    const int NH = ctx->model->cfg.n_head, NKV = ctx->model->cfg.n_kv_head, group = NH / NKV;
+    const int n_tasks = row_tasks ? b->n : b->n * NH;
     float *scores = ctx->scores + (size_t)omp_get_thread_num() * group_rows(&ctx->model->cfg) * ctx->n_keys;
     int first, n;
     while ((n = ops_share_next(shares, nt, n_tasks, &first)) > 0)
         for (int task = first; task < first + n; task++) {
             if (!row_tasks) {
-                attend_task(ctx, layer, b, task / NH, task % NH, scores);
+                attend_task(ctx, layer, b, task / NH, task % NH, 1, scores);
                 continue;
             }
             fetch_keys_values(ctx, layer, b->seq[task], b->pos[task], 0, NH);
-            for (int kv = 0; kv < NKV; kv++) attend_kv_task(ctx, layer, b, task, kv, scores);
+            for (int kv = 0; kv < NKV; kv++) attend_task(ctx, layer, b, task, kv * group, group, scores);
         }
 }
 
