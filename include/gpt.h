@@ -222,6 +222,13 @@ gpt_dtype gpt_model_file_dtype(const gpt_model *model);  /* as stored on disk */
 size_t gpt_model_n_params(const gpt_model *model);
 size_t gpt_model_file_bytes(const gpt_model *model);     /* safetensors files on disk */
 size_t gpt_model_weight_bytes(const gpt_model *model);   /* weights as held in memory */
+/* Tensors of the checkpoint that the model, as config.json describes it,
+ * does not read: the layers past num_hidden_layers, biases a switch leaves
+ * off. They load as HF loads them, unread; a caller should warn, as HF does.
+ * Buffers HF skips too (GPT-2's attn.bias and attn.masked_bias, Llama's
+ * rotary_emb.inv_freq) are not counted. first, when not NULL, receives the
+ * first one's name (NULL when there is none). */
+int gpt_model_unused_tensors(const gpt_model *model, const char **first);
 /* Bytes of the KV cache of one sequence of n_ctx positions (float keys and
  * values of the kv heads only, every layer). */
 size_t gpt_kv_cache_bytes(const gpt_model *model, int n_ctx);

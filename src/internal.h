@@ -113,6 +113,8 @@ struct gpt_model {
     size_t n_params;
     size_t file_bytes;
     size_t weight_bytes;
+    int unused_tensors;      /* tensors of the files that nothing reads (HF's buffers aside) */
+    char first_unused[160];  /* the first of them by the files' order, for the warning */
 
     /* Storage, released by gpt_model_free. */
     void *storage;           /* loader-private: mappings and owned buffers */

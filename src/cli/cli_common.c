@@ -384,6 +384,11 @@ int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok,
         }
         return EXIT_RUNTIME;
     }
+    const char *first_unused;
+    const int unused = model ? gpt_model_unused_tensors(*model, &first_unused) : 0;
+    if (unused)  // HF loads such a checkpoint with a warning too; --quiet silences it
+        cli_info("warning: %s: config.json leaves %d of the checkpoint's tensors unused (the first: %s)", dir, unused,
+                 first_unused);
     if (cli_verbose) {
         cli_info("loaded %s in %.3f s", dir, cli_now() - t0);
         cli_info("threads: %d; kernels: %s; cpu: %s; blas: %s", gpt_get_threads(), gpt_kernels(), gpt_cpu_features(),

@@ -431,7 +431,7 @@ int cli_info_cmd(int argc, char **argv) {
                "\"layer_norm_epsilon\":%g,\"activation\":\"%s\",\"positions\":\"%s\",\"rope_theta\":%.10g,"
                "\"rope_scaling\":\"%s\",\"qkv_bias\":%s,\"qk_norm\":%s,\"sliding_window\":%d,\"tied\":%s,"
                "\"eos\":[%s],\"params\":%zu,\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,"
-               "\"ctx\":%d,\"kv_cache_bytes\":%.0f",
+               "\"ctx\":%d,\"kv_cache_bytes\":%.0f,\"unused_tensors\":%d",
                quoted ? quoted : "null", gpt_arch_name(c->arch), c->n_layer, c->n_head, c->n_embd, c->n_kv_head,
                c->head_dim, c->n_inner, c->n_positions, c->vocab_size, c->rms_norm ? "rmsnorm" : "layernorm",
                c->layer_norm_epsilon, act, c->rope == GPT_ROPE_NONE ? "learned" : "rotary",
@@ -440,7 +440,7 @@ int cli_info_cmd(int argc, char **argv) {
                c->qkv_bias ? "true" : "false", c->qk_norm ? "true" : "false", c->sliding_window,
                c->tied ? "true" : "false", eos, gpt_model_n_params(model),
                gpt_dtype_name(gpt_model_file_dtype(model)), gpt_model_file_bytes(model),
-               gpt_model_weight_bytes(model), n_ctx, kv_bytes);
+               gpt_model_weight_bytes(model), n_ctx, kv_bytes, gpt_model_unused_tensors(model, NULL));
         if (tok)
             cli_printf(",\"tokenizer\":\"%s\",\"tokenizer_vocab_size\":%d,\"bos_token_id\":%d,\"eos_token_id\":%d",
                    gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok), gpt_tokenizer_bos_id(tok),
@@ -479,6 +479,9 @@ int cli_info_cmd(int argc, char **argv) {
             cli_printf("dtype:        %s\n", gpt_dtype_name(gpt_model_file_dtype(model)));
         cli_printf("on disk:      %.1f MB\n", gpt_model_file_bytes(model) / MB);
         cli_printf("weights:      %.1f MB in memory\n", gpt_model_weight_bytes(model) / MB);
+        const char *first_unused;
+        const int unused = gpt_model_unused_tensors(model, &first_unused);
+        if (unused) cli_printf("unused:       %d tensors of the files (the first: %s)\n", unused, first_unused);
         cli_printf("KV cache:     %.1f MB per sequence for a context of %d tokens (--ctx)\n", kv_bytes / MB, n_ctx);
         if (!tok) cli_printf("tokenizer:    none (%s)\n", tok_err);
         if (tok) {

@@ -28,6 +28,7 @@ typedef struct {
     const st_archive *a;
     const char *prefix;    // "" or "transformer."
     const char *dir;       // the model directory, for messages
+    unsigned char *used;   // (a->n_tensors) 1 where a tensor was bound
     char *err;
     size_t err_len;
 } binder;
@@ -35,7 +36,35 @@ typedef struct {
 /* The tensor `prefix + name`; full receives that name for messages. */
 static const st_tensor *find(const binder *b, const char *name, char full[256]) {
     snprintf(full, 256, "%s%s", b->prefix, name);
-    return st_find(b->a, full);
+    const st_tensor *t = st_find(b->a, full);
+    if (t) b->used[t - b->a->tensors] = 1;
+    return t;
+}
+
+/* Buffers that HF checkpoints may carry and HF itself skips on load: GPT-2's
+ * causal mask (attn.bias, attn.masked_bias) and older Llamas' rotary
+ * frequencies (rotary_emb.inv_freq). Each is computed, not learned. */
+static int is_hf_buffer(const char *name) {
+    static const char *suffixes[] = {".attn.bias", ".attn.masked_bias", ".rotary_emb.inv_freq"};
+    const size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        const size_t k = strlen(suffixes[i]);
+        if (n >= k && !strcmp(name + n - k, suffixes[i])) return 1;
+    }
+    return 0;
+}
+
+/* Counts the tensors nothing bound: a checkpoint with more layers, or
+ * biases, than config.json describes loads as HF loads it (they go
+ * unread), and the count lets the caller say so. */
+static void count_unused(gpt_model *m, const binder *b) {
+    m->unused_tensors = 0;
+    m->first_unused[0] = '\0';
+    for (int i = 0; i < b->a->n_tensors; i++) {
+        const char *name = b->a->tensors[i].name;
+        if (b->used[i] || is_hf_buffer(name)) continue;
+        if (m->unused_tensors++ == 0) snprintf(m->first_unused, sizeof m->first_unused, "%s", name);
+    }
 }
 
 static gpt_status dtype_of(const binder *b, const st_tensor *t, const char *name, gpt_dtype *out) {
@@ -335,6 +364,7 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
     const gpt_config *c = &m->cfg;
     const int L = c->n_layer;
     binder b = {.a = &s->archive, .prefix = "", .dir = dir, .err = err, .err_len = err_len};
+    b.used = calloc((size_t)s->archive.n_tensors + 1, 1);
     if (c->arch == GPT_ARCH_GPT2 && !st_find(&s->archive, "wte.weight") &&
         st_find(&s->archive, "transformer.wte.weight"))
         b.prefix = "transformer.";
@@ -342,12 +372,15 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
 
     s->vectors = malloc(sizeof(float) * vector_floats(c));
     m->layers = calloc((size_t)L, sizeof(gpt_layer));
-    if (!s->vectors || !m->layers) {
+    if (!s->vectors || !m->layers || !b.used) {
+        free(b.used);
         gpt_model_free(m);
         return gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
     }
     float *v = s->vectors;
     st = m->conv1d ? bind_gpt2(m, &b, &v) : bind_llama(m, &b, &v);
+    if (st == GPT_OK) count_unused(m, &b);
+    free(b.used);
     if (st != GPT_OK) {
         gpt_model_free(m);
         return st;
@@ -501,6 +534,10 @@ gpt_dtype gpt_model_file_dtype(const gpt_model *m) { return m->file_dtype; }
 size_t gpt_model_n_params(const gpt_model *m) { return m->n_params; }
 size_t gpt_model_file_bytes(const gpt_model *m) { return m->file_bytes; }
 size_t gpt_model_weight_bytes(const gpt_model *m) { return m->weight_bytes; }
+int gpt_model_unused_tensors(const gpt_model *m, const char **first) {
+    if (first) *first = m->unused_tensors ? m->first_unused : NULL;
+    return m->unused_tensors;
+}
 size_t gpt_kv_cache_bytes(const gpt_model *m, int n_ctx) {
     const gpt_config *c = &m->cfg;
     return 2 * sizeof(float) * (size_t)c->n_layer * (size_t)(n_ctx > 0 ? n_ctx : 0) * c->n_kv_head * c->head_dim;

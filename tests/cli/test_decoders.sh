@@ -177,4 +177,47 @@ grep -q "prompt: 'six' is not a token id in 0..999" "$TMP/err" || fail "--ids wo
 "$GPT" -v generate -m "$Q" --ids -p "5 6 7" -n 4 --ignore-eos --seed 1 >/dev/null 2>"$TMP/v.err"
 grep -q '^gpt: prompt 3 tokens; generated 4 tokens; total .* s (with --ids the first token.s time is not seen)$' \
     "$TMP/v.err" || fail "-v summary with --ids: $(tail -1 "$TMP/v.err")"
+# Tensors config.json leaves unread load as HF loads them, with a warning
+# naming the first: layers past num_hidden_layers, or a name nothing binds.
+# Buffers HF skips too (rotary_emb.inv_freq) are not counted.
+U="$TMP/unused"
+mkdir -p "$U"
+cp "$ROOT/tests/golden/dev-llama/"*.json "$U/"
+sed -i 's/"num_hidden_layers": 2,/"num_hidden_layers": 1,/' "$U/config.json"
+cp "$ROOT/tests/golden/dev-llama/model.safetensors" "$U/"
+expect_status "a checkpoint with a layer past num_hidden_layers" 0 "$GPT" generate -m "$U" --ids -p "5 6" -n 2
+expect_eq "the unused layer's warning" "$(cat "$TMP/err")" \
+    "gpt: warning: $U: config.json leaves 9 of the checkpoint's tensors unused (the first: model.layers.1.input_layernorm.weight)"
+"$GPT" info -m "$U" --format json 2>/dev/null | grep -q '"unused_tensors":9[,}]' ||
+    fail "info unused_tensors: $("$GPT" info -m "$U" --format json 2>&1)"
+# with_tensors DIR NAME...: DIR/model.safetensors gains an F32 tensor [4] per NAME.
+with_tensors() {
+    python3 - "$@" <<'PY'
+import json, struct, sys
+path = sys.argv[1] + "/model.safetensors"
+raw = open(path, "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header, data = json.loads(raw[8:8 + n]), raw[8 + n:]
+for name in sys.argv[2:]:
+    header[name] = {"dtype": "F32", "shape": [4], "data_offsets": [len(data), len(data) + 16]}
+    data += struct.pack("<4f", 1, 2, 3, 4)
+text = json.dumps(header).encode()
+open(path, "wb").write(struct.pack("<Q", len(text)) + text + data)
+PY
+}
+cp "$ROOT/tests/golden/dev-llama/config.json" "$U/"
+cp "$ROOT/tests/golden/dev-llama/model.safetensors" "$U/"
+with_tensors "$U" model.layers.0.self_attn.rotary_emb.inv_freq model.layers.1.self_attn.rotary_emb.inv_freq
+expect_status "a checkpoint with rotary_emb.inv_freq" 0 "$GPT" generate -m "$U" --ids -p "5 6" -n 2
+expect_eq "rotary_emb.inv_freq: no warning" "$(cat "$TMP/err")" ""
+with_tensors "$U" model.layers.0.mlp.gate_proj.bias
+expect_status "a checkpoint with a bias mlp_bias leaves off" 0 "$GPT" generate -m "$U" --ids -p "5 6" -n 2
+expect_eq "the unused bias's warning" "$(cat "$TMP/err")" \
+    "gpt: warning: $U: config.json leaves 1 of the checkpoint's tensors unused (the first: model.layers.0.mlp.gate_proj.bias)"
+# GPT-2's causal-mask buffers, as the hub's gpt2 checkpoints carry them.
+G="$TMP/gpt2-buffers"
+cp -r "$TINY" "$G"
+with_tensors "$G" transformer.h.0.attn.bias transformer.h.0.attn.masked_bias transformer.h.1.attn.bias
+expect_status "GPT-2 with attn.bias buffers" 0 "$GPT" generate -m "$G" --ids -p "5 6" -n 2
+expect_eq "GPT-2 attn.bias buffers: no warning" "$(cat "$TMP/err")" ""
 finish
