@@ -225,8 +225,20 @@ static gpt_status open_index(st_archive *a, const char *dir, char *err, size_t e
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/model.safetensors.index.json", dir);
     FILE *f = fopen(path, "rb");
-    if (!f)
+    if (!f) {
+        /* Older hub checkpoints hold only PyTorch's pickles, which run code
+         * when read: say what to do rather than only what is missing. */
+        static const char *pickles[] = {"pytorch_model.bin", "pytorch_model.bin.index.json"};
+        for (int i = 0; i < 2; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, pickles[i]);
+            if (access(path, F_OK) == 0)
+                return gpt_fail(err, err_len, GPT_ERR_UNSUPPORTED,
+                                "%s: no model.safetensors or model.safetensors.index.json (%s is PyTorch's pickle "
+                                "format, which gpt does not read: convert it to safetensors)",
+                                dir, pickles[i]);
+        }
         return gpt_fail(err, err_len, GPT_ERR_IO, "%s: no model.safetensors or model.safetensors.index.json", dir);
+    }
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);

@@ -122,6 +122,8 @@ hostile "quantization_config refused" 1 "config.json: quantization_config is not
 # --- model.safetensors ---
 d=$(model noweights); rm "$d/model.safetensors"
 hostile "no weights" 1 "no model.safetensors or model.safetensors.index.json" gen "$d"
+d=$(model pickles); rm "$d/model.safetensors"; printf 'PK' >"$d/pytorch_model.bin"
+hostile "only pytorch_model.bin" 1 "(pytorch_model.bin is PyTorch's pickle format, which gpt does not read: convert it to safetensors)" gen "$d"
 d=$(model short); rm "$d/model.safetensors"; printf 'abcd' >"$d/model.safetensors"
 hostile "4-byte safetensors" 1 "too short" gen "$d"
 d=$(model hugeheader); own "$d" model.safetensors
