@@ -20,7 +20,8 @@ static const char *HELP =
     "With --parallel P, tgN decodes P sequences side by side (one forward pass of P\n"
     "rows per step, as batch generation does) and reports the aggregate tokens/s.\n"
     "Beside tg: the bytes of weights each token reads (with -d, and the cached keys and\n"
-    "values it reads, at the mean position), the memory bandwidth (read\n"
+    "values it reads, at the mean position; a step of P sequences reads the weights once\n"
+    "and P caches), the memory bandwidth (read\n"
     "passes over 1 GiB on 2 MB pages, as the weights are, measured just before each\n"
     "repeat; the buffer is kept for the run), and the fraction of that roofline\n"
     "reached: the median of the repeats' fractions, each against its own bandwidth\n"
@@ -199,7 +200,7 @@ int cli_bench(int argc, char **argv) {
             if (c->sliding_window && l >= c->window_first_layer && seen > c->sliding_window) seen = c->sliding_window;
             cache_bytes += 2.0 * sizeof(float) * c->n_kv_head * c->head_dim * seen;
         }
-    const double bytes_per_token = weight_bytes + cache_bytes;
+    const double step_bytes = weight_bytes + (double)parallel * cache_bytes;  // one decode step of P sequences
     /* FLOPs of a ppN block: 2 per weight of the layers for each token (q, k,
      * v, o; the MLP's two or three matrices), the causal attention (Q K^T
      * and S V over positions 0..i for token i: 2 QD (i + 1) multiply-adds
@@ -289,8 +290,9 @@ int cli_bench(int argc, char **argv) {
                 }
             }
             times[r] = cli_now() - t0;
-            /* The roofline of a step: it reads the weights once, whatever P. */
-            fractions[r] = n_gen / times[r] * bytes_per_token / (bandwidths[r] * 1e9);
+            /* The roofline of a step: it reads the weights once, whatever P,
+             * and each sequence's cached keys and values. */
+            fractions[r] = n_gen / times[r] * step_bytes / (bandwidths[r] * 1e9);
         }
         char test[64];
         if (parallel > 1) snprintf(test, sizeof test, "tg%ldx%ld", n_gen, parallel);
@@ -314,11 +316,11 @@ int cli_bench(int argc, char **argv) {
         else if (depth > 0)
             cli_printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB weights + %.0f MB cache/step, %d threads)\n",
                    name, gpt_dtype_name(gpt_model_dtype(model)), test, tps, roof * 100, bandwidth, weight_bytes / 1e6,
-                   cache_bytes / 1e6, nt);
+                   parallel * cache_bytes / 1e6, nt);
         else
             cli_printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB/step, %d threads)\n", name,
                    gpt_dtype_name(gpt_model_dtype(model)), test, tps, roof * 100, bandwidth,
-                   bytes_per_token / 1e6, nt);
+                   step_bytes / 1e6, nt);
     }
 out:
     gpt_bandwidth_probe_free(probe);

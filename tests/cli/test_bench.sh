@@ -58,6 +58,15 @@ awk -v f="$(field roofline_fraction)" -v t="$(field tokens_per_s)" -v w="$(field
     -v c="$(field cache_bytes_per_token)" -v b="$(field bandwidth_gbs)" \
     'BEGIN { r = t * (w + c) / (b * 1e9); d = r / f - 1; if (d < 0) d = -d; exit !(d < 0.02) }' ||
     fail "bench -d 40: roofline_fraction is not t/s x (weights + cache) / bandwidth: $(cat "$TMP/bench.jsonl")"
+# With --parallel P a step reads the weights once and each sequence's cache:
+# the fraction is steps/s x (weights + P x cache) / bandwidth.
+"$GPT" bench -p 0 -n 4 -d 40 --parallel 3 -r 1 -t 2 --format jsonl >"$TMP/bench.jsonl" 2>"$TMP/err" ||
+    fail "gpt bench -p 0 -n 4 -d 40 --parallel 3: exit status $?: $(head -1 "$TMP/err")"
+expect_eq "bench -d 40 --parallel 3: cache bytes a token reads" "$(field cache_bytes_per_token)" "$want"
+awk -v f="$(field roofline_fraction)" -v t="$(field tokens_per_s)" -v w="$(field weight_bytes_per_token)" \
+    -v c="$(field cache_bytes_per_token)" -v b="$(field bandwidth_gbs)" \
+    'BEGIN { r = t / 3 * (w + 3 * c) / (b * 1e9); d = r / f - 1; if (d < 0) d = -d; exit !(d < 0.02) }' ||
+    fail "bench -d 40 --parallel 3: roofline_fraction is not t/s / 3 x (weights + 3 x cache) / bandwidth: $(cat "$TMP/bench.jsonl")"
 expect_status "bench -d past the context" 1 "$GPT" bench -p 0 -n 4 -d 510
 grep -q "must fit the context of 512" "$TMP/err" || fail "bench -d 510 -n 4: $(cat "$TMP/err")"
 
