@@ -40,6 +40,34 @@ static int by_data_start(const void *a, const void *b) {
 }
 
 /* Reads (or maps) one file and appends its tensors. */
+/* Reads bytes [0, size) of fd into dst, runs of 32 MB on every thread.
+ * Most of a copy's time is the kernel clearing each fresh page at its first
+ * touch (75% of loading Llama-3.2-1B's 2.5 GB, one thread: perf), and each
+ * thread touches, so clears, its own runs. Returns 0, an errno, or -1 when
+ * the file ended early. */
+static int read_on_threads(int fd, char *dst, size_t size) {
+    const size_t run = (size_t)32 << 20;
+    const long n_runs = (long)((size + run - 1) / run);
+    int failure = 0;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long i = 0; i < n_runs; i++) {
+        size_t at = (size_t)i * run;
+        const size_t end = size - at < run ? size : at + run;
+        while (at < end) {
+            ssize_t n = pread(fd, dst + at, end - at, (off_t)at);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                const int why = n < 0 ? errno : -1;
+#pragma omp critical(read_on_threads)
+                if (!failure) failure = why;
+                break;
+            }
+            at += (size_t)n;
+        }
+    }
+    return failure;
+}
+
 static gpt_status open_file(st_archive *a, const char *dir, const char *file, char *err, size_t err_len) {
     char path[PATH_MAX];
     if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
@@ -87,19 +115,13 @@ static gpt_status open_file(st_archive *a, const char *dir, const char *file, ch
             close(fd);
             return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory for its %zu bytes", path, size);
         }
-        size_t got = 0;
-        while (got < size) {
-            ssize_t n = pread(fd, (char *)map + got, size - got, (off_t)got);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                const char *why = n < 0 ? strerror(errno) : "the file ended early";
-                close(fd);
-                hugemem_free(&a->copies[idx]);
-                return gpt_fail(err, err_len, GPT_ERR_IO, "%s: cannot read: %s", path, why);
-            }
-            got += (size_t)n;
-        }
+        const int failure = read_on_threads(fd, map, size);
         close(fd);
+        if (failure) {
+            hugemem_free(&a->copies[idx]);
+            return gpt_fail(err, err_len, GPT_ERR_IO, "%s: cannot read: %s", path,
+                            failure > 0 ? strerror(failure) : "the file ended early");
+        }
     }
     a->maps[idx] = map;
     a->map_sizes[idx] = size;
