@@ -440,12 +440,17 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
                 if (!mat->data) continue;
                 snprintf(name, sizeof name, "layer %d %s", l, nm);
                 const size_t bytes = q8_aligned(quantize_q8_bytes(mat, m->conv1d));
+                const gpt_matrix stored = *mat;
                 st = quantize_q8(mat, (gpt_q8_block *)next, mat, m->conv1d, name, err, err_len);
+                st_release(&s->archive, stored.data, matrix_bytes(&stored));
                 next += bytes;
             }
         if (st == GPT_OK) {
+            const gpt_matrix stored = m->lm_head;
             st = quantize_q8(&m->lm_head, (gpt_q8_block *)next, &m->lm_head, 0, "lm_head", err, err_len);
             if (st == GPT_OK && !untied) m->wte = m->lm_head;
+            // An untied embedding stays mapped: token lookups read it.
+            if (st == GPT_OK) st_release(&s->archive, stored.data, matrix_bytes(&stored));
         }
         if (st == GPT_OK) m->dtype = GPT_DTYPE_Q8;
     }

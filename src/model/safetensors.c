@@ -344,3 +344,12 @@ const st_tensor *st_find(const st_archive *a, const char *name) {
         if (!strcmp(a->tensors[i].name, name)) return &a->tensors[i];
     return NULL;
 }
+
+void st_release(const st_archive *a, const void *data, size_t bytes) {
+    if (!a->map_files || !data || !bytes) return;
+    /* Whole pages inside [data, data + bytes) only. A page read again is
+     * read again from the file: the mapping is private and never written. */
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    const uintptr_t from = ((uintptr_t)data + page - 1) / page * page, to = ((uintptr_t)data + bytes) / page * page;
+    if (to > from) madvise((void *)from, to - from, MADV_DONTNEED);
+}

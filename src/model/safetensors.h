@@ -38,5 +38,9 @@ typedef struct {
 gpt_status st_open(st_archive *a, const char *dir, int map_files, char *err, size_t err_len);
 void st_close(st_archive *a);
 const st_tensor *st_find(const st_archive *a, const char *name);
+/* Drops from this process the mapped pages of bytes [data, data + bytes),
+ * once they were quantized: the page cache keeps them, and the process's
+ * memory (RSS) holds the Q8 copy alone. Nothing for copies in memory. */
+void st_release(const st_archive *a, const void *data, size_t bytes);
 
 #endif
