@@ -386,7 +386,7 @@ int cli_open(const char *dir, const gpt_load_options *opts, gpt_tokenizer **tok,
     }
     const char *first_unused;
     const int unused = model ? gpt_model_unused_tensors(*model, &first_unused) : 0;
-    if (unused)  // HF loads such a checkpoint with a warning too; --quiet silences it
+    if (unused)  // HF loads such a checkpoint with a warning too; gpt -q silences it
         cli_info("warning: %s: config.json leaves %d of the checkpoint's tensors unused (the first: %s)", dir, unused,
                  first_unused);
     if (cli_verbose) {

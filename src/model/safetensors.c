@@ -39,7 +39,6 @@ static int by_data_start(const void *a, const void *b) {
     return (x->nbytes > 0) - (y->nbytes > 0);
 }
 
-/* Reads (or maps) one file and appends its tensors. */
 /* Reads bytes [0, size) of fd into dst, runs of 32 MB on every thread.
  * Most of a copy's time is the kernel clearing each fresh page at its first
  * touch (75% of loading Llama-3.2-1B's 2.5 GB, one thread: perf), and each
@@ -68,6 +67,7 @@ static int read_on_threads(int fd, char *dst, size_t size) {
     return failure;
 }
 
+/* Reads (or maps) one file and appends its tensors. */
 static gpt_status open_file(st_archive *a, const char *dir, const char *file, char *err, size_t err_len) {
     char path[PATH_MAX];
     if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
