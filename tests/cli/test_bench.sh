@@ -9,11 +9,11 @@
 field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p" "$TMP/bench.jsonl"; }
 # On a shared machine the bandwidth pass can meet a busy moment that tg does
 # not: up to three runs, the first at or under the bound kept. The bound is
-# 1.25, not 1: on Zen 3 the probe reads 10-14% short of what a decode
-# reaches (BENCHMARKS.md, tenth session), and the bundled 60 MB model is
-# under twice that machine's 32 MB L3; CI there saw 1.106 three runs in a
-# row. A method that under-measures as the old one did (99-194%) is still
-# caught.
+# 1.25, not 1: the bundled 60 MB model is under twice a 32 MB L3, and on Zen
+# 3 the probe read 10-14% short of what a decode reaches while it loaded 64
+# bits at a time (BENCHMARKS.md, tenth and fourteenth sessions); CI there saw
+# 1.106 three runs in a row. A method that under-measures as the old one did
+# (99-194%) is still caught.
 for attempt in 1 2 3; do
     "$GPT" bench -p 0 -n 32 -r 3 -t 2 --format jsonl >"$TMP/bench.jsonl" 2>"$TMP/err" ||
         fail "gpt bench -p 0 -n 32 -r 3: exit status $?: $(head -1 "$TMP/err")"
