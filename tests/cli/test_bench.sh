@@ -67,6 +67,17 @@ awk -v f="$(field roofline_fraction)" -v t="$(field tokens_per_s)" -v w="$(field
     -v c="$(field cache_bytes_per_token)" -v b="$(field bandwidth_gbs)" \
     'BEGIN { r = t / 3 * (w + 3 * c) / (b * 1e9); d = r / f - 1; if (d < 0) d = -d; exit !(d < 0.02) }' ||
     fail "bench -d 40 --parallel 3: roofline_fraction is not t/s / 3 x (weights + 3 x cache) / bandwidth: $(cat "$TMP/bench.jsonl")"
+# Lists, as llama-bench takes them: every pp test, then tg for each depth,
+# length and --parallel, in the order given.
+"$GPT" bench -p 16,8 -n 2,3 -d 0,20 --parallel 1,2 -r 1 -t 2 --format jsonl >"$TMP/bench.jsonl" 2>"$TMP/err" ||
+    fail "gpt bench with lists: exit status $?: $(head -1 "$TMP/err")"
+expect_eq "bench lists: the tests in order" "$(sed 's/^{"test":"\([^"]*\)".*/\1/' "$TMP/bench.jsonl" | tr '\n' ' ')" \
+    "pp16 pp8 tg2 tg2x2 tg3 tg3x2 tg2@d20 tg2x2@d20 tg3@d20 tg3x2@d20 "
+for bad in 16,,8 16, ,16 16,x; do
+    expect_status "bench -p $bad" 2 "$GPT" bench -p "$bad" -n 0 -r 1
+    grep -q "^gpt: -p wants integers in 0..1048576, commas between (at most 16), not '$bad'$" "$TMP/err" ||
+        fail "bench -p $bad: $(cat "$TMP/err")"
+done
 expect_status "bench -d past the context" 1 "$GPT" bench -p 0 -n 4 -d 510
 grep -q "must fit the context of 512" "$TMP/err" || fail "bench -d 510 -n 4: $(cat "$TMP/err")"
 
