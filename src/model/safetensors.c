@@ -105,16 +105,24 @@ static gpt_status open_file(st_archive *a, const char *dir, const char *file, ch
     }
     int idx = a->n_files;
     void *map = NULL;
-    if (a->map_files) {
+    /* The data start 8 + hlen bytes in. HF's writer pads the header so
+     * that they start 8-byte aligned; a file that was not padded leaves
+     * every F32 and 16-bit tensor misaligned in a mapping, so it is read
+     * into memory instead. A copy is placed so that the data start on 64
+     * bytes. */
+    const size_t data_start = 8 + (size_t)hlen;
+    if (a->map_files && data_start % 8 == 0) {
         map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         close(fd);
         if (map == MAP_FAILED) return gpt_fail(err, err_len, GPT_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
     } else {
-        map = hugemem_alloc(&a->copies[idx], size);
-        if (!map) {
+        const size_t shift = (64 - data_start % 64) % 64;
+        char *base = hugemem_alloc(&a->copies[idx], size + shift);
+        if (!base) {
             close(fd);
             return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory for its %zu bytes", path, size);
         }
+        map = base + shift;
         const int failure = read_on_threads(fd, map, size);
         close(fd);
         if (failure) {
@@ -206,6 +214,12 @@ static gpt_status open_file(st_archive *a, const char *dir, const char *file, ch
         }
         t->data = data + (size_t)begin;
         t->nbytes = (size_t)(end - begin);
+        if ((uintptr_t)t->data % (uintptr_t)esize) {  // the data start aligned: the offset is not
+            status = gpt_fail(err, err_len, GPT_ERR_FORMAT,
+                              "%s: %s: data_offsets start at byte %.0f, not a multiple of its %d-byte elements", file,
+                              name, begin, esize);
+            break;
+        }
         t->name = strdup(name);
         if (!t->name) {
             status = gpt_fail(err, err_len, GPT_ERR_OOM, "out of memory");
@@ -346,10 +360,17 @@ const st_tensor *st_find(const st_archive *a, const char *name) {
 }
 
 void st_release(const st_archive *a, const void *data, size_t bytes) {
-    if (!a->map_files || !data || !bytes) return;
-    /* Whole pages inside [data, data + bytes) only. A page read again is
-     * read again from the file: the mapping is private and never written. */
-    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    const uintptr_t from = ((uintptr_t)data + page - 1) / page * page, to = ((uintptr_t)data + bytes) / page * page;
-    if (to > from) madvise((void *)from, to - from, MADV_DONTNEED);
+    if (!data || !bytes) return;
+    for (int i = 0; i < a->n_files; i++) {
+        const char *file = a->maps[i];
+        if ((const char *)data < file || (const char *)data >= file + a->map_sizes[i]) continue;
+        if (a->copies[i].base) return;  // our own memory (a copy): dropped, it would read back as zeros
+        /* Whole pages inside [data, data + bytes) only. A page read again
+         * is read again from the file: the mapping is private and never
+         * written. */
+        const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        const uintptr_t from = ((uintptr_t)data + page - 1) / page * page, to = ((uintptr_t)data + bytes) / page * page;
+        if (to > from) madvise((void *)from, to - from, MADV_DONTNEED);
+        return;
+    }
 }

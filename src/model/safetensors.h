@@ -34,13 +34,15 @@ typedef struct {
  * DIR/model.safetensors.index.json. Every header is checked against its
  * file before anything is trusted. Each file is read into memory on huge
  * pages (hugemem.h), or with map_files mapped instead: shared with other
- * processes and paged in on first use, but on 4 KB pages. */
+ * processes and paged in on first use, but on 4 KB pages. A file whose
+ * header was not padded to 8 bytes is read into memory either way, so that
+ * every tensor is aligned to its element size (one that is not is refused). */
 gpt_status st_open(st_archive *a, const char *dir, int map_files, char *err, size_t err_len);
 void st_close(st_archive *a);
 const st_tensor *st_find(const st_archive *a, const char *name);
 /* Drops from this process the mapped pages of bytes [data, data + bytes),
  * once they were quantized: the page cache keeps them, and the process's
- * memory (RSS) holds the Q8 copy alone. Nothing for copies in memory. */
+ * memory (RSS) holds the Q8 copy alone. Nothing for a file read into memory. */
 void st_release(const st_archive *a, const void *data, size_t bytes);
 
 #endif

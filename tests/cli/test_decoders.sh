@@ -202,6 +202,7 @@ for name in sys.argv[2:]:
     header[name] = {"dtype": "F32", "shape": [4], "data_offsets": [len(data), len(data) + 16]}
     data += struct.pack("<4f", 1, 2, 3, 4)
 text = json.dumps(header).encode()
+text += b" " * (-(8 + len(text)) % 8)  # padded as HF's writer pads it
 open(path, "wb").write(struct.pack("<Q", len(text)) + text + data)
 PY
 }
@@ -214,6 +215,46 @@ with_tensors "$U" model.layers.0.mlp.gate_proj.bias
 expect_status "a checkpoint with a bias mlp_bias leaves off" 0 "$GPT" generate -m "$U" --ids -p "5 6" -n 2
 expect_eq "the unused bias's warning" "$(cat "$TMP/err")" \
     "gpt: warning: $U: config.json leaves 1 of the checkpoint's tensors unused (the first: model.layers.0.mlp.gate_proj.bias)"
+# A header not padded to 8 bytes (the data start at 1 mod 8: every F32
+# tensor misaligned in a mapping) loads, read into memory, with the same
+# output mapped, copied and quantized; a tensor whose offset is not a
+# multiple of its element size is refused by name.
+A="$TMP/unpadded"
+mkdir -p "$A"
+cp "$ROOT/tests/golden/dev-llama/"*.json "$A/"
+# rewrite SRC DST PAD [NAME]: DST is SRC with its header padded so that the
+# data start at PAD mod 8, and NAME's bytes moved to the end, 2 bytes past a
+# multiple of 4.
+rewrite() {
+    python3 - "$@" <<'PY'
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header, data = json.loads(raw[8:8 + n]), raw[8 + n:]
+if len(sys.argv) > 4:
+    t = header[sys.argv[4]]
+    b0, b1 = t["data_offsets"]
+    data += b"\0" * (-len(data) % 4 + 2)
+    t["data_offsets"] = [len(data), len(data) + b1 - b0]
+    data += raw[8 + n + b0:8 + n + b1]
+text = json.dumps(header).encode()
+text += b" " * ((int(sys.argv[3]) - (8 + len(text))) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + data)
+PY
+}
+rewrite "$ROOT/tests/golden/dev-llama/model.safetensors" "$A/model.safetensors" 1
+for how in "" --mmap "--quant q8"; do
+    want=$("$GPT" generate -m "$ROOT/tests/golden/dev-llama" --ids -p "5 6 7" -n 4 --temperature 0 $how 2>&1)
+    got=$("$GPT" generate -m "$A" --ids -p "5 6 7" -n 4 --temperature 0 $how 2>&1)
+    expect_eq "a header not padded to 8 bytes (${how:-copied})" "$got" "$want"
+done
+rewrite "$ROOT/tests/golden/dev-llama/model.safetensors" "$A/model.safetensors" 0 model.norm.weight
+for how in "" --mmap; do
+    expect_status "a misaligned tensor (${how:-copied})" 1 "$GPT" generate -m "$A" --ids -p "5 6" -n 1 $how
+    grep -q "model.safetensors: model.norm.weight: data_offsets start at byte [0-9]*, not a multiple of its 4-byte elements" \
+        "$TMP/err" || fail "a misaligned tensor (${how:-copied}): $(cat "$TMP/err")"
+done
+
 # GPT-2's causal-mask buffers, as the hub's gpt2 checkpoints carry them.
 G="$TMP/gpt2-buffers"
 cp -r "$TINY" "$G"
