@@ -190,11 +190,14 @@ static int bench_pp(bench *b, long n_prompt) {
     return EXIT_OK;
 }
 
+/* -d's positions go into the cache in prompt chunks of at most this many rows. */
+#define BENCH_FILL_ROWS 512
+
 /* Positions 0..depth-1 of sequence 0's cache filled (in chunks of at most
- * 512 rows), then copied to sequences 1..n_seq-1: each tg repeat writes
+ * BENCH_FILL_ROWS), then copied to sequences 1..n_seq-1: each tg repeat writes
  * positions depth.. over the last one's. */
 static int bench_fill(bench *b, long depth, long n_seq) {
-    const long fill_rows = depth < 512 ? depth : 512;
+    const long fill_rows = depth < BENCH_FILL_ROWS ? depth : BENCH_FILL_ROWS;
     for (long p0 = 0; p0 < depth; p0 += fill_rows) {
         const long chunk = depth - p0 < fill_rows ? depth - p0 : fill_rows;
         for (long i = 0; i < chunk; i++) b->pos[i] = (int)(p0 + i), b->seq[i] = 0;
@@ -353,7 +356,7 @@ int cli_bench(int argc, char **argv) {
     /* One context for every test: the positions of the longest prompt or
      * the deepest tg, the sequences of the widest. */
     const int n_ctx = max_prompt > max_depth + max_gen ? (int)max_prompt : (int)(max_depth + max_gen);
-    const long fill_rows = max_depth < 512 ? max_depth : 512;
+    const long fill_rows = max_depth < BENCH_FILL_ROWS ? max_depth : BENCH_FILL_ROWS;
     b.rows = max_prompt > max_parallel ? max_prompt : max_parallel;
     if (b.rows < fill_rows) b.rows = fill_rows;
     b.logits = malloc(sizeof(float) * V * max_parallel);
