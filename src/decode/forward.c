@@ -38,9 +38,11 @@ struct gpt_context {
     float *proj;     // (R, C) a projection before it joins the residual
     float *mlp;      // (R, I) the MLP's hidden layer (the gate, for a gated MLP)
     float *mlp_up;   // (R, I) the gated MLP's up projection; empty for GELU
-    float *scores;   // (max(threads, R), n_keys) attention weights: a row per thread,
-                     // or PROMPT_ATTN_ROWS rows per thread for a prompt chunk
+    float *scores;   // (scores_rows, n_keys) attention weights: group_rows rows per thread,
+                     // a row per head (attention_row_split), or PROMPT_ATTN_ROWS rows
+                     // per thread for a prompt chunk
     float *keys_packed;  // (n_kv_head, n_keys / 32, HD, 32) a prompt chunk's keys, packed for attend_rows
+    float *head_inv;     // (n_head) one row's heads' 1 / sum of their softmax (attention_row_split)
     float *embed;    // (C) one widened embedding row
     float *panel;    // (PANEL) the products' scratch: widened 16-bit rows or packed blocks (matmul_scratch_floats)
     int scores_rows;  // rows of scores: max(threads at creation x group_rows, max_rows)
@@ -119,7 +121,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
         R * C, R * C, R * (QD + 2 * KD),    // x, norm, qkv
         R * QD, R * C, R * H,               // attn, proj, mlp
         c->gated_silu ? R * H : 0,          // mlp_up
-        (size_t)scores_rows * n_keys, n_keys * KD, C, panel,
+        (size_t)scores_rows * n_keys, n_keys * KD, (size_t)c->n_head, C, panel,
     };
     size_t total = 0;
     /* Each buffer starts on a 64-byte line. */
@@ -139,7 +141,7 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     float *p = block;
     float **slots[] = {&ctx->key_cache, &ctx->value_cache, &ctx->rope_cos, &ctx->rope_sin, &ctx->x,
                        &ctx->norm, &ctx->qkv, &ctx->attn, &ctx->proj, &ctx->mlp, &ctx->mlp_up,
-                       &ctx->scores, &ctx->keys_packed, &ctx->embed, &ctx->panel};
+                       &ctx->scores, &ctx->keys_packed, &ctx->head_inv, &ctx->embed, &ctx->panel};
     for (size_t i = 0; i < sizeof floats / sizeof floats[0]; i++) {
         *slots[i] = p;
         p += (floats[i] + 15) & ~(size_t)15;
@@ -281,6 +283,70 @@ static void attention_heads(gpt_context *ctx, int layer, const gpt_batch *b, int
     }
 }
 
+/* A row that sees at least this many positions runs its attention split
+ * three ways (attention_row_split). */
+#define SPLIT_MIN_POSITIONS 128
+
+/* Whether one row at pos splits its attention three ways over nt threads:
+ * a long enough span, and a row of scores for every head. */
+static int row_splits(const gpt_context *ctx, int layer, int pos, int nt) {
+    const gpt_config *c = &ctx->model->cfg;
+    return nt >= 2 && pos - first_seen(c, layer, pos) + 1 >= SPLIT_MIN_POSITIONS && ctx->scores_rows >= c->n_head;
+}
+
+/* Waits for the team, or for the threads of the enclosing region. */
+static void row_sync(ops_team *team) {
+    if (team) ops_team_sync(team);
+    else {
+#pragma omp barrier
+    }
+}
+
+/* One row's attention after a long context, thread t of nt, in three
+ * steps with a wait after each of the first two:
+ * 1. the scores of every head at the thread's part of the positions
+ *    (each kv head's keys read once, for its query heads);
+ * 2. the softmax of the thread's part of the heads;
+ * 3. the weighted sums of the thread's part of the output, in 16-float
+ *    columns of each kv head's heads (each value is one position-ordered
+ *    fma chain, so a thread can take any of them).
+ * Every thread has a like share of the work whatever the head counts. A
+ * static share of the heads (attention_heads) leaves threads idle where
+ * they outnumber the heads (9 at the SmolLM2 shape) and splits unevenly
+ * where the heads do not divide (5 and 4 on 2 threads), and a kv head's
+ * cache is read by each thread that holds one of its query heads. On the
+ * 2-core Zen 3 of BENCHMARKS.md, where one thread reads memory nearly as
+ * fast as two, this gained 1-6% at SmolLM2 after 512-2,048 positions and
+ * 10% at 3 heads. The steps' bits are attend_group's (attend_scores,
+ * attend_softmax, attend_weighted), so the split changes none. */
+static void attention_row_split(gpt_context *ctx, int layer, const gpt_batch *b, int t, int nt, ops_team *team) {
+    const gpt_config *c = &ctx->model->cfg;
+    const int NH = c->n_head, NKV = c->n_kv_head, G = NH / NKV, HD = c->head_dim;
+    const int pos = b->pos[0], seq = b->seq[0], lds = ctx->n_keys;
+    const int first = first_seen(c, layer, pos), n = pos - first + 1;
+    const float scale = 1.0f / sqrtf((float)HD);
+    const float *q = ctx->qkv;   // (NH, HD) the row's queries
+    float *out = ctx->attn;      // (NH, HD)
+    float *scores = ctx->scores; // (NH, lds) a row a head
+
+    const int p0 = first + (int)((long)n * t / nt), p1 = first + (int)((long)n * (t + 1) / nt) - 1;
+    for (int kv = 0; kv < NKV && p0 <= p1; kv++)
+        attend_scores(scores + (size_t)kv * G * lds, lds, q + (size_t)kv * G * HD, G,
+                      cache_at(ctx, ctx->key_cache, layer, seq, kv, 0), HD, p0, p1, HD, scale);
+    row_sync(team);
+    for (int h = NH * t / nt; h < NH * (t + 1) / nt; h++)
+        ctx->head_inv[h] = attend_softmax(scores + (size_t)h * lds, first, pos);
+    row_sync(team);
+    const int columns = (HD + 15) / 16, units = NKV * columns;  // 16-float columns of each kv head's outputs
+    for (int u = units * t / nt, u_end = units * (t + 1) / nt; u < u_end;) {
+        const int kv = u / columns, end = (kv + 1) * columns < u_end ? (kv + 1) * columns : u_end;
+        const int d0 = (u - kv * columns) * 16, d1 = (end - kv * columns) * 16 < HD ? (end - kv * columns) * 16 : HD;
+        attend_weighted(out + (size_t)kv * G * HD, scores + (size_t)kv * G * lds, lds, ctx->head_inv + kv * G, G,
+                        cache_at(ctx, ctx->value_cache, layer, seq, kv, 0), HD, first, pos, HD, d0, d1);
+        u = end;
+    }
+}
+
 /* Several rows' attention, the calling thread's tasks of the shares: rows
  * (their keys and values fetched first), or with row_tasks 0, (row, head)
  * pairs. */
@@ -302,9 +368,11 @@ static void attention_tasks(gpt_context *ctx, int layer, const gpt_batch *b, int
 }
 
 /* Causal self-attention for each row (attend_task), each thread with its
- * own rows of scores. One row (a decode step): each thread takes a static
- * share of the heads, fetches their keys and values first
- * (fetch_keys_values), and runs the share's heads of each kv head as a group. At least two rows a thread (batch decode): a row a
+ * own rows of scores. One row (a decode step) that sees SPLIT_MIN_POSITIONS
+ * or more: split three ways (attention_row_split). A shorter one: each
+ * thread takes a static share of the heads, fetches their keys and values
+ * first (fetch_keys_values), and runs the share's heads of each kv head as
+ * a group. At least two rows a thread (batch decode): a row a
  * task, taken dynamically (rows differ in length: ops_share_next), its
  * keys and values fetched first; 16 SmolLM2 rows a step ran 1.05x as fast
  * so as with (row, head) tasks and no fetch, 1.08x at 128 positions. Fewer
@@ -316,7 +384,8 @@ static void attention(gpt_context *ctx, int layer, const gpt_batch *b, ops_team 
     if (team) {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         const int row_tasks = R >= 2 * nt, n_tasks = row_tasks ? R : R * NH;
-        if (R == 1) attention_heads(ctx, layer, b, t, nt);
+        if (R == 1 && row_splits(ctx, layer, b->pos[0], nt)) attention_row_split(ctx, layer, b, t, nt, team);
+        else if (R == 1) attention_heads(ctx, layer, b, t, nt);
         else {
             ops_share_own(team->shares, t, nt, n_tasks);
             attention_tasks(ctx, layer, b, row_tasks, team->shares, nt);
@@ -327,7 +396,11 @@ static void attention(gpt_context *ctx, int layer, const gpt_batch *b, ops_team 
     const int threads = attention_threads(ctx), row_tasks = R >= 2 * threads, n_tasks = row_tasks ? R : R * NH;
     if (R == 1) {
 #pragma omp parallel num_threads(threads)
-        attention_heads(ctx, layer, b, omp_get_thread_num(), omp_get_num_threads());
+        {
+            const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            if (row_splits(ctx, layer, b->pos[0], nt)) attention_row_split(ctx, layer, b, t, nt, NULL);
+            else attention_heads(ctx, layer, b, t, nt);
+        }
         return;
     }
     ops_work_share shares[threads];

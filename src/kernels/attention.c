@@ -317,30 +317,52 @@ void attend_head(float *out, const float *q, const float *K, const float *V, int
  * kv head, 16 KB at head_dim 64, stay in L1 for the group's query heads. */
 #define GROUP_RUN 64
 
+/* Scores of G query heads of one kv head (q G x HD, scores G rows lds
+ * apart) at positions [t0, t1]: each run of GROUP_RUN positions' keys is
+ * read for all G heads. Every position's dot is the same alone or in a
+ * block, so any split of a span into parts gives attend_head's scores. */
+void attend_scores(float *scores, int lds, const float *q, int G, const float *K, int stride, int t0, int t1, int HD,
+                   float scale) {
+    const int path = attention_path();
+    for (int r0 = t0; r0 <= t1; r0 += GROUP_RUN) {
+        const int r1 = t1 - r0 < GROUP_RUN ? t1 : r0 + GROUP_RUN - 1;
+        for (int g = 0; g < G; g++)
+            scores_path(scores + (size_t)g * lds, q + (size_t)g * HD, K, stride, r0, r1, HD, scale, path);
+    }
+}
+
+float attend_softmax(float *scores, int first, int last) {
+    return softmax_weights(scores + first, last - first + 1, attention_path());
+}
+
+/* Values [d0, d1) of the G heads' outputs (out G x HD) over the span
+ * [first, last]: each run of GROUP_RUN positions' values is read for all
+ * G heads, each value's fma chain carried from run to run in out and
+ * scaled by inv[g] at the end. Each value is its own chain, so any split
+ * of the dimensions gives attend_head's bits. */
+void attend_weighted(float *out, const float *scores, int lds, const float *inv, int G, const float *V, int stride,
+                     int first, int last, int HD, int d0, int d1) {
+    const int path = attention_path();
+    for (int t0 = first; t0 <= last; t0 += GROUP_RUN) {
+        const int t1 = last - t0 < GROUP_RUN ? last : t0 + GROUP_RUN - 1;
+        for (int g = 0; g < G; g++)
+            weighted_path(out + (size_t)g * HD + d0, scores + (size_t)g * lds, V + d0, stride, t0, t1, d1 - d0,
+                          t1 == last ? inv[g] : 1.0f, t0 == first, path);
+    }
+}
+
 /* attend_head for the G query heads of one kv head (a GQA group), q and
  * out G x HD each, scores G rows lds apart: each run of GROUP_RUN
- * positions' keys is read for all G heads, then each run of values. Each
- * head's scores are attend_head's (every position's dot is the same
- * alone or in a block), and its weighted sum the same fma chain, carried
- * from run to run in out and scaled once at the end: the same bits. */
+ * positions' keys is read for all G heads, then each run of values (the
+ * three steps above), the same bits. */
 void attend_group(float *out, const float *q, int G, const float *K, const float *V, int stride, int first, int last,
                   int HD, float scale, float *scores, int lds) {
     for (; G > ATTN_GROUP_MAX; G -= ATTN_GROUP_MAX, out += ATTN_GROUP_MAX * HD, q += ATTN_GROUP_MAX * HD)
         attend_group(out, q, ATTN_GROUP_MAX, K, V, stride, first, last, HD, scale, scores, lds);
-    const int n = last - first + 1, path = attention_path();
     float inv[ATTN_GROUP_MAX];
-    for (int t0 = first; t0 <= last; t0 += GROUP_RUN) {
-        const int t1 = last - t0 < GROUP_RUN ? last : t0 + GROUP_RUN - 1;
-        for (int g = 0; g < G; g++)
-            scores_path(scores + (size_t)g * lds, q + (size_t)g * HD, K, stride, t0, t1, HD, scale, path);
-    }
-    for (int g = 0; g < G; g++) inv[g] = softmax_weights(scores + (size_t)g * lds + first, n, path);
-    for (int t0 = first; t0 <= last; t0 += GROUP_RUN) {
-        const int t1 = last - t0 < GROUP_RUN ? last : t0 + GROUP_RUN - 1;
-        for (int g = 0; g < G; g++)
-            weighted_path(out + (size_t)g * HD, scores + (size_t)g * lds, V, stride, t0, t1, HD,
-                          t1 == last ? inv[g] : 1.0f, t0 == first, path);
-    }
+    attend_scores(scores, lds, q, G, K, stride, first, last, HD, scale);
+    for (int g = 0; g < G; g++) inv[g] = attend_softmax(scores + (size_t)g * lds, first, last);
+    attend_weighted(out, scores, lds, inv, G, V, stride, first, last, HD, 0, HD);
 }
 
 /* ---- prompts: a block of query rows at once, keys as vector lanes ----

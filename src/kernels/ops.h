@@ -155,6 +155,21 @@ void attend_head(float *out, const float *q, const float *K, const float *V, int
 void attend_group(float *out, const float *q, int G, const float *K, const float *V, int stride, int first, int last,
                   int HD, float scale, float *scores, int lds);
 
+/* attend_group's three steps, for a row's attention split over threads
+ * (any split gives the same bits):
+ * - attend_scores: scores (G rows lds apart) of G query heads of one kv
+ *   head at positions [t0, t1], a part of the span;
+ * - attend_softmax: one head's scores over the whole span [first, last]
+ *   made its softmax weights in place (before the 1 / sum), which it
+ *   returns;
+ * - attend_weighted: values [d0, d1) of the G heads' outputs (out G x HD)
+ *   over the span, with inv[g] the heads' 1 / sum. */
+void attend_scores(float *scores, int lds, const float *q, int G, const float *K, int stride, int t0, int t1, int HD,
+                   float scale);
+float attend_softmax(float *scores, int first, int last);
+void attend_weighted(float *out, const float *scores, int lds, const float *inv, int G, const float *V, int stride,
+                     int first, int last, int HD, int d0, int d1);
+
 /* Keys 0..N-1 of one kv head (K at position 0, rows stride floats apart)
  * packed for attend_rows: Kp (ceil(N / 32), HD, 32), each block of 32
  * keys stored dimension by dimension, the keys past N zero. */

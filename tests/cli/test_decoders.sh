@@ -100,6 +100,35 @@ expect_eq "dev-llama q8: one line per request" "$(grep -c '"logprobs":\[' "$TMP/
 expect_file_eq "dev-llama q8: --parallel 1 -t 1 vs --parallel 10 -t 2 (logprobs bit for bit)" "$TMP/q8.p1.jsonl" \
     "$TMP/q8.p10.jsonl"
 
+# One row after 128 positions splits its attention over the threads (the
+# scores by position, the softmax by head, the weighted sums by columns of
+# the output): the same bits as one thread, and as rows beside others.
+# dev-mistral's window widened to 140 runs the split from a window's start.
+python3 - >"$TMP/long.txt" <<'PY'
+import random
+rng = random.Random(9)
+for n in (130, 200, 231):
+    print(" ".join(str(rng.randrange(1000)) for _ in range(n)))
+PY
+mkdir -p "$TMP/wide-window"
+cp "$ROOT"/tests/golden/dev-mistral/*.safetensors* "$TMP/wide-window/"
+sed 's/"sliding_window": 16/"sliding_window": 140/' "$ROOT/tests/golden/dev-mistral/config.json" \
+    >"$TMP/wide-window/config.json"
+grep -q '"sliding_window": 140' "$TMP/wide-window/config.json" || fail "wide-window: config.json not rewritten"
+for m in golden/dev-llama golden/dev-qwen2 golden/dev-qwen3 wide-window; do
+    case $m in golden/*) M="$ROOT/tests/$m" ;; *) M="$TMP/$m" ;; esac
+    for run in "1 1" "1 2" "3 2"; do
+        set -- $run
+        "$GPT" generate -m "$M" --ids --batch --parallel "$1" -t "$2" -n 24 --seed 7 --ignore-eos --logprobs \
+            <"$TMP/long.txt" >"$TMP/long.p$1.t$2.jsonl"
+    done
+    expect_eq "$m long prompts: one line per request" "$(grep -c '"logprobs":\[' "$TMP/long.p1.t1.jsonl")" 3
+    for other in p1.t2 p3.t2; do
+        expect_file_eq "$m long prompts: --parallel 1 -t 1 vs $other (logprobs bit for bit)" "$TMP/long.p1.t1.jsonl" \
+            "$TMP/long.$other.jsonl"
+    done
+done
+
 # make-random-model's other families, as its presets write them at the real
 # shapes (scripts/bench.sh): a Qwen3 whose heads of 40 are wider than hidden /
 # heads (64 / 4) with q/k norms, and a Llama with Llama-3.2's rope scaling.

@@ -493,9 +493,10 @@ static void test_attention(void) {
 }
 
 /* attend_group (the query heads of one kv head at once, in runs of
- * positions): each head's output the bits attend_head gives it alone, on
- * every path, for groups of 1 to 9 (past ATTN_GROUP_MAX, in parts) and
- * spans within one run of 64 positions and across several. */
+ * positions), and its three steps split as one row's threads split them:
+ * each head's output the bits attend_head gives it alone, on every path,
+ * for groups of 1 to 9 (past ATTN_GROUP_MAX, in parts) and spans within
+ * one run of 64 positions and across several. */
 static void test_attention_group(void) {
     const int hds[] = {64, 128, 67};
     const int spans[][2] = {{0, 0}, {0, 63}, {0, 64}, {5, 200}, {37, 299}};
@@ -503,6 +504,7 @@ static void test_attention_group(void) {
     enum { MAXPOS = 300, MAXHD = 128, MAXG = 9, STRIDE = MAXHD + 3, LDS = MAXPOS + 4 };
     float *K = malloc(sizeof(float) * MAXPOS * STRIDE), *V = malloc(sizeof(float) * MAXPOS * STRIDE);
     float q[MAXG * MAXHD], alone[MAXG * MAXHD], grouped[MAXG * MAXHD], scores[MAXG * LDS];
+    float split_scores[MAXG * LDS], inv[MAXG];
     for (size_t i = 0; i < (size_t)MAXPOS * STRIDE; i++) K[i] = uniform() * 3.0f, V[i] = uniform();
     for (int i = 0; i < MAXG * MAXHD; i++) q[i] = uniform() * 3.0f;
     for (int path = 0; path < 3; path++) {
@@ -519,6 +521,21 @@ static void test_attention_group(void) {
                     size_t where = 0;
                     CHECK(same_bits(alone, grouped, (size_t)G * HD, &where),
                           "attend_group %s HD=%d G=%d positions %d..%d: head %zu element %zu %.9g, attend_head %.9g",
+                          PATH_NAME[path], HD, G, first, last, where / HD, where % HD, grouped[where], alone[where]);
+                    /* the three steps as threads split them: the scores in
+                     * three uneven parts of the span, the values in two
+                     * uneven parts of the dimensions */
+                    const int n = last - first + 1, cut1 = first + n / 5, cut2 = first + n / 2;
+                    attend_scores(split_scores, LDS, q, G, K, STRIDE, first, cut1 - 1, HD, scale);
+                    attend_scores(split_scores, LDS, q, G, K, STRIDE, cut1, cut2 - 1, HD, scale);
+                    attend_scores(split_scores, LDS, q, G, K, STRIDE, cut2, last, HD, scale);
+                    for (int g = 0; g < G; g++) inv[g] = attend_softmax(split_scores + g * LDS, first, last);
+                    const int dcut = HD / 3 + 1;
+                    attend_weighted(grouped, split_scores, LDS, inv, G, V, STRIDE, first, last, HD, dcut, HD);
+                    attend_weighted(grouped, split_scores, LDS, inv, G, V, STRIDE, first, last, HD, 0, dcut);
+                    CHECK(same_bits(alone, grouped, (size_t)G * HD, &where),
+                          "attend_scores/softmax/weighted split %s HD=%d G=%d positions %d..%d: head %zu element %zu "
+                          "%.9g, attend_head %.9g",
                           PATH_NAME[path], HD, G, first, last, where / HD, where % HD, grouped[where], alone[where]);
                 }
     }
