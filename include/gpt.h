@@ -230,8 +230,10 @@ size_t gpt_model_weight_bytes(const gpt_model *model);   /* weights as held in m
  * first one's name (NULL when there is none). */
 int gpt_model_unused_tensors(const gpt_model *model, const char **first);
 /* Bytes of the KV cache of one sequence of n_ctx positions (float keys and
- * values of the kv heads only, every layer). */
+ * values of the kv heads only, every layer); _as: of cache_dtype elements
+ * (GPT_DTYPE_F32 or GPT_DTYPE_F16). */
 size_t gpt_kv_cache_bytes(const gpt_model *model, int n_ctx);
+size_t gpt_kv_cache_bytes_as(const gpt_model *model, int n_ctx, gpt_dtype cache_dtype);
 
 /* ------------------------------------------------------------------ */
 /* Context: KV caches for n_seq sequences and the scratch of a forward. */
@@ -248,6 +250,20 @@ typedef struct gpt_context gpt_context;
  * max_rows: most rows one gpt_forward call may take (0 means 512). */
 gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx, int n_seq,
                            int max_rows, char *err, size_t err_len);
+/* gpt_context_new with the cache's element type: GPT_DTYPE_F32 (what
+ * gpt_context_new makes), or GPT_DTYPE_F16, half the memory and half the
+ * bytes a step reads: each key and value is rounded to the nearest half
+ * as it enters the cache (llama.cpp's default), so logits move from the
+ * float cache's by about that rounding. Any other type is
+ * GPT_ERR_UNSUPPORTED. */
+typedef struct {
+    int n_ctx;
+    int n_seq;
+    int max_rows;
+    gpt_dtype cache_dtype;
+} gpt_context_params;
+gpt_status gpt_context_new_ex(gpt_context **out, const gpt_model *model, const gpt_context_params *params,
+                              char *err, size_t err_len);
 void gpt_context_free(gpt_context *ctx);
 int gpt_context_n_ctx(const gpt_context *ctx);
 int gpt_context_max_rows(const gpt_context *ctx);

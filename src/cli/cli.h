@@ -23,6 +23,11 @@ extern int cli_verbose;  /* -v: load timings, kernels chosen */
 /* Model options every loading subcommand takes (--quant q8, --check), set
  * by cli_next_option when the subcommand's table has CLI_ROWS_WEIGHTS. */
 extern gpt_load_options cli_load_options;
+/* --cache-type f32|f16: the KV cache's element type (default F32). */
+extern gpt_dtype cli_cache_dtype;
+/* gpt_context_new with --cache-type's element type. */
+gpt_status cli_context_new(gpt_context **ctx, const gpt_model *model, int n_ctx, int n_seq, int max_rows, char *err,
+                           size_t err_len);
 
 /* ---- options: getopt_long (glibc) with shared rows ------------------
  * Each subcommand describes itself in a cli_command: its name, usage and
@@ -55,12 +60,13 @@ enum {
     CLI_OPT_QUANT = 0x100,  /* shared long-only options */
     CLI_OPT_CHECK,
     CLI_OPT_MMAP,
+    CLI_OPT_CACHE_TYPE,
     CLI_OPT_OWN = 0x200     /* a subcommand's own long-only options count from here */
 };
 #define CLI_ROW_MODEL {"model", required_argument, NULL, 'm'}
 #define CLI_ROW_THREADS {"threads", required_argument, NULL, 't'}
 #define CLI_ROWS_WEIGHTS {"quant", required_argument, NULL, CLI_OPT_QUANT}, {"check", no_argument, NULL, CLI_OPT_CHECK}, \
-                         {"mmap", no_argument, NULL, CLI_OPT_MMAP}
+                         {"mmap", no_argument, NULL, CLI_OPT_MMAP}, {"cache-type", required_argument, NULL, CLI_OPT_CACHE_TYPE}
 #define CLI_ROW_HELP {"help", no_argument, NULL, 'h'}
 #define CLI_ROW_END {NULL, 0, NULL, 0}
 

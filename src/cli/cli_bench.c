@@ -216,14 +216,15 @@ static int bench_fill(bench *b, long depth, long n_seq) {
  * beside the bandwidth read just before it. */
 static int bench_tg(bench *b, long n_gen, long depth, long parallel) {
     const gpt_config *c = b->c;
-    /* With -d, the keys and values a token reads too (float, every layer's
-     * kv heads), at the mean position, as far as a sliding window goes. */
+    /* With -d, the keys and values a token reads too (floats, or halves
+     * with --cache-type f16; every layer's kv heads), at the mean position,
+     * as far as a sliding window goes. */
     double cache_bytes = 0;
     if (depth > 0)
         for (int l = 0; l < c->n_layer; l++) {
             double seen = depth + (n_gen + 1) / 2.0;
             if (c->sliding_window && l >= c->window_first_layer && seen > c->sliding_window) seen = c->sliding_window;
-            cache_bytes += 2.0 * sizeof(float) * c->n_kv_head * c->head_dim * seen;
+            cache_bytes += 2.0 * (cli_cache_dtype == GPT_DTYPE_F16 ? 2 : 4) * c->n_kv_head * c->head_dim * seen;
         }
     const double step_bytes = b->weight_bytes + (double)parallel * cache_bytes;  // one decode step of P sequences
     /* The roofline beside each repeat: read as STREAM does (1 GiB, best
@@ -366,7 +367,7 @@ int cli_bench(int argc, char **argv) {
     b.bandwidths = malloc(sizeof(double) * repeats);
     b.fractions = malloc(sizeof(double) * repeats);
     if (!b.logits || !b.ids || !b.pos || !b.seq || !b.want || !b.times || !b.bandwidths || !b.fractions ||
-        gpt_context_new(&b.ctx, b.model, n_ctx, (int)max_parallel, (int)b.rows, b.err, sizeof b.err) != GPT_OK) {
+        cli_context_new(&b.ctx, b.model, n_ctx, (int)max_parallel, (int)b.rows, b.err, sizeof b.err) != GPT_OK) {
         cli_error("%s", b.ctx ? "out of memory" : b.err);
         rc = EXIT_RUNTIME;
         goto out;

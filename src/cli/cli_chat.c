@@ -452,7 +452,7 @@ int cli_chat(int argc, char **argv) {
     if (cli_gen_defaults_load(&gd, dir) != EXIT_OK) goto out;
     cli_sampling_apply_defaults(&o.sampling, &gd);
     cs.n_end_ids = cli_end_of_turn_ids(&cs.chat, cs.tok, cs.end_ids, CLI_MAX_END_IDS);
-    if (gpt_context_new(&ctx, model, (int)o.n_ctx, 1, 0, err, sizeof err) != GPT_OK) {
+    if (cli_context_new(&ctx, model, (int)o.n_ctx, 1, 0, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         goto out;
     }

@@ -15,6 +15,13 @@
 int cli_quiet = 0;
 int cli_verbose = 0;
 gpt_load_options cli_load_options;
+gpt_dtype cli_cache_dtype = GPT_DTYPE_F32;
+
+gpt_status cli_context_new(gpt_context **ctx, const gpt_model *model, int n_ctx, int n_seq, int max_rows, char *err,
+                           size_t err_len) {
+    const gpt_context_params params = {n_ctx, n_seq, max_rows, cli_cache_dtype};
+    return gpt_context_new_ex(ctx, model, &params, err, err_len);
+}
 
 #ifndef GPT_DATADIR
 #define GPT_DATADIR "/usr/local/share/gpt"
@@ -151,6 +158,13 @@ int cli_next_option(const cli_command *cmd, int argc, char **argv, cli_parse *p)
             break;
         case CLI_OPT_MMAP:
             cli_load_options.map_files = 1;
+            break;
+        case CLI_OPT_CACHE_TYPE:
+            if (strcmp(optarg, "f32") && strcmp(optarg, "f16")) {
+                p->status = cli_usage_fail(cmd, "--cache-type wants f32 or f16, not '%s'", optarg);
+                return CLI_OPT_STOP;
+            }
+            cli_cache_dtype = strcmp(optarg, "f16") ? GPT_DTYPE_F32 : GPT_DTYPE_F16;
             break;
         default:
             return c;

@@ -884,7 +884,7 @@ int cli_generate(int argc, char **argv) {
         rc = EXIT_RUNTIME;
         goto out;
     }
-    if (gpt_context_new(&ctx, model, n_ctx, (int)o.parallel, 0, err, sizeof err) != GPT_OK) {
+    if (cli_context_new(&ctx, model, n_ctx, (int)o.parallel, 0, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         rc = EXIT_RUNTIME;
         goto out;

@@ -58,7 +58,7 @@ static int open_for_scoring(const char *model_flag, gpt_tokenizer **tok, gpt_mod
     char err[512];
     int n_ctx = cli_context_length(*model, ctx_flag);
     if (n_ctx < 0) return EXIT_RUNTIME;
-    if (gpt_context_new(ctx, *model, n_ctx, 1, SCORE_ROWS, err, sizeof err) != GPT_OK) {
+    if (cli_context_new(ctx, *model, n_ctx, 1, SCORE_ROWS, err, sizeof err) != GPT_OK) {
         cli_error("%s", err);
         return EXIT_RUNTIME;
     }
@@ -414,7 +414,7 @@ int cli_info_cmd(int argc, char **argv) {
         return EXIT_RUNTIME;
     }
     /* Keys and values of one sequence: 2 x layers x positions x kv heads x head_dim floats. */
-    double kv_bytes = (double)gpt_kv_cache_bytes(model, n_ctx);
+    double kv_bytes = (double)gpt_kv_cache_bytes_as(model, n_ctx, cli_cache_dtype);
     const double MB = 1024.0 * 1024.0;
     const char *act = c->gated_silu ? "silu (gated)" : c->gelu_exact ? "gelu" : "gelu_new";
     char rope[160] = "";
@@ -431,7 +431,7 @@ int cli_info_cmd(int argc, char **argv) {
                "\"layer_norm_epsilon\":%g,\"activation\":\"%s\",\"positions\":\"%s\",\"rope_theta\":%.10g,"
                "\"rope_scaling\":\"%s\",\"qkv_bias\":%s,\"qk_norm\":%s,\"sliding_window\":%d,\"tied\":%s,"
                "\"eos\":[%s],\"params\":%zu,\"dtype\":\"%s\",\"file_bytes\":%zu,\"weight_bytes\":%zu,"
-               "\"ctx\":%d,\"kv_cache_bytes\":%.0f,\"unused_tensors\":%d",
+               "\"ctx\":%d,\"kv_cache_bytes\":%.0f,\"cache_type\":\"%s\",\"unused_tensors\":%d",
                quoted ? quoted : "null", gpt_arch_name(c->arch), c->n_layer, c->n_head, c->n_embd, c->n_kv_head,
                c->head_dim, c->n_inner, c->n_positions, c->vocab_size, c->rms_norm ? "rmsnorm" : "layernorm",
                c->layer_norm_epsilon, act, c->rope == GPT_ROPE_NONE ? "learned" : "rotary",
@@ -440,7 +440,8 @@ int cli_info_cmd(int argc, char **argv) {
                c->qkv_bias ? "true" : "false", c->qk_norm ? "true" : "false", c->sliding_window,
                c->tied ? "true" : "false", eos, gpt_model_n_params(model),
                gpt_dtype_name(gpt_model_file_dtype(model)), gpt_model_file_bytes(model),
-               gpt_model_weight_bytes(model), n_ctx, kv_bytes, gpt_model_unused_tensors(model, NULL));
+               gpt_model_weight_bytes(model), n_ctx, kv_bytes, cli_cache_dtype == GPT_DTYPE_F16 ? "f16" : "f32",
+               gpt_model_unused_tensors(model, NULL));
         if (tok)
             cli_printf(",\"tokenizer\":\"%s\",\"tokenizer_vocab_size\":%d,\"bos_token_id\":%d,\"eos_token_id\":%d",
                    gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok), gpt_tokenizer_bos_id(tok),
@@ -482,7 +483,8 @@ int cli_info_cmd(int argc, char **argv) {
         const char *first_unused;
         const int unused = gpt_model_unused_tensors(model, &first_unused);
         if (unused) cli_printf("unused:       %d tensors of the files (the first: %s)\n", unused, first_unused);
-        cli_printf("KV cache:     %.1f MB per sequence for a context of %d tokens (--ctx)\n", kv_bytes / MB, n_ctx);
+        cli_printf("KV cache:     %.1f MB per sequence for a context of %d tokens (--ctx), %s\n", kv_bytes / MB, n_ctx,
+                   cli_cache_dtype == GPT_DTYPE_F16 ? "F16 (--cache-type)" : "F32");
         if (!tok) cli_printf("tokenizer:    none (%s)\n", tok_err);
         if (tok) {
             cli_printf("tokenizer:    %s, %d tokens\n", gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok));

@@ -16,6 +16,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include "convert.h"
 #include "layers.h"
 #include "ops.h"
 
@@ -25,8 +26,9 @@ struct gpt_context {
     int n_seq;      // sequences with a cache each
     int max_rows;   // rows one forward call may take
 
-    float *key_cache;    // (n_layer, n_seq, n_kv_head, n_ctx, head_dim)
-    float *value_cache;  // (n_layer, n_seq, n_kv_head, n_ctx, head_dim)
+    int kv_f16;     // the cache holds IEEE halves (else floats)
+    float *key_cache;    // (n_layer, n_seq, n_kv_head, n_ctx, head_dim) floats, or halves with kv_f16
+    float *value_cache;  // (n_layer, n_seq, n_kv_head, n_ctx, head_dim) floats, or halves with kv_f16
     float *rope_cos;     // (n_ctx, HD/2) rotary angles, made once; empty with learned positions
     float *rope_sin;     // (n_ctx, HD/2)
 
@@ -43,6 +45,8 @@ struct gpt_context {
                      // per thread for a prompt chunk
     float *keys_packed;  // (n_kv_head, n_keys / 32, HD, 32) a prompt chunk's keys, packed for attend_rows
     float *head_inv;     // (n_head) one row's heads' 1 / sum of their softmax (attention_row_split)
+    float *values_wide;  // (n_kv_head, n_keys, HD) an F16 cache's values widened for a prompt chunk; empty
+                         // for a float cache
     float *embed;    // (C) one widened embedding row
     float *panel;    // (PANEL) the products' scratch: widened 16-bit rows or packed blocks (matmul_scratch_floats)
     int scores_rows;  // rows of scores: max(threads at creation x group_rows, max_rows)
@@ -89,8 +93,20 @@ static size_t mul3(size_t a, size_t b, size_t c) {
 
 gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx, int n_seq, int max_rows,
                            char *err, size_t err_len) {
+    const gpt_context_params params = {n_ctx, n_seq, max_rows, GPT_DTYPE_F32};
+    return gpt_context_new_ex(out, model, &params, err, err_len);
+}
+
+gpt_status gpt_context_new_ex(gpt_context **out, const gpt_model *model, const gpt_context_params *params, char *err,
+                              size_t err_len) {
     *out = NULL;
     if (!model) return gpt_fail(err, err_len, GPT_ERR_ARG, "no model");
+    if (!params) return gpt_fail(err, err_len, GPT_ERR_ARG, "no context parameters");
+    if (params->cache_dtype != GPT_DTYPE_F32 && params->cache_dtype != GPT_DTYPE_F16)
+        return gpt_fail(err, err_len, GPT_ERR_UNSUPPORTED, "a KV cache of %s is not supported (F32 or F16)",
+                        gpt_dtype_name(params->cache_dtype));
+    const int kv_f16 = params->cache_dtype == GPT_DTYPE_F16;
+    int n_ctx = params->n_ctx, n_seq = params->n_seq, max_rows = params->max_rows;
     const gpt_config *c = &model->cfg;
     if (n_ctx <= 0) n_ctx = c->n_positions < GPT_DEFAULT_CTX ? c->n_positions : GPT_DEFAULT_CTX;
     if (n_ctx > c->n_positions) n_ctx = c->n_positions;
@@ -103,10 +119,11 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     if (omp_get_num_procs() > threads) threads = omp_get_num_procs();
     const int scores_rows = threads * group_rows(c) > max_rows ? threads * group_rows(c) : max_rows;
 
-    size_t cache = mul3(L * n_seq, n_ctx, KD);
+    size_t cache = mul3(L * n_seq, n_ctx, KD);  // elements; floats of storage below
     if (cache == 0 || cache > SIZE_MAX / 8)
         return gpt_fail(err, err_len, GPT_ERR_OOM, "KV cache of %d sequences x %d positions is too large", n_seq,
                         n_ctx);
+    if (kv_f16) cache = (cache + 1) / 2;
     /* The products' scratch: Conv1D's by output width (and F32 panels'
      * buffers, below), nn.Linear's (and the head's) by input width. */
     size_t panel = max_size(max_size(matmul_panel_floats((int)(QD + 2 * KD)), matmul_panel_floats((int)H)),
@@ -121,7 +138,8 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
         R * C, R * C, R * (QD + 2 * KD),    // x, norm, qkv
         R * QD, R * C, R * H,               // attn, proj, mlp
         c->gated_silu ? R * H : 0,          // mlp_up
-        (size_t)scores_rows * n_keys, n_keys * KD, (size_t)c->n_head, C, panel,
+        (size_t)scores_rows * n_keys, n_keys * KD, (size_t)c->n_head,
+        kv_f16 ? n_keys * KD : 0, C, panel,  // values_wide, embed, panel
     };
     size_t total = 0;
     /* Each buffer starts on a 64-byte line. */
@@ -141,12 +159,14 @@ gpt_status gpt_context_new(gpt_context **out, const gpt_model *model, int n_ctx,
     float *p = block;
     float **slots[] = {&ctx->key_cache, &ctx->value_cache, &ctx->rope_cos, &ctx->rope_sin, &ctx->x,
                        &ctx->norm, &ctx->qkv, &ctx->attn, &ctx->proj, &ctx->mlp, &ctx->mlp_up,
-                       &ctx->scores, &ctx->keys_packed, &ctx->head_inv, &ctx->embed, &ctx->panel};
+                       &ctx->scores, &ctx->keys_packed, &ctx->head_inv, &ctx->values_wide,
+                       &ctx->embed, &ctx->panel};
     for (size_t i = 0; i < sizeof floats / sizeof floats[0]; i++) {
         *slots[i] = p;
         p += (floats[i] + 15) & ~(size_t)15;
     }
     ctx->model = model;
+    ctx->kv_f16 = kv_f16;
     ctx->n_ctx = n_ctx;
     ctx->n_seq = n_seq;
     ctx->max_rows = max_rows;
@@ -183,15 +203,17 @@ static void add_rows(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-/* The cached key or value of (layer, seq, kv head, pos): head_dim floats.
+/* The cached key or value of (layer, seq, kv head, pos): head_dim floats,
+ * or halves with an F16 cache.
  * Each kv head's positions lie together, so attention reads one run per
  * head. With the kv heads side by side in each position's row instead, a
  * head read head_dim floats a row apart (4 KB at the Qwen3-0.6B shape,
  * a page per position), and a SmolLM2-135M-shape decode after 2,048
  * positions ran 0.77-0.84x as fast as this (BENCHMARKS.md). */
-static float *cache_at(const gpt_context *ctx, float *cache, int layer, int seq, int kv, int pos) {
+static void *cache_at(const gpt_context *ctx, float *cache, int layer, int seq, int kv, int pos) {
     const gpt_config *c = &ctx->model->cfg;
-    return cache + ((((size_t)layer * ctx->n_seq + seq) * c->n_kv_head + kv) * ctx->n_ctx + pos) * c->head_dim;
+    const size_t at = ((((size_t)layer * ctx->n_seq + seq) * c->n_kv_head + kv) * ctx->n_ctx + pos) * c->head_dim;
+    return ctx->kv_f16 ? (void *)((uint16_t *)cache + at) : (void *)(cache + at);
 }
 
 /* The sliding window of this layer (W positions), or 0 for none. */
@@ -223,14 +245,14 @@ static void attend_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, 
     const gpt_config *c = &ctx->model->cfg;
     const int NH = c->n_head, HD = c->head_dim, QD = NH * HD, KD = c->n_kv_head * HD;
     const int QKV = QD + 2 * KD, kv = h0 / (NH / c->n_kv_head), pos = b->pos[r], seq = b->seq[r];
-    const float *K = cache_at(ctx, ctx->key_cache, layer, seq, kv, 0);    // (pos+1, HD)
-    const float *V = cache_at(ctx, ctx->value_cache, layer, seq, kv, 0);  // (pos+1, HD)
+    const void *K = cache_at(ctx, ctx->key_cache, layer, seq, kv, 0);    // (pos+1, HD)
+    const void *V = cache_at(ctx, ctx->value_cache, layer, seq, kv, 0);  // (pos+1, HD)
     float *out = ctx->attn + (size_t)r * QD + h0 * HD;                    // (G, HD)
     const float *q = ctx->qkv + (size_t)r * QKV + h0 * HD;                // (G, HD)
     const int first = first_seen(c, layer, pos);
     const float scale = 1.0f / sqrtf((float)HD);
-    if (G == 1) attend_head(out, q, K, V, HD, first, pos, HD, scale, scores);
-    else attend_group(out, q, G, K, V, HD, first, pos, HD, scale, scores, ctx->n_keys);
+    if (G == 1 && !ctx->kv_f16) attend_head(out, q, K, V, HD, first, pos, HD, scale, scores);
+    else attend_group(out, q, G, K, V, ctx->kv_f16, HD, first, pos, HD, scale, scores, ctx->n_keys);
 }
 
 /* At most this many bytes of keys and values are fetched ahead per task:
@@ -253,12 +275,12 @@ static void fetch_keys_values(const gpt_context *ctx, int layer, int seq, int po
     size_t budget = FETCH_MAX_BYTES;
     for (int kv = h0 / group; h1 > h0 && kv <= (h1 - 1) / group; kv++) {
         const int first = first_seen(c, layer, pos);
-        const float *K = cache_at(ctx, ctx->key_cache, layer, seq, kv, first);    // (pos - first, HD)
-        const float *V = cache_at(ctx, ctx->value_cache, layer, seq, kv, first);  // (pos - first, HD)
-        size_t floats = (size_t)(pos - first) * HD;
-        if (2 * sizeof(float) * floats > budget) floats = budget / (2 * sizeof(float));
-        budget -= 2 * sizeof(float) * floats;
-        for (size_t i = 0; i < floats; i += 16) {  // a 64-byte line of 16 floats
+        const char *K = cache_at(ctx, ctx->key_cache, layer, seq, kv, first);    // (pos - first, HD)
+        const char *V = cache_at(ctx, ctx->value_cache, layer, seq, kv, first);  // (pos - first, HD)
+        size_t bytes = (size_t)(pos - first) * HD * (ctx->kv_f16 ? 2 : 4);
+        if (2 * bytes > budget) bytes = budget / 2;
+        budget -= 2 * bytes;
+        for (size_t i = 0; i < bytes; i += 64) {  // a 64-byte line
             __builtin_prefetch(K + i, 0, 2);
             __builtin_prefetch(V + i, 0, 2);
         }
@@ -332,7 +354,7 @@ static void attention_row_split(gpt_context *ctx, int layer, const gpt_batch *b,
     const int p0 = first + (int)((long)n * t / nt), p1 = first + (int)((long)n * (t + 1) / nt) - 1;
     for (int kv = 0; kv < NKV && p0 <= p1; kv++)
         attend_scores(scores + (size_t)kv * G * lds, lds, q + (size_t)kv * G * HD, G,
-                      cache_at(ctx, ctx->key_cache, layer, seq, kv, 0), HD, p0, p1, HD, scale);
+                      cache_at(ctx, ctx->key_cache, layer, seq, kv, 0), ctx->kv_f16, HD, p0, p1, HD, scale);
     row_sync(team);
     for (int h = NH * t / nt; h < NH * (t + 1) / nt; h++)
         ctx->head_inv[h] = attend_softmax(scores + (size_t)h * lds, first, pos);
@@ -342,7 +364,7 @@ static void attention_row_split(gpt_context *ctx, int layer, const gpt_batch *b,
         const int kv = u / columns, end = (kv + 1) * columns < u_end ? (kv + 1) * columns : u_end;
         const int d0 = (u - kv * columns) * 16, d1 = (end - kv * columns) * 16 < HD ? (end - kv * columns) * 16 : HD;
         attend_weighted(out + (size_t)kv * G * HD, scores + (size_t)kv * G * lds, lds, ctx->head_inv + kv * G, G,
-                        cache_at(ctx, ctx->value_cache, layer, seq, kv, 0), HD, first, pos, HD, d0, d1);
+                        cache_at(ctx, ctx->value_cache, layer, seq, kv, 0), ctx->kv_f16, HD, first, pos, HD, d0, d1);
         u = end;
     }
 }
@@ -426,8 +448,13 @@ static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
     const float scale = 1.0f / sqrtf((float)HD);
     const size_t packed = (size_t)lds * HD;  // floats of one kv head's keys
 #pragma omp parallel for schedule(static)
-    for (int kv = 0; kv < NKV; kv++)
-        attention_pack_keys(ctx->keys_packed + kv * packed, cache_at(ctx, ctx->key_cache, layer, seq, kv, 0), HD, N, HD);
+    for (int kv = 0; kv < NKV; kv++) {
+        attention_pack_keys(ctx->keys_packed + kv * packed, cache_at(ctx, ctx->key_cache, layer, seq, kv, 0),
+                            ctx->kv_f16, HD, N, HD);
+        if (ctx->kv_f16)  // attend_rows reads float values
+            attention_widen_rows(ctx->values_wide + kv * packed, cache_at(ctx, ctx->value_cache, layer, seq, kv, 0),
+                                 HD, N, 0, HD);
+    }
 
     const int n_blocks = (R + PROMPT_ATTN_ROWS - 1) / PROMPT_ATTN_ROWS;
     int threads = ctx->scores_rows / PROMPT_ATTN_ROWS, nt = omp_get_max_threads();
@@ -438,7 +465,9 @@ static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
         const int blk = n_blocks - 1 - task / NH, h = task % NH, r0 = blk * PROMPT_ATTN_ROWS;
         const int rows = R - r0 < PROMPT_ATTN_ROWS ? R - r0 : PROMPT_ATTN_ROWS;
         attend_rows(ctx->attn + (size_t)r0 * QD + h * HD, QD, ctx->qkv + (size_t)r0 * QKV + h * HD, QKV,
-                    ctx->keys_packed + (h / group) * packed, cache_at(ctx, ctx->value_cache, layer, seq, h / group, 0),
+                    ctx->keys_packed + (h / group) * packed,
+                    ctx->kv_f16 ? ctx->values_wide + (h / group) * packed
+                                : cache_at(ctx, ctx->value_cache, layer, seq, h / group, 0),
                     HD, rows, p0 + r0, window, HD,
                     scale, ctx->scores + (size_t)omp_get_thread_num() * PROMPT_ATTN_ROWS * lds, lds);
     }
@@ -519,8 +548,17 @@ static void position_row(gpt_context *ctx, int layer, const gpt_batch *b, int r)
         rope_apply(k, ctx->rope_cos + at, ctx->rope_sin + at, c->n_kv_head, HD);
     }
     for (int kv = 0; kv < c->n_kv_head; kv++) {
-        memcpy(cache_at(ctx, ctx->key_cache, layer, b->seq[r], kv, b->pos[r]), k + kv * HD, sizeof(float) * HD);
-        memcpy(cache_at(ctx, ctx->value_cache, layer, b->seq[r], kv, b->pos[r]), k + KD + kv * HD, sizeof(float) * HD);
+        void *key = cache_at(ctx, ctx->key_cache, layer, b->seq[r], kv, b->pos[r]);
+        void *value = cache_at(ctx, ctx->value_cache, layer, b->seq[r], kv, b->pos[r]);
+        if (!ctx->kv_f16) {
+            memcpy(key, k + kv * HD, sizeof(float) * HD);
+            memcpy(value, k + KD + kv * HD, sizeof(float) * HD);
+            continue;
+        }
+        for (int d = 0; d < HD; d++) {  // rounded to the nearest half as they enter the cache
+            ((uint16_t *)key)[d] = gpt_float_to_half(k[kv * HD + d]);
+            ((uint16_t *)value)[d] = gpt_float_to_half(k[KD + kv * HD + d]);
+        }
     }
 }
 

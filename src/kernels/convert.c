@@ -29,6 +29,26 @@ float gpt_half_to_float(uint16_t h) {
     return f;
 }
 
+uint16_t gpt_float_to_half(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    const uint32_t sign = (x >> 16) & 0x8000, ax = x & 0x7FFFFFFF;
+    if (ax > 0x7F800000) return (uint16_t)(sign | 0x7E00 | ((ax >> 13) & 0x3FF));  // NaN, kept quiet
+    if (ax >= 0x477FF000) return (uint16_t)(sign | 0x7C00);  // 65520 and up (and infinity) round to infinity
+    if (ax < 0x38800000) {  // under 2^-14, the smallest normal half: a multiple of 2^-24
+        if (ax < 0x33000000) return (uint16_t)sign;  // under 2^-25: 0 (2^-25 itself ties to 0, the even one)
+        const uint32_t mant = (ax & 0x7FFFFF) | 0x800000, shift = 126 - (ax >> 23);  // f = mant 2^-24 / 2^shift
+        uint32_t h = mant >> shift;
+        const uint32_t rest = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rest > half || (rest == half && (h & 1))) h++;  // to nearest, ties to even (up to 0x400: normal)
+        return (uint16_t)(sign | h);
+    }
+    uint32_t h = (ax - 0x38000000) >> 13;  // the exponent rebiased (127 - 15 = 112), 10 mantissa bits
+    const uint32_t rest = ax & 0x1FFF;
+    if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) h++;  // a carry moves into the exponent, as it should
+    return (uint16_t)(sign | h);
+}
+
 float gpt_bf16_to_float(uint16_t h) {
     uint32_t bits = (uint32_t)h << 16;
     float f;

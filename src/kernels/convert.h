@@ -8,6 +8,9 @@
 
 /* IEEE half (F16) to float, exactly: subnormals, infinities and NaN included. */
 float gpt_half_to_float(uint16_t h);
+/* float to IEEE half, rounded to nearest, ties to even (as F16C's
+ * vcvtps2ph): subnormals, infinities and NaN included. */
+uint16_t gpt_float_to_half(float f);
 /* bfloat16 to float: the top 16 bits of a float. */
 float gpt_bf16_to_float(uint16_t h);
 /* panel (cols, GPT_ROW_PANEL) = the GPT_ROW_PANEL rows (GPT_ROW_PANEL,

@@ -147,13 +147,21 @@ float dot_f32(const float *a, const float *b, int n);
 void attend_head(float *out, const float *q, const float *K, const float *V, int stride, int first, int last,
                  int HD, float scale, float *scores);
 
+/* Positions of one kv head's keys or values the grouped kernels take at a
+ * time. */
+#define ATTN_RUN 64
+
+/* The kernels below read a kv head's cache as floats, or with kv_f16 as
+ * IEEE halves (a 16-bit cache), widened as they are loaded (exactly, so
+ * the bits are those of a float cache holding the rounded values). */
+
 /* attend_head for G query heads of one kv head at once (q and out G x HD,
  * scores G rows of last + 1 floats, lds apart; at most ATTN_GROUP_MAX rows
  * are used, a larger group going in parts): each key and value is read
  * once for the G heads, and each head's output has attend_head's bits. */
 #define ATTN_GROUP_MAX 8
-void attend_group(float *out, const float *q, int G, const float *K, const float *V, int stride, int first, int last,
-                  int HD, float scale, float *scores, int lds);
+void attend_group(float *out, const float *q, int G, const void *K, const void *V, int kv_f16, int stride, int first,
+                  int last, int HD, float scale, float *scores, int lds);
 
 /* attend_group's three steps, for a row's attention split over threads
  * (any split gives the same bits):
@@ -164,16 +172,21 @@ void attend_group(float *out, const float *q, int G, const float *K, const float
  *   returns;
  * - attend_weighted: values [d0, d1) of the G heads' outputs (out G x HD)
  *   over the span, with inv[g] the heads' 1 / sum. */
-void attend_scores(float *scores, int lds, const float *q, int G, const float *K, int stride, int t0, int t1, int HD,
-                   float scale);
+void attend_scores(float *scores, int lds, const float *q, int G, const void *K, int kv_f16, int stride, int t0,
+                   int t1, int HD, float scale);
 float attend_softmax(float *scores, int first, int last);
-void attend_weighted(float *out, const float *scores, int lds, const float *inv, int G, const float *V, int stride,
-                     int first, int last, int HD, int d0, int d1);
+void attend_weighted(float *out, const float *scores, int lds, const float *inv, int G, const void *V, int kv_f16,
+                     int stride, int first, int last, int HD, int d0, int d1);
 
-/* Keys 0..N-1 of one kv head (K at position 0, rows stride floats apart)
- * packed for attend_rows: Kp (ceil(N / 32), HD, 32), each block of 32
- * keys stored dimension by dimension, the keys past N zero. */
-void attention_pack_keys(float *Kp, const float *K, int stride, int N, int HD);
+/* out (n, d1 - d0) = columns [d0, d1) of n rows of IEEE halves, stride
+ * apart, widened exactly. */
+void attention_widen_rows(float *out, const uint16_t *rows, int stride, int n, int d0, int d1);
+
+/* Keys 0..N-1 of one kv head (K at position 0, rows stride elements
+ * apart; halves with kv_f16, widened) packed for attend_rows: Kp
+ * (ceil(N / 32), HD, 32), each block of 32 keys stored dimension by
+ * dimension, the keys past N zero. */
+void attention_pack_keys(float *Kp, const void *K, int kv_f16, int stride, int N, int HD);
 /* Keys per block of attention_pack_keys. */
 #define ATTN_KEY_BLOCK 32
 

@@ -543,7 +543,9 @@ int gpt_model_unused_tensors(const gpt_model *m, const char **first) {
     if (first) *first = m->unused_tensors ? m->first_unused : NULL;
     return m->unused_tensors;
 }
-size_t gpt_kv_cache_bytes(const gpt_model *m, int n_ctx) {
+size_t gpt_kv_cache_bytes_as(const gpt_model *m, int n_ctx, gpt_dtype cache_dtype) {
     const gpt_config *c = &m->cfg;
-    return 2 * sizeof(float) * (size_t)c->n_layer * (size_t)(n_ctx > 0 ? n_ctx : 0) * c->n_kv_head * c->head_dim;
+    const size_t element = cache_dtype == GPT_DTYPE_F16 ? 2 : sizeof(float);
+    return 2 * element * (size_t)c->n_layer * (size_t)(n_ctx > 0 ? n_ctx : 0) * c->n_kv_head * c->head_dim;
 }
+size_t gpt_kv_cache_bytes(const gpt_model *m, int n_ctx) { return gpt_kv_cache_bytes_as(m, n_ctx, GPT_DTYPE_F32); }

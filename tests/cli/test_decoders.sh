@@ -115,18 +115,26 @@ cp "$ROOT"/tests/golden/dev-mistral/*.safetensors* "$TMP/wide-window/"
 sed 's/"sliding_window": 16/"sliding_window": 140/' "$ROOT/tests/golden/dev-mistral/config.json" \
     >"$TMP/wide-window/config.json"
 grep -q '"sliding_window": 140' "$TMP/wide-window/config.json" || fail "wide-window: config.json not rewritten"
+# The same with --cache-type f16 (keys and values cached as halves, read
+# through the kernels' F16 loads): one row, one answer again, and answers
+# that differ from the float cache's (the flag is not ignored).
 for m in golden/dev-llama golden/dev-qwen2 golden/dev-qwen3 wide-window; do
     case $m in golden/*) M="$ROOT/tests/$m" ;; *) M="$TMP/$m" ;; esac
-    for run in "1 1" "1 2" "3 2"; do
-        set -- $run
-        "$GPT" generate -m "$M" --ids --batch --parallel "$1" -t "$2" -n 24 --seed 7 --ignore-eos --logprobs \
-            <"$TMP/long.txt" >"$TMP/long.p$1.t$2.jsonl"
+    for cache in f32 f16; do
+        for run in "1 1" "1 2" "3 2"; do
+            set -- $run
+            "$GPT" generate -m "$M" --cache-type $cache --ids --batch --parallel "$1" -t "$2" -n 24 --seed 7 \
+                --ignore-eos --logprobs <"$TMP/long.txt" >"$TMP/long.$cache.p$1.t$2.jsonl"
+        done
+        expect_eq "$m $cache long prompts: one line per request" \
+            "$(grep -c '"logprobs":\[' "$TMP/long.$cache.p1.t1.jsonl")" 3
+        for other in p1.t2 p3.t2; do
+            expect_file_eq "$m $cache long prompts: --parallel 1 -t 1 vs $other (logprobs bit for bit)" \
+                "$TMP/long.$cache.p1.t1.jsonl" "$TMP/long.$cache.$other.jsonl"
+        done
     done
-    expect_eq "$m long prompts: one line per request" "$(grep -c '"logprobs":\[' "$TMP/long.p1.t1.jsonl")" 3
-    for other in p1.t2 p3.t2; do
-        expect_file_eq "$m long prompts: --parallel 1 -t 1 vs $other (logprobs bit for bit)" "$TMP/long.p1.t1.jsonl" \
-            "$TMP/long.$other.jsonl"
-    done
+    cmp -s "$TMP/long.f32.p1.t1.jsonl" "$TMP/long.f16.p1.t1.jsonl" &&
+        fail "$m: --cache-type f16 gave the float cache's logprobs bit for bit (the flag did nothing)"
 done
 
 # make-random-model's other families, as its presets write them at the real
@@ -184,6 +192,10 @@ grep -q '^rope: *theta 500000, llama3 scaling (factor 8, low 1, high 4, original
 # 2 (k, v) x 2 layers x 100 positions x 2 kv heads x 16 x 4 bytes = 51200
 "$GPT" info -m "$ROOT/tests/golden/dev-llama" --ctx 100 --format json | grep -q '"ctx":100,"kv_cache_bytes":51200[,}]' ||
     fail "info kv_cache_bytes for --ctx 100: $("$GPT" info -m "$ROOT/tests/golden/dev-llama" --ctx 100 --format json)"
+# --cache-type f16: half the bytes (2 bytes where 4 were)
+"$GPT" info -m "$ROOT/tests/golden/dev-llama" --ctx 100 --cache-type f16 --format json |
+    grep -q '"ctx":100,"kv_cache_bytes":25600,"cache_type":"f16"[,}]' ||
+    fail "info kv_cache_bytes for --ctx 100 --cache-type f16: $("$GPT" info -m "$ROOT/tests/golden/dev-llama" --ctx 100 --cache-type f16 --format json)"
 "$GPT" info -m "$ROOT/tests/golden/dev-mistral" | grep -q '^window: *16 positions (layers 0..1)$' ||
     fail "info window: $("$GPT" info -m "$ROOT/tests/golden/dev-mistral")"
 "$GPT" info -m "$ROOT/tests/golden/dev-qwen2" | grep -q '^head: *tied to the embeddings$' ||

@@ -44,6 +44,7 @@ usage_error "ambiguous prefix" "gpt: option '--top' is ambiguous: --top-k, --top
 usage_error "bad value after =" "gpt: --top-k wants an integer in 0..1000000000 (0: all), not 'x'" generate --top-k=x -p hi
 usage_error "-t shared by every subcommand" "gpt: -t wants an integer in 1..1024, not '0'" logits -t0
 usage_error "--quant shared" "gpt: --quant wants q8 or none, not 'q4'" info --quant=q4
+usage_error "--cache-type shared" "gpt: --cache-type wants f32 or f16, not 'bf16'" generate --cache-type bf16 -p hi
 
 # Every subcommand takes --opt=value; the ones without arguments refuse one.
 expect_status "info --model= --format=" 0 "$GPT" info --model="$TINY" --format=json

@@ -255,7 +255,16 @@ out:
  * 2 * Q8_TOL (no error within the bound can reorder those). A wrong
  * layout or scale moves logits by whole units. */
 #define Q8_TOL 0.5
-static void check_q8(const char *dir) {
+/* An F16 cache: each cached key and value is rounded to a half (a
+ * relative 2^-11 at most), and logits moved by at most 0.008 at these
+ * models (measured over the four prompts of each). Held to F16_TOL, four
+ * times that; a wrong conversion moves them by whole units. */
+#define F16_TOL 0.03
+
+/* The full last logits within tol of the reference, and its top-1 wherever
+ * its margin exceeds 2 * tol, for weights quantized to Q8 (q8) or a
+ * cache of cache_dtype elements. */
+static void check_approx(const char *dir, const char *what, int q8, gpt_dtype cache_dtype, double tol) {
     char path[512], err[512];
     snprintf(path, sizeof path, "%s/reference.json", dir);
     char *json = check_read_file(path, NULL);
@@ -265,10 +274,11 @@ static void check_q8(const char *dir) {
     free(json);
     gpt_model *model = NULL;
     gpt_context *ctx = NULL;
-    gpt_load_options opts = {.quantize_q8 = 1};
+    gpt_load_options opts = {.quantize_q8 = q8};
     gpt_status st = gpt_model_load(&model, dir, &opts, err, sizeof err);
-    CHECK(st == GPT_OK, "load %s with q8: %s", dir, err);
-    if (st == GPT_OK) st = gpt_context_new(&ctx, model, 0, 1, 0, err, sizeof err);
+    CHECK(st == GPT_OK, "load %s (%s): %s", dir, what, err);
+    const gpt_context_params params = {0, 1, 0, cache_dtype};
+    if (st == GPT_OK) st = gpt_context_new_ex(&ctx, model, &params, err, sizeof err);
     CHECK(st == GPT_OK, "context: %s", err);
     double worst = 0;
     int top1_checked = 0, top1_wrong = 0;
@@ -280,22 +290,22 @@ static void check_q8(const char *dir) {
         int *ids = json_ints(cJSON_GetObjectItem(pr, "input_ids"), &n);
         float *logits = malloc(sizeof(float) * (size_t)V * n);  // (n, V)
         st = forward_all(ctx, ids, n, logits, err, sizeof err);
-        CHECK(st == GPT_OK, "%s q8 prompt %d forward: %s", dir, p, err);
+        CHECK(st == GPT_OK, "%s %s prompt %d forward: %s", dir, what, p, err);
         const cJSON *top_ids = cJSON_GetObjectItem(pr, "top10_ids");
         const cJSON *top_logits = cJSON_GetObjectItem(pr, "top10_logits");
         for (int t = 0; t < n && st == GPT_OK; t++) {
             const float *row = logits + (size_t)t * V;
             double margin = cJSON_GetArrayItem(cJSON_GetArrayItem(top_logits, t), 0)->valuedouble -
                             cJSON_GetArrayItem(cJSON_GetArrayItem(top_logits, t), 1)->valuedouble;
-            if (margin <= 2 * Q8_TOL) continue;
+            if (margin <= 2 * tol) continue;
             int best = 0;
             for (int v = 1; v < V; v++) best = row[v] > row[best] ? v : best;
             int want_id = cJSON_GetArrayItem(cJSON_GetArrayItem(top_ids, t), 0)->valueint;
             top1_checked++;
             if (best != want_id) {
                 top1_wrong++;
-                fprintf(stderr, "%s q8 prompt %d pos %d: top-1 %d, reference %d (margin %.3g)\n", dir, p, t, best,
-                        want_id, margin);
+                fprintf(stderr, "%s %s prompt %d pos %d: top-1 %d, reference %d (margin %.3g)\n", dir, what, p, t,
+                        best, want_id, margin);
             }
         }
         snprintf(path, sizeof path, "%s/%s", dir, cJSON_GetObjectItem(pr, "last_logits_file")->valuestring);
@@ -310,11 +320,11 @@ static void check_q8(const char *dir) {
         free(ids);
         free(logits);
     }
-    CHECK(worst <= Q8_TOL, "%s q8: last logits max error %.3g, want <= %g", dir, worst, Q8_TOL);
-    CHECK(top1_checked > 0 && top1_wrong == 0, "%s q8: top-1 differs at %d of %d positions with margin > %g", dir,
-          top1_wrong, top1_checked, 2 * Q8_TOL);
-    printf("%s q8: last logits max error %.3g; top-1 equal at %d positions with margin > %g\n", dir, worst,
-           top1_checked, 2 * Q8_TOL);
+    CHECK(worst <= tol, "%s %s: last logits max error %.3g, want <= %g", dir, what, worst, tol);
+    CHECK(top1_checked > 0 && top1_wrong == 0, "%s %s: top-1 differs at %d of %d positions with margin > %g", dir,
+          what, top1_wrong, top1_checked, 2 * tol);
+    printf("%s %s: last logits max error %.3g; top-1 equal at %d positions with margin > %g\n", dir, what, worst,
+           top1_checked, 2 * tol);
     gpt_context_free(ctx);
     gpt_model_free(model);
     cJSON_Delete(ref);
@@ -338,7 +348,8 @@ int main(int argc, char **argv) {
         char dir[128];
         snprintf(dir, sizeof dir, "tests/golden/%s", modern[i]);
         check_model(dir, dir, 0);
-        check_q8(dir);
+        check_approx(dir, "q8", 1, GPT_DTYPE_F32, Q8_TOL);
+        check_approx(dir, "f16 cache", 0, GPT_DTYPE_F16, F16_TOL);
     }
     return check_done("test_golden");
 }

@@ -24,6 +24,7 @@
 #include "layers.h"
 #include "ops.h"
 #include "quant.h"
+#include "simd.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 static uint32_t next_u32(void) {
@@ -496,52 +497,121 @@ static void test_attention(void) {
  * positions), and its three steps split as one row's threads split them:
  * each head's output the bits attend_head gives it alone, on every path,
  * for groups of 1 to 9 (past ATTN_GROUP_MAX, in parts) and spans within
- * one run of 64 positions and across several. */
+ * one run of 64 positions and across several. With an F16 cache (the keys
+ * and values as halves, widened as they are loaded): attend_head's bits
+ * over the halves widened beforehand. */
 static void test_attention_group(void) {
     const int hds[] = {64, 128, 67};
     const int spans[][2] = {{0, 0}, {0, 63}, {0, 64}, {5, 200}, {37, 299}};
     const int groups[] = {1, 2, 3, 7, 9};
     enum { MAXPOS = 300, MAXHD = 128, MAXG = 9, STRIDE = MAXHD + 3, LDS = MAXPOS + 4 };
     float *K = malloc(sizeof(float) * MAXPOS * STRIDE), *V = malloc(sizeof(float) * MAXPOS * STRIDE);
+    float *Kw = malloc(sizeof(float) * MAXPOS * STRIDE), *Vw = malloc(sizeof(float) * MAXPOS * STRIDE);
+    uint16_t *K16 = malloc(sizeof(uint16_t) * MAXPOS * STRIDE), *V16 = malloc(sizeof(uint16_t) * MAXPOS * STRIDE);
     float q[MAXG * MAXHD], alone[MAXG * MAXHD], grouped[MAXG * MAXHD], scores[MAXG * LDS];
     float split_scores[MAXG * LDS], inv[MAXG];
-    for (size_t i = 0; i < (size_t)MAXPOS * STRIDE; i++) K[i] = uniform() * 3.0f, V[i] = uniform();
+    for (size_t i = 0; i < (size_t)MAXPOS * STRIDE; i++) {
+        K[i] = uniform() * 3.0f, V[i] = uniform();
+        K16[i] = gpt_float_to_half(K[i]), V16[i] = gpt_float_to_half(V[i]);
+        Kw[i] = gpt_half_to_float(K16[i]), Vw[i] = gpt_half_to_float(V16[i]);
+    }
     for (int i = 0; i < MAXG * MAXHD; i++) q[i] = uniform() * 3.0f;
     for (int path = 0; path < 3; path++) {
         ops_force_no_avx512(path == 1);
         ops_force_portable(path == 2);
-        for (size_t h = 0; h < sizeof hds / sizeof hds[0]; h++)
-            for (size_t k = 0; k < sizeof spans / sizeof spans[0]; k++)
-                for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++) {
-                    const int HD = hds[h], first = spans[k][0], last = spans[k][1], G = groups[gi];
-                    const float scale = 1.0f / sqrtf((float)HD);
-                    for (int g = 0; g < G; g++)
-                        attend_head(alone + g * HD, q + g * HD, K, V, STRIDE, first, last, HD, scale, scores);
-                    attend_group(grouped, q, G, K, V, STRIDE, first, last, HD, scale, scores, LDS);
-                    size_t where = 0;
-                    CHECK(same_bits(alone, grouped, (size_t)G * HD, &where),
-                          "attend_group %s HD=%d G=%d positions %d..%d: head %zu element %zu %.9g, attend_head %.9g",
-                          PATH_NAME[path], HD, G, first, last, where / HD, where % HD, grouped[where], alone[where]);
-                    /* the three steps as threads split them: the scores in
-                     * three uneven parts of the span, the values in two
-                     * uneven parts of the dimensions */
-                    const int n = last - first + 1, cut1 = first + n / 5, cut2 = first + n / 2;
-                    attend_scores(split_scores, LDS, q, G, K, STRIDE, first, cut1 - 1, HD, scale);
-                    attend_scores(split_scores, LDS, q, G, K, STRIDE, cut1, cut2 - 1, HD, scale);
-                    attend_scores(split_scores, LDS, q, G, K, STRIDE, cut2, last, HD, scale);
-                    for (int g = 0; g < G; g++) inv[g] = attend_softmax(split_scores + g * LDS, first, last);
-                    const int dcut = HD / 3 + 1;
-                    attend_weighted(grouped, split_scores, LDS, inv, G, V, STRIDE, first, last, HD, dcut, HD);
-                    attend_weighted(grouped, split_scores, LDS, inv, G, V, STRIDE, first, last, HD, 0, dcut);
-                    CHECK(same_bits(alone, grouped, (size_t)G * HD, &where),
-                          "attend_scores/softmax/weighted split %s HD=%d G=%d positions %d..%d: head %zu element %zu "
-                          "%.9g, attend_head %.9g",
-                          PATH_NAME[path], HD, G, first, last, where / HD, where % HD, grouped[where], alone[where]);
-                }
+        for (int f16 = 0; f16 < 2; f16++)
+            for (size_t h = 0; h < sizeof hds / sizeof hds[0]; h++)
+                for (size_t k = 0; k < sizeof spans / sizeof spans[0]; k++)
+                    for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++) {
+                        const int HD = hds[h], first = spans[k][0], last = spans[k][1], G = groups[gi];
+                        const float scale = 1.0f / sqrtf((float)HD);
+                        const void *Kc = f16 ? (const void *)K16 : K, *Vc = f16 ? (const void *)V16 : V;
+                        const char *cache = f16 ? "F16" : "F32";
+                        for (int g = 0; g < G; g++)
+                            attend_head(alone + g * HD, q + g * HD, f16 ? Kw : K, f16 ? Vw : V, STRIDE, first, last,
+                                        HD, scale, scores);
+                        attend_group(grouped, q, G, Kc, Vc, f16, STRIDE, first, last, HD, scale, scores, LDS);
+                        size_t where = 0;
+                        CHECK(same_bits(alone, grouped, (size_t)G * HD, &where),
+                              "attend_group %s %s cache HD=%d G=%d positions %d..%d: head %zu element %zu %.9g, "
+                              "attend_head %.9g",
+                              PATH_NAME[path], cache, HD, G, first, last, where / HD, where % HD, grouped[where],
+                              alone[where]);
+                        /* the three steps as threads split them: the scores in
+                         * three uneven parts of the span, the values in two
+                         * uneven parts of the dimensions */
+                        const int n = last - first + 1, cut1 = first + n / 5, cut2 = first + n / 2;
+                        attend_scores(split_scores, LDS, q, G, Kc, f16, STRIDE, first, cut1 - 1, HD, scale);
+                        attend_scores(split_scores, LDS, q, G, Kc, f16, STRIDE, cut1, cut2 - 1, HD, scale);
+                        attend_scores(split_scores, LDS, q, G, Kc, f16, STRIDE, cut2, last, HD, scale);
+                        for (int g = 0; g < G; g++) inv[g] = attend_softmax(split_scores + g * LDS, first, last);
+                        const int dcut = HD / 3 + 1;
+                        attend_weighted(grouped, split_scores, LDS, inv, G, Vc, f16, STRIDE, first, last, HD, dcut, HD);
+                        attend_weighted(grouped, split_scores, LDS, inv, G, Vc, f16, STRIDE, first, last, HD, 0, dcut);
+                        CHECK(same_bits(alone, grouped, (size_t)G * HD, &where),
+                              "attend_scores/softmax/weighted split %s %s cache HD=%d G=%d positions %d..%d: head %zu "
+                              "element %zu %.9g, attend_head %.9g",
+                              PATH_NAME[path], cache, HD, G, first, last, where / HD, where % HD, grouped[where],
+                              alone[where]);
+                    }
     }
     ops_force_portable(0);
     ops_force_no_avx512(0);
-    free(K), free(V);
+    free(K), free(V), free(Kw), free(Vw), free(K16), free(V16);
+}
+
+/* gpt_float_to_half against the definition: every finite half comes back
+ * from its float; the float halfway between two neighbouring halves goes
+ * to the one with an even mantissa, and the next float either side of it
+ * to the nearer one; past the largest half (65504) by half a step and
+ * more, infinity. Where the CPU has F16C, its conversion agrees on a
+ * million random floats. */
+#if HAVE_X86
+TARGET_AVX2 static uint16_t f16c_to_half(float f) {
+    return (uint16_t)_mm_extract_epi16(_mm_cvtps_ph(_mm_set_ss(f), _MM_FROUND_TO_NEAREST_INT), 0);
+}
+#endif
+
+static void test_float_to_half(void) {
+    for (uint32_t h = 0; h < 0x10000; h++) {
+        if ((h & 0x7C00) == 0x7C00) continue;  // infinities and NaN
+        const uint16_t back = gpt_float_to_half(gpt_half_to_float((uint16_t)h));
+        CHECK(back == h, "gpt_float_to_half(%.9g) = 0x%04x, want 0x%04x", gpt_half_to_float((uint16_t)h), back, h);
+        if ((h & 0x7FFF) == 0x7BFF) continue;  // the largest: no finite neighbour above
+        const float a = gpt_half_to_float((uint16_t)h), b = gpt_half_to_float((uint16_t)(h + 1));
+        const float mid = (a + b) / 2;  // exact: halves have 11 bits
+        const uint16_t even = (h & 1) ? (uint16_t)(h + 1) : (uint16_t)h;
+        const uint16_t got = gpt_float_to_half(mid), below = gpt_float_to_half(nextafterf(mid, a));
+        const uint16_t above = gpt_float_to_half(nextafterf(mid, b));
+        CHECK(got == even && below == h && above == h + 1,
+              "gpt_float_to_half between 0x%04x and 0x%04x: mid %.9g -> 0x%04x (want 0x%04x), below -> 0x%04x, above "
+              "-> 0x%04x",
+              h, h + 1, mid, got, even, below, above);
+    }
+    CHECK(gpt_float_to_half(65519.99f) == 0x7BFF && gpt_float_to_half(65520.0f) == 0x7C00 &&
+              gpt_float_to_half(-1e30f) == 0xFC00 && gpt_float_to_half(1e-10f) == 0 &&
+              (gpt_float_to_half(NAN) & 0x7E00) == 0x7E00,
+          "gpt_float_to_half at the edges: 65519.99 0x%04x, 65520 0x%04x, -1e30 0x%04x, 1e-10 0x%04x, NaN 0x%04x",
+          gpt_float_to_half(65519.99f), gpt_float_to_half(65520.0f), gpt_float_to_half(-1e30f),
+          gpt_float_to_half(1e-10f), gpt_float_to_half(NAN));
+#if HAVE_X86
+    if (!cpu_avx2_fma_f16c()) {
+#endif
+        printf("SKIP the F16C comparison of gpt_float_to_half: not on this CPU (the definition above is checked)\n");
+        return;
+#if HAVE_X86
+    }
+    int differ = 0;
+    uint32_t first_bits = 0;
+    for (int i = 0; i < 1000000; i++) {
+        uint32_t bits = next_u32();
+        float f;
+        memcpy(&f, &bits, 4);
+        if (f != f) continue;  // NaN payloads may differ
+        if (gpt_float_to_half(f) != f16c_to_half(f) && !differ++) first_bits = bits;
+    }
+    CHECK(differ == 0, "gpt_float_to_half differs from F16C on %d random floats (the first 0x%08x)", differ, first_bits);
+#endif
 }
 
 /* attend_rows (a prompt chunk's attention): the same bits on AVX-512, AVX2
@@ -559,15 +629,29 @@ static void test_attend_rows(void) {
     float *K = malloc(sizeof(float) * MAXPOS * STRIDE), *V = malloc(sizeof(float) * MAXPOS * STRIDE);
     float *Q = malloc(sizeof(float) * MAXROWS * STRIDE), *Kp = malloc(sizeof(float) * LDS * MAXHD);
     float *scores = malloc(sizeof(float) * MAXROWS * LDS), *out[3], alone[MAXHD];
+    float *Kw = malloc(sizeof(float) * MAXPOS * STRIDE), *Kp_f16 = malloc(sizeof(float) * LDS * MAXHD);
+    float *Kp_wide = malloc(sizeof(float) * LDS * MAXHD);
+    uint16_t *K16 = malloc(sizeof(uint16_t) * MAXPOS * STRIDE);
     for (int p = 0; p < 3; p++) out[p] = malloc(sizeof(float) * MAXROWS * MAXHD);
-    for (size_t i = 0; i < (size_t)MAXPOS * STRIDE; i++) K[i] = uniform() * 3.0f, V[i] = uniform();
+    for (size_t i = 0; i < (size_t)MAXPOS * STRIDE; i++) {
+        K[i] = uniform() * 3.0f, V[i] = uniform();
+        K16[i] = gpt_float_to_half(K[i]), Kw[i] = gpt_half_to_float(K16[i]);
+    }
     for (size_t i = 0; i < (size_t)MAXROWS * STRIDE; i++) Q[i] = uniform() * 3.0f;
     for (size_t h = 0; h < sizeof hds / sizeof hds[0]; h++) {
         const int HD = hds[h];
         const float scale = 1.0f / sqrtf((float)HD);
         for (size_t k = 0; k < sizeof blocks / sizeof blocks[0]; k++) {
             const int pos0 = blocks[k][0], rows = blocks[k][1], window = blocks[k][2], N = pos0 + rows;
-            attention_pack_keys(Kp, K + 1, STRIDE, N, HD);
+            attention_pack_keys(Kp, K + 1, 0, STRIDE, N, HD);
+            /* an F16 cache's keys pack as the halves widened beforehand */
+            const size_t packed = (size_t)(N + ATTN_KEY_BLOCK - 1) / ATTN_KEY_BLOCK * ATTN_KEY_BLOCK * HD;
+            attention_pack_keys(Kp_f16, K16 + 1, 1, STRIDE, N, HD);
+            attention_pack_keys(Kp_wide, Kw + 1, 0, STRIDE, N, HD);
+            size_t at = 0;
+            CHECK(same_bits(Kp_wide, Kp_f16, packed, &at),
+                  "attention_pack_keys F16 HD=%d N=%d: packed float %zu %.9g, the widened halves' %.9g", HD, N, at,
+                  Kp_f16[at], Kp_wide[at]);
             for (int path = 0; path < 3; path++) {
                 ops_force_no_avx512(path == 1);
                 ops_force_portable(path == 2);
@@ -603,7 +687,7 @@ static void test_attend_rows(void) {
                   HD, rows, pos0, window, worst_r, worst_d, out[0][(size_t)worst_r * HD + worst_d], worst_ref, worst);
         }
     }
-    free(K), free(V), free(Q), free(Kp), free(scores);
+    free(K), free(V), free(Q), free(Kp), free(scores), free(Kw), free(Kp_f16), free(Kp_wide), free(K16);
     for (int p = 0; p < 3; p++) free(out[p]);
 }
 
@@ -744,6 +828,7 @@ int main(void) {
     test_exp();
     test_attention();
     test_attention_group();
+    test_float_to_half();
     test_attend_rows();
     const gpt_dtype dts[] = {GPT_DTYPE_F32, GPT_DTYPE_F16, GPT_DTYPE_BF16};
     const char *names[] = {"F32", "F16", "BF16"};
