@@ -20,8 +20,8 @@ static const char *HELP =
     "With --parallel P, tgN decodes P sequences side by side (one forward pass of P\n"
     "rows per step, as batch generation does) and reports the aggregate tokens/s.\n"
     "Beside tg: the bytes of weights each token reads (with -d, and the cached keys and\n"
-    "values it reads, at the mean position; a step of P sequences reads the weights once\n"
-    "and P caches), the memory bandwidth (read\n"
+    "values it reads, at the mean position, halves with --cache-type f16; a step of P\n"
+    "sequences reads the weights once and P caches), the memory bandwidth (read\n"
     "passes over 1 GiB on 2 MB pages, as the weights are, measured just before each\n"
     "repeat; the buffer is kept for the run), and the fraction of that roofline\n"
     "reached: the median of the repeats' fractions, each against its own bandwidth\n"
@@ -272,12 +272,14 @@ static int bench_tg(bench *b, long n_gen, long depth, long parallel) {
     if (b->jsonl)
         cli_printf("\"tokens_per_s\":%.2f,\"threads\":%d,\"parallel\":%ld,\"depth\":%ld,\"model\":\"%s\","
                    "\"dtype\":\"%s\",\"weight_bytes_per_token\":%.0f,\"cache_bytes_per_token\":%.0f,"
-                   "\"bandwidth_gbs\":%.2f,\"roofline_fraction\":%.3f}\n",
-                   tps, b->nt, parallel, depth, b->name, dtype, b->weight_bytes, cache_bytes, bandwidth, roof);
+                   "\"cache_type\":\"%s\",\"bandwidth_gbs\":%.2f,\"roofline_fraction\":%.3f}\n",
+                   tps, b->nt, parallel, depth, b->name, dtype, b->weight_bytes, cache_bytes,
+                   cli_cache_dtype == GPT_DTYPE_F16 ? "f16" : "f32", bandwidth, roof);
     else if (depth > 0)
-        cli_printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB weights + %.0f MB cache/step, %d threads)\n",
+        cli_printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB weights + %.0f MB %scache/step, %d "
+                   "threads)\n",
                    b->name, dtype, test, tps, roof * 100, bandwidth, b->weight_bytes / 1e6, parallel * cache_bytes / 1e6,
-                   b->nt);
+                   cli_cache_dtype == GPT_DTYPE_F16 ? "F16 " : "", b->nt);
     else
         cli_printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB/step, %d threads)\n", b->name, dtype, test,
                    tps, roof * 100, bandwidth, step_bytes / 1e6, b->nt);

@@ -67,6 +67,12 @@ awk -v f="$(field roofline_fraction)" -v t="$(field tokens_per_s)" -v w="$(field
     -v c="$(field cache_bytes_per_token)" -v b="$(field bandwidth_gbs)" \
     'BEGIN { r = t / 3 * (w + 3 * c) / (b * 1e9); d = r / f - 1; if (d < 0) d = -d; exit !(d < 0.02) }' ||
     fail "bench -d 40 --parallel 3: roofline_fraction is not t/s / 3 x (weights + 3 x cache) / bandwidth: $(cat "$TMP/bench.jsonl")"
+# --cache-type f16: halves of 2 bytes, half the cache bytes a token reads.
+"$GPT" bench --cache-type f16 -p 0 -n 4 -d 40 -r 1 -t 2 --format jsonl >"$TMP/bench.jsonl" 2>"$TMP/err" ||
+    fail "gpt bench --cache-type f16 -d 40: exit status $?: $(head -1 "$TMP/err")"
+expect_eq "bench --cache-type f16 -d 40: cache bytes a token reads" "$(field cache_bytes_per_token)" \
+    "$(awk -v w="$want" 'BEGIN { printf "%.0f", w / 2 }')"
+expect_eq "bench --cache-type f16: cache_type" "$(sed -n 's/.*"cache_type":"\([a-z0-9]*\)".*/\1/p' "$TMP/bench.jsonl")" f16
 # Lists, as llama-bench takes them: every pp test, then tg for each depth,
 # length and --parallel, in the order given.
 "$GPT" bench -p 16,8 -n 2,3 -d 0,20 --parallel 1,2 -r 1 -t 2 --format jsonl >"$TMP/bench.jsonl" 2>"$TMP/err" ||
