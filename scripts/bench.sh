@@ -4,7 +4,8 @@
 # in F32, F16 and Q8, batched decoding (scripts/bench-batch.sh); on random
 # BF16 checkpoints at the real shapes of SmolLM2-135M and Qwen2.5-0.5B
 # (PRESETS names others: qwen3-0.6b, llama3.2-1b, tinyllama-1.1b), in BF16
-# and Q8, one stream and 16, and one stream after 2,048 cached positions;
+# and Q8, one stream and 16, and one stream after 2,048 cached positions
+# (float and F16 cache);
 # then the tokenizer throughput when a corpus is at hand.
 # Figures and how to read them: BENCHMARKS.md.
 set -eu
@@ -36,6 +37,7 @@ for preset in ${PRESETS:-smollm2-135m qwen2.5-0.5b}; do  # any of make-random-mo
     "$gpt" bench -m "$m" --quant q8 -p 512 -n 128 -t "$threads"
     "$gpt" bench -m "$m" -p 0 -n 32 --parallel 16 -t "$threads"
     "$gpt" bench -m "$m" -p 0 -n 32 -d 2048 -t "$threads"  # after 2,048 cached positions
+    "$gpt" bench -m "$m" --cache-type f16 -p 0 -n 32 -d 2048 -t "$threads"  # the same from a cache of halves
 done
 corpus=${CORPUS:-}  # e.g. the fixtures' corpus/tinyshakespeare.txt; not shipped here
 if [ -n "$corpus" ] && [ -f "$corpus" ]; then
