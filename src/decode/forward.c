@@ -338,8 +338,8 @@ static void row_sync(ops_team *team) {
  * where the heads do not divide (5 and 4 on 2 threads), and a kv head's
  * cache is read by each thread that holds one of its query heads. On the
  * 2-core Zen 3 of BENCHMARKS.md, where one thread reads memory nearly as
- * fast as two, this gained 1-6% at SmolLM2 after 512-2,048 positions and
- * 10% at 3 heads. The steps' bits are attend_group's (attend_scores,
+ * fast as two, this gained 2% at SmolLM2 after 512 and 2,048 positions
+ * and 10% at 3 heads (medians of pairs in one process). The steps' bits are attend_group's (attend_scores,
  * attend_softmax, attend_weighted), so the split changes none. */
 static void attention_row_split(gpt_context *ctx, int layer, const gpt_batch *b, int t, int nt, ops_team *team) {
     const gpt_config *c = &ctx->model->cfg;

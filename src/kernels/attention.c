@@ -16,7 +16,13 @@
  * ((t0+t4)+(t1+t5))+((t2+t6)+(t3+t7)), then the inputs past the last
  * multiple of 8 one by one); the sum of the exponentials is the same tree
  * over positions; each output value is one fused multiply-add per position,
- * in order, then times 1/sum. */
+ * in order, then times 1/sum.
+ *
+ * A 16-bit cache (--cache-type f16) holds IEEE halves. The AVX2 kernels
+ * widen them as they load them (vcvtph2ps), the AVX-512 path takes those
+ * AVX2 kernels, and the portable one widens them one by one: widening is
+ * exact, so every path gives the bits of a float cache holding the same
+ * values. */
 #include <float.h>
 #include <math.h>
 
