@@ -20,7 +20,14 @@ gpt_dtype cli_cache_dtype = GPT_DTYPE_F32;
 gpt_status cli_context_new(gpt_context **ctx, const gpt_model *model, int n_ctx, int n_seq, int max_rows, char *err,
                            size_t err_len) {
     const gpt_context_params params = {n_ctx, n_seq, max_rows, cli_cache_dtype};
-    return gpt_context_new_ex(ctx, model, &params, err, err_len);
+    gpt_status st = gpt_context_new_ex(ctx, model, &params, err, err_len);
+    if (st == GPT_OK && cli_verbose) {
+        const int positions = gpt_context_n_ctx(*ctx), seqs = gpt_context_n_seq(*ctx);
+        cli_info("KV cache: %.1f MB (%d sequence%s x %d positions, %s)",
+                 (double)gpt_kv_cache_bytes_as(model, positions, cli_cache_dtype) * seqs / 1e6, seqs,
+                 seqs == 1 ? "" : "s", positions, gpt_dtype_name(cli_cache_dtype));
+    }
+    return st;
 }
 
 #ifndef GPT_DATADIR

@@ -40,7 +40,7 @@ static void print_help(void) {
     cli_printf("  %-11s %s\n", "help", "help SUBCOMMAND: that subcommand's options");
     cli_printf("\nglobal options:\n"
            "  -q, --quiet    no progress or timing lines on stderr\n"
-           "  -v, --verbose  load timings, threads, the BLAS and CPU kernels chosen\n"
+           "  -v, --verbose  load timings, threads, BLAS and kernels chosen, the KV cache made\n"
            "  -h, --help     this help\n"
            "      --version  version, BLAS library and core, CPU SIMD level, compiler, build\n"
            "\nmodel options (every subcommand that loads a model):\n"

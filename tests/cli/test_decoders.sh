@@ -196,6 +196,11 @@ grep -q '^rope: *theta 500000, llama3 scaling (factor 8, low 1, high 4, original
 "$GPT" info -m "$ROOT/tests/golden/dev-llama" --ctx 100 --cache-type f16 --format json |
     grep -q '"ctx":100,"kv_cache_bytes":25600,"cache_type":"f16"[,}]' ||
     fail "info kv_cache_bytes for --ctx 100 --cache-type f16: $("$GPT" info -m "$ROOT/tests/golden/dev-llama" --ctx 100 --cache-type f16 --format json)"
+# -v says what cache was made: 3 sequences x 100 positions x 25600 / 100 bytes
+"$GPT" -v generate -m "$ROOT/tests/golden/dev-llama" --ctx 100 --cache-type f16 --ids --batch --parallel 3 -n 1 \
+    </dev/null >/dev/null 2>"$TMP/v.err"
+grep -q '^gpt: KV cache: 0.1 MB (3 sequences x 100 positions, F16)$' "$TMP/v.err" ||
+    fail "-v KV cache line: $(grep 'KV' "$TMP/v.err")"
 "$GPT" info -m "$ROOT/tests/golden/dev-mistral" | grep -q '^window: *16 positions (layers 0..1)$' ||
     fail "info window: $("$GPT" info -m "$ROOT/tests/golden/dev-mistral")"
 "$GPT" info -m "$ROOT/tests/golden/dev-qwen2" | grep -q '^head: *tied to the embeddings$' ||
