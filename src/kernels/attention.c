@@ -51,25 +51,19 @@ static float sum_tree_portable(const float *x, int n) {
     return sum;
 }
 
-/* Element i of a cache row block: a float, or with half an IEEE half
- * widened (exactly). */
-static inline float cache_value(const void *p, size_t i, const int half) {
-    return half ? gpt_half_to_float(((const uint16_t *)p)[i]) : ((const float *)p)[i];
-}
-
 /* dot_f32(q, K row t): a row of halves widened first (the same bits as
  * the floats it widens to). */
-static float dot_row(const float *q, const void *K, int stride, int t, int HD, int half) {
-    if (!half) return dot_f32(q, (const float *)K + (size_t)t * stride, HD);
+static float dot_row(const float *q, const void *K, int stride, int t, int HD, gpt_dtype dt) {
+    if (dt == GPT_DTYPE_F32) return dot_f32(q, (const float *)K + (size_t)t * stride, HD);
     float row[HD];  // HD <= 4096 (config.c)
-    for (int i = 0; i < HD; i++) row[i] = cache_value(K, (size_t)t * stride + i, 1);
+    for (int i = 0; i < HD; i++) row[i] = load_one(K, GPT_DTYPE_F16, (size_t)t * stride + i);
     return dot_f32(q, row, HD);
 }
 
 /* s[t] = scale * q . K row t for t in [first, last]. */
 static void scores_portable(float *s, const float *q, const void *K, int stride, int first, int last, int HD,
-                            float scale, int half) {
-    for (int t = first; t <= last; t++) s[t] = dot_row(q, K, stride, t, HD, half) * scale;
+                            float scale, gpt_dtype dt) {
+    for (int t = first; t <= last; t++) s[t] = dot_row(q, K, stride, t, HD, dt) * scale;
 }
 
 /* out (HD) = (out, or with fresh set 0) + the sum over t in [first, last]
@@ -77,11 +71,11 @@ static void scores_portable(float *s, const float *q, const void *K, int stride,
  * positions continued from out (inv 1) and ended with inv give the bits of
  * one run: 1 is exact. */
 static void weighted_portable(float *out, const float *e, const void *V, int stride, int first, int last, int HD,
-                              float inv, int fresh, int half) {
+                              float inv, int fresh, gpt_dtype dt) {
     if (fresh)
         for (int d = 0; d < HD; d++) out[d] = 0.0f;
     for (int t = first; t <= last; t++)
-        for (int d = 0; d < HD; d++) out[d] = fmaf(e[t], cache_value(V, (size_t)t * stride + d, half), out[d]);
+        for (int d = 0; d < HD; d++) out[d] = fmaf(e[t], load_one(V, dt, (size_t)t * stride + d), out[d]);
     for (int d = 0; d < HD; d++) out[d] *= inv;
 }
 
@@ -89,34 +83,27 @@ static void weighted_portable(float *out, const float *e, const void *V, int str
 /* s[t..t+n) hold the trees' sums: the inputs past the last multiple of 8 go
  * on one by one (dot_f32's tail), then each is scaled. */
 static inline void finish_dots(float *s, const float *q, const void *K, int stride, int t, int n, int HD, float scale,
-                               const int half) {
+                               const gpt_dtype dt) {
     for (int j = 0; j < n; j++) {
         float d = s[t + j];
-        for (int i = HD & ~7; i < HD; i++) d += q[i] * cache_value(K, (size_t)(t + j) * stride + i, half);
+        for (int i = HD & ~7; i < HD; i++) d += q[i] * load_one(K, dt, (size_t)(t + j) * stride + i);
         s[t + j] = d * scale;
     }
 }
 
 /* ---- AVX2: 8 positions' dots per reduction ---- */
 
-/* Eight values of a cache row from element i: floats, or halves widened
- * (vcvtph2ps, exact) as they are loaded. */
-TARGET_AVX2 static inline __attribute__((always_inline)) __m256 cache_load8(const void *p, size_t i, const int half) {
-    return half ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)))
-                : _mm256_loadu_ps((const float *)p + i);
-}
-
 /* One dot's two 8-lane chains (dot_f32's), summed lane by lane: t (8); k
  * is element `at` of the cache. */
 TARGET_AVX2 static inline __attribute__((always_inline)) __m256 dot_lanes8(const float *q, const void *k, size_t at,
-                                                                           int HD, const int half) {
+                                                                           int HD, const gpt_dtype dt) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int i = 0;
     for (; i + 16 <= HD; i += 16) {
-        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), cache_load8(k, at + i, half), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), cache_load8(k, at + i + 8, half), acc1);
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load8(k, dt, at + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), load8(k, dt, at + i + 8), acc1);
     }
-    if (i + 8 <= HD) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), cache_load8(k, at + i, half), acc0);
+    if (i + 8 <= HD) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load8(k, dt, at + i), acc0);
     return _mm256_add_ps(acc0, acc1);
 }
 
@@ -138,27 +125,27 @@ TARGET_AVX2 static inline __attribute__((always_inline)) __m256 reduce8x8(const 
 
 TARGET_AVX2 static inline __attribute__((always_inline)) void scores_avx2_any(float *s, const float *q, const void *K,
                                                                             int stride, int first, int last, int HD,
-                                                                            float scale, const int half) {
+                                                                            float scale, const gpt_dtype dt) {
     int t = first;
     for (; t + 8 <= last + 1; t += 8) {
         __m256 lanes[8];
-        for (int j = 0; j < 8; j++) lanes[j] = dot_lanes8(q, K, (size_t)(t + j) * stride, HD, half);
+        for (int j = 0; j < 8; j++) lanes[j] = dot_lanes8(q, K, (size_t)(t + j) * stride, HD, dt);
         _mm256_storeu_ps(s + t, reduce8x8(lanes));
-        finish_dots(s, q, K, stride, t, 8, HD, scale, half);
+        finish_dots(s, q, K, stride, t, 8, HD, scale, dt);
     }
-    for (; t <= last; t++) s[t] = dot_row(q, K, stride, t, HD, half) * scale;
+    for (; t <= last; t++) s[t] = dot_row(q, K, stride, t, HD, dt) * scale;
 }
 
 TARGET_AVX2 static void scores_avx2(float *s, const float *q, const float *K, int stride, int first, int last,
                                     int HD, float scale) {
-    scores_avx2_any(s, q, K, stride, first, last, HD, scale, 0);
+    scores_avx2_any(s, q, K, stride, first, last, HD, scale, GPT_DTYPE_F32);
 }
 
 /* An F16 cache's keys, widened as they are loaded (the bits of scores_avx2
  * over the widened floats). */
 TARGET_AVX2 static void scores_avx2_half(float *s, const float *q, const uint16_t *K, int stride, int first, int last,
                                          int HD, float scale) {
-    scores_avx2_any(s, q, K, stride, first, last, HD, scale, 1);
+    scores_avx2_any(s, q, K, stride, first, last, HD, scale, GPT_DTYPE_F16);
 }
 
 TARGET_AVX2 static float sum_tree_avx2(const float *x, int n) {
@@ -205,7 +192,7 @@ TARGET_AVX2 static float max_avx2(const float *x, int n) {
 TARGET_AVX2 static inline __attribute__((always_inline)) void weighted_regs8(float *out, const float *e,
                                                                            const void *V, size_t d0, int stride,
                                                                            int first, int last, const int NV,
-                                                                           float inv, int fresh, const int half) {
+                                                                           float inv, int fresh, const gpt_dtype dt) {
     __m256 o[4];
 #pragma GCC unroll 4
     for (int c = 0; c < NV; c++) o[c] = fresh ? _mm256_setzero_ps() : _mm256_loadu_ps(out + 8 * c);
@@ -213,7 +200,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void weighted_regs8(flo
         const __m256 w = _mm256_set1_ps(e[t]);
         const size_t at = (size_t)t * stride + d0;
 #pragma GCC unroll 4
-        for (int c = 0; c < NV; c++) o[c] = _mm256_fmadd_ps(w, cache_load8(V, at + 8 * c, half), o[c]);
+        for (int c = 0; c < NV; c++) o[c] = _mm256_fmadd_ps(w, load8(V, dt, at + 8 * c), o[c]);
     }
 #pragma GCC unroll 4
     for (int c = 0; c < NV; c++) _mm256_storeu_ps(out + 8 * c, _mm256_mul_ps(o[c], _mm256_set1_ps(inv)));
@@ -223,33 +210,33 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void weighted_regs8(flo
 TARGET_AVX2 static inline __attribute__((always_inline)) void weighted_avx2_any(float *out, const float *e,
                                                                               const void *V, int stride, int first,
                                                                               int last, int HD, float inv, int fresh,
-                                                                              const int half) {
+                                                                              const gpt_dtype dt) {
     int d0 = 0;
     while (HD - d0 >= 8) {
         const int nv = (HD - d0) / 8 < 4 ? (HD - d0) / 8 : 4;  // registers in use
         switch (nv) {
-        case 1: weighted_regs8(out + d0, e, V, d0, stride, first, last, 1, inv, fresh, half); break;
-        case 2: weighted_regs8(out + d0, e, V, d0, stride, first, last, 2, inv, fresh, half); break;
-        case 3: weighted_regs8(out + d0, e, V, d0, stride, first, last, 3, inv, fresh, half); break;
-        default: weighted_regs8(out + d0, e, V, d0, stride, first, last, 4, inv, fresh, half); break;
+        case 1: weighted_regs8(out + d0, e, V, d0, stride, first, last, 1, inv, fresh, dt); break;
+        case 2: weighted_regs8(out + d0, e, V, d0, stride, first, last, 2, inv, fresh, dt); break;
+        case 3: weighted_regs8(out + d0, e, V, d0, stride, first, last, 3, inv, fresh, dt); break;
+        default: weighted_regs8(out + d0, e, V, d0, stride, first, last, 4, inv, fresh, dt); break;
         }
         d0 += 8 * nv;
     }
     if (d0 < HD) {
-        const void *rest = half ? (const void *)((const uint16_t *)V + d0) : (const void *)((const float *)V + d0);
-        weighted_portable(out + d0, e, rest, stride, first, last, HD - d0, inv, fresh, half);
+        const void *rest = dt == GPT_DTYPE_F16 ? (const void *)((const uint16_t *)V + d0) : (const void *)((const float *)V + d0);
+        weighted_portable(out + d0, e, rest, stride, first, last, HD - d0, inv, fresh, dt);
     }
 }
 
 TARGET_AVX2 static void weighted_avx2(float *out, const float *e, const float *V, int stride, int first, int last,
                                       int HD, float inv, int fresh) {
-    weighted_avx2_any(out, e, V, stride, first, last, HD, inv, fresh, 0);
+    weighted_avx2_any(out, e, V, stride, first, last, HD, inv, fresh, GPT_DTYPE_F32);
 }
 
 /* An F16 cache's values, widened as they are loaded. */
 TARGET_AVX2 static void weighted_avx2_half(float *out, const float *e, const uint16_t *V, int stride, int first,
                                            int last, int HD, float inv, int fresh) {
-    weighted_avx2_any(out, e, V, stride, first, last, HD, inv, fresh, 1);
+    weighted_avx2_any(out, e, V, stride, first, last, HD, inv, fresh, GPT_DTYPE_F16);
 }
 
 /* ---- AVX-512: 16 positions' dots per reduction ---- */
@@ -273,7 +260,7 @@ TARGET_AVX512 static void scores_avx512(float *s, const float *q, const float *K
         __m512 lanes[16];
         for (int j = 0; j < 16; j++) lanes[j] = dot_lanes16(q, K + (size_t)(t + j) * stride, HD);
         _mm512_storeu_ps(s + t, reduce16x16(lanes));
-        finish_dots(s, q, K, stride, t, 16, HD, scale, 0);
+        finish_dots(s, q, K, stride, t, 16, HD, scale, GPT_DTYPE_F32);
     }
     if (t <= last) scores_avx2(s, q, K, stride, t, last, HD, scale);
 }
@@ -344,60 +331,61 @@ static float softmax_weights(float *x, int n, int path) {
 }
 
 /* The path's scores and weighted sums (attend_head) over a float cache,
- * or with half an F16 one (the AVX2 kernels on AVX-512 too: every path
+ * or an F16 one (the AVX2 kernels on AVX-512 too: every path
  * gives the same bits). */
-static void scores_path(float *s, const float *q, const void *K, int half, int stride, int first, int last, int HD,
+static void scores_path(float *s, const float *q, const void *K, gpt_dtype dt, int stride, int first, int last, int HD,
                         float scale, int path) {
 #if HAVE_X86
-    if (half && path) scores_avx2_half(s, q, K, stride, first, last, HD, scale);
+    if (dt == GPT_DTYPE_F16 && path) scores_avx2_half(s, q, K, stride, first, last, HD, scale);
     else if (path == 2) scores_avx512(s, q, K, stride, first, last, HD, scale);
     else if (path == 1) scores_avx2(s, q, K, stride, first, last, HD, scale);
     else
 #endif
-        scores_portable(s, q, K, stride, first, last, HD, scale, half);
+        scores_portable(s, q, K, stride, first, last, HD, scale, dt);
 }
 
-static void weighted_path(float *out, const float *e, const void *V, int half, int stride, int first, int last,
+static void weighted_path(float *out, const float *e, const void *V, gpt_dtype dt, int stride, int first, int last,
                           int HD, float inv, int fresh, int path) {
 #if HAVE_X86
-    if (half && path) weighted_avx2_half(out, e, V, stride, first, last, HD, inv, fresh);
+    if (dt == GPT_DTYPE_F16 && path) weighted_avx2_half(out, e, V, stride, first, last, HD, inv, fresh);
     else if (path == 2) weighted_avx512(out, e, V, stride, first, last, HD, inv, fresh);
     else if (path == 1) weighted_avx2(out, e, V, stride, first, last, HD, inv, fresh);
     else
 #endif
-        weighted_portable(out, e, V, stride, first, last, HD, inv, fresh, half);
+        weighted_portable(out, e, V, stride, first, last, HD, inv, fresh, dt);
 }
 
 void attend_head(float *out, const float *q, const float *K, const float *V, int stride, int first, int last,
                  int HD, float scale, float *scores) {
     const int n = last - first + 1, path = attention_path();
-    scores_path(scores, q, K, 0, stride, first, last, HD, scale, path);
+    scores_path(scores, q, K, GPT_DTYPE_F32, stride, first, last, HD, scale, path);
     const float inv = softmax_weights(scores + first, n, path);
-    weighted_path(out, scores, V, 0, stride, first, last, HD, inv, 1, path);
+    weighted_path(out, scores, V, GPT_DTYPE_F32, stride, first, last, HD, inv, 1, path);
 }
 
 /* Positions a grouped pass takes at a time: their keys (or values) of one
  * kv head, 16 KB at head_dim 64, stay in L1 for the group's query heads. */
 #define GROUP_RUN ATTN_RUN
 
+/* The cache's element type: floats, or with kv_f16 IEEE halves. */
+static gpt_dtype kv_dtype(int kv_f16) { return kv_f16 ? GPT_DTYPE_F16 : GPT_DTYPE_F32; }
+
 #if HAVE_X86
-TARGET_AVX2 static void widen_half_avx2(float *out, const uint16_t *in, int n) {
-    int i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(in + i))));
-    for (; i < n; i++) out[i] = gpt_half_to_float(in[i]);
+TARGET_AVX2 static void widen_avx2(float *out, const uint16_t *in, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, load8(in, GPT_DTYPE_F16, i));
+    for (; i < n; i++) out[i] = load_one(in, GPT_DTYPE_F16, i);
 }
 #endif
 
-void attention_widen_rows(float *out, const uint16_t *rows, int stride, int n, int d0, int d1) {
-    const int width = d1 - d0;
+void attention_widen(float *out, const uint16_t *in, size_t n) {
 #if HAVE_X86
     if (attention_path()) {
-        for (int t = 0; t < n; t++) widen_half_avx2(out + (size_t)t * width, rows + (size_t)t * stride + d0, width);
+        widen_avx2(out, in, n);
         return;
     }
 #endif
-    for (int t = 0; t < n; t++)
-        for (int d = 0; d < width; d++) out[(size_t)t * width + d] = gpt_half_to_float(rows[(size_t)t * stride + d0 + d]);
+    for (size_t i = 0; i < n; i++) out[i] = load_one(in, GPT_DTYPE_F16, i);
 }
 
 /* Scores of G query heads of one kv head (q G x HD, scores G rows lds
@@ -410,7 +398,7 @@ void attend_scores(float *scores, int lds, const float *q, int G, const void *K,
     for (int r0 = t0; r0 <= t1; r0 += GROUP_RUN) {
         const int r1 = t1 - r0 < GROUP_RUN ? t1 : r0 + GROUP_RUN - 1;
         for (int g = 0; g < G; g++)
-            scores_path(scores + (size_t)g * lds, q + (size_t)g * HD, K, kv_f16, stride, r0, r1, HD, scale, path);
+            scores_path(scores + (size_t)g * lds, q + (size_t)g * HD, K, kv_dtype(kv_f16), stride, r0, r1, HD, scale, path);
     }
 }
 
@@ -430,7 +418,7 @@ void attend_weighted(float *out, const float *scores, int lds, const float *inv,
     for (int t0 = first; t0 <= last; t0 += GROUP_RUN) {
         const int t1 = last - t0 < GROUP_RUN ? last : t0 + GROUP_RUN - 1;
         for (int g = 0; g < G; g++)
-            weighted_path(out + (size_t)g * HD + d0, scores + (size_t)g * lds, columns, kv_f16, stride, t0, t1,
+            weighted_path(out + (size_t)g * HD + d0, scores + (size_t)g * lds, columns, kv_dtype(kv_f16), stride, t0, t1,
                           d1 - d0, t1 == last ? inv[g] : 1.0f, t0 == first, path);
     }
 }

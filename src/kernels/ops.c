@@ -262,34 +262,6 @@ void matrix_row(float *out, const gpt_matrix *W, int row) {
         gpt_matrix_row_f32(out, W, row);
 }
 
-/* ---- widening loads ------------------------------------------------- */
-
-static inline float load_one(const void *data, gpt_dtype dt, size_t i) {
-    switch (dt) {
-    case GPT_DTYPE_F16: return gpt_half_to_float(((const uint16_t *)data)[i]);
-    case GPT_DTYPE_BF16: return gpt_bf16_to_float(((const uint16_t *)data)[i]);
-    default: {
-        float v;
-        memcpy(&v, (const char *)data + 4 * i, 4);  // rows may be unaligned
-        return v;
-    }
-    }
-}
-
-#if HAVE_X86
-TARGET_AVX2 static inline __attribute__((always_inline)) __m256 load8(const void *data, gpt_dtype dt, size_t i) {
-    switch (dt) {
-    case GPT_DTYPE_F16:
-        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)data + i)));
-    case GPT_DTYPE_BF16: {
-        __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)data + i));
-        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-    }
-    default: return _mm256_loadu_ps((const float *)data + i);
-    }
-}
-#endif
-
 /* ---- dot products on floats ----------------------------------------- */
 
 

@@ -178,9 +178,9 @@ float attend_softmax(float *scores, int first, int last);
 void attend_weighted(float *out, const float *scores, int lds, const float *inv, int G, const void *V, int kv_f16,
                      int stride, int first, int last, int HD, int d0, int d1);
 
-/* out (n, d1 - d0) = columns [d0, d1) of n rows of IEEE halves, stride
- * apart, widened exactly. */
-void attention_widen_rows(float *out, const uint16_t *rows, int stride, int n, int d0, int d1);
+/* out (n) = n IEEE halves widened exactly (an F16 cache's values for
+ * attend_rows, which reads floats). */
+void attention_widen(float *out, const uint16_t *in, size_t n);
 
 /* Keys 0..N-1 of one kv head (K at position 0, rows stride elements
  * apart; halves with kv_f16, widened) packed for attend_rows: Kp
