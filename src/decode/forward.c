@@ -271,13 +271,13 @@ static void attend_task(gpt_context *ctx, int layer, const gpt_batch *b, int r, 
  * cache. With every miss asked for first, 0.32-0.38 ms (BENCHMARKS.md). */
 static void fetch_keys_values(const gpt_context *ctx, int layer, int seq, int pos, int h0, int h1) {
     const gpt_config *c = &ctx->model->cfg;
-    const int HD = c->head_dim, group = c->n_head / c->n_kv_head;
+    const int group = c->n_head / c->n_kv_head;
     size_t budget = FETCH_MAX_BYTES;
     for (int kv = h0 / group; h1 > h0 && kv <= (h1 - 1) / group; kv++) {
         const int first = first_seen(c, layer, pos);
         const char *K = cache_at(ctx, ctx->key_cache, layer, seq, kv, first);    // (pos - first, HD)
         const char *V = cache_at(ctx, ctx->value_cache, layer, seq, kv, first);  // (pos - first, HD)
-        size_t bytes = (size_t)(pos - first) * HD * (ctx->kv_f16 ? 2 : 4);
+        size_t bytes = (size_t)((const char *)cache_at(ctx, ctx->key_cache, layer, seq, kv, pos) - K);
         if (2 * bytes > budget) bytes = budget / 2;
         budget -= 2 * bytes;
         for (size_t i = 0; i < bytes; i += 64) {  // a 64-byte line
@@ -452,8 +452,8 @@ static void attention_chunk(gpt_context *ctx, int layer, const gpt_batch *b) {
         attention_pack_keys(ctx->keys_packed + kv * packed, cache_at(ctx, ctx->key_cache, layer, seq, kv, 0),
                             ctx->kv_f16, HD, N, HD);
         if (ctx->kv_f16)  // attend_rows reads float values
-            attention_widen_rows(ctx->values_wide + kv * packed, cache_at(ctx, ctx->value_cache, layer, seq, kv, 0),
-                                 HD, N, 0, HD);
+            attention_widen(ctx->values_wide + kv * packed, cache_at(ctx, ctx->value_cache, layer, seq, kv, 0),
+                            (size_t)N * HD);  // a kv head's positions lie together (cache_at)
     }
 
     const int n_blocks = (R + PROMPT_ATTN_ROWS - 1) / PROMPT_ATTN_ROWS;
