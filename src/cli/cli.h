@@ -23,8 +23,10 @@ extern int cli_verbose;  /* -v: load timings, kernels chosen */
 /* Model options every loading subcommand takes (--quant q8, --check), set
  * by cli_next_option when the subcommand's table has CLI_ROWS_WEIGHTS. */
 extern gpt_load_options cli_load_options;
-/* --cache-type f32|f16: the KV cache's element type (default F32). */
+/* --cache-type f32|f16: the KV cache's element type (default F32), and
+ * its name as the flag takes it. */
 extern gpt_dtype cli_cache_dtype;
+const char *cli_cache_type(void);
 /* gpt_context_new with --cache-type's element type. */
 gpt_status cli_context_new(gpt_context **ctx, const gpt_model *model, int n_ctx, int n_seq, int max_rows, char *err,
                            size_t err_len);

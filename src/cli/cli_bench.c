@@ -219,12 +219,13 @@ static int bench_tg(bench *b, long n_gen, long depth, long parallel) {
     /* With -d, the keys and values a token reads too (floats, or halves
      * with --cache-type f16; every layer's kv heads), at the mean position,
      * as far as a sliding window goes. */
+    const double position_bytes = (double)gpt_kv_cache_bytes_as(b->model, 1, cli_cache_dtype) / c->n_layer;  // a layer's
     double cache_bytes = 0;
     if (depth > 0)
         for (int l = 0; l < c->n_layer; l++) {
             double seen = depth + (n_gen + 1) / 2.0;
             if (c->sliding_window && l >= c->window_first_layer && seen > c->sliding_window) seen = c->sliding_window;
-            cache_bytes += 2.0 * (cli_cache_dtype == GPT_DTYPE_F16 ? 2 : 4) * c->n_kv_head * c->head_dim * seen;
+            cache_bytes += position_bytes * seen;
         }
     const double step_bytes = b->weight_bytes + (double)parallel * cache_bytes;  // one decode step of P sequences
     /* The roofline beside each repeat: read as STREAM does (1 GiB, best
@@ -274,12 +275,12 @@ static int bench_tg(bench *b, long n_gen, long depth, long parallel) {
                    "\"dtype\":\"%s\",\"weight_bytes_per_token\":%.0f,\"cache_bytes_per_token\":%.0f,"
                    "\"cache_type\":\"%s\",\"bandwidth_gbs\":%.2f,\"roofline_fraction\":%.3f}\n",
                    tps, b->nt, parallel, depth, b->name, dtype, b->weight_bytes, cache_bytes,
-                   cli_cache_dtype == GPT_DTYPE_F16 ? "f16" : "f32", bandwidth, roof);
+                   cli_cache_type(), bandwidth, roof);
     else if (depth > 0)
         cli_printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB weights + %.0f MB %scache/step, %d "
                    "threads)\n",
                    b->name, dtype, test, tps, roof * 100, bandwidth, b->weight_bytes / 1e6, parallel * cache_bytes / 1e6,
-                   cli_cache_dtype == GPT_DTYPE_F16 ? "F16 " : "", b->nt);
+                   cli_cache_dtype == GPT_DTYPE_F32 ? "" : "F16 ", b->nt);
     else
         cli_printf("%-16s %-5s %-7s %9.2f t/s  (%.0f%% of %.1f GB/s x %.0f MB/step, %d threads)\n", b->name, dtype, test,
                    tps, roof * 100, bandwidth, step_bytes / 1e6, b->nt);

@@ -16,6 +16,7 @@ int cli_quiet = 0;
 int cli_verbose = 0;
 gpt_load_options cli_load_options;
 gpt_dtype cli_cache_dtype = GPT_DTYPE_F32;
+const char *cli_cache_type(void) { return cli_cache_dtype == GPT_DTYPE_F16 ? "f16" : "f32"; }
 
 gpt_status cli_context_new(gpt_context **ctx, const gpt_model *model, int n_ctx, int n_seq, int max_rows, char *err,
                            size_t err_len) {

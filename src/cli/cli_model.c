@@ -413,7 +413,7 @@ int cli_info_cmd(int argc, char **argv) {
         gpt_model_free(model);
         return EXIT_RUNTIME;
     }
-    /* Keys and values of one sequence: 2 x layers x positions x kv heads x head_dim floats. */
+    /* Keys and values of one sequence: 2 x layers x positions x kv heads x head_dim elements. */
     double kv_bytes = (double)gpt_kv_cache_bytes_as(model, n_ctx, cli_cache_dtype);
     const double MB = 1024.0 * 1024.0;
     const char *act = c->gated_silu ? "silu (gated)" : c->gelu_exact ? "gelu" : "gelu_new";
@@ -440,7 +440,7 @@ int cli_info_cmd(int argc, char **argv) {
                c->qkv_bias ? "true" : "false", c->qk_norm ? "true" : "false", c->sliding_window,
                c->tied ? "true" : "false", eos, gpt_model_n_params(model),
                gpt_dtype_name(gpt_model_file_dtype(model)), gpt_model_file_bytes(model),
-               gpt_model_weight_bytes(model), n_ctx, kv_bytes, cli_cache_dtype == GPT_DTYPE_F16 ? "f16" : "f32",
+               gpt_model_weight_bytes(model), n_ctx, kv_bytes, cli_cache_type(),
                gpt_model_unused_tensors(model, NULL));
         if (tok)
             cli_printf(",\"tokenizer\":\"%s\",\"tokenizer_vocab_size\":%d,\"bos_token_id\":%d,\"eos_token_id\":%d",
@@ -483,8 +483,8 @@ int cli_info_cmd(int argc, char **argv) {
         const char *first_unused;
         const int unused = gpt_model_unused_tensors(model, &first_unused);
         if (unused) cli_printf("unused:       %d tensors of the files (the first: %s)\n", unused, first_unused);
-        cli_printf("KV cache:     %.1f MB per sequence for a context of %d tokens (--ctx), %s\n", kv_bytes / MB, n_ctx,
-                   cli_cache_dtype == GPT_DTYPE_F16 ? "F16 (--cache-type)" : "F32");
+        cli_printf("KV cache:     %.1f MB per sequence for a context of %d tokens (--ctx), %s%s\n", kv_bytes / MB,
+                   n_ctx, gpt_dtype_name(cli_cache_dtype), cli_cache_dtype == GPT_DTYPE_F32 ? "" : " (--cache-type)");
         if (!tok) cli_printf("tokenizer:    none (%s)\n", tok_err);
         if (tok) {
             cli_printf("tokenizer:    %s, %d tokens\n", gpt_tokenizer_kind(tok), gpt_tokenizer_vocab_size(tok));
