@@ -400,25 +400,49 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void small_cols_body(
 }
 
 /* One input row, W in column panels (gpt_matrix.col_panels): out[j] for j
- * in [j0, j1), multiples of GPT_PANEL_COLS. A panel at a time, its 64 sums
- * in eight registers while the inputs go by in order: each output is the
- * bias, then one fused multiply-add per input in order (small_cols_body's
- * bits), and the thread's columns are one sequential run of memory, where
- * in rows they were a short run of each weight row. */
+ * in [j0, j1), multiples of GPT_PANEL_COLS. A panel's 64 sums sit in eight
+ * registers while the inputs go by in order: each output is the bias, then
+ * one fused multiply-add per input in order (small_cols_body's bits), and
+ * the thread's columns are one sequential run of memory, where in rows they
+ * were a short run of each weight row. NS panels (1 or 2) run side by side,
+ * starting at columns jj[0], jj[1], sharing each input's broadcast. */
+TARGET_AVX2 static inline __attribute__((always_inline)) void panels_body(float *out, const float *in,
+                                                                        const void *wd, const gpt_dtype dt,
+                                                                        const float *bias, int IC, const int jj[2],
+                                                                        const int NS) {
+    __m256 acc[2][GPT_PANEL_COLS / 8];  // acc[s]: panel s's 64 sums
+    for (int s = 0; s < NS; s++)
+        for (int c = 0; c < GPT_PANEL_COLS / 8; c++)
+            acc[s][c] = bias ? _mm256_loadu_ps(bias + jj[s] + 8 * c) : _mm256_setzero_ps();
+    for (int i = 0; i < IC; i++) {
+        const __m256 x = _mm256_set1_ps(in[i]);
+        for (int s = 0; s < NS; s++) {
+            const size_t row = (size_t)jj[s] * IC + (size_t)i * GPT_PANEL_COLS;  // panel jj / 64 starts at 64 (jj / 64) IC
+            for (int c = 0; c < GPT_PANEL_COLS / 8; c++) acc[s][c] = _mm256_fmadd_ps(x, load8(wd, dt, row + 8 * c), acc[s][c]);
+        }
+    }
+    for (int s = 0; s < NS; s++)
+        for (int c = 0; c < GPT_PANEL_COLS / 8; c++) _mm256_storeu_ps(out + jj[s] + 8 * c, acc[s][c]);
+}
+
+/* The thread's panels as two streams, the first half of them beside the
+ * second: one sequential stream a thread left decode at 72-81% of the
+ * roofline on Zen 3, where rows walked as two far-apart streams reach
+ * 85-90% (the tenth session). One row of GPT-2 124M decoded 1.12x (F32)
+ * and 1.13x (F16) as fast so, in process, and four streams no faster than
+ * two (BENCHMARKS.md). An odd panel out runs alone. */
 TARGET_AVX2 static inline __attribute__((always_inline)) void panel_cols_body(float *out, const float *in,
                                                                             const void *wd, const gpt_dtype dt,
                                                                             const float *bias, int IC, int j0,
                                                                             int j1) {
-    for (int j = j0; j < j1; j += GPT_PANEL_COLS) {
-        const size_t base = (size_t)j * IC;  // panel j / 64 starts at element 64 (j / 64) IC
-        __m256 acc[GPT_PANEL_COLS / 8];
-        for (int c = 0; c < GPT_PANEL_COLS / 8; c++) acc[c] = bias ? _mm256_loadu_ps(bias + j + 8 * c) : _mm256_setzero_ps();
-        for (int i = 0; i < IC; i++) {
-            const __m256 x = _mm256_set1_ps(in[i]);
-            const size_t row = base + (size_t)i * GPT_PANEL_COLS;
-            for (int c = 0; c < GPT_PANEL_COLS / 8; c++) acc[c] = _mm256_fmadd_ps(x, load8(wd, dt, row + 8 * c), acc[c]);
-        }
-        for (int c = 0; c < GPT_PANEL_COLS / 8; c++) _mm256_storeu_ps(out + j + 8 * c, acc[c]);
+    const int n = (j1 - j0) / GPT_PANEL_COLS, half = (n + 1) / 2;
+    for (int p = 0; p < n - half; p++) {
+        const int jj[2] = {j0 + p * GPT_PANEL_COLS, j0 + (half + p) * GPT_PANEL_COLS};
+        panels_body(out, in, wd, dt, bias, IC, jj, 2);
+    }
+    if (n % 2) {
+        const int jj[2] = {j0 + (half - 1) * GPT_PANEL_COLS, 0};
+        panels_body(out, in, wd, dt, bias, IC, jj, 1);
     }
 }
 

@@ -842,6 +842,7 @@ int main(void) {
         test_dtype(dts[d], names[d], 2080, 23);  // long 16-bit rows too (over 4 KB), and 23 = 5 x 4 + 3
         test_dtype(dts[d], names[d], 300, 48);   // 3 row panels, inputs 300 (a tail of 4 past the 8 x 8 transposes)
         test_dtype(dts[d], names[d], 300, 320);  // 16-bit Conv1D in column panels too (5 panels: 3 threads split 2, 2, 1; prompts widen 256 + 44 inputs)
+        test_dtype(dts[d], names[d], 96, 448);   // 7 column panels: one thread walks 3 pairs and one alone; 2 threads 4 and 3, 3 threads 3, 3, 1
         test_group(dts[d], names[d], 576);
         test_group(dts[d], names[d], 2080);
     }
