@@ -635,8 +635,10 @@ static const char *const dict_methods[] = {"items", "keys", "values", "get", NUL
 static const char *const dict_unsafe[] = {"clear", "pop", "popitem", "setdefault", "update", NULL};
 static const char *const list_unsafe[] = {"append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear", NULL};
 
+/* names: a NULL-terminated list, or NULL for a callable that takes no
+ * arguments (any keyword is then unexpected). */
 static int find_name(const char *const *names, jstr n) {
-    for (int k = 0; names[k]; k++)
+    for (int k = 0; names && names[k]; k++)
         if (strlen(names[k]) == n.n && memcmp(names[k], n.p, n.n) == 0) return k;
     return -1;
 }

@@ -306,6 +306,16 @@ static void check_reuse(void) {
     /* errors Python words differently (TypeError "test_mapping() takes 1 positional argument but 2 were given",
      * ValueError "Single '}' encountered in format string"); found by rendering the fuzz corpus in both */
     expect("test with an argument it does not take", "{{ {} is mapping 1 }}", NULL, NULL, "line 1: test 'mapping' takes no arguments");
+    /* A keyword to a filter or method that takes none (Python: TypeError "... got an unexpected
+     * keyword argument"); it read a null name list and crashed (found by fuzz_template) */
+    expect("string filter with a keyword", "{{ 'x'|string(a=1) }}", NULL, NULL,
+           "line 1: string got an unexpected keyword argument 'a'");
+    expect("length filter with a keyword", "{{ 'x'|length(a=1) }}", NULL, NULL,
+           "line 1: length got an unexpected keyword argument 'a'");
+    expect("upper method with a keyword", "{{ 'x'.upper(a=1) }}", NULL, NULL,
+           "line 1: upper got an unexpected keyword argument 'a'");
+    expect("items method with a keyword", "{{ {}.items(a=1) }}", NULL, NULL,
+           "line 1: items got an unexpected keyword argument 'a'");
     expect("reversed list has no length", "{{ [1, 2]|reverse|length }}", NULL, NULL, "line 1: object of type 'generator' has no len()");
     expect("format: a single }", "{{ '{}}'.format(1) }}", NULL, NULL, "line 1: format: single '}' encountered in format string");
     expect("raise_exception('')", "{{ raise_exception('') }}", NULL, NULL, "raise_exception() with an empty message");
