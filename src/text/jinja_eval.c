@@ -1334,7 +1334,7 @@ static jvalue call_method(jr *R, const jbound *bm, const jargs *A) {
         jvalue *v = dict_find(d, &a[0]);
         return v ? *v : a[1];
     }
-    bind_args(R, "dict method", A, NULL, 0, a, g);
+    bind_args(R, dict_methods[bm->method - M_ITEMS], A, NULL, 0, a, g);  // items, keys or values
     jlist *l = new_list(R, d->n);
     for (size_t k = 0; k < d->n; k++) {
         if (bm->method == M_KEYS) list_push(R, l, d->k[k]);
