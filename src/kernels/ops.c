@@ -405,32 +405,42 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void small_cols_body(
  * one fused multiply-add per input in order (small_cols_body's bits), and
  * the thread's columns are one sequential run of memory, where in rows they
  * were a short run of each weight row. NS panels (1 or 2) run side by side,
- * starting at columns jj[0], jj[1], sharing each input's broadcast. */
+ * starting at columns jj[0], jj[1], sharing each input's broadcast. The
+ * loops are unrolled so that the 16 sums live in registers: without it gcc
+ * kept them on the stack, a load and a store around every fma (GPT-2 124M
+ * one-row decode 1.17x F32, 1.15x F16 as fast unrolled, in process). */
 TARGET_AVX2 static inline __attribute__((always_inline)) void panels_body(float *out, const float *in,
                                                                         const void *wd, const gpt_dtype dt,
                                                                         const float *bias, int IC, const int jj[2],
                                                                         const int NS) {
     __m256 acc[2][GPT_PANEL_COLS / 8];  // acc[s]: panel s's 64 sums
+#pragma GCC unroll 2
     for (int s = 0; s < NS; s++)
+#pragma GCC unroll 8
         for (int c = 0; c < GPT_PANEL_COLS / 8; c++)
             acc[s][c] = bias ? _mm256_loadu_ps(bias + jj[s] + 8 * c) : _mm256_setzero_ps();
     for (int i = 0; i < IC; i++) {
         const __m256 x = _mm256_set1_ps(in[i]);
+#pragma GCC unroll 2
         for (int s = 0; s < NS; s++) {
             const size_t row = (size_t)jj[s] * IC + (size_t)i * GPT_PANEL_COLS;  // panel jj / 64 starts at 64 (jj / 64) IC
+#pragma GCC unroll 8
             for (int c = 0; c < GPT_PANEL_COLS / 8; c++) acc[s][c] = _mm256_fmadd_ps(x, load8(wd, dt, row + 8 * c), acc[s][c]);
         }
     }
+#pragma GCC unroll 2
     for (int s = 0; s < NS; s++)
+#pragma GCC unroll 8
         for (int c = 0; c < GPT_PANEL_COLS / 8; c++) _mm256_storeu_ps(out + jj[s] + 8 * c, acc[s][c]);
 }
 
 /* The thread's panels as two streams, the first half of them beside the
- * second: one sequential stream a thread left decode at 72-81% of the
- * roofline on Zen 3, where rows walked as two far-apart streams reach
- * 85-90% (the tenth session). One row of GPT-2 124M decoded 1.12x (F32)
- * and 1.13x (F16) as fast so, in process, and four streams no faster than
- * two (BENCHMARKS.md). An odd panel out runs alone. */
+ * second: with one sequential stream a thread, perf of GPT-2 124M's F32
+ * decode on Zen 3 found the panels about a fifth slower a byte than the
+ * head, which walks two far-apart streams (float_dot2). One row of GPT-2
+ * 124M decoded 1.12x (F32) and 1.13x (F16) as fast so, in process, and
+ * four streams no faster than two (BENCHMARKS.md). An odd panel out runs
+ * alone. */
 TARGET_AVX2 static inline __attribute__((always_inline)) void panel_cols_body(float *out, const float *in,
                                                                             const void *wd, const gpt_dtype dt,
                                                                             const float *bias, int IC, int j0,
