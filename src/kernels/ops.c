@@ -406,8 +406,9 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void small_cols_body(
  * the thread's columns are one sequential run of memory, where in rows they
  * were a short run of each weight row. NS panels (1 or 2) run side by side,
  * starting at columns jj[0], jj[1], sharing each input's broadcast. The
- * loops are unrolled so that the 16 sums live in registers: without it gcc
- * kept them on the stack, a load and a store around every fma (GPT-2 124M
+ * loops are unrolled so that the sums live in registers (14 of a pair's 16;
+ * the broadcast takes one more): without it gcc kept every sum on the
+ * stack, a load and a store around every fma (GPT-2 124M
  * one-row decode 1.17x F32, 1.15x F16 as fast unrolled, in process). */
 TARGET_AVX2 static inline __attribute__((always_inline)) void panels_body(float *out, const float *in,
                                                                         const void *wd, const gpt_dtype dt,
