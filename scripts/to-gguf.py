@@ -115,31 +115,35 @@ def widened(name):
     wide[3::4] = raw[1::2]
     return bytes(wide)
 
-# (gguf name, dims with ne[0] the contiguous row, ggml type, bytes)
+# (gguf name, dims with ne[0] the contiguous row, ggml type, bytes, the bytes'
+# maker): each tensor is read when it is written, one at a time in memory.
 tensors = []
 for name in sorted(header, key=lambda k: header[k]["data_offsets"][0]):
     t = header[name]
     shape, dtype = t["shape"], t["dtype"]
     gname = hub_to_gguf(name)
+    nbytes = t["data_offsets"][1] - t["data_offsets"][0]
     if len(shape) == 1 and dtype == "BF16":  # ggml wants 1-D tensors in F32
-        tensors.append((gname, shape, 0, widened(name)))
+        tensors.append((gname, shape, 0, 2 * nbytes, lambda n=name: widened(n)))
     elif arch == "gpt2" and len(shape) == 2 and gname.startswith("blk."):
-        tensors.append((gname, shape, GGML[dtype], transposed(name)))
+        tensors.append((gname, shape, GGML[dtype], nbytes, lambda n=name: transposed(n)))
     else:
-        tensors.append((gname, list(reversed(shape)), GGML[dtype], stored(name)))
+        tensors.append((gname, list(reversed(shape)), GGML[dtype], nbytes, lambda n=name: stored(n)))
     if arch == "gpt2" and gname == "token_embd.weight":  # the tied head
-        tensors.append(("output.weight", tensors[-1][1], tensors[-1][2], tensors[-1][3]))
+        tensors.append(("output.weight",) + tensors[-1][1:])
 
 with open(out_path, "wb") as out:
     out.write(b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kv)))
     for k in kv: out.write(k)
     offset = 0
-    for gname, dims, gtype, data in tensors:
+    for gname, dims, gtype, nbytes, _ in tensors:
         out.write(gstr(gname) + struct.pack("<I", len(dims)) +
                   b"".join(struct.pack("<Q", d) for d in dims) + struct.pack("<IQ", gtype, offset))
-        offset += (len(data) + 31) // 32 * 32
+        offset += (nbytes + 31) // 32 * 32
     out.write(b"\0" * ((-out.tell()) % 32))
-    for gname, dims, gtype, data in tensors:
+    for gname, dims, gtype, nbytes, make in tensors:
+        data = make()
+        assert len(data) == nbytes, gname
         out.write(data)
-        out.write(b"\0" * ((-len(data)) % 32))
+        out.write(b"\0" * ((-nbytes) % 32))
 print("wrote", out_path, len(tensors), "tensors")
