@@ -2043,6 +2043,141 @@ TARGET_AVX2 static void in_order_tiles_avx2(float *out, int ldo, const float *in
     }
 }
 
+/* The same tiles on AVX-512: one register holds an input's 16 weights, so
+ * a tile keeps one accumulator per input row and panel in the 32
+ * registers. BF16 widens in the panel's order (lane 2j row j, lane 2j + 1
+ * row 8 + j: gpt_row_panel_lane), which a permutation undoes at the store;
+ * each lane is still one row's chain of fmas in input order, so the bits
+ * are the AVX2 tiles'. Each chain waits on its last fma, so a tile needs 8
+ * rows to keep two FMA pipes busy; with one panel each fma also loads its
+ * input, and a tile of two panels (in_order_pair_avx512) loads each input
+ * once for two fmas. A 4864 x 896 BF16 matrix against 512 rows on two Zen 5
+ * threads (FMA peak 460 GFLOP/s): the AVX2 tiles 210 GFLOP/s, one panel 8
+ * rows 320, two panels 10 rows 383 (more rows ran slower: 16 rows of one
+ * panel 282). Chunks of inputs that stay in L1 did not help (0.93-1.0x). */
+#define IN_ORDER_TILE_ROWS_512 8   // one panel: 8 chains keep both FMA pipes busy
+#define IN_ORDER_PAIR_ROWS_512 10  // two panels: 20 accumulators, and no spills
+
+/* The 16 weights of input k of a panel (element 16 k), widened. */
+TARGET_AVX512 static inline __attribute__((always_inline)) __m512 widen16_512(const void *panel, const gpt_dtype dt,
+                                                                             size_t k) {
+    switch (dt) {
+    case GPT_DTYPE_BF16: {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)((const uint16_t *)panel + 16 * k));
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
+    }
+    case GPT_DTYPE_F16: return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)panel + 16 * k)));
+    default: return _mm512_loadu_ps((const float *)panel + 16 * k);
+    }
+}
+
+/* out (NR, 16 NP at ldo) for NR input rows (ldi apart) against inputs
+ * [0, n) of NP panels (1 or 2, stride elements apart); the sums start
+ * from zero (first) or from out. */
+TARGET_AVX512 static inline __attribute__((always_inline)) void in_order_tile_body512(
+    float *out, int ldo, const float *in, int ldi, const void *panel, size_t stride, const gpt_dtype dt, int n,
+    const int NP, const int NR, int first, const char *ahead, size_t ahead_bytes) {
+    /* BF16: lane l holds row lane_row[l]; row j sits in lane row_lane[j] */
+    const __m512i lane_row = _mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+    const __m512i row_lane = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    __m512 acc[2][IN_ORDER_PAIR_ROWS_512];  // acc[p][r]: input row r against panel p's 16 rows
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; p++)
+#pragma GCC unroll 16
+        for (int r = 0; r < NR; r++) {
+            acc[p][r] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(out + (size_t)r * ldo + 16 * p);
+            if (!first && dt == GPT_DTYPE_BF16) acc[p][r] = _mm512_permutexvar_ps(lane_row, acc[p][r]);
+        }
+    size_t fetched = 0;
+    for (int k = 0; k < n; k++) {
+        if (ahead && (k & 3) == 0 && fetched < ahead_bytes) {  // a line every fourth input, as the AVX2 tiles
+            _mm_prefetch(ahead + fetched, _MM_HINT_T1);
+            fetched += 64;
+        }
+        __m512 w[2];
+#pragma GCC unroll 2
+        for (int p = 0; p < NP; p++) w[p] = widen16_512((const char *)panel + p * stride * esize, dt, (size_t)k);
+#pragma GCC unroll 16
+        for (int r = 0; r < NR; r++) {
+            const __m512 x = _mm512_set1_ps(in[(size_t)r * ldi + k]);
+#pragma GCC unroll 2
+            for (int p = 0; p < NP; p++) acc[p][r] = _mm512_fmadd_ps(x, w[p], acc[p][r]);
+        }
+    }
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; p++)
+#pragma GCC unroll 16
+        for (int r = 0; r < NR; r++)
+            _mm512_storeu_ps(out + (size_t)r * ldo + 16 * p,
+                             dt == GPT_DTYPE_BF16 ? _mm512_permutexvar_ps(row_lane, acc[p][r]) : acc[p][r]);
+}
+
+#define IN_ORDER_TILE512_CASE(DT, NP, NR)                                                                  \
+    case NR:                                                                                               \
+        in_order_tile_body512(out, ldo, in, ldi, panel, stride, DT, n, NP, NR, first, tile_ahead, tile_bytes); \
+        break;
+#define IN_ORDER_TILE512_CASES(DT)                                                                         \
+    if (np == 2) {                                                                                         \
+        switch (nr) {                                                                                      \
+            IN_ORDER_TILE512_CASE(DT, 2, 1) IN_ORDER_TILE512_CASE(DT, 2, 2) IN_ORDER_TILE512_CASE(DT, 2, 3) \
+            IN_ORDER_TILE512_CASE(DT, 2, 4) IN_ORDER_TILE512_CASE(DT, 2, 5) IN_ORDER_TILE512_CASE(DT, 2, 6) \
+            IN_ORDER_TILE512_CASE(DT, 2, 7) IN_ORDER_TILE512_CASE(DT, 2, 8) IN_ORDER_TILE512_CASE(DT, 2, 9) \
+        default: in_order_tile_body512(out, ldo, in, ldi, panel, stride, DT, n, 2, IN_ORDER_PAIR_ROWS_512, first, \
+                                       tile_ahead, tile_bytes);                                            \
+        }                                                                                                  \
+    } else {                                                                                               \
+        switch (nr) {                                                                                      \
+            IN_ORDER_TILE512_CASE(DT, 1, 1) IN_ORDER_TILE512_CASE(DT, 1, 2) IN_ORDER_TILE512_CASE(DT, 1, 3) \
+            IN_ORDER_TILE512_CASE(DT, 1, 4) IN_ORDER_TILE512_CASE(DT, 1, 5) IN_ORDER_TILE512_CASE(DT, 1, 6) \
+            IN_ORDER_TILE512_CASE(DT, 1, 7)                                                                \
+        default: in_order_tile_body512(out, ldo, in, ldi, panel, stride, DT, n, 1, IN_ORDER_TILE_ROWS_512, first, \
+                                       tile_ahead, tile_bytes);                                            \
+        }                                                                                                  \
+    }
+
+/* in_order_tiles_avx2 on AVX-512, over np (1 or 2) panels stride elements
+ * apart: tiles of up to tile_rows rows, the last two split evenly. */
+TARGET_AVX512 static void in_order_tiles_avx512(float *out, int ldo, const float *in, int ldi, const void *panel,
+                                                size_t stride, int np, gpt_dtype dt, int n, int R, int first,
+                                                const char *ahead, size_t ahead_bytes) {
+    const int T = np == 2 ? IN_ORDER_PAIR_ROWS_512 : IN_ORDER_TILE_ROWS_512;
+    const int n_tiles = (R + T - 1) / T;
+    const size_t slice = (ahead_bytes / n_tiles + 63) & ~(size_t)63;
+    size_t done = 0;
+    for (int r = 0, nr; r < R; r += nr, out += (size_t)nr * ldo, in += (size_t)nr * ldi) {
+        const int left = R - r;
+        nr = left > T ? (left < 2 * T ? (left + 1) / 2 : T) : left;
+        const char *tile_ahead = ahead && done < ahead_bytes ? ahead + done : NULL;
+        const size_t tile_bytes = ahead_bytes - done < slice ? ahead_bytes - done : slice;
+        done += tile_ahead ? tile_bytes : 0;
+        switch (dt) {
+        case GPT_DTYPE_BF16: IN_ORDER_TILE512_CASES(GPT_DTYPE_BF16); break;
+        case GPT_DTYPE_F16: IN_ORDER_TILE512_CASES(GPT_DTYPE_F16); break;
+        default: IN_ORDER_TILE512_CASES(GPT_DTYPE_F32); break;
+        }
+    }
+}
+
+/* One panel: in_order_tiles_avx2's arguments. */
+TARGET_AVX512 static void in_order_tiles1_avx512(float *out, int ldo, const float *in, int ldi, const void *panel,
+                                                 gpt_dtype dt, int n, int R, int first, const char *ahead,
+                                                 size_t ahead_bytes) {
+    in_order_tiles_avx512(out, ldo, in, ldi, panel, 0, 1, dt, n, R, first, ahead, ahead_bytes);
+}
+
+/* Rows [v0, v0 + 32) of W in row panels (two whole panels) against R
+ * input rows, on AVX-512: each input row's broadcast serves 32 outputs. */
+TARGET_AVX512 static void in_order_pair_avx512(float *out, int ldo, const float *in, const gpt_matrix *W, int R,
+                                               int v0) {
+    const int C = W->cols;
+    const size_t esize = W->dtype == GPT_DTYPE_F32 ? 4 : 2, panel_bytes = (size_t)GPT_ROW_PANEL * C * esize;
+    const char *panel = (const char *)W->data + (size_t)(v0 / GPT_ROW_PANEL) * panel_bytes;
+    const int ahead_ok = R > 1 && v0 + (AHEAD_BLOCKS + 1) * GPT_ROW_PANEL < W->rows;
+    in_order_tiles_avx512(out + v0, ldo, in, C, panel, (size_t)GPT_ROW_PANEL * C, 2, W->dtype, C, R, 1,
+                          ahead_ok ? panel + AHEAD_BLOCKS * panel_bytes : NULL, ahead_ok ? 2 * panel_bytes : 0);
+}
+
 /* One input row against two row panels from anywhere (walk_item): four
  * chains, where one panel alone has two, each waiting on its last fma. */
 TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_panels2_body(float *const out[2], const float *x,
@@ -2160,6 +2295,9 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_rows1_bod
 TARGET_AVX2 static void in_order_block_avx2(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0,
                                             int v1) {
     const int C = W->cols, full = v1 - v0 == GPT_ROW_PANEL;
+    /* the tiles: AVX-512's where the CPU has it (the same bits) */
+    void (*const tiles)(float *, int, const float *, int, const void *, gpt_dtype, int, int, int, const char *,
+                        size_t) = cpu_has_avx512() ? in_order_tiles1_avx512 : in_order_tiles_avx2;
     float short_out[SMALL_ROWS * GPT_ROW_PANEL];  // (R, 16) a block short of 16 rows
     float *o = full ? out + v0 : short_out;
     const int ld = full ? ldo : GPT_ROW_PANEL;
@@ -2167,7 +2305,7 @@ TARGET_AVX2 static void in_order_block_avx2(float *out, int ldo, const float *in
         const size_t panel_bytes = (size_t)GPT_ROW_PANEL * C * (W->dtype == GPT_DTYPE_F32 ? 4 : 2);
         const char *panel = (const char *)W->data + (size_t)(v0 / GPT_ROW_PANEL) * panel_bytes;
         const int ahead_ok = R > 1 && v0 + AHEAD_BLOCKS * GPT_ROW_PANEL < W->rows;
-        in_order_tiles_avx2(o, ld, in, C, panel, W->dtype, C, R, 1,
+        tiles(o, ld, in, C, panel, W->dtype, C, R, 1,
                             ahead_ok ? panel + AHEAD_BLOCKS * panel_bytes : NULL, ahead_ok ? panel_bytes : 0);
     } else if (R == 1 && full) {
         const int next_rows = v0 + 2 * GPT_ROW_PANEL <= W->rows;  // the next block is whole
@@ -2181,7 +2319,7 @@ TARGET_AVX2 static void in_order_block_avx2(float *out, int ldo, const float *in
         for (int k0 = 0; k0 < C; k0 += IN_ORDER_CHUNK) {
             const int k1 = C - k0 < IN_ORDER_CHUNK ? C : k0 + IN_ORDER_CHUNK;
             rows_to_panel_avx2(turned, W, v0, v1, k0, k1);
-            in_order_tiles_avx2(o, ld, in + k0, C, turned, GPT_DTYPE_F32, k1 - k0, R, k0 == 0, NULL, 0);
+            tiles(o, ld, in + k0, C, turned, GPT_DTYPE_F32, k1 - k0, R, k0 == 0, NULL, 0);
         }
     }
     if (!full)
@@ -2241,6 +2379,31 @@ static void head_block(float *out, int ldo, const float *in, const gpt_matrix *W
             out[(size_t)r * ldo + v] = dot_portable(in + (size_t)r * C, W->data, W->dtype, (size_t)v * C, C);
 }
 
+/* Nonzero when whole blocks of 16 rows of W run two at a time on R input
+ * rows (in_order_pair): the Llama family's row panels, several rows, on
+ * AVX-512, where a tile's broadcast input then serves 32 outputs
+ * (BENCHMARKS.md, seventeenth session). */
+static int in_order_pairs(const gpt_matrix *W, int R) {
+#if HAVE_X86
+    return W->in_order && W->row_panels && R > 1 && cpu_has_avx512();
+#else
+    (void)W;
+    (void)R;
+    return 0;
+#endif
+}
+
+/* Rows [v0, v0 + 32) of W, two whole blocks, against R input rows, when
+ * in_order_pairs(W, R): the bits head_block gives each block. */
+static void in_order_pair(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0) {
+#if HAVE_X86
+    in_order_pair_avx512(out, ldo, in, W, R, v0);
+#else
+    head_block(out, ldo, in, W, R, v0, v0 + 16);
+    head_block(out, ldo, in, W, R, v0 + 16, v0 + 32);
+#endif
+}
+
 /* out (R, V) for R rows: blocks of 16 head rows, shared among the threads
  * as work_share shares them, stay in cache while every input row meets
  * them. */
@@ -2248,9 +2411,16 @@ static void head_share(float *out, int ldo, const float *in, const gpt_matrix *W
                        int nt) {
     const int V = W->rows, n_blocks = (V + 15) / 16;
     int b0, b1, k0, n;
+    const int pairs = in_order_pairs(W, R);
     while ((n = share_next(shares, nt, n_blocks, &b0, &b1, &k0)) > 0)
-        for (int blk = b0 + k0; blk < b0 + k0 + n; blk++)
+        for (int blk = b0 + k0; blk < b0 + k0 + n; blk++) {
+            if (pairs && blk + 1 < b0 + k0 + n && (blk + 2) * 16 <= V) {
+                in_order_pair(out, ldo, in, W, R, blk * 16);
+                blk++;
+                continue;
+            }
             head_block(out, ldo, in, W, R, blk * 16, blk * 16 + 16 < V ? blk * 16 + 16 : V);
+        }
 }
 
 static void matmul_t_rows(float *out, int ldo, const float *in, const gpt_matrix *W, int R, ops_team *team) {
@@ -2468,6 +2638,12 @@ static void group_share(const ops_product *p, const int *first, int n_blocks, co
         for (int blk = b0 + k0; blk < b0 + k0 + n_take; blk++) {
             int j0;
             const int m = q8_block_at(first, blk, &j0);
+            if (blk + 1 < b0 + k0 + n_take && blk + 1 < first[m + 1] && j0 + 32 <= p[m].W->rows &&
+                in_order_pairs(p[m].W, R)) {  // this block and the next, both whole
+                in_order_pair(p[m].out, p[m].ldo, in, p[m].W, R, j0);
+                blk++;
+                continue;
+            }
             const int j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
             group_block(p[m].out, p[m].ldo, in, xq, p[m].W, R, j0, j1, path);
         }
@@ -2538,6 +2714,11 @@ static void gated_share(const ops_product *both, const float *bg, const float *b
             if (walk) walk_item(pr, first, b0, b1, item, walk, in, xq, path);
             else {
                 const int j0 = (b0 + item) * 16, j1 = j0 + 16 < H ? j0 + 16 : H;
+                if (k + 1 < k0 + n && item + 1 < per && j0 + 32 <= H && in_order_pairs(pr->W, R)) {
+                    in_order_pair(pr->out, ldo, in, pr->W, R, j0);  // this item and the next, both whole
+                    k++;
+                    continue;
+                }
                 group_block(pr->out, ldo, in, xq, pr->W, R, j0, j1, path);
             }
         }

@@ -719,8 +719,13 @@ static void test_quantize(void) {
  * matmul_t gives it alone, and matmul_t_gated the bits of matmul_t, the
  * biases and silu_mul: 1, 7 and 70 rows (70: the per-matrix fallback),
  * float weights and Q8, every path and 1-3 threads. */
-static void test_group(gpt_dtype dt, const char *name, int IN) {
-    const int rows[3] = {37, 20, 20}, R_MAX = 70, TOTAL = 77;  // TOTAL: the three side by side
+static void test_group(gpt_dtype dt, const char *name, int IN, int panels) {
+    /* panels: the Llama family's matrices in row panels (in_order), whole
+     * blocks of 16 rows, which run two blocks at a time on AVX-512 where a
+     * thread takes two or more of its share at once (a share's owner takes
+     * an eighth of what is left: 16 blocks or more) */
+    const int rows[3] = {panels ? 256 : 37, panels ? 128 : 20, panels ? 128 : 20}, R_MAX = 70;
+    const int TOTAL = rows[0] + rows[1] + rows[2];  // the three side by side
     void *data[3], *qstore[3] = {0};
     float *wide[3];
     gpt_matrix W[3], Q[3];
@@ -728,17 +733,28 @@ static void test_group(gpt_dtype dt, const char *name, int IN) {
     for (int m = 0; m < 3; m++) {
         data[m] = random_matrix(dt, rows[m], IN, &wide[m]);
         W[m] = (gpt_matrix){.data = data[m], .dtype = dt, .rows = rows[m], .cols = IN};
-        if (IN % GPT_Q8_BLOCK == 0) {
+        if (panels) {
+            const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2, panel_bytes = esize * GPT_ROW_PANEL * IN;
+            unsigned char *stored = malloc(panel_bytes * (rows[m] / GPT_ROW_PANEL));
+            for (int q = 0; q < rows[m] / GPT_ROW_PANEL; q++)
+                gpt_row_panel_from_rows(stored + q * panel_bytes, (const unsigned char *)data[m] + q * panel_bytes, dt,
+                                        IN);
+            free(data[m]);
+            data[m] = stored;
+            W[m].data = stored;
+            W[m].in_order = 1;
+            W[m].row_panels = 1;
+        } else if (IN % GPT_Q8_BLOCK == 0) {
             qstore[m] = malloc(quantize_q8_bytes(&W[m], 0));
             CHECK(quantize_q8(&Q[m], qstore[m], &W[m], 0, "w", err, sizeof err) == GPT_OK, "%s", err);
         }
     }
     float *in = malloc(sizeof(float) * R_MAX * IN), *panel = malloc(sizeof(float) * matmul_panel_floats(IN));
     float *want = malloc(sizeof(float) * R_MAX * TOTAL), *got = malloc(sizeof(float) * R_MAX * TOTAL);
-    float bias[40];  // (2, 20) the gated test's gate and up biases
+    float bias[256];  // (2, rows[1]) the gated test's gate and up biases
     for (int i = 0; i < R_MAX * IN; i++) in[i] = uniform();
-    for (int i = 0; i < 40; i++) bias[i] = uniform();
-    for (int q8 = 0; q8 <= (IN % GPT_Q8_BLOCK == 0); q8++) {
+    for (int i = 0; i < 256; i++) bias[i] = uniform();
+    for (int q8 = 0; q8 <= (IN % GPT_Q8_BLOCK == 0 && !panels); q8++) {
         const gpt_matrix *M = q8 ? Q : W;
         for (int path = 0; path <= 2; path++)
             for (int threads = 1; threads <= 3; threads++) {
@@ -775,7 +791,7 @@ static void test_group(gpt_dtype dt, const char *name, int IN) {
                               "alone %.9g", q8 ? "Q8 from " : "", name, IN, PATH_NAME[path], threads,
                               in_team ? " in a team" : "", R, where / TOTAL, where % TOTAL, got[where], want[where]);
                     }
-                    /* The gated MLP: matrices 1 and 2 (20 rows each) as gate and up,
+                    /* The gated MLP: matrices 1 and 2 (20 or 128 rows each) as gate and up,
                      * with biases and without: matmul_t, + bias, silu_mul. */
                     const int H = rows[1];
                     for (int with_bias = 0; with_bias <= 1; with_bias++) {
@@ -832,6 +848,7 @@ int main(void) {
     test_attend_rows();
     const gpt_dtype dts[] = {GPT_DTYPE_F32, GPT_DTYPE_F16, GPT_DTYPE_BF16};
     const char *names[] = {"F32", "F16", "BF16"};
+    char panel_name[32];
     for (int d = 0; d < 3; d++) {
         test_dtype(dts[d], names[d], 77, 203);   // odd sizes: every tail path
         test_dtype(dts[d], names[d], 96, 211);   // Q8-sized sum
@@ -843,8 +860,11 @@ int main(void) {
         test_dtype(dts[d], names[d], 300, 48);   // 3 row panels, inputs 300 (a tail of 4 past the 8 x 8 transposes)
         test_dtype(dts[d], names[d], 300, 320);  // 16-bit Conv1D in column panels too (5 panels: 3 threads split 2, 2, 1; prompts widen 256 + 44 inputs)
         test_dtype(dts[d], names[d], 96, 448);   // 7 column panels: one thread walks 3 pairs and one alone; 2 threads 4 and 3, 3 threads 3, 3, 1
-        test_group(dts[d], names[d], 576);
-        test_group(dts[d], names[d], 2080);
+        test_group(dts[d], names[d], 576, 0);
+        test_group(dts[d], names[d], 2080, 0);
+        snprintf(panel_name, sizeof panel_name, "%s in row panels", names[d]);
+        test_group(dts[d], panel_name, 576, 1);
+        test_group(dts[d], panel_name, 2080, 1);
     }
     return check_done("test_ops");
 }
