@@ -1124,6 +1124,9 @@ static int walks(const ops_product *p, int n, int R, int path);
 #if HAVE_X86
 TARGET_AVX2 static void in_order_panels2_avx2(float *const out[2], const float *x, const void *const panel[2],
                                               gpt_dtype dt, int C);
+TARGET_AVX512 static void in_order_panels4_avx512(float *const out[4], const float *x, const void *const panel[4],
+                                                  gpt_dtype dt, int C);
+static int cpu_has_avx512(void);
 #endif
 
 static void walk_item(const ops_product *p, const int *first, int b0, int b1, int k, int streams, const float *in,
@@ -1144,16 +1147,17 @@ static void walk_item(const ops_product *p, const int *first, int b0, int b1, in
     const int cols = p[m[0]].W->cols, nb = cols / GPT_Q8_BLOCK;
     const size_t row_size = dt == GPT_DTYPE_Q8 ? nb * sizeof(gpt_q8_block) : (size_t)cols * (dt == GPT_DTYPE_F32 ? 4 : 2);
 #if HAVE_X86
-    if (full && dt != GPT_DTYPE_Q8 && p[m[0]].W->in_order) {  // row panels side by side (walks)
-        float panel_sink[2][GPT_ROW_PANEL];  // the outputs of a stream that has ended
-        float *out[2];
-        const void *panel[2];
-        for (int i = 0; i < 2; i++) {
+    if (full && dt != GPT_DTYPE_Q8 && p[m[0]].W->in_order) {  // row panels side by side (walks: 4 or 2)
+        float panel_sink[4][GPT_ROW_PANEL];  // the outputs of a stream that has ended
+        float *out[4];
+        const void *panel[4];
+        for (int i = 0; i < S; i++) {
             const int s = i < n ? i : 0;
             out[i] = i < n ? p[m[i]].out + j0[i] : panel_sink[i];
             panel[i] = (const char *)p[m[s]].W->data + (size_t)j0[s] * row_size;
         }
-        in_order_panels2_avx2(out, in, panel, dt, cols);
+        if (S == 4) in_order_panels4_avx512(out, in, panel, dt, cols);  // walks: four streams on AVX-512
+        else in_order_panels2_avx2(out, in, panel, dt, cols);
         return;
     }
 #endif
@@ -2209,6 +2213,40 @@ TARGET_AVX2 static void in_order_panels2_avx2(float *const out[2], const float *
     }
 }
 
+/* One input row against four row panels from anywhere (walk_item) on
+ * AVX-512: a register a panel, each input broadcast from memory into the
+ * fma; the store undoes BF16's lane order (in_order_tile_body512). Four
+ * far-apart streams a thread, where AVX2 walks two: a whole decode step
+ * ran 1.16x (Qwen2.5-0.5B BF16) and 1.13x (SmolLM2-135M) as fast as the
+ * AVX2 kernel's two streams on Zen 5, and two AVX-512 streams only
+ * 0.98-1.03x (BENCHMARKS.md, seventeenth session). */
+TARGET_AVX512 static inline __attribute__((always_inline)) void in_order_panels4_body512(float *const out[4],
+                                                                                        const float *x,
+                                                                                        const void *const panel[4],
+                                                                                        const gpt_dtype dt, int C) {
+    const __m512i row_lane = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    __m512 acc[4];  // acc[s]: panel s's 16 rows
+#pragma GCC unroll 4
+    for (int s = 0; s < 4; s++) acc[s] = _mm512_setzero_ps();
+    for (int k = 0; k < C; k++) {
+        const __m512 xk = _mm512_set1_ps(x[k]);
+#pragma GCC unroll 4
+        for (int s = 0; s < 4; s++) acc[s] = _mm512_fmadd_ps(xk, widen16_512(panel[s], dt, (size_t)k), acc[s]);
+    }
+#pragma GCC unroll 4
+    for (int s = 0; s < 4; s++)
+        _mm512_storeu_ps(out[s], dt == GPT_DTYPE_BF16 ? _mm512_permutexvar_ps(row_lane, acc[s]) : acc[s]);
+}
+
+TARGET_AVX512 static void in_order_panels4_avx512(float *const out[4], const float *x, const void *const panel[4],
+                                                  gpt_dtype dt, int C) {
+    switch (dt) {
+    case GPT_DTYPE_BF16: in_order_panels4_body512(out, x, panel, GPT_DTYPE_BF16, C); break;
+    case GPT_DTYPE_F16: in_order_panels4_body512(out, x, panel, GPT_DTYPE_F16, C); break;
+    default: in_order_panels4_body512(out, x, panel, GPT_DTYPE_F32, C); break;
+    }
+}
+
 /* A rows-layout block read eight inputs of all 16 rows a step (16 x 8
  * values, in 16 runs a row apart) leaves the hardware prefetcher behind:
  * each step fetches as much of the next block, at the same place, into
@@ -2598,17 +2636,18 @@ static void float_dot2(float *const out[], const float *x, const void *const row
 
 /* The streams a thread walks one input row against the n products p in
  * (walk_item), or 0 for blocks one at a time: Q8 on VNNI or AVX2 (path 2
- * or 1), four; float rows of one dtype, two: on AVX-512 those longer than
- * LONG_ROW_BYTES, on AVX2 all. */
+ * or 1), four; row panels (the Llama family's copied matrices), four on
+ * AVX-512 and two on AVX2; other float rows of one dtype, two: on AVX-512
+ * those longer than LONG_ROW_BYTES, on AVX2 all. */
 static int walks(const ops_product *p, int n, int R, int path) {
     if (R != 1) return 0;
     const gpt_dtype dt = p[0].W->dtype;
     for (int m = 1; m < n; m++)
         if (p[m].W->dtype != dt) return 0;
-    if (dt != GPT_DTYPE_Q8 && p[0].W->in_order) {  // row panels: two far-apart streams on AVX2
+    if (dt != GPT_DTYPE_Q8 && p[0].W->in_order) {  // row panels
         for (int m = 0; m < n; m++)
             if (!p[m].W->row_panels) return 0;
-        return cpu_has_avx2() ? 2 : 0;
+        return cpu_has_avx512() ? 4 : cpu_has_avx2() ? 2 : 0;
     }
     if (dt == GPT_DTYPE_Q8) return path ? 4 : 0;
 #if HAVE_X86
