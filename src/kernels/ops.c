@@ -128,6 +128,14 @@ static inline float gelu_tanh_one(float v) {
     return z == EXP_MAX ? 0.0f * v : v / (1.0f + exp_clamped(z));
 }
 
+/* silu(g) * u = g / (1 + e^-g) * u, the exponent clamped as GELU's. Where
+ * it saturates (g <= -88) silu is zero to float precision, which
+ * g / (1 + e^88) would not be for a huge g; above g = 87 it is g itself. */
+static inline float silu_mul_one(float g, float u) {
+    float z = clamp_exp_arg(-g);
+    return z == EXP_MAX ? 0.0f * g * u : g / (1.0f + exp_clamped(z)) * u;
+}
+
 #if HAVE_X86
 /* exp_clamped on eight lanes, the same operations. */
 TARGET_AVX2 static inline __attribute__((always_inline)) __m256 exp_clamped8(__m256 z) {
@@ -152,14 +160,6 @@ TARGET_AVX2 static void gelu_tanh_avx2(float *x, size_t n) {
         _mm256_storeu_ps(x + i, _mm256_blendv_ps(y, _mm256_mul_ps(_mm256_setzero_ps(), v), saturated));
     }
     for (; i < n; i++) x[i] = gelu_tanh_one(x[i]);
-}
-
-/* silu(g) * u = g / (1 + e^-g) * u, the exponent clamped as GELU's. Where
- * it saturates (g <= -88) silu is zero to float precision, which
- * g / (1 + e^88) would not be for a huge g; above g = 87 it is g itself. */
-static inline float silu_mul_one(float g, float u) {
-    float z = clamp_exp_arg(-g);
-    return z == EXP_MAX ? 0.0f * g * u : g / (1.0f + exp_clamped(z)) * u;
 }
 
 TARGET_AVX2 static void silu_mul_avx2(float *gate, const float *up, size_t n) {
@@ -2141,7 +2141,8 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void in_order_tile_bo
     }
 
 /* in_order_tiles_avx2 on AVX-512, over np (1 or 2) panels stride elements
- * apart: tiles of up to tile_rows rows, the last two split evenly. */
+ * apart: tiles of up to IN_ORDER_TILE_ROWS_512 rows (one panel) or
+ * IN_ORDER_PAIR_ROWS_512 (two), the last two split evenly. */
 TARGET_AVX512 static void in_order_tiles_avx512(float *out, int ldo, const float *in, int ldi, const void *panel,
                                                 size_t stride, int np, gpt_dtype dt, int n, int R, int first,
                                                 const char *ahead, size_t ahead_bytes) {
@@ -2647,7 +2648,10 @@ static int walks(const ops_product *p, int n, int R, int path) {
     if (dt != GPT_DTYPE_Q8 && p[0].W->in_order) {  // row panels
         for (int m = 0; m < n; m++)
             if (!p[m].W->row_panels) return 0;
-        return cpu_has_avx512() ? 4 : cpu_has_avx2() ? 2 : 0;
+#if HAVE_X86
+        if (cpu_has_avx512()) return 4;
+#endif
+        return cpu_has_avx2() ? 2 : 0;
     }
     if (dt == GPT_DTYPE_Q8) return path ? 4 : 0;
 #if HAVE_X86
