@@ -537,8 +537,9 @@ const char *gpt_blas_info(void);
 /* The CPU's SIMD level as detected at run time: "AVX-512", "AVX2+FMA+F16C"
  * or "none". */
 const char *gpt_cpu_features(void);
-/* The library's own kernels chosen for this CPU: "avx2" (AVX2+FMA+F16C
- * present) or "portable". Both give the same bits. */
+/* The widest of the library's own kernels chosen for this CPU:
+ * "avx512-vnni" (AVX-512 F/BW/VL with VNNI), "avx512" (without VNNI),
+ * "avx2" (AVX2+FMA+F16C) or "portable". All give the same bits. */
 const char *gpt_kernels(void);
 
 /* ------------------------------------------------------------------ */

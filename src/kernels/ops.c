@@ -57,7 +57,14 @@ static int cpu_has_avx2(void) {
 int ops_threads(void) { return omp_get_max_threads(); }
 int ops_avx2(void) { return cpu_has_avx2(); }
 
-const char *gpt_kernels(void) { return cpu_has_avx2() ? "avx2" : "portable"; }
+/* The widest kernels this CPU runs: AVX-512 with VNNI (Q8's integer dots),
+ * AVX-512 (the head tiles, the Llama family's tiles and decode walk), AVX2,
+ * or the portable loops. */
+const char *gpt_kernels(void) {
+    if (!cpu_has_avx2()) return "portable";
+    if (ops_q8_vnni()) return "avx512-vnni";
+    return ops_head_avx512() ? "avx512" : "avx2";
+}
 /* Elementwise work below this many values stays on one thread: the
  * parallel region would cost more than it saves. Each value is computed
  * the same way either way. */

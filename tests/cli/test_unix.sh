@@ -20,8 +20,14 @@ expect_status "gpt --version" 0 "$GPT" --version
 version=$(sed -n 's/^#define GPT_VERSION "\(.*\)"/\1/p' "$ROOT/include/gpt.h")
 expect_eq "--version first line" "$(head -1 "$TMP/out")" "gpt $version"
 grep -q "^blas: OpenBLAS .*(core .*)$" "$TMP/out" || fail "--version has no 'blas: OpenBLAS ... (core ...)': $(cat "$TMP/out")"
-grep -Eq "^cpu: (AVX-512|AVX2\+FMA\+F16C|none) \(kernels: (avx2|portable)\)$" "$TMP/out" ||
+grep -Eq "^cpu: (AVX-512|AVX2\+FMA\+F16C|none) \(kernels: (avx512-vnni|avx512|avx2|portable)\)$" "$TMP/out" ||
     fail "--version has no 'cpu: LEVEL (kernels: K)': $(cat "$TMP/out")"
+# where the kernel reports AVX2, FMA, F16C and AVX-512 BW and VL, the AVX-512 kernels run
+if [ -r /proc/cpuinfo ] && grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' |
+    grep -cxE 'avx2|fma|f16c|avx512f|avx512bw|avx512vl' | grep -qx 6; then
+    grep -Eq "^cpu: .* \(kernels: avx512(-vnni)?\)$" "$TMP/out" ||
+        fail "--version on a CPU with AVX-512 BW and VL names other kernels: $(grep '^cpu:' "$TMP/out")"
+fi
 grep -q "^compiler: ." "$TMP/out" && grep -q "^build: " "$TMP/out" ||
     fail "--version lacks the compiler or build line: $(cat "$TMP/out")"
 expect_status "no subcommand" 2 "$GPT"
