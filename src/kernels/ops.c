@@ -2028,8 +2028,33 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_tile_body
     default: in_order_tile_body(out, ldo, in, ldi, panel, DT, n, 6, first, tile_ahead, tile_bytes); break; \
     }
 
+/* Tiles of up to T rows over R rows, the last two split evenly (T = 6,
+ * R = 16: 6, 5, 5; R = 7: 4, 3), each fetching its slice of ahead_bytes
+ * from ahead. tile_next gives the next tile's rows (0 when none are left)
+ * and its *tile_ahead (NULL: nothing) and *tile_bytes. */
+typedef struct {
+    int T, R, r;
+    const char *ahead;
+    size_t ahead_bytes, slice, done;
+} tile_walk;
+
+static inline tile_walk tile_walk_new(int T, int R, const char *ahead, size_t ahead_bytes) {
+    const int n_tiles = (R + T - 1) / T;
+    return (tile_walk){T, R, 0, ahead, ahead_bytes, (ahead_bytes / n_tiles + 63) & ~(size_t)63, 0};
+}
+
+static inline int tile_next(tile_walk *w, const char **tile_ahead, size_t *tile_bytes) {
+    const int left = w->R - w->r, T = w->T;
+    const int nr = left > T ? (left < 2 * T ? (left + 1) / 2 : T) : left;
+    *tile_ahead = w->ahead && w->done < w->ahead_bytes ? w->ahead + w->done : NULL;
+    *tile_bytes = w->ahead_bytes - w->done < w->slice ? w->ahead_bytes - w->done : w->slice;
+    w->done += *tile_ahead ? *tile_bytes : 0;
+    w->r += nr;
+    return nr;
+}
+
 /* out (R, 16 at ldo) = R input rows against inputs [0, n) of a panel, in
- * tiles of up to 6 rows, the last two split evenly (16: 6, 5, 5; 7: 4, 3).
+ * tiles of up to 6 rows (tile_walk).
  * ahead, ahead_bytes: a later panel, fetched into L2 a slice a tile, a
  * line every fourth input (SmolLM2-135M --parallel 16 1.20x against the
  * slice fetched in a burst before the tile, whose loop perf found holding
@@ -2037,15 +2062,11 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_tile_body
 TARGET_AVX2 static void in_order_tiles_avx2(float *out, int ldo, const float *in, int ldi, const void *panel,
                                             gpt_dtype dt, int n, int R, int first, const char *ahead,
                                             size_t ahead_bytes) {
-    const int n_tiles = (R + IN_ORDER_TILE_ROWS - 1) / IN_ORDER_TILE_ROWS;
-    const size_t slice = (ahead_bytes / n_tiles + 63) & ~(size_t)63;
-    size_t done = 0;
-    for (int r = 0, nr; r < R; r += nr, out += (size_t)nr * ldo, in += (size_t)nr * ldi) {
-        const int left = R - r;
-        nr = left > IN_ORDER_TILE_ROWS ? (left < 2 * IN_ORDER_TILE_ROWS ? (left + 1) / 2 : IN_ORDER_TILE_ROWS) : left;
-        const char *tile_ahead = ahead && done < ahead_bytes ? ahead + done : NULL;
-        const size_t tile_bytes = ahead_bytes - done < slice ? ahead_bytes - done : slice;
-        done += tile_ahead ? tile_bytes : 0;
+    tile_walk walk = tile_walk_new(IN_ORDER_TILE_ROWS, R, ahead, ahead_bytes);
+    const char *tile_ahead;
+    size_t tile_bytes;
+    for (int nr; (nr = tile_next(&walk, &tile_ahead, &tile_bytes)) > 0;
+         out += (size_t)nr * ldo, in += (size_t)nr * ldi) {
         switch (dt) {
         case GPT_DTYPE_BF16: IN_ORDER_TILE_CASES(GPT_DTYPE_BF16); break;
         case GPT_DTYPE_F16: IN_ORDER_TILE_CASES(GPT_DTYPE_F16); break;
@@ -2149,20 +2170,15 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void in_order_tile_bo
 
 /* in_order_tiles_avx2 on AVX-512, over np (1 or 2) panels stride elements
  * apart: tiles of up to IN_ORDER_TILE_ROWS_512 rows (one panel) or
- * IN_ORDER_PAIR_ROWS_512 (two), the last two split evenly. */
+ * IN_ORDER_PAIR_ROWS_512 (two), as tile_walk splits them. */
 TARGET_AVX512 static void in_order_tiles_avx512(float *out, int ldo, const float *in, int ldi, const void *panel,
                                                 size_t stride, int np, gpt_dtype dt, int n, int R, int first,
                                                 const char *ahead, size_t ahead_bytes) {
-    const int T = np == 2 ? IN_ORDER_PAIR_ROWS_512 : IN_ORDER_TILE_ROWS_512;
-    const int n_tiles = (R + T - 1) / T;
-    const size_t slice = (ahead_bytes / n_tiles + 63) & ~(size_t)63;
-    size_t done = 0;
-    for (int r = 0, nr; r < R; r += nr, out += (size_t)nr * ldo, in += (size_t)nr * ldi) {
-        const int left = R - r;
-        nr = left > T ? (left < 2 * T ? (left + 1) / 2 : T) : left;
-        const char *tile_ahead = ahead && done < ahead_bytes ? ahead + done : NULL;
-        const size_t tile_bytes = ahead_bytes - done < slice ? ahead_bytes - done : slice;
-        done += tile_ahead ? tile_bytes : 0;
+    tile_walk walk = tile_walk_new(np == 2 ? IN_ORDER_PAIR_ROWS_512 : IN_ORDER_TILE_ROWS_512, R, ahead, ahead_bytes);
+    const char *tile_ahead;
+    size_t tile_bytes;
+    for (int nr; (nr = tile_next(&walk, &tile_ahead, &tile_bytes)) > 0;
+         out += (size_t)nr * ldo, in += (size_t)nr * ldi) {
         switch (dt) {
         case GPT_DTYPE_BF16: IN_ORDER_TILE512_CASES(GPT_DTYPE_BF16); break;
         case GPT_DTYPE_F16: IN_ORDER_TILE512_CASES(GPT_DTYPE_F16); break;
@@ -2185,7 +2201,7 @@ TARGET_AVX512 static void in_order_pair_avx512(float *out, int ldo, const float 
     const int C = W->cols;
     const size_t esize = W->dtype == GPT_DTYPE_F32 ? 4 : 2, panel_bytes = (size_t)GPT_ROW_PANEL * C * esize;
     const char *panel = (const char *)W->data + (size_t)(v0 / GPT_ROW_PANEL) * panel_bytes;
-    const int ahead_ok = R > 1 && v0 + (AHEAD_BLOCKS + 1) * GPT_ROW_PANEL < W->rows;
+    const int ahead_ok = v0 + (AHEAD_BLOCKS + 1) * GPT_ROW_PANEL < W->rows;  // R > 1 (in_order_pairs)
     in_order_tiles_avx512(out + v0, ldo, in, C, panel, (size_t)GPT_ROW_PANEL * C, 2, W->dtype, C, R, 1,
                           ahead_ok ? panel + AHEAD_BLOCKS * panel_bytes : NULL, ahead_ok ? 2 * panel_bytes : 0);
 }
