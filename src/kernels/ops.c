@@ -2241,7 +2241,7 @@ TARGET_AVX2 static void in_order_panels2_avx2(float *const out[2], const float *
  * AVX-512: a register a panel, each input broadcast from memory into the
  * fma; the store undoes BF16's lane order (in_order_tile_body512). Four
  * far-apart streams a thread, where AVX2 walks two: a whole decode step
- * ran 1.16x (Qwen2.5-0.5B BF16) and 1.13x (SmolLM2-135M) as fast as the
+ * ran 1.16-1.17x (Qwen2.5-0.5B BF16) and 1.05-1.13x (SmolLM2-135M) as fast as the
  * AVX2 kernel's two streams on Zen 5, and two AVX-512 streams only
  * 0.98-1.03x (BENCHMARKS.md, seventeenth session). */
 TARGET_AVX512 static inline __attribute__((always_inline)) void in_order_panels4_body512(float *const out[4],
