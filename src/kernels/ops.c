@@ -911,12 +911,13 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_tile_avx2_body(
  * conversion, one scale and one fused multiply-add serve two dots; each
  * dot's 8 lanes see exactly the steps of the AVX2 tile. NP pairs of weight
  * rows (NW = 2 NP), each from its own start wrow[k] (neighbouring rows for
- * the tiles, four far-apart rows for walk_item). */
+ * the tiles, four far-apart rows for walk_item), against NR (up to 8)
+ * input rows: 16 sums and the pairs' blocks in the 32 registers. */
 TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
     float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *const wrow[4], int nb, const int NP,
     const int NR) {
-    __m512 acc[4][2];  // acc[r][p]: input row r against weight pair p
-#pragma GCC unroll 4
+    __m512 acc[8][2];  // acc[r][p]: input row r against weight pair p
+#pragma GCC unroll 8
     for (int r = 0; r < NR; r++)
 #pragma GCC unroll 2
         for (int p = 0; p < NP; p++) acc[r][p] = _mm512_setzero_ps();
@@ -944,7 +945,7 @@ TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
             for (int p = 0; p < NP; p++)
                 start[p] = _mm512_sub_epi32(_mm512_setzero_si512(),
                                             _mm512_dpbusd_epi32(_mm512_setzero_si512(), u128, qw[p]));
-#pragma GCC unroll 4
+#pragma GCC unroll 8
             for (int r = 0; r < NR; r++) {
                 const gpt_q8_block *xb = x + (size_t)r * nb + b;
                 const __m512i xu =
@@ -973,7 +974,7 @@ TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
             }
         }
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int r = 0; r < NR; r++)
 #pragma GCC unroll 2
         for (int p = 0; p < NP; p++) {
@@ -1021,21 +1022,33 @@ TARGET_VNNI static void q8_tile_vnni(float *out, int ldo, const gpt_q8_block *x,
                                      int nw, int nr) {
     const gpt_q8_block *wrow[4] = {w, w, w, w};  // the nw rows' starts (the rest unread)
     for (int k = 1; k < nw; k++) wrow[k] = w + (size_t)k * nb;
-    switch (nw / 2 * 4 + nr) {
-    case 5: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 1); break;
-    case 6: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 2); break;
-    case 7: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 3); break;
-    case 9: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 1); break;
-    case 8: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 4); break;
-    case 10: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 2); break;
-    case 11: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 3); break;
-    default: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 4); break;
+    if (nw == 2) {
+        switch (nr) {
+        case 1: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 1); return;
+        case 2: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 2); return;
+        case 3: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 3); return;
+        case 4: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 4); return;
+        case 5: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 5); return;
+        case 6: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 6); return;
+        case 7: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 7); return;
+        default: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 8); return;
+        }
+    }
+    switch (nr) {
+    case 1: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 1); return;
+    case 2: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 2); return;
+    case 3: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 3); return;
+    case 4: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 4); return;
+    case 5: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 5); return;
+    case 6: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 6); return;
+    case 7: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 7); return;
+    default: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 8); return;
     }
 }
 #endif
 
 /* Rows [j0, j1) of W (n_rows rows) against the R quantized rows xq (R, nb):
- * tiles of 4 weight rows x 4 input rows. One input row (decode) takes one
+ * tiles of 4 weight rows x 4 input rows (8 on VNNI). One input row (decode) takes one
  * weight row at a time with no software prefetch: the portable path, and
  * the blocks short of 16 rows
  * that walk_item leaves (full blocks walk far-apart streams; four
@@ -1046,7 +1059,11 @@ TARGET_VNNI static void q8_tile_vnni(float *out, int ldo, const gpt_q8_block *x,
  * 1.20x of 16, in process, SmolLM2 shape). */
 static void q8_block_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt_q8_block *wq, const float *bias,
                           int R, int nb, int j0, int j1, int n_rows, int path) {
-    const int tile_rows = 4;
+    /* VNNI: tiles of 8 input rows, each pair of weight blocks set up once
+     * for twice the rows of AVX2's 4 (1.07x and 1.10x a 16-row SmolLM2 and
+     * Qwen2.5 Q8 decode step, 1.07-1.11x a 512-token Q8 prompt, Zen 5, in
+     * process; BENCHMARKS.md, eighteenth session). */
+    const int tile_rows = path == 2 ? 8 : 4;
     /* AVX2, several rows: the block two ahead streams into L2 a slice a
      * tile, as in head_block_avx2 (1.09x and 1.11x a 16-row SmolLM2-135M
      * and Qwen2.5-0.5B Q8 step on Zen 3 against the next block's same rows
@@ -1077,7 +1094,9 @@ static void q8_block_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt
             }
 #if HAVE_X86
             if (path == 2 && nw % 2 == 0) q8_tile_vnni(o, ldo, x, w, nb, nw, nr);
-            else if (path) q8_tile_avx2(o, ldo, x, w, nb, nw, nr);
+            else if (path)  // the AVX2 tile takes up to 4 input rows
+                for (int r = 0; r < nr; r += 4)
+                    q8_tile_avx2(o + (size_t)r * ldo, ldo, x + (size_t)r * nb, w, nb, nw, nr - r < 4 ? nr - r : 4);
             else
 #endif
                 for (int r = 0; r < nr; r++)
