@@ -340,6 +340,8 @@ static void scores_path(float *s, const float *q, const void *K, gpt_dtype dt, i
     else if (path == 2) scores_avx512(s, q, K, stride, first, last, HD, scale);
     else if (path == 1) scores_avx2(s, q, K, stride, first, last, HD, scale);
     else
+#else
+    (void)path;  // only the portable kernels are built
 #endif
         scores_portable(s, q, K, stride, first, last, HD, scale, dt);
 }
@@ -351,6 +353,8 @@ static void weighted_path(float *out, const float *e, const void *V, gpt_dtype d
     else if (path == 2) weighted_avx512(out, e, V, stride, first, last, HD, inv, fresh);
     else if (path == 1) weighted_avx2(out, e, V, stride, first, last, HD, inv, fresh);
     else
+#else
+    (void)path;  // only the portable kernels are built
 #endif
         weighted_portable(out, e, V, stride, first, last, HD, inv, fresh, dt);
 }
