@@ -36,6 +36,16 @@ CFLAGS   += -ffp-contract=off -std=c11 -D_GNU_SOURCE -DGPT_DATADIR='"$(PREFIX)/s
 LDLIBS   += $(BLAS_LIBS) $(CJSON_LIBS) $(UTF8_LIBS) $(PCRE2_LIBS) -fopenmp -lm
 
 BUILD    ?= build
+# The flags a build directory's objects were made with, rewritten when they
+# change: objects and tests depend on it, so a build with another PREFIX
+# (the share directory the binary holds), OPT or CC rebuilds them instead of
+# linking old objects with new ones. (GNU make 4.2's $(file) reads it.)
+FLAGS_FILE := $(BUILD)/flags
+FLAGS_NOW  := $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+ifneq ($(file <$(FLAGS_FILE)),$(FLAGS_NOW))
+  $(shell mkdir -p $(BUILD))
+  $(file >$(FLAGS_FILE),$(FLAGS_NOW))
+endif
 LIB_SRC  := $(wildcard $(SRC_DIRS:%=%/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
 HEADERS  := include/gpt.h $(wildcard $(SRC_DIRS:%=%/*.h) src/cli/*.h)
@@ -64,14 +74,19 @@ $(BUILD)/libgpt.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%.o: src/%.c $(HEADERS) | $(BUILD)
+$(BUILD)/%.o: src/%.c $(HEADERS) $(FLAGS_FILE) | $(BUILD)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/alloc_count.h $(BUILD)/libgpt.a | $(BUILD)/tests
+# (Written as the Makefile is read; the rule only keeps a `make clean all`,
+# whose clean removes it, from stopping on a missing prerequisite.)
+$(FLAGS_FILE): | $(BUILD)
+	$(file >$@,$(FLAGS_NOW))
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/alloc_count.h $(BUILD)/libgpt.a $(FLAGS_FILE) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libgpt.a $(LDFLAGS) $(LDLIBS)
 # test_cli_json compiles src/cli/cli_json.c into itself.
 $(BUILD)/tests/test_cli_json: src/cli/cli_json.c src/cli/cli_json.h

@@ -133,25 +133,27 @@ grep -q "^gpt: loaded .* in [0-9.]* s$" "$TMP/err" && grep -q "^gpt: threads: [0
 "$GPT" -q generate -f "$TMP/text.txt" -n 600 --ignore-eos >/dev/null 2>"$TMP/err"
 [ ! -s "$TMP/err" ] || fail "-q still printed: $(cat "$TMP/err")"
 
-# Install into a temporary DESTDIR, run from /, uninstall.
-make -s -C "$ROOT" install DESTDIR="$TMP/root" PREFIX=/usr >"$TMP/install.log" 2>&1 || fail "make install: $(cat "$TMP/install.log")"
-for f in usr/bin/gpt usr/share/man/man1/gpt.1 usr/share/bash-completion/completions/gpt \
-    usr/share/gpt/models/gpt2-books-30m/model.safetensors; do
+# Install into a temporary DESTDIR, run from /, uninstall. The default
+# PREFIX, the one the tree was built with: another would rebuild every
+# object (the Makefile's flags file).
+make -s -C "$ROOT" install DESTDIR="$TMP/root" >"$TMP/install.log" 2>&1 || fail "make install: $(cat "$TMP/install.log")"
+for f in usr/local/bin/gpt usr/local/share/man/man1/gpt.1 usr/local/share/bash-completion/completions/gpt \
+    usr/local/share/gpt/models/gpt2-books-30m/model.safetensors; do
     [ -f "$TMP/root/$f" ] || fail "make install did not install $f"
 done
 for f in "$ROOT"/models/gpt2-books-30m/*; do
-    cmp -s "$f" "$TMP/root/usr/share/gpt/models/gpt2-books-30m/${f##*/}" || fail "installed model file ${f##*/} differs"
+    cmp -s "$f" "$TMP/root/usr/local/share/gpt/models/gpt2-books-30m/${f##*/}" || fail "installed model file ${f##*/} differs"
 done
-[ -x "$TMP/root/usr/bin/gpt" ] || fail "installed gpt is not executable"
-got=$(cd / && env -u GPT_MODEL "$TMP/root/usr/bin/gpt" -v generate -p "Once upon a time" -n 4 --temperature 0 2>"$TMP/err")
+[ -x "$TMP/root/usr/local/bin/gpt" ] || fail "installed gpt is not executable"
+got=$(cd / && env -u GPT_MODEL "$TMP/root/usr/local/bin/gpt" -v generate -p "Once upon a time" -n 4 --temperature 0 2>"$TMP/err")
 expect_eq "installed gpt from /" "$got" "$(printf ', and\nthe')"
-grep -q "^gpt: loaded $TMP/root/usr/bin/../share/gpt/models/gpt2-books-30m in" "$TMP/err" ||
+grep -q "^gpt: loaded $TMP/root/usr/local/bin/../share/gpt/models/gpt2-books-30m in" "$TMP/err" ||
     fail "installed gpt did not load <exe>/../share/gpt/models/gpt2-books-30m: $(cat "$TMP/err")"
-got=$(cd / && "$TMP/root/usr/bin/gpt" help generate)
+got=$(cd / && "$TMP/root/usr/local/bin/gpt" help generate)
 expect_eq "installed gpt help generate" "$got" "$(cat "$TMP/help-generate")"
-make -s -C "$ROOT" uninstall DESTDIR="$TMP/root" PREFIX=/usr >"$TMP/install.log" 2>&1 || fail "make uninstall: $(cat "$TMP/install.log")"
+make -s -C "$ROOT" uninstall DESTDIR="$TMP/root" >"$TMP/install.log" 2>&1 || fail "make uninstall: $(cat "$TMP/install.log")"
 [ -z "$(find "$TMP/root" -type f)" ] || fail "make uninstall left: $(find "$TMP/root" -type f)"
-[ ! -e "$TMP/root/usr/share/gpt" ] || fail "make uninstall left $TMP/root/usr/share/gpt"
+[ ! -e "$TMP/root/usr/local/share/gpt" ] || fail "make uninstall left $TMP/root/usr/local/share/gpt"
 
 # The man page names every long flag that any --help names.
 sed 's/\\-/-/g' "$ROOT/docs/gpt.1" >"$TMP/man.txt"
