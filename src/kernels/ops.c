@@ -1092,7 +1092,7 @@ static void q8_block_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt
             const gpt_q8_block *x = xq + (size_t)r0 * nb, *w = wq + (size_t)j * nb;
             for (size_t end = done + slice; done < end && done < ahead_bytes; done += 64)
                 __builtin_prefetch(ahead + done, 0, 2);
-            if (!sliced && path && R > 1 && r0 == 0 && j + 16 + nw <= n_rows) {
+            if (!sliced && R > 1 && r0 == 0 && j + 16 + nw <= n_rows) {
                 const char *next = (const char *)(w + (size_t)16 * nb);  // these rows of the next block
                 for (size_t at = 0; at < sizeof(gpt_q8_block) * (size_t)nw * nb; at += 64)
                     __builtin_prefetch(next + at, 0, 2);  // into L2 (prefetcht1)
