@@ -1022,28 +1022,21 @@ TARGET_VNNI static void q8_tile_vnni(float *out, int ldo, const gpt_q8_block *x,
                                      int nw, int nr) {
     const gpt_q8_block *wrow[4] = {w, w, w, w};  // the nw rows' starts (the rest unread)
     for (int k = 1; k < nw; k++) wrow[k] = w + (size_t)k * nb;
-    if (nw == 2) {
-        switch (nr) {
-        case 1: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 1); return;
-        case 2: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 2); return;
-        case 3: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 3); return;
-        case 4: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 4); return;
-        case 5: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 5); return;
-        case 6: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 6); return;
-        case 7: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 7); return;
-        default: q8_tile_vnni_body(out, ldo, x, wrow, nb, 1, 8); return;
-        }
+    /* NP pairs (nw / 2) against nr input rows, each count its own unrolled body */
+#define Q8_TILE_VNNI(NP)                                                                                             \
+    switch (nr) {                                                                                                     \
+    case 1: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 1); return;                                                  \
+    case 2: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 2); return;                                                  \
+    case 3: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 3); return;                                                  \
+    case 4: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 4); return;                                                  \
+    case 5: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 5); return;                                                  \
+    case 6: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 6); return;                                                  \
+    case 7: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 7); return;                                                  \
+    default: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 8); return;                                                 \
     }
-    switch (nr) {
-    case 1: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 1); return;
-    case 2: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 2); return;
-    case 3: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 3); return;
-    case 4: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 4); return;
-    case 5: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 5); return;
-    case 6: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 6); return;
-    case 7: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 7); return;
-    default: q8_tile_vnni_body(out, ldo, x, wrow, nb, 2, 8); return;
-    }
+    if (nw == 2) Q8_TILE_VNNI(1)
+    Q8_TILE_VNNI(2)
+#undef Q8_TILE_VNNI
 }
 #endif
 
@@ -2736,7 +2729,7 @@ static void group_share(const ops_product *p, const int *first, int n_blocks, co
                         const ops_next *next) {
     if (walk) walk_shares(shares, nt, p, first, n_blocks, walk, in, xq, path);
     int b0, b1, k0, n_take;
-    const int pairs = !walk && in_order_pairs(p[0].W, R);
+    const int pairs = in_order_pairs(p[0].W, R);  // R > 1: no walk
     while (!walk && (n_take = share_next(shares, nt, n_blocks, pairs, &b0, &b1, &k0)) > 0) {
         for (int blk = b0 + k0; blk < b0 + k0 + n_take; blk++) {
             int j0;
@@ -2809,7 +2802,7 @@ static void gated_share(const ops_product *both, const float *bg, const float *b
     const int H = both[0].W->rows, ldo = both[0].ldo, n_blocks = (H + 15) / 16;
     const int first[2] = {0, n_blocks};
     int b0, b1, k0, n;
-    const int pairs = !walk && in_order_pairs(both[0].W, R);
+    const int pairs = in_order_pairs(both[0].W, R);  // R > 1: no walk
     while ((n = share_next(shares, nt, n_blocks, pairs, &b0, &b1, &k0)) > 0) {
         const int per = walk ? walk_items(b0, b1, walk) : b1 - b0;  // items of one product
         for (int k = k0; k < k0 + n; k++) {
