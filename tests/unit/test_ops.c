@@ -136,7 +136,9 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
             omp_set_num_threads(threads);
             ops_force_no_avx512(path == 1);
             ops_force_portable(path == 2);
-            const int sizes[] = {1, 5, 7, 16, NROWS};  // 5: AVX2 tiles of 3 and 2 input rows
+            /* 5: AVX2 tiles of 3 and 2 input rows; 3, 5, 6 and 7: Q8's VNNI
+             * tiles of that many rows (up to 8), 6 the AVX2 Q8 tiles' 4 + 2 */
+            const int sizes[] = {1, 3, 5, 6, 7, 16, NROWS};
             for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
                 for (int in_team = 0; in_team <= 1; in_team++) {  // each kernel's own region, or a team's
                     int R = sizes[s];
