@@ -160,6 +160,15 @@ $(FUZZ_BUILD):
 clean:
 	rm -rf $(BUILD) build-asan $(CLANG_BUILD) $(FUZZ_BUILD) gpt gpt-asan
 
+# `make clean all -j2` (or clean beside any goal): clean must finish before
+# anything is built, or it deletes objects as they are written. GNU make
+# 4.3 has no .WAIT, so such a run is serial throughout.
+ifneq ($(filter clean,$(MAKECMDGOALS)),)
+ifneq ($(filter-out clean,$(MAKECMDGOALS)),)
+.NOTPARALLEL:
+endif
+endif
+
 # Installs the binary, the bundled model, the man page and the bash
 # completion under $(DESTDIR)$(PREFIX). An installed gpt finds the model in
 # <its directory>/../share/gpt, so DESTDIR trees work where they land.
