@@ -2,6 +2,7 @@
  * A block holds 32 consecutive values of one row along the product's sum,
  * as q * scale with q in [-127, 127] and scale = max|x| / 127, so the
  * largest value of each block is exact up to float rounding. */
+#include <float.h>
 #include <math.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -10,6 +11,15 @@
 
 #include "convert.h"
 #include "quant.h"
+
+/* A scale so small that its inverse overflows (max|x| under about 1e-36,
+ * the scale a subnormal): x * inf would quantize 0 to a NaN's conversion
+ * and the rest to -128 (outside the [-127, 127] the products assume), so
+ * such a block divides by its scale instead. */
+static int tiny_scale(float scale) { return scale > 0 && 1.0f / scale > FLT_MAX; }
+static void quantize_block_divide(int8_t *q, const float *v, float scale) {
+    for (int i = 0; i < GPT_Q8_BLOCK; i++) q[i] = (int8_t)lrintf(v[i] / scale);
+}
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -31,6 +41,10 @@ __attribute__((target("avx2"))) static void quantize_row_q8_avx2(gpt_q8_block *o
         float scale = amax / 127.0f;
         float inv = scale > 0 ? 1.0f / scale : 0.0f;
         out[b].scale = scale;
+        if (tiny_scale(scale)) {
+            quantize_block_divide(out[b].q, v, scale);
+            continue;
+        }
         __m256 vi = _mm256_set1_ps(inv);
         __m256i q0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, vi)), q1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, vi));
         __m256i q2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, vi)), q3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, vi));
@@ -58,7 +72,9 @@ void quantize_row_q8(gpt_q8_block *out, const float *x, int n) {
         float scale = amax / 127.0f;
         float inv = scale > 0 ? 1.0f / scale : 0.0f;
         out[b].scale = scale;
-        for (int i = 0; i < GPT_Q8_BLOCK; i++) out[b].q[i] = (int8_t)lrintf(v[i] * inv);
+        if (tiny_scale(scale)) quantize_block_divide(out[b].q, v, scale);
+        else
+            for (int i = 0; i < GPT_Q8_BLOCK; i++) out[b].q[i] = (int8_t)lrintf(v[i] * inv);
     }
 }
 

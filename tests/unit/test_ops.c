@@ -693,9 +693,11 @@ static void test_attend_rows(void) {
     for (int p = 0; p < 3; p++) free(out[p]);
 }
 
-/* quantize_row_q8 (vectorized where it can be) against its definition. */
+/* quantize_row_q8 (vectorized where it can be) against its definition:
+ * scale = max|x| / 127, q = x / scale rounded to nearest even (x times the
+ * scale's inverse, or divided by the scale where the inverse overflows). */
 static void test_quantize(void) {
-    enum { N = 32 * 40 };
+    enum { N = 32 * 42 };
     float x[N];
     for (int i = 0; i < N; i++) x[i] = uniform() * (float)(1 + i / 32);
     for (int i = 0; i < 32; i++) x[i] = (float)(i - 16) + 0.5f;  // ties: amax 16 -> inv 127/16
@@ -703,6 +705,8 @@ static void test_quantize(void) {
     for (int i = 64; i < 96; i++) x[i] = (float)(i - 80) * 0.25f;                 // amax 4: more ties
     x[96] = 127.0f;                                               // scale 1: k + 0.5 ties
     for (int i = 97; i < 128; i++) x[i] = (float)(i - 112) + 0.5f;
+    for (int i = 128; i < 160; i++) x[i] = (float)(i - 140) * 1e-39f;  // tiny: 1 / scale overflows
+    for (int i = 160; i < 192; i++) x[i] = (float)(i - 170) * 3e-38f;  // small, the inverse finite
     gpt_q8_block got[N / 32];
     quantize_row_q8(got, x, N);
     int bad = 0;
@@ -711,8 +715,12 @@ static void test_quantize(void) {
         for (int i = 0; i < 32; i++) amax = fabsf(x[32 * b + i]) > amax ? fabsf(x[32 * b + i]) : amax;
         float scale = amax / 127.0f, inv = scale > 0 ? 1.0f / scale : 0.0f;
         if (memcmp(&scale, &got[b].scale, 4)) bad++;
-        for (int i = 0; i < 32; i++)
-            if (got[b].q[i] != (int8_t)lrintf(x[32 * b + i] * inv)) bad++;
+        for (int i = 0; i < 32; i++) {
+            const float v = x[32 * b + i];
+            const int8_t want = (int8_t)lrintf(isinf(inv) ? v / scale : v * inv);
+            if (got[b].q[i] != want && ++bad <= 3)
+                printf("  block %d value %d: x %.9g scale %.9g: q %d, want %d\n", b, i, v, scale, got[b].q[i], want);
+        }
     }
     CHECK(bad == 0, "quantize_row_q8: %d values differ from the definition", bad);
 }
