@@ -251,9 +251,12 @@ write:;
     if (!f) { perror(path); return 1; }
     if (!gpt2) {  // the fields transformers 4.51 writes that matter here
         char extra[256], special[32], scaling[256];
-        if (qwen2)
+        if (qwen2) {  // Qwen2's configs name head_dim only where it is not hidden / heads (--head-dim)
+            char head_dim[48] = "";
+            if (HD != C / H) snprintf(head_dim, sizeof head_dim, "  \"head_dim\": %ld,\n", HD);
             snprintf(extra, sizeof extra, "  \"use_sliding_window\": false,\n  \"sliding_window\": 32768,\n"
-                                          "  \"max_window_layers\": 21,\n");
+                                          "  \"max_window_layers\": 21,\n%s", head_dim);
+        }
         else if (qwen3)
             snprintf(extra, sizeof extra, "  \"attention_bias\": false,\n  \"head_dim\": %ld,\n"
                                           "  \"use_sliding_window\": false,\n  \"sliding_window\": null,\n"
