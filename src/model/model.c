@@ -76,14 +76,23 @@ static gpt_status dtype_of(const binder *b, const st_tensor *t, const char *name
     return GPT_OK;
 }
 
+/* A tensor's shape as the messages print it: [] (a scalar), [n], [n,m], ... */
+static const char *shape_text(char *buf, size_t len, const st_tensor *t) {
+    size_t at = (size_t)snprintf(buf, len, "[");
+    for (int d = 0; d < t->ndim && at < len; d++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%lld", d ? "," : "", (long long)t->shape[d]);
+    if (at < len) snprintf(buf + at, len - at, "]");
+    return buf;
+}
+
 static gpt_status bind_matrix(const binder *b, gpt_matrix *m, const char *short_name, int rows, int cols) {
     char name[256];
     const st_tensor *t = find(b, short_name, name);
     if (!t) return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "%s: the checkpoint has no tensor %s", b->dir, name);
+    char shape[200];
     if (t->ndim != 2 || t->shape[0] != rows || t->shape[1] != cols)
-        return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "%s: %s has shape [%lld%s%lld], config wants [%d,%d]",
-                        t->file, name, t->ndim > 0 ? (long long)t->shape[0] : 0LL, t->ndim > 1 ? "," : "",
-                        t->ndim > 1 ? (long long)t->shape[1] : 0LL, rows, cols);
+        return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "%s: %s has shape %s, config wants [%d,%d]", t->file, name,
+                        shape_text(shape, sizeof shape, t), rows, cols);
     gpt_status st = dtype_of(b, t, name, &m->dtype);
     if (st != GPT_OK) return st;
     m->data = t->data;
@@ -97,9 +106,10 @@ static gpt_status bind_vector(const binder *b, float *dst, const char *short_nam
     char name[256];
     const st_tensor *t = find(b, short_name, name);
     if (!t) return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "%s: the checkpoint has no tensor %s", b->dir, name);
+    char shape[200];
     if (t->ndim != 1 || t->shape[0] != n)
-        return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "%s: %s has shape [%lld], config wants [%d]", t->file,
-                        name, t->ndim > 0 ? (long long)t->shape[0] : 0LL, n);
+        return gpt_fail(b->err, b->err_len, GPT_ERR_FORMAT, "%s: %s has shape %s, config wants [%d]", t->file, name,
+                        shape_text(shape, sizeof shape, t), n);
     gpt_matrix m = {.data = t->data, .rows = 1, .cols = n};
     gpt_status st = dtype_of(b, t, name, &m.dtype);
     if (st != GPT_OK) return st;

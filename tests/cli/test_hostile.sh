@@ -149,6 +149,13 @@ hostile "bound tensor of dtype I32" 1 "transformer.ln_f.weight" gen "$d"
 d=$(model shape); own "$d" model.safetensors
 sed -i '0,/"transformer.ln_f.weight":{"dtype":"F32","shape":\[32\]/s//"transformer.ln_f.weight":{"dtype":"F32","shape":[64]/' "$d/model.safetensors"
 hostile "shape against offsets" 1 "data_offsets span" gen "$d"
+# A vector stored as a [32,1] matrix (two characters of the metadata give
+# way, so the header keeps its length): the message prints both dimensions.
+d=$(model rank2); own "$d" model.safetensors
+sed -i -e '0,/"format":"pt"/s//"format":""/' \
+    -e '0,/"transformer.ln_f.weight":{"dtype":"F32","shape":\[32\]/s//"transformer.ln_f.weight":{"dtype":"F32","shape":[32,1]/' \
+    "$d/model.safetensors"
+hostile "a vector of rank 2" 1 "transformer.ln_f.weight has shape [32,1], config wants [32]" gen "$d"
 # Two tensors sharing bytes: ln_f.weight moved 4 bytes back into the tensor
 # before it (the loader rewrites matrices in place, which would change the
 # other). Spaces keep the header's length.
