@@ -8,6 +8,11 @@
 
 #include "gpt.h"
 
+/* The JSON value that is the whole of text[0, len) (whitespace may follow
+ * it), or NULL: not JSON, or more after the value. */
+struct cJSON;
+struct cJSON *gpt_json_parse(const char *text, size_t len);
+
 /* Writes a formatted one-line message into err (if any) and returns status. */
 gpt_status gpt_fail(char *err, size_t err_len, gpt_status status, const char *fmt, ...)
 #if defined(__GNUC__)

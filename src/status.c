@@ -1,6 +1,8 @@
 /* status.c — status names and the error-message helper every module uses. */
 #include <stdio.h>
 
+#include <cJSON.h>
+
 #include "internal.h"
 
 const char *gpt_status_string(gpt_status status) {
@@ -36,4 +38,25 @@ gpt_status gpt_fail(char *err, size_t err_len, gpt_status status, const char *fm
         va_end(ap);
     }
     return status;
+}
+
+/* cJSON stops at the end of the first value and ignores what follows, and
+ * takes every control character for whitespace, so a file of a JSON object
+ * and then anything (a second object), or with a NUL between its members,
+ * would load; HF's readers (serde_json, Python's json) refuse both, and so
+ * does this: only whitespace may follow the value, and no control
+ * character but tab, newline and carriage return may stand anywhere (JSON
+ * strings escape them). */
+struct cJSON *gpt_json_parse(const char *text, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] < 0x20 && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') return NULL;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!root) return NULL;
+    for (const char *p = end; p && p < text + len; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            cJSON_Delete(root);
+            return NULL;
+        }
+    return root;
 }

@@ -156,6 +156,16 @@ sed -i -e '0,/"format":"pt"/s//"format":""/' \
     -e '0,/"transformer.ln_f.weight":{"dtype":"F32","shape":\[32\]/s//"transformer.ln_f.weight":{"dtype":"F32","shape":[32,1]/' \
     "$d/model.safetensors"
 hostile "a vector of rank 2" 1 "transformer.ln_f.weight has shape [32,1], config wants [32]" gen "$d"
+# JSON that cJSON alone would take and HF's readers refuse: a NUL between
+# members (cJSON skips every control character as whitespace), and bytes
+# after the header's object (its padding's first space made an x).
+d=$(model nulheader); own "$d" model.safetensors
+sed -i '0,/"format":"pt"}/s//"format":"p"}\x00/' "$d/model.safetensors"
+hostile "a NUL in the header" 1 "model.safetensors: header is not a JSON object" gen "$d"
+d=$(model tailheader); own "$d" model.safetensors
+hlen=$(od -An -tu8 -N8 "$d/model.safetensors" | tr -d ' ')
+printf 'x' | dd of="$d/model.safetensors" bs=1 seek=$((8 + hlen - 3)) conv=notrunc 2>/dev/null
+hostile "bytes after the header's object" 1 "model.safetensors: header is not a JSON object" gen "$d"
 # Two tensors sharing bytes: ln_f.weight moved 4 bytes back into the tensor
 # before it (the loader rewrites matrices in place, which would change the
 # other). Spaces keep the header's length.
