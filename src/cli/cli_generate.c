@@ -617,8 +617,9 @@ static int single_done(void *user, const gpt_request *req, const gpt_result *res
     count_result(rs, res);
     if (res->status != GPT_OK) {
         rs->any_failed = 1;
-        // an interruption is said once, at the end
-        if (!rs->opt->jsonl && res->status != GPT_ERR_CANCELLED) cli_error("%s", res->error);
+        /* said on stderr in either format (jsonl's record carries it too);
+         * an interruption is said once, at the end */
+        if (res->status != GPT_ERR_CANCELLED) cli_error("%s", res->error);
     }
     if (res->finish == GPT_FINISH_CONTEXT) rs->context_full = 1;
     if (rs->opt->jsonl) {

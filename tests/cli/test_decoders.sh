@@ -165,6 +165,20 @@ for m in qwen3 llama3; do
     done
 done
 
+# A request the library refuses once the flags have passed (top_logprobs 60
+# of a 50-token vocabulary; the flag allows up to 100): in jsonl its error
+# record on stdout, the same line on stderr (stderr said nothing before),
+# exit status 1.
+"$ROOT/build/make-random-model" "$TMP/vocab50" --arch llama --layers 1 --embd 64 --heads 4 --inner 96 --ctx 64 \
+    --vocab 50 >/dev/null
+set +e
+"$GPT" generate -m "$TMP/vocab50" --ids -p "1 2 3" -n 2 --format jsonl --top-logprobs 60 >"$TMP/out" 2>"$TMP/err"
+status=$?
+set -e
+expect_eq "a request the library refuses, jsonl: exit status" "$status" 1
+expect_eq "a request the library refuses, jsonl: stdout" "$(cat "$TMP/out")" '{"error":"top_logprobs 60 is outside 0..50"}'
+expect_eq "a request the library refuses, jsonl: stderr" "$(cat "$TMP/err")" "gpt: top_logprobs 60 is outside 0..50"
+
 # End of text: any id of eos_token_id, as an int or a list, from config.json
 # or generation_config.json. dev-llama's greedy run from 999 is 230 404 490 ...:
 # with eos [2, 404] in generation_config.json it stops after 230.
