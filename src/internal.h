@@ -9,7 +9,8 @@
 #include "gpt.h"
 
 /* The JSON value that is the whole of text[0, len) (whitespace may follow
- * it), or NULL: not JSON, or more after the value. */
+ * it), or NULL: not JSON, more after the value, or out of memory. A key
+ * repeated in an object keeps its last value, as Python's json reads it. */
 struct cJSON;
 struct cJSON *gpt_json_parse(const char *text, size_t len);
 

@@ -1,5 +1,8 @@
 /* status.c — status names and the error-message helper every module uses. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cJSON.h>
 
@@ -47,6 +50,52 @@ gpt_status gpt_fail(char *err, size_t err_len, gpt_status status, const char *fm
  * does this: only whitespace may follow the value, and no control
  * character but tab, newline and carriage return may stand anywhere (JSON
  * strings escape them). */
+/* FNV-1a of a key. */
+static uint64_t key_hash(const char *key) {
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+/* Python's json and serde_json's maps keep the last value of a key that
+ * appears twice in an object, where cJSON's lookups find the first: each
+ * object here keeps only the last (a config.json with two "rope_theta"
+ * means what HF reads). Small objects compare their keys pairwise, larger
+ * ones (a vocabulary) go through a hash set, from the back. 0: out of
+ * memory. */
+static int keep_last_keys(cJSON *item) {
+    for (cJSON *c = item->child; c; c = c->next)
+        if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && !keep_last_keys(c)) return 0;
+    if (!cJSON_IsObject(item)) return 1;
+    size_t n = 0;
+    for (cJSON *c = item->child; c; c = c->next) n++;
+    if (n <= 16) {
+        for (cJSON *c = item->child, *next; c; c = next) {
+            next = c->next;
+            for (cJSON *later = next; later; later = later->next)
+                if (c->string && later->string && !strcmp(c->string, later->string)) {
+                    cJSON_Delete(cJSON_DetachItemViaPointer(item, c));
+                    break;
+                }
+        }
+        return 1;
+    }
+    size_t slots = 32;
+    while (slots < 2 * n) slots *= 2;
+    cJSON **set = calloc(slots, sizeof *set);  // (slots) the keys seen, open addressing
+    if (!set) return 0;
+    for (cJSON *c = item->child->prev, *prev; c; c = prev) {  // child->prev: the last child
+        prev = c == item->child ? NULL : c->prev;
+        if (!c->string) continue;
+        size_t at = (size_t)key_hash(c->string) & (slots - 1);
+        while (set[at] && strcmp(set[at]->string, c->string)) at = (at + 1) & (slots - 1);
+        if (set[at]) cJSON_Delete(cJSON_DetachItemViaPointer(item, c));  // a later one was kept
+        else set[at] = c;
+    }
+    free(set);
+    return 1;
+}
+
 struct cJSON *gpt_json_parse(const char *text, size_t len) {
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)text[i] < 0x20 && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') return NULL;
@@ -58,5 +107,9 @@ struct cJSON *gpt_json_parse(const char *text, size_t len) {
             cJSON_Delete(root);
             return NULL;
         }
+    if (!keep_last_keys(root)) {
+        cJSON_Delete(root);
+        return NULL;
+    }
     return root;
 }

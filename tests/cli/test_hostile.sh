@@ -96,6 +96,10 @@ d=$(llama headdim 's/"head_dim": 16/"head_dim": 8/')
 hostile "head_dim x heads against q_proj" 1 "model.layers.0.self_attn.q_proj.weight has shape [64,64], config wants [32,64]" ids "$d"
 d=$(llama layers3 's/"num_hidden_layers": 2/"num_hidden_layers": 3/')
 hostile "missing tensor" 1 "the checkpoint has no tensor model.layers.2.input_layernorm.weight" ids "$d"
+# A key given twice means its last value, as Python's json (so HF) reads it:
+# three layers where the file holds two.
+d=$(llama twice 's/^}$/, "num_hidden_layers": 3}/')
+hostile "a key given twice (the last counts)" 1 "the checkpoint has no tensor model.layers.2.input_layernorm.weight" ids "$d"
 d=$(llama theta0 's/"rope_theta": 500000/"rope_theta": 0/')
 hostile "rope_theta 0" 1 "config.json: rope_theta must be a number > 0" ids "$d"
 d=$(llama thetaneg 's/"rope_theta": 500000/"rope_theta": -1e4/')

@@ -3,12 +3,14 @@
  * Unicode edges, the Llama 3/Qwen scanner against PCRE2, each normalizer,
  * each Split behavior (HF's documented examples), Digits, Metaspace,
  * Punctuation, Whitespace. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
 
 #include "check.h"
+#include "internal.h"
 #include "tokenizer_internal.h"
 
 /* ---- regex ---- */
@@ -237,7 +239,56 @@ static void check_pretokenizers(void) {
     check_pre("ByteLevel(prefix, regex)", &bl, 1, "Hello world's", " Hello| world|'s");
 }
 
+/* ---- gpt_json_parse: every JSON file the library reads ---- */
+
+/* The object's keys and number values in order, as "k=v,k=v". */
+static void object_text(const cJSON *o, char *buf, size_t len) {
+    size_t at = 0;
+    buf[0] = '\0';
+    for (const cJSON *c = o ? o->child : NULL; c && at < len; c = c->next)
+        at += (size_t)snprintf(buf + at, len - at, "%s%s=%d", at ? "," : "", c->string, c->valueint);
+}
+
+static void check_json_parse(void) {
+    struct { const char *text, *want; } cases[] = {
+        {"{\"a\": 1, \"b\": 2, \"a\": 3}", "b=2,a=3"},  // Python's json keeps the last a
+        {"{\"a\": 1, \"a\": 2, \"a\": 3}  \n", "a=3"},
+        {"{\"a\": {\"x\": 1, \"x\": 2}, \"b\": 2}", "a=0,b=2"},  // nested: below
+        {"{\"a\": 1} x", NULL},                            // bytes after the value
+        {"{\"a\": 1,\x01 \"b\": 2}", NULL},                // a control character
+        {"{\"a\": 1}\t\r\n ", "a=1"},
+    };
+    char got[4096];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *root = gpt_json_parse(cases[i].text, strlen(cases[i].text));
+        object_text(root, got, sizeof got);
+        if (!cases[i].want) CHECK(root == NULL, "json %s: parsed (%s), want a refusal", cases[i].text, got);
+        else CHECK(root && !strcmp(got, cases[i].want), "json %s: got %s, want %s", cases[i].text, root ? got : "NULL",
+                   cases[i].want);
+        if (i == 2 && root) {
+            object_text(cJSON_GetObjectItemCaseSensitive(root, "a"), got, sizeof got);
+            CHECK(!strcmp(got, "x=2"), "json nested duplicate: got %s, want x=2", got);
+        }
+        cJSON_Delete(root);
+    }
+    /* A large object (the hash set's path): keys k0..k39, then k5, k17 and
+     * k39 again with new values, and k0 a third time. */
+    char text[2048], want[2048];
+    size_t at = (size_t)snprintf(text, sizeof text, "{");
+    for (int k = 0; k < 40; k++) at += (size_t)snprintf(text + at, sizeof text - at, "\"k%d\": %d, ", k, k);
+    at += (size_t)snprintf(text + at, sizeof text - at, "\"k5\": 105, \"k0\": 100, \"k17\": 117, \"k39\": 139, \"k0\": 200}");
+    at = 0;
+    for (int k = 1; k < 40; k++)
+        if (k != 5 && k != 17 && k != 39) at += (size_t)snprintf(want + at, sizeof want - at, "%sk%d=%d", at ? "," : "", k, k);
+    snprintf(want + at, sizeof want - at, ",k5=105,k17=117,k39=139,k0=200");
+    cJSON *root = gpt_json_parse(text, strlen(text));
+    object_text(root, got, sizeof got);
+    CHECK(root && !strcmp(got, want), "json, 45 keys with repeats: got\n  %s\nwant\n  %s", got, want);
+    cJSON_Delete(root);
+}
+
 int main(void) {
+    check_json_parse();
     check_regex_edges();
     check_hub_scanner();
     check_normalizers();
