@@ -1,4 +1,5 @@
-/* status.c — status names and the error-message helper every module uses. */
+/* status.c — status names, the error-message helper every module uses, and
+ * the reader of every JSON file (gpt_json_parse). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,13 +44,6 @@ gpt_status gpt_fail(char *err, size_t err_len, gpt_status status, const char *fm
     return status;
 }
 
-/* cJSON stops at the end of the first value and ignores what follows, and
- * takes every control character for whitespace, so a file of a JSON object
- * and then anything (a second object), or with a NUL between its members,
- * would load; HF's readers (serde_json, Python's json) refuse both, and so
- * does this: only whitespace may follow the value, and no control
- * character but tab, newline and carriage return may stand anywhere (JSON
- * strings escape them). */
 /* FNV-1a of a key. */
 static uint64_t key_hash(const char *key) {
     uint64_t h = 1469598103934665603ULL;
@@ -96,6 +90,13 @@ static int keep_last_keys(cJSON *item) {
     return 1;
 }
 
+/* cJSON stops at the end of the first value and ignores what follows, and
+ * takes every control character for whitespace, so a file of a JSON object
+ * and then anything (a second object), or with a NUL between its members,
+ * would load; HF's readers (serde_json, Python's json) refuse both, and so
+ * does this: only whitespace may follow the value, and no control
+ * character but tab, newline and carriage return may stand anywhere (JSON
+ * strings escape them). */
 struct cJSON *gpt_json_parse(const char *text, size_t len) {
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)text[i] < 0x20 && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') return NULL;
