@@ -29,8 +29,11 @@ struct gpt_context {
     int kv_f16;     // the cache holds IEEE halves (else floats)
     float *key_cache;    // (n_layer, n_seq, n_kv_head, n_ctx, head_dim) floats, or halves with kv_f16
     float *value_cache;  // (n_layer, n_seq, n_kv_head, n_ctx, head_dim) floats, or halves with kv_f16
-    float *rope_cos;     // (n_ctx, HD/2) rotary angles, made once; empty with learned positions
+    float *rope_cos;     // (n_ctx, HD/2) rotary angles, rows 0..rope_rows-1 made; empty with learned positions
     float *rope_sin;     // (n_ctx, HD/2)
+    double *rope_freq;   // (HD/2) each pair's frequency
+    int rope_rows;       // positions of the tables made so far (gpt_forward makes more as they come: a
+                         // --ctx of 131,072 no longer costs seconds and its pages before the first token)
 
     /* Scratch for one call of max_rows rows. */
     float *x;        // (R, C) the residual stream
@@ -132,9 +135,10 @@ gpt_status gpt_context_new_ex(gpt_context **out, const gpt_model *model, const g
         for (int i = 0; i < GPT_LAYER_MATRICES; i++)
             panel = max_size(panel, matmul_scratch_floats(gpt_layer_matrix(&model->layers[l], i)));
     size_t rope = c->rope != GPT_ROPE_NONE ? (size_t)n_ctx * (c->head_dim / 2) : 0;
+    const size_t rope_freq = c->rope != GPT_ROPE_NONE ? (size_t)c->head_dim : 0;  // floats: HD/2 doubles
     const size_t n_keys = ((size_t)n_ctx + ATTN_KEY_BLOCK - 1) / ATTN_KEY_BLOCK * ATTN_KEY_BLOCK;
     size_t floats[] = {
-        cache, cache, rope, rope,           // key_cache, value_cache, rope_cos, rope_sin
+        cache, cache, rope, rope, rope_freq,  // key_cache, value_cache, rope_cos, rope_sin, rope_freq
         R * C, R * C, R * (QD + 2 * KD),    // x, norm, qkv
         R * QD, R * C, R * H,               // attn, proj, mlp
         c->gated_silu ? R * H : 0,          // mlp_up
@@ -157,7 +161,8 @@ gpt_status gpt_context_new_ex(gpt_context **out, const gpt_model *model, const g
                         total * sizeof(float) >> 20);
     }
     float *p = block;
-    float **slots[] = {&ctx->key_cache, &ctx->value_cache, &ctx->rope_cos, &ctx->rope_sin, &ctx->x,
+    float *rope_freq_floats = NULL;
+    float **slots[] = {&ctx->key_cache, &ctx->value_cache, &ctx->rope_cos, &ctx->rope_sin, &rope_freq_floats, &ctx->x,
                        &ctx->norm, &ctx->qkv, &ctx->attn, &ctx->proj, &ctx->mlp, &ctx->mlp_up,
                        &ctx->scores, &ctx->keys_packed, &ctx->head_inv, &ctx->values_wide,
                        &ctx->embed, &ctx->panel};
@@ -175,7 +180,8 @@ gpt_status gpt_context_new_ex(gpt_context **out, const gpt_model *model, const g
     ctx->n_keys = (int)n_keys;
     ctx->block = block;
     ctx->bytes = total * sizeof(float);
-    if (rope) rope_tables(ctx->rope_cos, ctx->rope_sin, c, n_ctx);
+    ctx->rope_freq = (double *)rope_freq_floats;  // 64-byte aligned, as every slot
+    if (rope) rope_frequencies(ctx->rope_freq, c);
     *out = ctx;
     return GPT_OK;
 }
@@ -650,6 +656,16 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
     const gpt_config *c = &m->cfg;
     const int C = c->n_embd, R = b->n;
     const int chunk = is_prompt_chunk(b);
+
+    /* The rotary tables' rows up to the batch's last position, once each
+     * (check_batch holds positions below n_ctx). */
+    if (c->rope != GPT_ROPE_NONE) {
+        int rows = ctx->rope_rows;
+        for (int r = 0; r < R; r++) rows = b->pos[r] + 1 > rows ? b->pos[r] + 1 : rows;
+        if (rows > ctx->rope_rows)
+            rope_rows(ctx->rope_cos, ctx->rope_sin, ctx->rope_freq, c->head_dim / 2, ctx->rope_rows, rows);
+        ctx->rope_rows = rows;
+    }
 
     /* x = wte[token] (+ wpe[pos] with learned positions) */
     for (int r = 0; r < R; r++) {

@@ -11,10 +11,12 @@
  * squares in double. out may alias in. */
 void rmsnorm(float *out, const float *in, const float *w, int R, int C, float eps);
 
-/* The rotary angles of positions 0..n_pos-1 for pairs 0..HD/2-1, as HF
- * transformers computes them (default, linear or llama3 frequencies), in
- * double, then rounded: cos_table, sin_table (n_pos, HD/2). */
-void rope_tables(float *cos_table, float *sin_table, const gpt_config *cfg, int n_pos);
+/* freq (HD/2): the rotary frequency of each pair, as HF transformers
+ * computes it (default, linear or llama3), in double. */
+void rope_frequencies(double *freq, const gpt_config *cfg);
+/* Rows [p0, p1) of the angle tables cos_table, sin_table (positions, half):
+ * cos and sin of position x frequency, in double, then rounded. */
+void rope_rows(float *cos_table, float *sin_table, const double *freq, int half, int p0, int p1);
 
 /* In place: rotates each of n_heads heads of x (n_heads, HD) by one
  * position's angles cos_row, sin_row (HD/2), the rotate_half convention:

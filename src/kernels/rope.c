@@ -1,5 +1,5 @@
-/* rope.c — rotary position embeddings: the angle tables, made once per
- * context, and the rotation of one row's heads. */
+/* rope.c — rotary position embeddings: the angle tables, filled as a
+ * context's positions are first used, and the rotation of one row's heads. */
 #include <math.h>
 
 #include "layers.h"
@@ -23,16 +23,17 @@ static double pair_frequency(const gpt_config *c, int i) {
     return (1 - smooth) * f / c->rope_factor + smooth * f;
 }
 
-void rope_tables(float *cos_table, float *sin_table, const gpt_config *cfg, int n_pos) {
-    const int half = cfg->head_dim / 2;
-    for (int i = 0; i < half; i++) {
-        double f = pair_frequency(cfg, i);
-        for (int p = 0; p < n_pos; p++) {
-            double angle = p * f;
+void rope_frequencies(double *freq, const gpt_config *cfg) {
+    for (int i = 0; i < cfg->head_dim / 2; i++) freq[i] = pair_frequency(cfg, i);
+}
+
+void rope_rows(float *cos_table, float *sin_table, const double *freq, int half, int p0, int p1) {
+    for (int p = p0; p < p1; p++)
+        for (int i = 0; i < half; i++) {
+            double angle = p * freq[i];
             cos_table[(size_t)p * half + i] = (float)cos(angle);
             sin_table[(size_t)p * half + i] = (float)sin(angle);
         }
-    }
 }
 
 void rope_apply(float *x, const float *cos_row, const float *sin_row, int n_heads, int HD) {
