@@ -29,10 +29,10 @@ struct gpt_context {
     int kv_f16;     // the cache holds IEEE halves (else floats)
     float *key_cache;    // (n_layer, n_seq, n_kv_head, n_ctx, head_dim) floats, or halves with kv_f16
     float *value_cache;  // (n_layer, n_seq, n_kv_head, n_ctx, head_dim) floats, or halves with kv_f16
-    float *rope_cos;     // (n_ctx, HD/2) rotary angles, rows 0..rope_rows-1 made; empty with learned positions
+    float *rope_cos;     // (n_ctx, HD/2) rotary angles, rows 0..rope_made-1 made; empty with learned positions
     float *rope_sin;     // (n_ctx, HD/2)
     double *rope_freq;   // (HD/2) each pair's frequency
-    int rope_rows;       // positions of the tables made so far (gpt_forward makes more as they come: a
+    int rope_made;       // positions of the tables made so far (gpt_forward makes more as they come: a
                          // --ctx of 131,072 no longer costs seconds and its pages before the first token)
 
     /* Scratch for one call of max_rows rows. */
@@ -660,11 +660,11 @@ gpt_status gpt_forward(gpt_context *ctx, const gpt_batch *b, float *logits, char
     /* The rotary tables' rows up to the batch's last position, once each
      * (check_batch holds positions below n_ctx). */
     if (c->rope != GPT_ROPE_NONE) {
-        int rows = ctx->rope_rows;
+        int rows = ctx->rope_made;
         for (int r = 0; r < R; r++) rows = b->pos[r] + 1 > rows ? b->pos[r] + 1 : rows;
-        if (rows > ctx->rope_rows)
-            rope_rows(ctx->rope_cos, ctx->rope_sin, ctx->rope_freq, c->head_dim / 2, ctx->rope_rows, rows);
-        ctx->rope_rows = rows;
+        if (rows > ctx->rope_made)
+            rope_rows(ctx->rope_cos, ctx->rope_sin, ctx->rope_freq, c->head_dim / 2, ctx->rope_made, rows);
+        ctx->rope_made = rows;
     }
 
     /* x = wte[token] (+ wpe[pos] with learned positions) */
