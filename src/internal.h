@@ -9,10 +9,12 @@
 #include "gpt.h"
 
 /* The JSON value that is the whole of text[0, len) (whitespace may follow
- * it), or NULL: not JSON, more after the value, or out of memory. A key
- * repeated in an object keeps its last value, as Python's json reads it. */
+ * it), or NULL: not JSON, more after the value, or out of memory. With
+ * last_key_wins a key repeated in an object keeps its last value, as
+ * Python's json reads a config; without, every copy stays (a tokenizer's
+ * vocabulary refuses a token given twice itself, in its fast scan too). */
 struct cJSON;
-struct cJSON *gpt_json_parse(const char *text, size_t len);
+struct cJSON *gpt_json_parse(const char *text, size_t len, int last_key_wins);
 
 /* Writes a formatted one-line message into err (if any) and returns status. */
 gpt_status gpt_fail(char *err, size_t err_len, gpt_status status, const char *fmt, ...)

@@ -54,27 +54,15 @@ static uint64_t key_hash(const char *key) {
 /* Python's json and serde_json's maps keep the last value of a key that
  * appears twice in an object, where cJSON's lookups find the first: each
  * object here keeps only the last (a config.json with two "rope_theta"
- * means what HF reads). Small objects compare their keys pairwise, larger
- * ones (a vocabulary) go through a hash set, from the back. 0: out of
- * memory. */
+ * means what HF reads), through a hash set of the keys from the back.
+ * 0: out of memory. */
 static int keep_last_keys(cJSON *item) {
     for (cJSON *c = item->child; c; c = c->next)
         if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && !keep_last_keys(c)) return 0;
-    if (!cJSON_IsObject(item)) return 1;
     size_t n = 0;
     for (cJSON *c = item->child; c; c = c->next) n++;
-    if (n <= 16) {
-        for (cJSON *c = item->child, *next; c; c = next) {
-            next = c->next;
-            for (cJSON *later = next; later; later = later->next)
-                if (c->string && later->string && !strcmp(c->string, later->string)) {
-                    cJSON_Delete(cJSON_DetachItemViaPointer(item, c));
-                    break;
-                }
-        }
-        return 1;
-    }
-    size_t slots = 32;
+    if (!cJSON_IsObject(item) || n < 2) return 1;
+    size_t slots = 4;
     while (slots < 2 * n) slots *= 2;
     cJSON **set = calloc(slots, sizeof *set);  // (slots) the keys seen, open addressing
     if (!set) return 0;
@@ -97,7 +85,7 @@ static int keep_last_keys(cJSON *item) {
  * does this: only whitespace may follow the value, and no control
  * character but tab, newline and carriage return may stand anywhere (JSON
  * strings escape them). */
-struct cJSON *gpt_json_parse(const char *text, size_t len) {
+struct cJSON *gpt_json_parse(const char *text, size_t len, int last_key_wins) {
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)text[i] < 0x20 && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') return NULL;
     const char *end = NULL;
@@ -108,7 +96,7 @@ struct cJSON *gpt_json_parse(const char *text, size_t len) {
             cJSON_Delete(root);
             return NULL;
         }
-    if (!keep_last_keys(root)) {
+    if (last_key_wins && !keep_last_keys(root)) {
         cJSON_Delete(root);
         return NULL;
     }

@@ -353,7 +353,7 @@ static gpt_status generation_config(const char *dir, gpt_config *cfg, char *err,
     size_t len = 0;
     char *text = read_text(path, &len);
     if (!text) return GPT_OK;
-    cJSON *root = gpt_json_parse(text, len);
+    cJSON *root = gpt_json_parse(text, len, 1);
     free(text);
     gpt_status st = GPT_OK;
     if (!cJSON_IsObject(root)) st = gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: not a JSON object", path);
@@ -372,7 +372,7 @@ gpt_status config_load(gpt_config *cfg, const char *dir, char *err, size_t err_l
     size_t len = 0;
     char *text = read_text(path, &len);
     if (!text) return gpt_fail(err, err_len, GPT_ERR_IO, "%s: cannot read (is %s a model directory?)", path, dir);
-    cJSON *root = gpt_json_parse(text, len);
+    cJSON *root = gpt_json_parse(text, len, 1);
     free(text);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);

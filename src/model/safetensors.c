@@ -141,7 +141,7 @@ static gpt_status open_file(st_archive *a, const char *dir, const char *file, ch
     const unsigned char *bytes = map;
     const char *data = (const char *)bytes + 8 + hlen;
     const size_t data_size = size - 8 - hlen;
-    cJSON *root = gpt_json_parse((const char *)bytes + 8, (size_t)hlen);
+    cJSON *root = gpt_json_parse((const char *)bytes + 8, (size_t)hlen, 1);
     if (!root || !cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: header is not a JSON object", file);
@@ -289,7 +289,7 @@ static gpt_status open_index(st_archive *a, const char *dir, char *err, size_t e
         free(text);
         return gpt_fail(err, err_len, GPT_ERR_IO, "%s: cannot read", path);
     }
-    cJSON *root = gpt_json_parse(text, (size_t)n);
+    cJSON *root = gpt_json_parse(text, (size_t)n, 1);
     free(text);
     const cJSON *map = cJSON_GetObjectItemCaseSensitive(root, "weight_map");
     if (!cJSON_IsObject(map)) {

@@ -46,7 +46,7 @@ static gpt_status read_config(const char *model_dir, cJSON **config, char *path,
         if (missing) return GPT_OK;
         return gpt_fail(err, err_len, GPT_ERR_IO, "%s: cannot read", path);
     }
-    *config = gpt_json_parse(text, n);
+    *config = gpt_json_parse(text, n, 1);
     free(text);
     if (!*config) return gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: not valid JSON", path);
     if (!cJSON_IsObject(*config)) {

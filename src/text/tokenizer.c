@@ -161,7 +161,7 @@ static gpt_status load_gpt2_files(gpt_tokenizer *t, const char *vocab_path, cons
     char *mtext = vtext ? tk_read_file(merges_path, &mlen, &st, err, err_len) : NULL;
     if (vtext && mtext) {
         t->byte_level = 1;
-        cJSON *vocab = gpt_json_parse(vtext, vlen);
+        cJSON *vocab = gpt_json_parse(vtext, vlen, 0);
         st = vocab ? load_vocab_json(t, vocab, vocab_path, err, err_len)
                    : gpt_fail(err, err_len, GPT_ERR_FORMAT, "%s: not valid JSON", vocab_path);
         cJSON_Delete(vocab);

@@ -815,7 +815,7 @@ gpt_status tk_load_tokenizer_json(gpt_tokenizer *t, const char *path, char *err,
         fast_vocab = (scan){v0, v1};
         fast_merges = (scan){m0, m1};
     }
-    cJSON *root = rest ? gpt_json_parse(rest, rest_len) : gpt_json_parse(text, len);
+    cJSON *root = rest ? gpt_json_parse(rest, rest_len, 0) : gpt_json_parse(text, len, 0);
     free(rest);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
@@ -888,7 +888,7 @@ static cJSON *read_json(ctx *c, const char *path, gpt_status *st) {
     fclose(probe);
     char *text = tk_read_file(path, &len, st, c->err, c->err_len);
     if (!text) return NULL;
-    cJSON *root = gpt_json_parse(text, len);
+    cJSON *root = gpt_json_parse(text, len, 1);
     free(text);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);

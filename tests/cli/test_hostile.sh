@@ -100,6 +100,11 @@ hostile "missing tensor" 1 "the checkpoint has no tensor model.layers.2.input_la
 # three layers where the file holds two.
 d=$(llama twice 's/^}$/, "num_hidden_layers": 3}/')
 hostile "a key given twice (the last counts)" 1 "the checkpoint has no tensor model.layers.2.input_layernorm.weight" ids "$d"
+# ... but a vocabulary keeps its own rule, in vocab.json as in tokenizer.json's
+# fast scan: a token given twice is refused, even with the same id.
+d=$(model dupvocab); own "$d" vocab.json
+sed -i 's/}$/, "Hello": 15496}/' "$d/vocab.json"
+hostile "a token given twice in vocab.json" 1 "vocab.json: id 15496 is given to two tokens" gen "$d"
 d=$(llama theta0 's/"rope_theta": 500000/"rope_theta": 0/')
 hostile "rope_theta 0" 1 "config.json: rope_theta must be a number > 0" ids "$d"
 d=$(llama thetaneg 's/"rope_theta": 500000/"rope_theta": -1e4/')

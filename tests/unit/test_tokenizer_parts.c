@@ -260,7 +260,7 @@ static void check_json_parse(void) {
     };
     char got[4096];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        cJSON *root = gpt_json_parse(cases[i].text, strlen(cases[i].text));
+        cJSON *root = gpt_json_parse(cases[i].text, strlen(cases[i].text), 1);
         object_text(root, got, sizeof got);
         if (!cases[i].want) CHECK(root == NULL, "json %s: parsed (%s), want a refusal", cases[i].text, got);
         else CHECK(root && !strcmp(got, cases[i].want), "json %s: got %s, want %s", cases[i].text, root ? got : "NULL",
@@ -271,7 +271,14 @@ static void check_json_parse(void) {
         }
         cJSON_Delete(root);
     }
-    /* A large object (the hash set's path): keys k0..k39, then k5, k17 and
+    /* Without last_key_wins (a vocabulary, whose tokenizer refuses a token
+     * given twice) every copy stays. */
+    const char *twice = "{\"a\": 1, \"b\": 2, \"a\": 3}";
+    cJSON *both = gpt_json_parse(twice, strlen(twice), 0);
+    object_text(both, got, sizeof got);
+    CHECK(both && !strcmp(got, "a=1,b=2,a=3"), "json without last_key_wins: got %s, want a=1,b=2,a=3", got);
+    cJSON_Delete(both);
+    /* A large object: keys k0..k39, then k5, k17 and
      * k39 again with new values, and k0 a third time. */
     char text[2048], want[2048];
     size_t at = (size_t)snprintf(text, sizeof text, "{");
@@ -281,7 +288,7 @@ static void check_json_parse(void) {
     for (int k = 1; k < 40; k++)
         if (k != 5 && k != 17 && k != 39) at += (size_t)snprintf(want + at, sizeof want - at, "%sk%d=%d", at ? "," : "", k, k);
     snprintf(want + at, sizeof want - at, ",k5=105,k17=117,k39=139,k0=200");
-    cJSON *root = gpt_json_parse(text, strlen(text));
+    cJSON *root = gpt_json_parse(text, strlen(text), 1);
     object_text(root, got, sizeof got);
     CHECK(root && !strcmp(got, want), "json, 45 keys with repeats: got\n  %s\nwant\n  %s", got, want);
     cJSON_Delete(root);
