@@ -74,7 +74,7 @@ static void bench_shape(const char *name, int V, int C, int n_mats, gpt_dtype dt
             char err[256];
             gpt_matrix q;
             hugemem qs;
-            gpt_q8_block *blocks = hugemem_alloc(&qs, quantize_q8_bytes(&W[m], 0));
+            void *blocks = hugemem_alloc(&qs, quantize_q8_bytes(&W[m], 0));
             if (!blocks || quantize_q8(&q, blocks, &W[m], 0, name, err, sizeof err) != GPT_OK) {
                 fprintf(stderr, "%s\n", blocks ? err : "out of memory for Q8 weights");
                 exit(1);
@@ -82,7 +82,7 @@ static void bench_shape(const char *name, int V, int C, int n_mats, gpt_dtype dt
             hugemem_free(&store[m]);
             W[m] = q, store[m] = qs;
         }
-        bytes += dt == GPT_DTYPE_Q8 ? (size_t)V * (C / 32) * sizeof(gpt_q8_block) : (size_t)V * C * 2;
+        bytes += dt == GPT_DTYPE_Q8 ? quantize_q8_bytes(&(gpt_matrix){.rows = V, .cols = C}, 0) : (size_t)V * C * 2;
     }
     const int R = 512;
     float *in = malloc(sizeof(float) * R * C), *out = malloc(sizeof(float) * R * V);

@@ -70,18 +70,36 @@ static inline size_t gpt_matrix_index(const gpt_matrix *W, int row, int col) {
     return ((size_t)(col / GPT_PANEL_COLS) * W->rows + row) * GPT_PANEL_COLS + col % GPT_PANEL_COLS;
 }
 
-/* Q8: each run of 32 consecutive values along a row is one block. */
+/* Q8: each run of 32 consecutive values along a row is one block. A
+ * quantized input row is a run of these; offset is -128 x the sum of q, what
+ * the VNNI products subtract for the weights' unsigned bytes. */
 #define GPT_Q8_BLOCK 32
 typedef struct {
     float scale;           /* value = scale * q */
+    int32_t offset;        /* -128 * (q[0] + ... + q[31]) */
     int8_t q[GPT_Q8_BLOCK];
 } gpt_q8_block;
+
+/* Q8 weights are stored in panels of GPT_Q8_PANEL rows, block by block: a
+ * block's 16 rows x 32 values as 8 vectors of 64 bytes, vector k holding
+ * values 4k..4k+3 of row j at bytes 4j..4j+3, each as q + 128 (an unsigned
+ * byte, as vpdpbusd takes it); then the 16 rows' scales. So one 512-bit
+ * integer dot against four of an input's values broadcast serves 16 rows,
+ * and one conversion and one fused multiply-add a block serve 16 sums. A
+ * matrix whose rows are not a multiple of 16 ends in a panel padded with
+ * rows of zeros (q 0, scale 0). Matrix row r's block b is
+ * panel[r / 16 * blocks + b], lane r % 16. */
+#define GPT_Q8_PANEL 16
+typedef struct {
+    uint8_t q[GPT_Q8_BLOCK / 4][GPT_Q8_PANEL * 4];  /* [k][4 j + e]: row j's value 4k + e, + 128 */
+    float scale[GPT_Q8_PANEL];                      /* row j's scale */
+} gpt_q8_panel_block;
 
 /* One block's weights. The same fields serve every family; what a family
  * lacks is NULL (vectors) or has data NULL (matrices). QD = n_head * HD,
  * KD = n_kv_head * HD. GPT-2 stores Conv1D matrices [in, out] (model->conv1d)
  * with q, k, v fused in qkv_w; the others store nn.Linear [out, in]. Q8
- * matrices are [out][in/32 blocks] either way. */
+ * matrices are [out / 16 panels][in / 32 blocks] either way. */
 typedef struct {
     const float *attn_norm_w, *attn_norm_b;  /* (C); b NULL for RMSNorm */
     gpt_matrix qkv_w;                   /* GPT-2: [C, QD + 2 KD] */

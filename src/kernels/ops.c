@@ -32,7 +32,7 @@
 #define PANEL_ROWS 256
 #define WIDEN_MAX_ROWS 512
 
-/* Several-row products on AVX2 (head_block_avx2, q8_block_rows) fetch the
+/* Several-row products on AVX2 (head_block_avx2) fetch the
  * weights of the block of 16 rows AHEAD_BLOCKS ahead into L2, a slice a
  * tile (2 beat 1 and 4 in a 16 x 16 BF16 block test: 60% of the FMA peak
  * against 52% and 48%). */
@@ -264,7 +264,7 @@ size_t matmul_panel_floats(int cols) { return (size_t)WIDEN_MAX_ROWS * (size_t)c
 
 void matrix_row(float *out, const gpt_matrix *W, int row) {
     if (W->dtype == GPT_DTYPE_Q8)
-        dequantize_row_q8(out, (const gpt_q8_block *)W->data + (size_t)row * (W->cols / GPT_Q8_BLOCK), W->cols);
+        dequantize_row_q8(out, W, row);
     else
         gpt_matrix_row_f32(out, W, row);
 }
@@ -798,24 +798,31 @@ size_t matmul_scratch_floats(const gpt_matrix *W) {
 
 /* Q8 products of up to SMALL_ROWS rows are integer dot products: each input
  * row is quantized to blocks of 32 int8 values with a scale, as the weights
- * are. Per block, the 32 products are summed exactly in integers as 8 lanes
- * of 4 adjacent products; each lane's sum is scaled by x.scale * w.scale
- * and fused into that lane's float accumulator, block after block; the 8
- * lanes end in the same reduction tree as the float dots. Integer sums are
- * exact in any order, and the float steps are the same for every row count,
- * thread count and path (portable, AVX2, AVX-512 VNNI): a row's result is
- * the same bits alone or beside 299 others. */
-static float dot_q8_portable(const gpt_q8_block *x, const gpt_q8_block *w, int n_blocks) {
-    float acc[8] = {0};
-    for (int b = 0; b < n_blocks; b++) {
-        float s = x[b].scale * w[b].scale;
-        for (int l = 0; l < 8; l++) {
-            int sum = 0;
-            for (int k = 0; k < 4; k++) sum += x[b].q[4 * l + k] * w[b].q[4 * l + k];
-            acc[l] = fmaf((float)sum, s, acc[l]);
+ * are (stored in panels of 16 rows, gpt_q8_panel_block). Per block, the 32
+ * products of an input row and a weight row are summed exactly in
+ * integers; the sum, converted to float, is scaled by x.scale * w.scale and
+ * fused into the dot's accumulator, block after block, from zero:
+ *     dot = fmaf((float)sum_b, x.scale_b * w.scale_b, dot),  b = 0, 1, ...
+ * Integer sums are exact in any order, and the float steps are the same for
+ * every row count, thread count and path (portable, AVX2, AVX-512 VNNI): a
+ * row's result is the same bits alone or beside 299 others. A panel's
+ * layout puts a block's 16 sums of one input row in one vector (VNNI; two
+ * on AVX2), so one conversion, one product of scales and one fma serve 16
+ * dots: in rows of blocks they had served two (the float side was what the
+ * tiles waited on; BENCHMARKS.md, twentieth session). */
+static void q8_panel_portable(float *out, int ldo, const gpt_q8_block *x, int nb, const gpt_q8_panel_block *panel,
+                              int nr) {
+    for (int r = 0; r < nr; r++)
+        for (int j = 0; j < GPT_Q8_PANEL; j++) {
+            float dot = 0.0f;
+            for (int b = 0; b < nb; b++) {
+                const gpt_q8_block *xb = x + (size_t)r * nb + b;
+                int32_t sum = 0;
+                for (int i = 0; i < GPT_Q8_BLOCK; i++) sum += xb->q[i] * (panel[b].q[i / 4][4 * j + i % 4] - 128);
+                dot = fmaf((float)sum, xb->scale * panel[b].scale[j], dot);
+            }
+            out[(size_t)r * ldo + j] = dot;
         }
-    }
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
 /* Prompts (more than SMALL_ROWS rows) as integer dots on VNNI, in chunks of
@@ -853,259 +860,200 @@ static int cpu_has_vnni(void) {
 int ops_q8_vnni(void) { return cpu_has_vnni(); }
 int ops_q8_int8_prompts(void) { return Q8_INT8_PROMPTS && cpu_has_vnni(); }
 
+/* Four of a block's int8 values (4k..4k+3) as one 32-bit lane. */
+static inline int32_t q8_quad(const gpt_q8_block *xb, int k) {
+    int32_t v;
+    memcpy(&v, xb->q + 4 * k, 4);
+    return v;
+}
+
 #if HAVE_X86
-
-TARGET_AVX2 static float reduce8(__m256 acc) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    s = _mm_hadd_ps(s, s);
-    s = _mm_hadd_ps(s, s);
-    return _mm_cvtss_f32(s);
-}
-
-/* The 8 lanes of 4 adjacent products of one block: ax = |x|, and x's sign
- * moved onto w, as the unsigned-by-signed instructions want. |x|, |w| <=
- * 127, so maddubs's 16-bit pair sums (at most 2 x 127 x 127 = 32258) never
- * saturate and both paths give the exact sums. */
-TARGET_AVX2 static inline __attribute__((always_inline)) __m256i q8_lanes_avx2(__m256i ax, __m256i sw) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sw), _mm256_set1_epi16(1));
-}
-/* out[r * ldo + k] = x row r . W row k, for k < NW (up to 4) rows of W from
- * wrow[k] and r < NR (up to 4) rows of x. Each weight block is read again
- * for each input row (from L1) and each scale is broadcast from memory.
- * The tile this replaced held 4 weight blocks beside the 12 sums of 4 x 3
- * in the 16 registers: gcc kept sums on the stack and made each x.scale *
- * w.scale a scalar product and a broadcast. Decode of 16 sequences ran
- * 1.16-1.22x (SmolLM2-135M shape) and 1.21-1.24x (Qwen2.5-0.5B) as fast
- * so (BENCHMARKS.md). Every lane's steps are the portable loop's. */
-TARGET_AVX2 static inline __attribute__((always_inline)) void q8_tile_avx2_body(
-    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *const wrow[4], int nb, const int NW,
-    const int NR) {
-    __m256 acc[4][4];  // acc[r][k]: input row r against weight row k, 8 lanes
+/* One panel against NR input rows (up to 4), its rows 0-7 and then 8-15
+ * in 8 lanes: per block, value quad k of the 8 rows against x's quad k
+ * broadcast, with x's sign moved onto w so maddubs's 16-bit pair sums (at
+ * most 2 x 127 x 127) never saturate. Out: (NR, ldo), 16 columns. */
+TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body(
+    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_panel_block *panel, int nb, const int NR) {
+    const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8((char)0x80);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++) {
+        __m256 acc[4];  // acc[r]: rows 8h..8h+7 against input row r
 #pragma GCC unroll 4
-    for (int r = 0; r < NR; r++)
+        for (int r = 0; r < NR; r++) acc[r] = _mm256_setzero_ps();
+        for (int b = 0; b < nb; b++) {
+            __m256i sum[4];
 #pragma GCC unroll 4
-        for (int k = 0; k < NW; k++) acc[r][k] = _mm256_setzero_ps();
-    for (int b = 0; b < nb; b++)
-#pragma GCC unroll 4
-        for (int r = 0; r < NR; r++) {
-            const gpt_q8_block *xb = x + (size_t)r * nb + b;
-            const __m256i qx = _mm256_loadu_si256((const __m256i *)xb->q);
-            const __m256i ax = _mm256_sign_epi8(qx, qx);
-            const __m256 xs = _mm256_broadcast_ss(&xb->scale);
-#pragma GCC unroll 4
-            for (int k = 0; k < NW; k++) {
-                const __m256i qw = _mm256_loadu_si256((const __m256i *)wrow[k][b].q);
-                const __m256i sum = q8_lanes_avx2(ax, _mm256_sign_epi8(qw, qx));
-                /* x.scale * w.scale: the same product as the portable loop's */
-                const __m256 scale = _mm256_mul_ps(xs, _mm256_broadcast_ss(&wrow[k][b].scale));
-                acc[r][k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), scale, acc[r][k]);
-            }
-        }
-#pragma GCC unroll 4
-    for (int r = 0; r < NR; r++)
-#pragma GCC unroll 4
-        for (int k = 0; k < NW; k++) out[(size_t)r * ldo + k] = reduce8(acc[r][k]);
-}
-/* The same tile on AVX-512 VNNI: two dots share a 512-bit vector, lanes
- * 0-7 for one weight row and 8-15 for the next, so one vpdpbusd, one
- * conversion, one scale and one fused multiply-add serve two dots; each
- * dot's 8 lanes see exactly the steps of the AVX2 tile. NP pairs of weight
- * rows (NW = 2 NP), each from its own start wrow[k] (neighbouring rows for
- * the tiles, four far-apart rows for walk_item), against NR (up to 8)
- * input rows: 16 sums and the pairs' blocks in the 32 registers. */
-TARGET_VNNI static inline __attribute__((always_inline)) void q8_tile_vnni_body(
-    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *const wrow[4], int nb, const int NP,
-    const int NR) {
-    __m512 acc[8][2];  // acc[r][p]: input row r against weight pair p
+            for (int r = 0; r < NR; r++) sum[r] = _mm256_setzero_si256();
 #pragma GCC unroll 8
-    for (int r = 0; r < NR; r++)
-#pragma GCC unroll 2
-        for (int p = 0; p < NP; p++) acc[r][p] = _mm512_setzero_ps();
-    for (int b = 0; b < nb; b++) {
-        __m512i qw[2];
-        __m512 ws[2];
-#pragma GCC unroll 2
-        for (int p = 0; p < NP; p++) {
-            const gpt_q8_block *w0 = &wrow[2 * p][b], *w1 = &wrow[2 * p + 1][b];
-            qw[p] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)w0->q)),
-                                       _mm256_loadu_si256((const __m256i *)w1->q), 1);
-            ws[p] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_set1_ps(w0->scale))),
-                                                        _mm256_castps_pd(_mm256_set1_ps(w1->scale)), 1));
+            for (int k = 0; k < 8; k++) {
+                const __m256i w = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(panel[b].q[k] + 32 * h)), flip);
+#pragma GCC unroll 4
+                for (int r = 0; r < NR; r++) {
+                    const __m256i xk = _mm256_set1_epi32(q8_quad(x + (size_t)r * nb + b, k)), ax = _mm256_abs_epi8(xk);
+                    sum[r] = _mm256_add_epi32(sum[r], _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, xk)), ones));
+                }
+            }
+            const __m256 ws = _mm256_loadu_ps(panel[b].scale + 8 * h);
+#pragma GCC unroll 4
+            for (int r = 0; r < NR; r++)
+                acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[r]), _mm256_mul_ps(_mm256_set1_ps(x[(size_t)r * nb + b].scale), ws),
+                                         acc[r]);
         }
-        if (NR >= 2) {
-            /* Several input rows: x + 128 (unsigned) against w, and
-             * -128 * (each lane's four w) as the start, once per pair for
-             * all the rows: the same exact int32 sums as |x| against w with
-             * x's sign, with one operation less per dot and block (1.11x
-             * and 1.14x decode of 16 sequences, in process). One row keeps
-             * the sign flip, which costs nothing to set up. */
-            const __m512i u128 = _mm512_set1_epi8((char)0x80);
-            __m512i start[2];
-#pragma GCC unroll 2
-            for (int p = 0; p < NP; p++)
-                start[p] = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                            _mm512_dpbusd_epi32(_mm512_setzero_si512(), u128, qw[p]));
+#pragma GCC unroll 4
+        for (int r = 0; r < NR; r++) _mm256_storeu_ps(out + (size_t)r * ldo + 8 * h, acc[r]);
+    }
+}
+
+/* S panels (walk_item's streams, or one) against NR input rows on AVX-512
+ * VNNI, S x NR <= 8: a block's 16 rows in one vector, each quad of x
+ * broadcast against quad k of the 16 rows' q + 128 (x signed, w unsigned,
+ * as vpdpbusd takes them), the sum started from x's offset, -128 x the sum
+ * of x's block, which leaves exactly the sum of q_x q_w; the 8 quads in two
+ * chains. Out: out[s] + r * ldo, 16 floats each. */
+TARGET_VNNI static inline __attribute__((always_inline)) void q8_panels_vnni_body(
+    float *const out[4], int ldo, const gpt_q8_block *x, const gpt_q8_panel_block *const panel[4], int nb, const int S,
+    const int NR) {
+    __m512 acc[4][8];  // acc[s][r]: panel s against input row r
+#pragma GCC unroll 4
+    for (int s = 0; s < S; s++)
+#pragma GCC unroll 8
+        for (int r = 0; r < NR; r++) acc[s][r] = _mm512_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+#pragma GCC unroll 4
+        for (int s = 0; s < S; s++) {
+            const gpt_q8_panel_block *pb = panel[s] + b;
+            __m512i w[8];
+#pragma GCC unroll 8
+            for (int k = 0; k < 8; k++) w[k] = _mm512_loadu_si512(pb->q[k]);
+            const __m512 ws = _mm512_loadu_ps(pb->scale);
 #pragma GCC unroll 8
             for (int r = 0; r < NR; r++) {
                 const gpt_q8_block *xb = x + (size_t)r * nb + b;
-                const __m512i xu =
-                    _mm512_xor_si512(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)xb->q)), u128);
-                const __m512 xs = _mm512_set1_ps(xb->scale);
-#pragma GCC unroll 2
-                for (int p = 0; p < NP; p++) {
-                    const __m512i sum = _mm512_dpbusd_epi32(start[p], xu, qw[p]);
-                    acc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(xs, ws[p]), acc[r][p]);
-                }
-            }
-            continue;
-        }
+                __m512i s0 = _mm512_set1_epi32(xb->offset), s1 = _mm512_setzero_si512();
 #pragma GCC unroll 4
-        for (int r = 0; r < NR; r++) {
-            const gpt_q8_block *xb = x + (size_t)r * nb + b;
-            __m512i qx = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)xb->q));
-            __m512i ax = _mm512_abs_epi8(qx);
-            __mmask64 neg = _mm512_movepi8_mask(qx);  // x < 0: w's sign flips (x == 0: ax is 0)
-            __m512 xs = _mm512_set1_ps(xb->scale);
-#pragma GCC unroll 2
-            for (int p = 0; p < NP; p++) {
-                __m512i sw = _mm512_mask_sub_epi8(qw[p], neg, _mm512_setzero_si512(), qw[p]);
-                __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ax, sw);
-                acc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(xs, ws[p]), acc[r][p]);
+                for (int k = 0; k < 8; k += 2) {
+                    s0 = _mm512_dpbusd_epi32(s0, w[k], _mm512_set1_epi32(q8_quad(xb, k)));
+                    s1 = _mm512_dpbusd_epi32(s1, w[k + 1], _mm512_set1_epi32(q8_quad(xb, k + 1)));
+                }
+                acc[s][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)),
+                                            _mm512_mul_ps(_mm512_set1_ps(xb->scale), ws), acc[s][r]);
             }
         }
     }
+#pragma GCC unroll 4
+    for (int s = 0; s < S; s++)
 #pragma GCC unroll 8
-    for (int r = 0; r < NR; r++)
+        for (int r = 0; r < NR; r++) _mm512_storeu_ps(out[s] + (size_t)r * ldo, acc[s][r]);
+}
+
+/* One panel against nr input rows (up to 4 on AVX2, 8 on VNNI): out (nr,
+ * ldo), 16 columns. */
+TARGET_AVX2 static void q8_panel_tile_avx2(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_panel_block *panel,
+                                           int nb, int nr) {
+    switch (nr) {
+    case 1: q8_panel_avx2_body(out, ldo, x, panel, nb, 1); return;
+    case 2: q8_panel_avx2_body(out, ldo, x, panel, nb, 2); return;
+    case 3: q8_panel_avx2_body(out, ldo, x, panel, nb, 3); return;
+    default: q8_panel_avx2_body(out, ldo, x, panel, nb, 4); return;
+    }
+}
+TARGET_VNNI static void q8_panel_tile_vnni(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_panel_block *panel,
+                                           int nb, int nr) {
+    float *const o[4] = {out, out, out, out};
+    const gpt_q8_panel_block *const p[4] = {panel, panel, panel, panel};
+    switch (nr) {
+    case 1: q8_panels_vnni_body(o, ldo, x, p, nb, 1, 1); return;
+    case 2: q8_panels_vnni_body(o, ldo, x, p, nb, 1, 2); return;
+    case 3: q8_panels_vnni_body(o, ldo, x, p, nb, 1, 3); return;
+    case 4: q8_panels_vnni_body(o, ldo, x, p, nb, 1, 4); return;
+    case 5: q8_panels_vnni_body(o, ldo, x, p, nb, 1, 5); return;
+    case 6: q8_panels_vnni_body(o, ldo, x, p, nb, 1, 6); return;
+    case 7: q8_panels_vnni_body(o, ldo, x, p, nb, 1, 7); return;
+    default: q8_panels_vnni_body(o, ldo, x, p, nb, 1, 8); return;
+    }
+}
+
+/* Four panels from anywhere (walk_item's streams) against one input row:
+ * out[s], 16 floats each. AVX2 takes two panels at a time, both halves of
+ * each at once: x's quad broadcast and its |x| serve four weight vectors,
+ * and 4 sums and 4 accumulators leave registers for the rest (the four
+ * panels of the tile body at once spilled and ran a SmolLM2-shape Q8
+ * decode step at 0.93x, on Zen 5 with AVX-512 off). VNNI takes all four
+ * (two at a time: 0.93-0.94x). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void q8_row2_avx2_body(
+    float *const out[2], const gpt_q8_block *x, const gpt_q8_panel_block *const panel[2], int nb) {
+    const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8((char)0x80);
+    __m256 acc[2][2];  // acc[s][h]: panel s's rows 8h..8h+7
 #pragma GCC unroll 2
-        for (int p = 0; p < NP; p++) {
-            out[(size_t)r * ldo + 2 * p] = reduce8(_mm512_castps512_ps256(acc[r][p]));
-            out[(size_t)r * ldo + 2 * p + 1] =
-                reduce8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[r][p]), 1)));
+    for (int s = 0; s < 2; s++) acc[s][0] = acc[s][1] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        __m256i sum[2][2];
+#pragma GCC unroll 2
+        for (int s = 0; s < 2; s++) sum[s][0] = sum[s][1] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) {
+            const __m256i xk = _mm256_set1_epi32(q8_quad(x + b, k)), ax = _mm256_abs_epi8(xk);
+#pragma GCC unroll 2
+            for (int s = 0; s < 2; s++)
+#pragma GCC unroll 2
+                for (int h = 0; h < 2; h++) {
+                    const __m256i w =
+                        _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(panel[s][b].q[k] + 32 * h)), flip);
+                    sum[s][h] = _mm256_add_epi32(
+                        sum[s][h], _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, xk)), ones));
+                }
         }
-}
-
-/* out[k] = x . w[k] for four weight rows from anywhere: the tile of two
- * pairs and one input row, so each dot has the tiles' bits. */
-TARGET_VNNI static void q8_dot4_vnni(float *const out[4], const gpt_q8_block *const w[4], const gpt_q8_block *x,
-                                     int nb) {
-    float dots[4];
-    q8_tile_vnni_body(dots, 4, x, w, nb, 2, 1);
-    for (int k = 0; k < 4; k++) *out[k] = dots[k];
-}
-
-TARGET_AVX2 static void q8_tile_avx2(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb,
-                                     int nw, int nr) {
-    const gpt_q8_block *wrow[4] = {w, w, w, w};  // the nw rows' starts (the rest unread)
-    for (int k = 1; k < nw; k++) wrow[k] = w + (size_t)k * nb;
-#define Q8_TILE_AVX2(NW, NR)                                                                                         \
-    if (nw == NW && nr == NR) {                                                                                       \
-        q8_tile_avx2_body(out, ldo, x, wrow, nb, NW, NR);                                                             \
-        return;                                                                                                        \
+        const __m256 xs = _mm256_set1_ps(x[b].scale);
+#pragma GCC unroll 2
+        for (int s = 0; s < 2; s++)
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; h++)
+                acc[s][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[s][h]),
+                                            _mm256_mul_ps(xs, _mm256_loadu_ps(panel[s][b].scale + 8 * h)), acc[s][h]);
     }
-    Q8_TILE_AVX2(1, 1) Q8_TILE_AVX2(1, 2) Q8_TILE_AVX2(1, 3) Q8_TILE_AVX2(1, 4)
-    Q8_TILE_AVX2(2, 1) Q8_TILE_AVX2(2, 2) Q8_TILE_AVX2(2, 3) Q8_TILE_AVX2(2, 4)
-    Q8_TILE_AVX2(3, 1) Q8_TILE_AVX2(3, 2) Q8_TILE_AVX2(3, 3) Q8_TILE_AVX2(3, 4)
-    Q8_TILE_AVX2(4, 1) Q8_TILE_AVX2(4, 2) Q8_TILE_AVX2(4, 3)
-#undef Q8_TILE_AVX2
-    q8_tile_avx2_body(out, ldo, x, wrow, nb, 4, 4);
+#pragma GCC unroll 2
+    for (int s = 0; s < 2; s++)
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++) _mm256_storeu_ps(out[s] + 8 * h, acc[s][h]);
 }
-/* out[k] = x . w[k] for four weight rows from anywhere, on AVX2: the tile
- * of four rows and one input row, so each dot has the tiles' bits. */
-TARGET_AVX2 static void q8_dot4_avx2(float *const out[4], const gpt_q8_block *const w[4], const gpt_q8_block *x,
-                                     int nb) {
-    float dots[4];
-    q8_tile_avx2_body(dots, 4, x, w, nb, 4, 1);
-    for (int k = 0; k < 4; k++) *out[k] = dots[k];
+TARGET_AVX2 static void q8_panels4_avx2(float *const out[4], const gpt_q8_block *x,
+                                        const gpt_q8_panel_block *const panel[4], int nb) {
+    q8_row2_avx2_body(out, x, panel, nb);
+    q8_row2_avx2_body(out + 2, x, panel + 2, nb);
 }
-/* nw of 2 or 4 weight rows (pairs); other counts go to the AVX2 tile. */
-TARGET_VNNI static void q8_tile_vnni(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_block *w, int nb,
-                                     int nw, int nr) {
-    const gpt_q8_block *wrow[4] = {w, w, w, w};  // the nw rows' starts (the rest unread)
-    for (int k = 1; k < nw; k++) wrow[k] = w + (size_t)k * nb;
-    /* NP pairs (nw / 2) against nr input rows, each count its own unrolled body */
-#define Q8_TILE_VNNI(NP)                                                                                             \
-    switch (nr) {                                                                                                     \
-    case 1: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 1); return;                                                  \
-    case 2: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 2); return;                                                  \
-    case 3: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 3); return;                                                  \
-    case 4: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 4); return;                                                  \
-    case 5: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 5); return;                                                  \
-    case 6: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 6); return;                                                  \
-    case 7: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 7); return;                                                  \
-    default: q8_tile_vnni_body(out, ldo, x, wrow, nb, NP, 8); return;                                                 \
-    }
-    if (nw == 2) Q8_TILE_VNNI(1)
-    Q8_TILE_VNNI(2)
-#undef Q8_TILE_VNNI
+TARGET_VNNI static void q8_panels4_vnni(float *const out[4], const gpt_q8_block *x,
+                                        const gpt_q8_panel_block *const panel[4], int nb) {
+    q8_panels_vnni_body(out, 0, x, panel, nb, 4, 1);
 }
 #endif
 
-/* Rows [j0, j1) of W (n_rows rows) against the R quantized rows xq (R, nb):
- * tiles of 4 weight rows x 4 input rows (8 on VNNI). One input row (decode) takes one
- * weight row at a time with no software prefetch: the portable path, and
- * the blocks short of 16 rows
- * that walk_item leaves (full blocks walk far-apart streams; four
- * interleaved neighbouring rows with a prefetch ran at 0.8x in a whole
- * decode step). Several rows read the block from memory in the first
- * tiles, four rows side by side, so those fetch the next block's same rows
- * into L2 ahead, as the float head tiles do (1.77x decode of 4 sequences,
- * 1.20x of 16, in process, SmolLM2 shape). */
-static void q8_block_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt_q8_block *wq, const float *bias,
-                          int R, int nb, int j0, int j1, int n_rows, int path) {
-    /* VNNI: tiles of 8 input rows, each pair of weight blocks set up once
-     * for twice the rows of AVX2's 4 (1.07x and 1.10x a 16-row SmolLM2 and
-     * Qwen2.5 Q8 decode step, 1.07-1.11x a 512-token Q8 prompt, Zen 5, in
-     * process; BENCHMARKS.md, eighteenth session). */
-    const int tile_rows = path == 2 ? 8 : 4;
-    /* AVX2, several rows: the block two ahead streams into L2 a slice a
-     * tile, as in head_block_avx2 (1.09x and 1.11x a 16-row SmolLM2-135M
-     * and Qwen2.5-0.5B Q8 step on Zen 3 against the next block's same rows
-     * fetched by the first tiles; one or three blocks ahead did no
-     * better). VNNI fetches the next block's same rows in its first tiles
-     * where one tile takes all the rows, and slices where there are more:
-     * 16 rows fetched in bursts by half the tiles spent 7% of a step's
-     * samples on the prefetches (slices 1.02-1.06x a 16-row SmolLM2 and
-     * Qwen2.5 step, 0.99-1.00x at 4 and 8 rows, Zen 5, in process). */
-    const int ahead_row = j0 + AHEAD_BLOCKS * 16;
-    const int sliced = path == 1 || (path == 2 && R > tile_rows);
-    const int ahead_rows = !sliced || R == 1 || ahead_row >= n_rows ? 0
-                           : n_rows - ahead_row < 16                  ? n_rows - ahead_row
-                                                                      : 16;
-    const char *ahead = ahead_rows ? (const char *)(wq + (size_t)ahead_row * nb) : NULL;
-    const size_t ahead_bytes = (size_t)ahead_rows * sizeof(gpt_q8_block) * nb;
-    const int n_tiles = ((j1 - j0 + 3) / 4) * ((R + tile_rows - 1) / tile_rows);  // about: the rest goes last
-    const size_t slice = (ahead_bytes / n_tiles + 63) & ~(size_t)63;
-    size_t done = 0;
+/* Rows [j0, j1) of W, one panel (j0 a multiple of 16), against the R
+ * quantized rows xq (R, nb), then the bias: tiles of 8 input rows (4 on
+ * AVX2). A panel is one run of memory, which the hardware prefetcher
+ * follows; the tiles after the first read it from L2. The padded last
+ * panel's tiles go through part. */
+static void q8_panel_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt_matrix *W, const float *bias, int R,
+                          int j0, int j1, int path) {
+    const int nb = W->cols / GPT_Q8_BLOCK, tile_rows = path == 1 ? 4 : 8, nw = j1 - j0;
+    const gpt_q8_panel_block *panel = (const gpt_q8_panel_block *)W->data + (size_t)(j0 / GPT_Q8_PANEL) * nb;
+    float part[8 * GPT_Q8_PANEL];  // (8, 16) a tile's outputs of a padded panel
     for (int r0 = 0; r0 < R; r0 += tile_rows) {
         const int nr = R - r0 < tile_rows ? R - r0 : tile_rows;
-        const int step = R == 1 ? 1 : 4;
-        for (int j = j0; j < j1; j += step) {
-            const int nw = j1 - j < step ? j1 - j : step;
-            float *o = out + (size_t)r0 * ldo + j;
-            const gpt_q8_block *x = xq + (size_t)r0 * nb, *w = wq + (size_t)j * nb;
-            for (size_t end = done + slice; done < end && done < ahead_bytes; done += 64)
-                __builtin_prefetch(ahead + done, 0, 2);
-            if (!sliced && R > 1 && r0 == 0 && j + 16 + nw <= n_rows) {
-                const char *next = (const char *)(w + (size_t)16 * nb);  // these rows of the next block
-                for (size_t at = 0; at < sizeof(gpt_q8_block) * (size_t)nw * nb; at += 64)
-                    __builtin_prefetch(next + at, 0, 2);  // into L2 (prefetcht1)
-            }
+        float *o = nw == GPT_Q8_PANEL ? out + (size_t)r0 * ldo + j0 : part;
+        const int ldt = nw == GPT_Q8_PANEL ? ldo : GPT_Q8_PANEL;
+        const gpt_q8_block *x = xq + (size_t)r0 * nb;
 #if HAVE_X86
-            if (path == 2 && nw % 2 == 0) q8_tile_vnni(o, ldo, x, w, nb, nw, nr);
-            else if (path)  // the AVX2 tile takes up to 4 input rows
-                for (int r = 0; r < nr; r += 4)
-                    q8_tile_avx2(o + (size_t)r * ldo, ldo, x + (size_t)r * nb, w, nb, nw, nr - r < 4 ? nr - r : 4);
-            else
+        if (path == 2) q8_panel_tile_vnni(o, ldt, x, panel, nb, nr);
+        else if (path == 1) q8_panel_tile_avx2(o, ldt, x, panel, nb, nr);
+        else
 #endif
-                for (int r = 0; r < nr; r++)
-                    for (int k = 0; k < nw; k++) o[(size_t)r * ldo + k] = dot_q8_portable(x + (size_t)r * nb, w + (size_t)k * nb, nb);
-            if (bias)
-                for (int r = 0; r < nr; r++)
-                    for (int k = 0; k < nw; k++) o[(size_t)r * ldo + k] += bias[j + k];
-        }
+            q8_panel_portable(o, ldt, x, nb, panel, nr);
+        if (o == part)
+            for (int r = 0; r < nr; r++) memcpy(out + (size_t)(r0 + r) * ldo + j0, part + r * GPT_Q8_PANEL, sizeof(float) * nw);
+        if (bias)
+            for (int r = 0; r < nr; r++)
+                for (int k = 0; k < nw; k++) out[(size_t)(r0 + r) * ldo + j0 + k] += bias[j0 + k];
     }
-    for (; done < ahead_bytes; done += 64) __builtin_prefetch(ahead + done, 0, 2);
-    (void)path;
 }
 
 /* Where block blk of 16 rows of a list of products lies (first[m]: product
@@ -1169,9 +1117,22 @@ static void walk_item(const ops_product *p, const int *first, int b0, int b1, in
     }
     const gpt_dtype dt = p[m[0]].W->dtype;
     const int cols = p[m[0]].W->cols, nb = cols / GPT_Q8_BLOCK;
-    const size_t row_size = dt == GPT_DTYPE_Q8 ? nb * sizeof(gpt_q8_block) : (size_t)cols * (dt == GPT_DTYPE_F32 ? 4 : 2);
+    const size_t row_size = (size_t)cols * (dt == GPT_DTYPE_F32 ? 4 : 2);  // floats
 #if HAVE_X86
-    if (full && dt != GPT_DTYPE_Q8 && p[m[0]].W->in_order) {  // row panels side by side (walks: 4 or 2)
+    if (full && dt == GPT_DTYPE_Q8) {  // four panels side by side (walks: 4)
+        float panel_sink[4][GPT_Q8_PANEL];  // the outputs of a stream that has ended
+        float *out[4];
+        const gpt_q8_panel_block *panel[4];
+        for (int i = 0; i < S; i++) {
+            const int s = i < n ? i : 0;
+            out[i] = i < n ? p[m[i]].out + j0[i] : panel_sink[i];
+            panel[i] = (const gpt_q8_panel_block *)p[m[s]].W->data + (size_t)(j0[s] / GPT_Q8_PANEL) * nb;
+        }
+        if (path == 2) q8_panels4_vnni(out, xq, panel, nb);
+        else q8_panels4_avx2(out, xq, panel, nb);
+        return;
+    }
+    if (full && p[m[0]].W->in_order) {  // row panels side by side (walks: 4 or 2)
         float panel_sink[4][GPT_ROW_PANEL];  // the outputs of a stream that has ended
         float *out[4];
         const void *panel[4];
@@ -1194,13 +1155,6 @@ static void walk_item(const ops_product *p, const int *first, int b0, int b1, in
             out[i] = i < n ? p[m[i]].out + j0[i] + r : &sink[i];
             w[i] = (const char *)p[m[s]].W->data + (size_t)(j0[s] + r) * row_size;
         }
-#if HAVE_X86
-        if (dt == GPT_DTYPE_Q8) {  // four streams (walks)
-            if (path == 2) q8_dot4_vnni(out, (const gpt_q8_block *const *)w, xq, nb);
-            else q8_dot4_avx2(out, (const gpt_q8_block *const *)w, xq, nb);
-            continue;
-        }
-#endif
         float_dot2(out, in, w, dt, cols);  // two streams
     }
 }
@@ -1360,8 +1314,7 @@ static void quantize_rows_q8(gpt_q8_block *xq, const float *in, int R, int IN, o
 
 static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W, const float *bias, int R,
                       float *panel, ops_team *team) {
-    const int OUT = W->rows, IN = W->cols, nb = IN / GPT_Q8_BLOCK;
-    const gpt_q8_block *wq = W->data;
+    const int OUT = W->rows, IN = W->cols;
     const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
     if (R <= SMALL_ROWS || (Q8_INT8_PROMPTS && path == 2)) {
         /* Integer dots. The rows go in chunks of SMALL_ROWS,
@@ -1388,7 +1341,7 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
                 ops_team_part(team, n_blocks, &b0, &b1);
                 for (int blk = b0; blk < b1; blk++) {
                     const int j0 = blk * 16, j1 = j0 + 16 < OUT ? j0 + 16 : OUT;
-                    q8_block_rows(out + (size_t)r0 * ldo, ldo, xq, wq, bias, n, nb, j0, j1, OUT, path);
+                    q8_panel_rows(out + (size_t)r0 * ldo, ldo, xq, W, bias, n, j0, j1, path);
                 }
                 ops_team_sync(team);
                 continue;
@@ -1396,7 +1349,7 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
 #pragma omp parallel for schedule(static)
             for (int blk = 0; blk < n_blocks; blk++) {
                 const int j0 = blk * 16, j1 = j0 + 16 < OUT ? j0 + 16 : OUT;
-                q8_block_rows(out + (size_t)r0 * ldo, ldo, xq, wq, bias, n, nb, j0, j1, OUT, path);
+                q8_panel_rows(out + (size_t)r0 * ldo, ldo, xq, W, bias, n, j0, j1, path);
             }
         }
         return;
@@ -2594,7 +2547,7 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
 
 /* Bytes of one stored row of W. */
 static size_t row_bytes(const gpt_matrix *W) {
-    if (W->dtype == GPT_DTYPE_Q8) return (size_t)(W->cols / GPT_Q8_BLOCK) * sizeof(gpt_q8_block);
+    if (W->dtype == GPT_DTYPE_Q8) return (size_t)(W->cols / GPT_Q8_BLOCK) * (sizeof(gpt_q8_panel_block) / GPT_Q8_PANEL);
     return (size_t)W->cols * (W->dtype == GPT_DTYPE_F32 ? 4 : 2);
 }
 
@@ -2647,7 +2600,7 @@ static void prefetch_next_share(const ops_next *next, int t, int nt) {
  * or the float head. */
 static void group_block(float *out, int ldo, const float *in, const gpt_q8_block *xq, const gpt_matrix *W, int R,
                         int j0, int j1, int path) {
-    if (W->dtype == GPT_DTYPE_Q8) q8_block_rows(out, ldo, xq, W->data, NULL, R, W->cols / GPT_Q8_BLOCK, j0, j1, W->rows, path);
+    if (W->dtype == GPT_DTYPE_Q8) q8_panel_rows(out, ldo, xq, W, NULL, R, j0, j1, path);
     else head_block(out, ldo, in, W, R, j0, j1);
 }
 

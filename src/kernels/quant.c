@@ -21,6 +21,12 @@ static void quantize_block_divide(int8_t *q, const float *v, float scale) {
     for (int i = 0; i < GPT_Q8_BLOCK; i++) q[i] = (int8_t)lrintf(v[i] / scale);
 }
 
+static int32_t block_offset(const int8_t *q) {
+    int32_t sum = 0;
+    for (int i = 0; i < GPT_Q8_BLOCK; i++) sum += q[i];
+    return -128 * sum;
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 /* The same bits as the loop below: max|x| is exact in any order, the
@@ -43,6 +49,7 @@ __attribute__((target("avx2"))) static void quantize_row_q8_avx2(gpt_q8_block *o
         out[b].scale = scale;
         if (tiny_scale(scale)) {
             quantize_block_divide(out[b].q, v, scale);
+            out[b].offset = block_offset(out[b].q);
             continue;
         }
         __m256 vi = _mm256_set1_ps(inv);
@@ -54,6 +61,7 @@ __attribute__((target("avx2"))) static void quantize_row_q8_avx2(gpt_q8_block *o
         __m256i p = _mm256_packs_epi16(p01, p23);
         p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
         _mm256_storeu_si256((__m256i *)out[b].q, p);
+        out[b].offset = block_offset(out[b].q);
     }
 }
 #endif
@@ -75,76 +83,103 @@ void quantize_row_q8(gpt_q8_block *out, const float *x, int n) {
         if (tiny_scale(scale)) quantize_block_divide(out[b].q, v, scale);
         else
             for (int i = 0; i < GPT_Q8_BLOCK; i++) out[b].q[i] = (int8_t)lrintf(v[i] * inv);
+        out[b].offset = block_offset(out[b].q);
     }
 }
 
-void dequantize_row_q8(float *out, const gpt_q8_block *blocks, int n) {
-    for (int b = 0; b < n / GPT_Q8_BLOCK; b++)
-        for (int i = 0; i < GPT_Q8_BLOCK; i++) out[b * GPT_Q8_BLOCK + i] = blocks[b].scale * blocks[b].q[i];
+void dequantize_row_q8(float *out, const gpt_matrix *W, int row) {
+    const int nb = W->cols / GPT_Q8_BLOCK, j = row % GPT_Q8_PANEL;
+    const gpt_q8_panel_block *pb = (const gpt_q8_panel_block *)W->data + (size_t)(row / GPT_Q8_PANEL) * nb;
+    for (int b = 0; b < nb; b++)
+        for (int i = 0; i < GPT_Q8_BLOCK; i++)
+            out[b * GPT_Q8_BLOCK + i] = pb[b].scale[j] * (float)(pb[b].q[i / 4][4 * j + i % 4] - 128);
 }
 
 size_t quantize_q8_bytes(const gpt_matrix *m, int transpose) {
     const int rows = transpose ? m->cols : m->rows, cols = transpose ? m->rows : m->cols;
-    return sizeof(gpt_q8_block) * (size_t)(cols / GPT_Q8_BLOCK) * (size_t)rows;
+    const size_t panels = ((size_t)rows + GPT_Q8_PANEL - 1) / GPT_Q8_PANEL;
+    return sizeof(gpt_q8_panel_block) * (size_t)(cols / GPT_Q8_BLOCK) * panels;
 }
 
-gpt_status quantize_q8(gpt_matrix *out, gpt_q8_block *blocks, const gpt_matrix *m, int transpose, const char *name,
+/* Panel `panel` (blocks nb) of a Q8 matrix from its rows' blocks, rows[j]
+ * row j of the panel's (NULL: a padding row, zeros). */
+static void q8_panel_from_rows(gpt_q8_panel_block *panel, const gpt_q8_block *const rows[GPT_Q8_PANEL], int nb) {
+    for (int b = 0; b < nb; b++)
+        for (int j = 0; j < GPT_Q8_PANEL; j++) {
+            panel[b].scale[j] = rows[j] ? rows[j][b].scale : 0.0f;
+            for (int i = 0; i < GPT_Q8_BLOCK; i++)
+                panel[b].q[i / 4][4 * j + i % 4] = (uint8_t)((rows[j] ? rows[j][b].q[i] : 0) + 128);
+        }
+}
+
+gpt_status quantize_q8(gpt_matrix *out, void *storage, const gpt_matrix *m, int transpose, const char *name,
                        char *err, size_t err_len) {
     const int rows = transpose ? m->cols : m->rows;  // outputs
     const int cols = transpose ? m->rows : m->cols;  // the sum
     if (cols % GPT_Q8_BLOCK)
         return gpt_fail(err, err_len, GPT_ERR_UNSUPPORTED, "%s: Q8 needs a length that is a multiple of %d, not %d",
                         name, GPT_Q8_BLOCK, cols);
-    const size_t per_row = (size_t)cols / GPT_Q8_BLOCK;
-    if (!transpose) {
-        /* Rows already run along the sum: each thread widens one row at a
-         * time. (A float copy of the whole matrix, 1 GB for Llama-3.2-1B's
-         * embedding, had the kernel clear fresh pages for every matrix.) */
-#ifdef _OPENMP
-        const int nt = omp_get_max_threads();
-#else
-        const int nt = 1;  // the fuzz build links no OpenMP
-#endif
-        float *row_of_thread = malloc(sizeof(float) * (size_t)cols * (size_t)nt);  // (nt, cols)
-        if (!row_of_thread) return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory for Q8 weights", name);
-#pragma omp parallel for schedule(static) num_threads(nt)
-        for (int r = 0; r < rows; r++) {
-#ifdef _OPENMP
-            float *row = row_of_thread + (size_t)cols * (size_t)omp_get_thread_num();
-#else
-            float *row = row_of_thread;
-#endif
-            gpt_matrix_row_f32(row, m, r);
-            quantize_row_q8(blocks + (size_t)r * per_row, row, cols);
-        }
-        free(row_of_thread);
-        *out = (gpt_matrix){.data = blocks, .dtype = GPT_DTYPE_Q8, .rows = rows, .cols = cols};
-        return GPT_OK;
-    }
+    const int nb = cols / GPT_Q8_BLOCK, n_panels = (rows + GPT_Q8_PANEL - 1) / GPT_Q8_PANEL;
+    gpt_q8_panel_block *panels = storage;
     /* Widen to float with the sum along rows: [rows][cols]. A Conv1D
-     * weight is transposed in 32x32 tiles so both sides stay in cache. */
-    float *wide = malloc(sizeof(float) * (size_t)rows * cols);           // (rows, cols)
-    float *stored = transpose ? malloc(sizeof(float) * (size_t)m->rows * m->cols) : NULL;  // (in, out)
-    if (!wide || (transpose && !stored)) {
-        free(wide);
-        free(stored);
-        return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory for Q8 weights", name);
-    }
-    float *dst = transpose ? stored : wide;
-#pragma omp parallel for schedule(static)
-    for (int r = 0; r < m->rows; r++) gpt_matrix_row_f32(dst + (size_t)r * m->cols, m, r);
+     * weight is transposed in 32x32 tiles so both sides stay in cache. Rows
+     * that already run along the sum are widened a panel at a time by each
+     * thread (a float copy of the whole matrix, 1 GB for Llama-3.2-1B's
+     * embedding, had the kernel clear fresh pages for every matrix). */
+    float *wide = NULL, *stored = NULL;
     if (transpose) {
+        wide = malloc(sizeof(float) * (size_t)rows * cols);               // (rows, cols)
+        stored = malloc(sizeof(float) * (size_t)m->rows * m->cols);       // (in, out)
+        if (!wide || !stored) {
+            free(wide);
+            free(stored);
+            return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory for Q8 weights", name);
+        }
+#pragma omp parallel for schedule(static)
+        for (int r = 0; r < m->rows; r++) gpt_matrix_row_f32(stored + (size_t)r * m->cols, m, r);
 #pragma omp parallel for schedule(static)
         for (int i0 = 0; i0 < m->rows; i0 += 32)
             for (int j0 = 0; j0 < m->cols; j0 += 32)
                 for (int i = i0; i < i0 + 32 && i < m->rows; i++)
                     for (int j = j0; j < j0 + 32 && j < m->cols; j++)
                         wide[(size_t)j * m->rows + i] = stored[(size_t)i * m->cols + j];
+        free(stored);
     }
-#pragma omp parallel for schedule(static)
-    for (int r = 0; r < rows; r++) quantize_row_q8(blocks + (size_t)r * per_row, wide + (size_t)r * cols, cols);
+#ifdef _OPENMP
+    const int nt = omp_get_max_threads();
+#else
+    const int nt = 1;  // the fuzz build links no OpenMP
+#endif
+    /* Each thread: a panel's rows as floats (16, cols), then as blocks (16, nb). */
+    const size_t per_thread = sizeof(float) * GPT_Q8_PANEL * (size_t)cols + sizeof(gpt_q8_block) * GPT_Q8_PANEL * nb;
+    char *scratch = malloc(per_thread * (size_t)nt);
+    if (!scratch) {
+        free(wide);
+        return gpt_fail(err, err_len, GPT_ERR_OOM, "%s: out of memory for Q8 weights", name);
+    }
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int p = 0; p < n_panels; p++) {
+#ifdef _OPENMP
+        char *mine = scratch + per_thread * (size_t)omp_get_thread_num();
+#else
+        char *mine = scratch;
+#endif
+        float *row_floats = (float *)mine;                                                    // (16, cols)
+        gpt_q8_block *row_blocks = (gpt_q8_block *)(mine + sizeof(float) * GPT_Q8_PANEL * (size_t)cols);  // (16, nb)
+        const gpt_q8_block *panel_rows[GPT_Q8_PANEL];
+        for (int j = 0; j < GPT_Q8_PANEL; j++) {
+            const int r = p * GPT_Q8_PANEL + j;
+            panel_rows[j] = NULL;
+            if (r >= rows) continue;
+            const float *row = wide ? wide + (size_t)r * cols : row_floats + (size_t)j * cols;
+            if (!wide) gpt_matrix_row_f32(row_floats + (size_t)j * cols, m, r);
+            quantize_row_q8(row_blocks + (size_t)j * nb, row, cols);
+            panel_rows[j] = row_blocks + (size_t)j * nb;
+        }
+        q8_panel_from_rows(panels + (size_t)p * nb, panel_rows, nb);
+    }
+    free(scratch);
     free(wide);
-    free(stored);
-    *out = (gpt_matrix){.data = blocks, .dtype = GPT_DTYPE_Q8, .rows = rows, .cols = cols};
+    *out = (gpt_matrix){.data = storage, .dtype = GPT_DTYPE_Q8, .rows = rows, .cols = cols};
     return GPT_OK;
 }

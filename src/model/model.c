@@ -121,7 +121,9 @@ static size_t matrix_bytes(const gpt_matrix *m) {
     size_t n = (size_t)m->rows * m->cols;
     switch (m->dtype) {
     case GPT_DTYPE_F32: return n * 4;
-    case GPT_DTYPE_Q8: return n / GPT_Q8_BLOCK * sizeof(gpt_q8_block);
+    case GPT_DTYPE_Q8:  // whole panels of 16 rows
+        return (size_t)((m->rows + GPT_Q8_PANEL - 1) / GPT_Q8_PANEL) * (m->cols / GPT_Q8_BLOCK) *
+               sizeof(gpt_q8_panel_block);
     default: return n * 2;
     }
 }
@@ -451,13 +453,13 @@ gpt_status gpt_model_load(gpt_model **out, const char *dir, const gpt_load_optio
                 snprintf(name, sizeof name, "layer %d %s", l, nm);
                 const size_t bytes = q8_aligned(quantize_q8_bytes(mat, m->conv1d));
                 const gpt_matrix stored = *mat;
-                st = quantize_q8(mat, (gpt_q8_block *)next, mat, m->conv1d, name, err, err_len);
+                st = quantize_q8(mat, next, mat, m->conv1d, name, err, err_len);
                 st_release(&s->archive, stored.data, matrix_bytes(&stored));
                 next += bytes;
             }
         if (st == GPT_OK) {
             const gpt_matrix stored = m->lm_head;
-            st = quantize_q8(&m->lm_head, (gpt_q8_block *)next, &m->lm_head, 0, "lm_head", err, err_len);
+            st = quantize_q8(&m->lm_head, next, &m->lm_head, 0, "lm_head", err, err_len);
             if (st == GPT_OK && !untied) m->wte = m->lm_head;
             // An untied embedding stays mapped: token lookups read it.
             if (st == GPT_OK) st_release(&s->archive, stored.data, matrix_bytes(&stored));

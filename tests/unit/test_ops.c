@@ -723,6 +723,83 @@ static void test_quantize(void) {
         }
     }
     CHECK(bad == 0, "quantize_row_q8: %d values differ from the definition", bad);
+    for (int b = 0; b < N / 32; b++) {
+        int32_t sum = 0;
+        for (int i = 0; i < 32; i++) sum += got[b].q[i];
+        CHECK(got[b].offset == -128 * sum, "quantize_row_q8: block %d offset %d, want -128 x %d", b, got[b].offset, sum);
+    }
+}
+
+/* Q8 products against their definition: each weight row is quantize_row_q8's
+ * blocks (read back through matrix_row as scale x q), each input row too,
+ * and each dot is fmaf((float)sum_b, x.scale * w.scale, dot) block after
+ * block from zero, where sum_b is the exact integer sum of a block's 32
+ * products; one row alone and 5 at once, every path, 1 and 2 threads. A
+ * Conv1D weight [in, out] quantizes to the same bytes as its transpose. */
+static void test_q8_definition(int OUT, int IN) {
+    const int nb = IN / GPT_Q8_BLOCK, R = 5;
+    float *wide = malloc(sizeof(float) * OUT * IN), *conv = malloc(sizeof(float) * OUT * IN);  // [OUT, IN], [IN, OUT]
+    for (int j = 0; j < OUT; j++)
+        for (int i = 0; i < IN; i++) wide[(size_t)j * IN + i] = conv[(size_t)i * OUT + j] = uniform() * (float)(1 + j % 5);
+    gpt_matrix W = {.data = wide, .dtype = GPT_DTYPE_F32, .rows = OUT, .cols = IN};
+    gpt_matrix Wc = {.data = conv, .dtype = GPT_DTYPE_F32, .rows = IN, .cols = OUT};
+    const size_t bytes = quantize_q8_bytes(&W, 0);
+    CHECK(bytes == quantize_q8_bytes(&Wc, 1), "Q8 %dx%d: %zu bytes, from Conv1D %zu", OUT, IN, bytes, quantize_q8_bytes(&Wc, 1));
+    void *storage = malloc(bytes), *storage_conv = malloc(bytes);
+    gpt_matrix Q, Qc;
+    char err[256];
+    CHECK(quantize_q8(&Q, storage, &W, 0, "w", err, sizeof err) == GPT_OK, "%s", err);
+    CHECK(quantize_q8(&Qc, storage_conv, &Wc, 1, "w", err, sizeof err) == GPT_OK, "%s", err);
+    CHECK(!memcmp(storage, storage_conv, bytes), "Q8 %dx%d: Conv1D [in, out] and nn.Linear [out, in] quantize to different bytes", OUT, IN);
+    gpt_q8_block *wq = malloc(sizeof(gpt_q8_block) * OUT * nb), *xq = malloc(sizeof(gpt_q8_block) * R * nb);
+    float *in = malloc(sizeof(float) * R * IN), *row = malloc(sizeof(float) * IN);
+    for (int j = 0; j < OUT; j++) quantize_row_q8(wq + (size_t)j * nb, wide + (size_t)j * IN, IN);
+    for (int i = 0; i < R * IN; i++) in[i] = uniform();
+    for (int r = 0; r < R; r++) quantize_row_q8(xq + (size_t)r * nb, in + (size_t)r * IN, IN);
+    int bad = 0;
+    for (int j = 0; j < OUT && !bad; j++) {
+        matrix_row(row, &Q, j);
+        for (int i = 0; i < IN && !bad; i++) {
+            const gpt_q8_block *b = wq + (size_t)j * nb + i / 32;
+            const float want = b->scale * (float)b->q[i % 32];
+            if (memcmp(&row[i], &want, 4)) {
+                bad = 1;
+                CHECK(0, "Q8 %dx%d: matrix_row %d col %d: %.9g, want scale %.9g x q %d = %.9g", OUT, IN, j, i, row[i],
+                      b->scale, b->q[i % 32], want);
+            }
+        }
+    }
+    float *want = malloc(sizeof(float) * R * OUT), *got = malloc(sizeof(float) * R * OUT);
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < OUT; j++) {
+            float dot = 0.0f;
+            for (int b = 0; b < nb; b++) {
+                const gpt_q8_block *x = xq + (size_t)r * nb + b, *w = wq + (size_t)j * nb + b;
+                int32_t sum = 0;
+                for (int i = 0; i < 32; i++) sum += x->q[i] * w->q[i];
+                dot = fmaf((float)sum, x->scale * w->scale, dot);
+            }
+            want[(size_t)r * OUT + j] = dot;
+        }
+    float *panel = malloc(sizeof(float) * matmul_panel_floats(IN));
+    for (int path = 0; path <= 2; path++)
+        for (int threads = 1; threads <= 2; threads++)
+            for (int rows = 1; rows <= R; rows += R - 1) {
+                omp_set_num_threads(threads);
+                ops_force_no_avx512(path == 1);
+                ops_force_portable(path == 2);
+                memset(got, 0xFF, sizeof(float) * R * OUT);
+                for (int r0 = 0; r0 < R; r0 += rows) matmul_t(got + (size_t)r0 * OUT, OUT, in + (size_t)r0 * IN, &Q, rows, panel, NULL);
+                size_t where = 0;
+                CHECK(same_bits(got, want, (size_t)R * OUT, &where),
+                      "Q8 %dx%d, %s, %d threads, %d rows at a time: row %zu col %zu %.9g, the definition %.9g", OUT,
+                      IN, PATH_NAME[path], threads, rows, where / OUT, where % OUT, got[where], want[where]);
+            }
+    ops_force_no_avx512(0);
+    ops_force_portable(0);
+    omp_set_num_threads(2);
+    free(wide), free(conv), free(storage), free(storage_conv), free(wq), free(xq), free(in), free(row), free(want),
+        free(got), free(panel);
 }
 
 /* matmul_t_group (q, k, v in one region) gives each product the bits
@@ -849,6 +926,9 @@ int main(void) {
         printf("SKIP the AVX-512 head tiles (matmul_t F32/F16/BF16): not on this CPU (the AVX2 and portable paths are tested)\n");
     test_dot();
     test_quantize();
+    test_q8_definition(48, 64);    // three whole panels
+    test_q8_definition(37, 96);    // two panels and one padded with 11 rows of zeros
+    test_q8_definition(160, 2080); // long rows: ten panels of 65 blocks
     test_gelu();
     test_silu();
     test_exp();
