@@ -1069,12 +1069,13 @@ static int q8_block_at(const int *first, int blk, int *j0) {
  * AVX-512 those of more than LONG_ROW_BYTES): a thread's share, blocks
  * [b0, b1) of the products p against in (Q8: xq (1, nb)), walked in steps. The share is S streams of
  * consecutive blocks (walks: four for Q8, two for floats; the first
- * (b1 - b0) % S one block longer), and step k takes block k of each, a row
- * of each at a time, so the thread reads S sequential streams far apart,
- * which the hardware prefetcher follows, and runs S dots side by side. Q8:
- * one thread over 100,000 rows of 576 inputs streamed 34-37 GB/s so,
- * against 25-28 GB/s one row at a time and 9 GB/s for two neighbouring
- * rows side by side. Long float rows (Qwen2.5-0.5B's down projection, 4864
+ * (b1 - b0) % S one block longer), and step k takes block k of each (Q8
+ * and row panels: the whole panel of each; other floats a row of each at a
+ * time), so the thread reads S sequential streams far apart, which the
+ * hardware prefetcher follows, and runs S dots side by side. Q8 in rows of
+ * blocks (before panels): one thread over 100,000 rows of 576 inputs
+ * streamed 34-37 GB/s so, against 25-28 GB/s one row at a time and 9 GB/s
+ * for two neighbouring rows side by side. Long float rows (Qwen2.5-0.5B's down projection, 4864
  * BF16 inputs): one row at a time is a single chain of 304 dependent fmas,
  * and four neighbouring rows side by side (since removed) streamed as four
  * short runs a row apart; two far-apart streams read 1.3-1.5x as fast,
@@ -1082,7 +1083,7 @@ static int q8_block_at(const int *first, int blk, int *j0) {
  * rows stay one row at a time, which streams at the memory's speed there
  * (the walk measured 0.91-1.06x, Zen 5); on AVX2 (Zen 3) every float row
  * walks (1.18-1.22x a SmolLM2 or Qwen2.5 BF16 step) and Q8 walks four
- * streams with the AVX2 tile (1.2-1.5x). In the last step of an uneven
+ * streams (1.2-1.5x, in rows of blocks). In the last step of an uneven
  * share the streams that have ended repeat the first one's rows into a
  * sink (the blocks left over went one row at a time on AVX2 before: 4% of
  * a SmolLM2-shape Q8 step's samples). Blocks short of 16 rows go as group_block runs them. Every dot
