@@ -770,10 +770,45 @@ TARGET_AVX2 static void widen_row_avx2(float *out, const gpt_matrix *W, int row)
 }
 #endif
 
+#if HAVE_X86
+/* out (16, ldo) = the 16 rows of a whole Q8 panel (blocks nb) widened, each
+ * value scale x (q + 128 - 128) as dequantize_row_q8 makes it: per block
+ * and quad k, 8 bytes (two rows' quads) at a time, stored as two rows'
+ * four values. */
+TARGET_AVX2 static void widen_q8_panel_avx2(float *out, size_t ldo, const gpt_q8_panel_block *panel, int nb) {
+    const __m256i bias = _mm256_set1_epi32(128);
+    for (int b = 0; b < nb; b++) {
+        __m256 scale[8];  // scale[i]: row 2i's scale in the low four lanes, row 2i + 1's in the high
+        for (int i = 0; i < 8; i++)
+            scale[i] = _mm256_set_m128(_mm_set1_ps(panel[b].scale[2 * i + 1]), _mm_set1_ps(panel[b].scale[2 * i]));
+        for (int k = 0; k < 8; k++)
+            for (int i = 0; i < 8; i++) {
+                const __m128i quads = _mm_loadl_epi64((const __m128i *)(panel[b].q[k] + 8 * i));
+                const __m256 v = _mm256_mul_ps(
+                    scale[i], _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(quads), bias)));
+                float *row = out + (size_t)(2 * i) * ldo + GPT_Q8_BLOCK * b + 4 * k;
+                _mm_storeu_ps(row, _mm256_castps256_ps128(v));
+                _mm_storeu_ps(row + ldo, _mm256_extractf128_ps(v, 1));
+            }
+    }
+}
+#endif
+
 /* Widens rows [r0, r0+n) of W into panel (n, W->cols). */
 static void widen_rows(float *panel, const gpt_matrix *W, int r0, int n) {
 #if HAVE_X86
     const int vector = cpu_has_avx2() && (W->dtype == GPT_DTYPE_F16 || W->dtype == GPT_DTYPE_BF16);
+    if (cpu_has_avx2() && W->dtype == GPT_DTYPE_Q8) {  // whole panels 16 rows at a time, the rest a row at a time
+        const int nb = W->cols / GPT_Q8_BLOCK, p0 = (r0 + GPT_Q8_PANEL - 1) / GPT_Q8_PANEL,
+                  p1 = (r0 + n) / GPT_Q8_PANEL;  // whole panels [p0, p1)
+#pragma omp parallel for schedule(static)
+        for (int p = p0; p < p1; p++)
+            widen_q8_panel_avx2(panel + (size_t)(p * GPT_Q8_PANEL - r0) * W->cols, (size_t)W->cols,
+                                (const gpt_q8_panel_block *)W->data + (size_t)p * nb, nb);
+        for (int r = 0; r < n; r++)
+            if (r0 + r < p0 * GPT_Q8_PANEL || r0 + r >= p1 * GPT_Q8_PANEL) matrix_row(panel + (size_t)r * W->cols, W, r0 + r);
+        return;
+    }
 #endif
 #pragma omp parallel for schedule(static)
     for (int r = 0; r < n; r++) {
