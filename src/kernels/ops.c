@@ -1354,7 +1354,7 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
     const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
     if (R <= SMALL_ROWS || (Q8_INT8_PROMPTS && path == 2)) {
         /* Integer dots. The rows go in chunks of SMALL_ROWS,
-         * quantized into panel: 36 bytes per 32 inputs, within
+         * quantized into panel: 40 bytes per 32 inputs, within
          * matmul_panel_floats of any product's width. Blocks of 16 weight
          * rows stay in cache while the chunk's rows meet them. */
         gpt_q8_block *xq = (gpt_q8_block *)panel;  // (SMALL_ROWS, nb) the chunk's rows, quantized
