@@ -94,6 +94,12 @@ typedef struct {
     uint8_t q[GPT_Q8_BLOCK / 4][GPT_Q8_PANEL * 4];  /* [k][4 j + e]: row j's value 4k + e, + 128 */
     float scale[GPT_Q8_PANEL];                      /* row j's scale */
 } gpt_q8_panel_block;
+_Static_assert(sizeof(gpt_q8_panel_block) % GPT_Q8_PANEL == 0, "a panel is 16 rows of whole bytes");
+
+/* The panel of a Q8 matrix that holds row `row` (lane row % 16). */
+static inline const gpt_q8_panel_block *gpt_q8_panel_of(const gpt_matrix *W, int row) {
+    return (const gpt_q8_panel_block *)W->data + (size_t)(row / GPT_Q8_PANEL) * (size_t)(W->cols / GPT_Q8_BLOCK);
+}
 
 /* One block's weights. The same fields serve every family; what a family
  * lacks is NULL (vectors) or has data NULL (matrices). QD = n_head * HD,

@@ -804,7 +804,7 @@ static void widen_rows(float *panel, const gpt_matrix *W, int r0, int n) {
 #pragma omp parallel for schedule(static)
         for (int p = p0; p < p1; p++)
             widen_q8_panel_avx2(panel + (size_t)(p * GPT_Q8_PANEL - r0) * W->cols, (size_t)W->cols,
-                                (const gpt_q8_panel_block *)W->data + (size_t)p * nb, nb);
+                                gpt_q8_panel_of(W, p * GPT_Q8_PANEL), nb);
         for (int r = 0; r < n; r++)
             if (r0 + r < p0 * GPT_Q8_PANEL || r0 + r >= p1 * GPT_Q8_PANEL) matrix_row(panel + (size_t)r * W->cols, W, r0 + r);
         return;
@@ -903,13 +903,20 @@ static inline int32_t q8_quad(const gpt_q8_block *xb, int k) {
 }
 
 #if HAVE_X86
+/* sum + 8 rows' dots of one quad: w the rows' quad k (q + 128, 32 bytes)
+ * against x's quad k broadcast in xk, |x| in ax, with x's sign moved onto
+ * w so maddubs's 16-bit pair sums (at most 2 x 127 x 127) never saturate. */
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256i q8_quad_avx2(__m256i sum, const uint8_t *w, __m256i xk,
+                                                                           __m256i ax) {
+    const __m256i q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)w), _mm256_set1_epi8((char)0x80));
+    return _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(q, xk)), _mm256_set1_epi16(1)));
+}
+
 /* One panel against NR input rows (up to 4), its rows 0-7 and then 8-15
  * in 8 lanes: per block, value quad k of the 8 rows against x's quad k
- * broadcast, with x's sign moved onto w so maddubs's 16-bit pair sums (at
- * most 2 x 127 x 127) never saturate. Out: (NR, ldo), 16 columns. */
+ * broadcast (q8_quad_avx2). Out: (NR, ldo), 16 columns. */
 TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body(
     float *out, int ldo, const gpt_q8_block *x, const gpt_q8_panel_block *panel, int nb, const int NR) {
-    const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8((char)0x80);
 #pragma GCC unroll 2
     for (int h = 0; h < 2; h++) {
         __m256 acc[4];  // acc[r]: rows 8h..8h+7 against input row r
@@ -920,14 +927,12 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body
 #pragma GCC unroll 4
             for (int r = 0; r < NR; r++) sum[r] = _mm256_setzero_si256();
 #pragma GCC unroll 8
-            for (int k = 0; k < 8; k++) {
-                const __m256i w = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(panel[b].q[k] + 32 * h)), flip);
+            for (int k = 0; k < 8; k++)
 #pragma GCC unroll 4
                 for (int r = 0; r < NR; r++) {
-                    const __m256i xk = _mm256_set1_epi32(q8_quad(x + (size_t)r * nb + b, k)), ax = _mm256_abs_epi8(xk);
-                    sum[r] = _mm256_add_epi32(sum[r], _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, xk)), ones));
+                    const __m256i xk = _mm256_set1_epi32(q8_quad(x + (size_t)r * nb + b, k));
+                    sum[r] = q8_quad_avx2(sum[r], panel[b].q[k] + 32 * h, xk, _mm256_abs_epi8(xk));
                 }
-            }
             const __m256 ws = _mm256_loadu_ps(panel[b].scale + 8 * h);
 #pragma GCC unroll 4
             for (int r = 0; r < NR; r++)
@@ -946,8 +951,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body
  * of x's block, which leaves exactly the sum of q_x q_w; the 8 quads in two
  * chains. Out: out[s] + r * ldo, 16 floats each. */
 TARGET_VNNI static inline __attribute__((always_inline)) void q8_panels_vnni_body(
-    float *const out[4], int ldo, const gpt_q8_block *x, const gpt_q8_panel_block *const panel[4], int nb, const int S,
-    const int NR) {
+    float *const out[4], int ldo, const gpt_q8_block *x, const void *const panel[4], int nb, const int S, const int NR) {
     __m512 acc[4][8];  // acc[s][r]: panel s against input row r
 #pragma GCC unroll 4
     for (int s = 0; s < S; s++)
@@ -956,7 +960,7 @@ TARGET_VNNI static inline __attribute__((always_inline)) void q8_panels_vnni_bod
     for (int b = 0; b < nb; b++) {
 #pragma GCC unroll 4
         for (int s = 0; s < S; s++) {
-            const gpt_q8_panel_block *pb = panel[s] + b;
+            const gpt_q8_panel_block *pb = (const gpt_q8_panel_block *)panel[s] + b;
             __m512i w[8];
 #pragma GCC unroll 8
             for (int k = 0; k < 8; k++) w[k] = _mm512_loadu_si512(pb->q[k]);
@@ -995,7 +999,7 @@ TARGET_AVX2 static void q8_panel_tile_avx2(float *out, int ldo, const gpt_q8_blo
 TARGET_VNNI static void q8_panel_tile_vnni(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_panel_block *panel,
                                            int nb, int nr) {
     float *const o[4] = {out, out, out, out};
-    const gpt_q8_panel_block *const p[4] = {panel, panel, panel, panel};
+    const void *const p[4] = {panel, panel, panel, panel};
     switch (nr) {
     case 1: q8_panels_vnni_body(o, ldo, x, p, nb, 1, 1); return;
     case 2: q8_panels_vnni_body(o, ldo, x, p, nb, 1, 2); return;
@@ -1011,13 +1015,14 @@ TARGET_VNNI static void q8_panel_tile_vnni(float *out, int ldo, const gpt_q8_blo
 /* Four panels from anywhere (walk_item's streams) against one input row:
  * out[s], 16 floats each. AVX2 takes two panels at a time, both halves of
  * each at once: x's quad broadcast and its |x| serve four weight vectors,
- * and 4 sums and 4 accumulators leave registers for the rest (the four
- * panels of the tile body at once spilled and ran a SmolLM2-shape Q8
- * decode step at 0.93x, on Zen 5 with AVX-512 off). VNNI takes all four
- * (two at a time: 0.93-0.94x). */
+ * and 4 sums and 4 accumulators leave registers for the rest (a body over
+ * all four, wanting 4 sums, 4 accumulators, 4 weight vectors and the
+ * input's of AVX2's 16 registers, ran a SmolLM2-shape Q8 decode step at
+ * 0.93x, on Zen 5 with AVX-512 off). VNNI takes all four (two at a time:
+ * 0.93-0.94x). */
 TARGET_AVX2 static inline __attribute__((always_inline)) void q8_row2_avx2_body(
-    float *const out[2], const gpt_q8_block *x, const gpt_q8_panel_block *const panel[2], int nb) {
-    const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8((char)0x80);
+    float *const out[2], const gpt_q8_block *x, const void *const panel[2], int nb) {
+    const gpt_q8_panel_block *const pn[2] = {panel[0], panel[1]};
     __m256 acc[2][2];  // acc[s][h]: panel s's rows 8h..8h+7
 #pragma GCC unroll 2
     for (int s = 0; s < 2; s++) acc[s][0] = acc[s][1] = _mm256_setzero_ps();
@@ -1031,12 +1036,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_row2_avx2_body(
 #pragma GCC unroll 2
             for (int s = 0; s < 2; s++)
 #pragma GCC unroll 2
-                for (int h = 0; h < 2; h++) {
-                    const __m256i w =
-                        _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(panel[s][b].q[k] + 32 * h)), flip);
-                    sum[s][h] = _mm256_add_epi32(
-                        sum[s][h], _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, xk)), ones));
-                }
+                for (int h = 0; h < 2; h++) sum[s][h] = q8_quad_avx2(sum[s][h], pn[s][b].q[k] + 32 * h, xk, ax);
         }
         const __m256 xs = _mm256_set1_ps(x[b].scale);
 #pragma GCC unroll 2
@@ -1044,20 +1044,20 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_row2_avx2_body(
 #pragma GCC unroll 2
             for (int h = 0; h < 2; h++)
                 acc[s][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[s][h]),
-                                            _mm256_mul_ps(xs, _mm256_loadu_ps(panel[s][b].scale + 8 * h)), acc[s][h]);
+                                            _mm256_mul_ps(xs, _mm256_loadu_ps(pn[s][b].scale + 8 * h)), acc[s][h]);
     }
 #pragma GCC unroll 2
     for (int s = 0; s < 2; s++)
 #pragma GCC unroll 2
         for (int h = 0; h < 2; h++) _mm256_storeu_ps(out[s] + 8 * h, acc[s][h]);
 }
-TARGET_AVX2 static void q8_panels4_avx2(float *const out[4], const gpt_q8_block *x,
-                                        const gpt_q8_panel_block *const panel[4], int nb) {
+TARGET_AVX2 static void q8_panels4_avx2(float *const out[4], const gpt_q8_block *x, const void *const panel[4],
+                                        int nb) {
     q8_row2_avx2_body(out, x, panel, nb);
     q8_row2_avx2_body(out + 2, x, panel + 2, nb);
 }
-TARGET_VNNI static void q8_panels4_vnni(float *const out[4], const gpt_q8_block *x,
-                                        const gpt_q8_panel_block *const panel[4], int nb) {
+TARGET_VNNI static void q8_panels4_vnni(float *const out[4], const gpt_q8_block *x, const void *const panel[4],
+                                        int nb) {
     q8_panels_vnni_body(out, 0, x, panel, nb, 4, 1);
 }
 #endif
@@ -1070,7 +1070,7 @@ TARGET_VNNI static void q8_panels4_vnni(float *const out[4], const gpt_q8_block 
 static void q8_panel_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt_matrix *W, const float *bias, int R,
                           int j0, int j1, int path) {
     const int nb = W->cols / GPT_Q8_BLOCK, tile_rows = path == 1 ? 4 : 8, nw = j1 - j0;
-    const gpt_q8_panel_block *panel = (const gpt_q8_panel_block *)W->data + (size_t)(j0 / GPT_Q8_PANEL) * nb;
+    const gpt_q8_panel_block *panel = gpt_q8_panel_of(W, j0);
     float part[8 * GPT_Q8_PANEL];  // (8, 16) a tile's outputs of a padded panel
     for (int r0 = 0; r0 < R; r0 += tile_rows) {
         const int nr = R - r0 < tile_rows ? R - r0 : tile_rows;
@@ -1125,6 +1125,14 @@ static int q8_block_at(const int *first, int blk, int *j0) {
  * has the bits of group_block's. */
 static int walk_items(int b0, int b1, int streams) { return (b1 - b0 + streams - 1) / streams; }
 
+/* Bytes of one stored row of W (Q8: a sixteenth of its panels' bytes, so
+ * the panel of row 16p starts 16p rows' bytes in). */
+static size_t row_bytes(const gpt_matrix *W) {
+    if (W->dtype == GPT_DTYPE_Q8) return (size_t)(W->cols / GPT_Q8_BLOCK) * (sizeof(gpt_q8_panel_block) / GPT_Q8_PANEL);
+    return (size_t)W->cols * (W->dtype == GPT_DTYPE_F32 ? 4 : 2);
+}
+_Static_assert(GPT_Q8_PANEL == GPT_ROW_PANEL, "walk_item's panels and sinks: 16 rows either way");
+
 static void group_block(float *out, int ldo, const float *in, const gpt_q8_block *xq, const gpt_matrix *W, int R,
                         int j0, int j1, int path);
 static void float_dot2(float *const out[], const float *x, const void *const row[], gpt_dtype dt, int n);
@@ -1152,23 +1160,12 @@ static void walk_item(const ops_product *p, const int *first, int b0, int b1, in
         group_block(p[m[i]].out, p[m[i]].ldo, in, xq, p[m[i]].W, 1, j0[i], j1, path);
     }
     const gpt_dtype dt = p[m[0]].W->dtype;
-    const int cols = p[m[0]].W->cols, nb = cols / GPT_Q8_BLOCK;
-    const size_t row_size = (size_t)cols * (dt == GPT_DTYPE_F32 ? 4 : 2);  // floats
+    const int cols = p[m[0]].W->cols;  // one dtype and width for every product walked (walks)
+    const size_t row_size = row_bytes(p[m[0]].W);
 #if HAVE_X86
-    if (full && dt == GPT_DTYPE_Q8) {  // four panels side by side (walks: 4)
-        float panel_sink[4][GPT_Q8_PANEL];  // the outputs of a stream that has ended
-        float *out[4];
-        const gpt_q8_panel_block *panel[4];
-        for (int i = 0; i < S; i++) {
-            const int s = i < n ? i : 0;
-            out[i] = i < n ? p[m[i]].out + j0[i] : panel_sink[i];
-            panel[i] = (const gpt_q8_panel_block *)p[m[s]].W->data + (size_t)(j0[s] / GPT_Q8_PANEL) * nb;
-        }
-        if (path == 2) q8_panels4_vnni(out, xq, panel, nb);
-        else q8_panels4_avx2(out, xq, panel, nb);
-        return;
-    }
-    if (full && p[m[0]].W->in_order) {  // row panels side by side (walks: 4 or 2)
+    /* Panels side by side: Q8's (walks: 4) or row panels (4 or 2). j0 is a
+     * multiple of 16, so j0 rows' bytes in are where its panel starts. */
+    if (full && (dt == GPT_DTYPE_Q8 || p[m[0]].W->in_order)) {
         float panel_sink[4][GPT_ROW_PANEL];  // the outputs of a stream that has ended
         float *out[4];
         const void *panel[4];
@@ -1177,7 +1174,9 @@ static void walk_item(const ops_product *p, const int *first, int b0, int b1, in
             out[i] = i < n ? p[m[i]].out + j0[i] : panel_sink[i];
             panel[i] = (const char *)p[m[s]].W->data + (size_t)j0[s] * row_size;
         }
-        if (S == 4) in_order_panels4_avx512(out, in, panel, dt, cols);  // walks: four streams on AVX-512
+        if (dt == GPT_DTYPE_Q8 && path == 2) q8_panels4_vnni(out, xq, panel, cols / GPT_Q8_BLOCK);
+        else if (dt == GPT_DTYPE_Q8) q8_panels4_avx2(out, xq, panel, cols / GPT_Q8_BLOCK);
+        else if (S == 4) in_order_panels4_avx512(out, in, panel, dt, cols);  // walks: four streams on AVX-512
         else in_order_panels2_avx2(out, in, panel, dt, cols);
         return;
     }
@@ -2581,11 +2580,6 @@ void matmul_t(float *out, int ldo, const float *in, const gpt_matrix *W, int R, 
     }
 }
 
-/* Bytes of one stored row of W. */
-static size_t row_bytes(const gpt_matrix *W) {
-    if (W->dtype == GPT_DTYPE_Q8) return (size_t)(W->cols / GPT_Q8_BLOCK) * (sizeof(gpt_q8_panel_block) / GPT_Q8_PANEL);
-    return (size_t)W->cols * (W->dtype == GPT_DTYPE_F32 ? 4 : 2);
-}
 
 /* Into L2: up to this many bytes of a thread's share of the next product. */
 #ifndef NEXT_PREFETCH_BYTES

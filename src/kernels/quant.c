@@ -89,7 +89,7 @@ void quantize_row_q8(gpt_q8_block *out, const float *x, int n) {
 
 void dequantize_row_q8(float *out, const gpt_matrix *W, int row) {
     const int nb = W->cols / GPT_Q8_BLOCK, j = row % GPT_Q8_PANEL;
-    const gpt_q8_panel_block *pb = (const gpt_q8_panel_block *)W->data + (size_t)(row / GPT_Q8_PANEL) * nb;
+    const gpt_q8_panel_block *pb = gpt_q8_panel_of(W, row);
     for (int b = 0; b < nb; b++)
         for (int i = 0; i < GPT_Q8_BLOCK; i++)
             out[b * GPT_Q8_BLOCK + i] = pb[b].scale[j] * (float)(pb[b].q[i / 4][4 * j + i % 4] - 128);
