@@ -860,15 +860,17 @@ static void q8_panel_portable(float *out, int ldo, const gpt_q8_block *x, int nb
         }
 }
 
-/* Prompts (more than SMALL_ROWS rows) as integer dots on VNNI, in chunks of
+/* Prompts (more than SMALL_ROWS rows) as integer dots, in chunks of
  * SMALL_ROWS rows, instead of BLAS on widened panels: each prompt row's
- * products then have the bits they have decoded alone. On by default since
- * the tiles fetch the next block ahead, run 4 input rows and start from
+ * products then have the bits they have decoded alone. On VNNI since the
+ * tiles fetch the next block ahead, run 4 input rows and start from
  * -128 x the weights: a 512-token prompt ran 1.13x (SmolLM2 shape), 1.26x (Qwen2.5) and 1.13x
  * (GPT-2 124M) as fast as on BLAS, in process (before those three it only
- * matched AVX-512 sgemm, 0.88-1.07x). AVX2's maddubs path ran at 0.75x of
- * BLAS, so CPUs without VNNI keep BLAS. -DGPT_Q8_INT8_PROMPTS=0 builds the
- * BLAS path on VNNI too; test_ops checks whichever is built. */
+ * matched AVX-512 sgemm, 0.88-1.07x). On AVX2 since the panel tile took
+ * the weights' sign onto x: 1.07-1.10x of BLAS on Zen 2 (SmolLM2, Qwen2.5
+ * and GPT-2 124M shapes, 1.02x the bundled model; in process), where rows
+ * of blocks had run 0.75x on Zen 3. -DGPT_Q8_INT8_PROMPTS=0 builds the
+ * BLAS path; test_ops checks whichever is built. */
 #ifdef GPT_Q8_INT8_PROMPTS
 #define Q8_INT8_PROMPTS GPT_Q8_INT8_PROMPTS
 #else
@@ -893,7 +895,9 @@ static int cpu_has_vnni(void) {
 }
 
 int ops_q8_vnni(void) { return cpu_has_vnni(); }
-int ops_q8_int8_prompts(void) { return Q8_INT8_PROMPTS && cpu_has_vnni(); }
+static int q8_blas_prompts = 0;
+void ops_force_q8_blas_prompts(int on) { q8_blas_prompts = on != 0; }
+int ops_q8_int8_prompts(void) { return Q8_INT8_PROMPTS && !q8_blas_prompts && cpu_has_avx2(); }
 
 /* Four of a block's int8 values (4k..4k+3) as one 32-bit lane. */
 static inline int32_t q8_quad(const gpt_q8_block *xb, int k) {
@@ -1371,7 +1375,7 @@ static void matmul_q8(float *out, int ldo, const float *in, const gpt_matrix *W,
                       float *panel, ops_team *team) {
     const int OUT = W->rows, IN = W->cols;
     const int path = cpu_has_vnni() ? 2 : cpu_has_avx2() ? 1 : 0;
-    if (R <= SMALL_ROWS || (Q8_INT8_PROMPTS && path == 2)) {
+    if (R <= SMALL_ROWS || ops_q8_int8_prompts()) {
         /* Integer dots. The rows go in chunks of SMALL_ROWS,
          * quantized into panel: 40 bytes per 32 inputs, within
          * matmul_panel_floats of any product's width. Blocks of 16 weight

@@ -215,6 +215,10 @@ void ops_force_no_vnni(int on);
  * 512-bit tiles and Q8's VNNI: the AVX2 paths, the same bits); 0 restores
  * the detection. */
 void ops_force_no_avx512(int on);
+/* For tests: nonzero sends Q8 prompts of more than OPS_SMALL_ROWS rows to
+ * BLAS on widened panels, as the portable path and a
+ * -DGPT_Q8_INT8_PROMPTS=0 build do; 0 restores the default. */
+void ops_force_q8_blas_prompts(int on);
 /* Nonzero when the kernels take their AVX2 paths (not forced portable). */
 int ops_avx2(void);
 /* Nonzero when matmul_t's float products (F32, F16, BF16) run on AVX-512. */
@@ -222,7 +226,7 @@ int ops_head_avx512(void);
 /* Nonzero when the Q8 products run on AVX-512 VNNI. */
 int ops_q8_vnni(void);
 /* Nonzero when Q8 products of more than OPS_SMALL_ROWS rows run as integer
- * dots too (on a VNNI CPU, unless built with -DGPT_Q8_INT8_PROMPTS=0). */
+ * dots too (on AVX2 and VNNI, unless built with -DGPT_Q8_INT8_PROMPTS=0). */
 int ops_q8_int8_prompts(void);
 
 /* The thread count the kernels use (and BLAS is told). */

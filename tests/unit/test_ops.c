@@ -6,8 +6,8 @@
  * in input order; above OPS_SMALL_ROWS rows (BLAS) a product is the same
  * bits with 1, 2 or 3 threads (and the same bits as each row alone where
  * the long product keeps the one-row order: matmul_t on F16/BF16 with
- * AVX-512, and on VNNI, unless built with -DGPT_Q8_INT8_PROMPTS=0, Q8
- * prompts as integer dots). F32, F16, BF16 and Q8 weights; the Q8 products on VNNI, on AVX2
+ * AVX-512, and on AVX2 and VNNI, unless built with -DGPT_Q8_INT8_PROMPTS=0,
+ * Q8 prompts as integer dots). F32, F16, BF16 and Q8 weights; the Q8 products on VNNI, on AVX2
  * and portable; matmul_t's float products on AVX-512, AVX2 and portable.
  * The Llama family's matrices (gpt_matrix.in_order), in rows and in row
  * panels: each element exactly the fmaf chain in input order, prompts
@@ -191,10 +191,17 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
                       RB, where / OUT, where % OUT, one[where], alone[where]);
             }
         }
-        ops_force_no_avx512(0);
-        /* `one` now holds the AVX2 path (BLAS on panels widened eight values
-         * at a time); the portable path widens one value at a time. */
+        /* `one` now holds the AVX2 path; where that is BLAS on panels
+         * widened eight values at a time (Q8 prompts as integer dots go
+         * there when told), the portable path's BLAS on panels widened one
+         * value at a time gives the same bits. */
         omp_set_num_threads(1);
+        if (W->dtype == GPT_DTYPE_Q8 && ops_q8_int8_prompts()) {
+            ops_force_q8_blas_prompts(1);
+            run(transposed, one, big_in, W, b, 0, RB, IN, OUT, panel);
+            ops_force_q8_blas_prompts(0);
+        }
+        ops_force_no_avx512(0);
         ops_force_portable(1);
         run(transposed, many, big_in, W, b, 0, RB, IN, OUT, panel);
         ops_force_portable(0);
