@@ -159,7 +159,7 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
     /* More rows than OPS_SMALL_ROWS: 65 (one past) and 300 (several chunks).
      * BLAS runs them on fixed blocks, the same bits with 1, 2 or 3 threads
      * (rule 4); where matmul_t runs 16-bit weights on AVX-512 tiles, or Q8
-     * runs them as integer dots (on VNNI by default), each row
+     * runs them as integer dots (on AVX2 and VNNI by default), each row
      * is the same bits as computed alone. */
     for (int RB = 65; RB <= 300; RB += 235) {
         float *big_in = malloc(sizeof(float) * RB * IN), *one = malloc(sizeof(float) * RB * OUT),
@@ -177,7 +177,7 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
                       PATH_NAME[path], threads, where / OUT, where % OUT, many[where], one[where]);
             }
             /* Rows one at a time where the long product keeps the one-row
-             * order: Q8 as integer dots (on VNNI, by default), and matmul_t
+             * order: Q8 as integer dots (on AVX2 and VNNI, by default), and matmul_t
              * on 16-bit weights with AVX-512. */
             const int one_row_order = (W->dtype == GPT_DTYPE_Q8 && ops_q8_int8_prompts()) || (transposed && W->in_order) ||
                                       (transposed && ops_head_avx512() && IN >= OPS_TILED_PROMPT_MIN_COLS &&
