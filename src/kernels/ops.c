@@ -907,20 +907,24 @@ static inline int32_t q8_quad(const gpt_q8_block *xb, int k) {
 }
 
 #if HAVE_X86
-/* sum + 8 rows' dots of one quad: w the rows' quad k (q + 128, 32 bytes)
- * against x's quad k broadcast in xk, |x| in ax, with x's sign moved onto
- * w so maddubs's 16-bit pair sums (at most 2 x 127 x 127) never saturate. */
-TARGET_AVX2 static inline __attribute__((always_inline)) __m256i q8_quad_avx2(__m256i sum, const uint8_t *w, __m256i xk,
-                                                                           __m256i ax) {
-    const __m256i q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)w), _mm256_set1_epi8((char)0x80));
-    return _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(q, xk)), _mm256_set1_epi16(1)));
+/* 8 rows' quad k of a panel (q + 128, 32 bytes at w) as signed q. */
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256i q8_signed_quads(const uint8_t *w) {
+    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)w), _mm256_set1_epi8((char)0x80));
+}
+
+/* sum + the 8 lanes' four products of one quad: maddubs takes one side
+ * unsigned, so the caller passes |a| there and b with a's sign; |a|, |b| <=
+ * 127, so the 16-bit pair sums (at most 2 x 127 x 127) never saturate. */
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256i q8_quad_add(__m256i sum, __m256i abs_a,
+                                                                          __m256i b_signed_as_a) {
+    return _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(abs_a, b_signed_as_a), _mm256_set1_epi16(1)));
 }
 
 /* One panel against NR input rows (up to 4), its rows 0-7 and then 8-15
  * in 8 lanes: per block, value quad k of the 8 rows against x's quad k
- * broadcast. Here the weights' sign moves onto x instead (q8_quad_avx2
- * moves x's onto w): |w| then serves every input row, and each row's quad
- * costs a sign, maddubs, madd and add. With the quads loop unrolled no
+ * broadcast. Here the weights' sign moves onto x (one input row's walk,
+ * q8_row2_avx2_body, moves x's onto w): |w| then serves every input row,
+ * and each row's quad costs a sign, maddubs, madd and add. With the quads loop unrolled no
  * further, GCC no longer spilled to the stack; the two ran a Zen 2 step of
  * 16 streams at 1.09x (SmolLM2-135M and Qwen2.5-0.5B shapes, in process).
  * Out: (NR, ldo), 16 columns. */
@@ -937,14 +941,11 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body
             for (int r = 0; r < NR; r++) sum[r] = _mm256_setzero_si256();
 #pragma GCC unroll 1
             for (int k = 0; k < 8; k++) {
-                const __m256i q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(panel[b].q[k] + 32 * h)),
-                                                   _mm256_set1_epi8((char)0x80));  // signed: |q| <= 127
-                const __m256i abs_q = _mm256_abs_epi8(q);
+                const __m256i q = q8_signed_quads(panel[b].q[k] + 32 * h), abs_q = _mm256_abs_epi8(q);
 #pragma GCC unroll 4
                 for (int r = 0; r < NR; r++) {
                     const __m256i xk = _mm256_set1_epi32(q8_quad(x + (size_t)r * nb + b, k));
-                    const __m256i pairs = _mm256_maddubs_epi16(abs_q, _mm256_sign_epi8(xk, q));  // |pair| <= 2 x 127 x 127
-                    sum[r] = _mm256_add_epi32(sum[r], _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+                    sum[r] = q8_quad_add(sum[r], abs_q, _mm256_sign_epi8(xk, q));
                 }
             }
             const __m256 ws = _mm256_loadu_ps(panel[b].scale + 8 * h);
@@ -1060,7 +1061,8 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_row2_avx2_body(
 #pragma GCC unroll 2
             for (int s = 0; s < 2; s++)
 #pragma GCC unroll 2
-                for (int h = 0; h < 2; h++) sum[s][h] = q8_quad_avx2(sum[s][h], pn[s][b].q[k] + 32 * h, xk, ax);
+                for (int h = 0; h < 2; h++)
+                    sum[s][h] = q8_quad_add(sum[s][h], ax, _mm256_sign_epi8(q8_signed_quads(pn[s][b].q[k] + 32 * h), xk));
         }
         const __m256 xs = _mm256_set1_ps(x[b].scale);
 #pragma GCC unroll 2
