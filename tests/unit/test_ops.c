@@ -438,6 +438,47 @@ static void test_silu(void) {
     free(x), free(u), free(a), free(b);
 }
 
+/* rmsnorm: the same bits on the AVX2 and portable paths, in place or not,
+ * for row lengths with every tail (16-value blocks, 8-value runs, single
+ * values), and each output within 2 float roundings (4 ulps, 2^-22
+ * relative) of x / sqrt(mean(x^2) + eps) * w in double. */
+static void test_rmsnorm(void) {
+    const int lengths[] = {1, 7, 8, 15, 16, 17, 64, 100, 576, 896, 2049};
+    enum { R = 3 };
+    for (size_t t = 0; t < sizeof lengths / sizeof *lengths; t++) {
+        const int C = lengths[t];
+        float *x = malloc(sizeof(float) * R * C), *w = malloc(sizeof(float) * C), *a = malloc(sizeof(float) * R * C),
+              *b = malloc(sizeof(float) * R * C);
+        for (int i = 0; i < R * C; i++) x[i] = (uniform() - 0.5f) * (i % 5 == 0 ? 300.0f : 2.0f);
+        for (int i = 0; i < C; i++) w[i] = uniform() * 2.0f - 0.5f;
+        ops_force_portable(0);
+        rmsnorm(a, x, w, R, C, 1e-6f);
+        ops_force_portable(1);
+        memcpy(b, x, sizeof(float) * R * C);
+        rmsnorm(b, b, w, R, C, 1e-6f);  // in place
+        ops_force_portable(0);
+        size_t where = 0;
+        int same = same_bits(a, b, (size_t)R * C, &where);
+        CHECK(same, "rmsnorm C = %d: row %zu value %zu %.9g (AVX2) vs %.9g (portable, in place)", C, where / C,
+              where % C, a[where], b[where]);
+        double worst = 0;
+        size_t worst_i = 0;
+        for (int r = 0; r < R; r++) {
+            double sum = 0;
+            for (int i = 0; i < C; i++) sum += (double)x[r * C + i] * x[r * C + i];
+            const double rstd = 1.0 / sqrt(sum / C + 1e-6);
+            for (int i = 0; i < C; i++) {
+                const double ref = x[r * C + i] * rstd * w[i];
+                const double err = fabs(a[r * C + i] - ref) / fmax(fabs(ref) * 0x1p-22, 1e-37);
+                if (err > worst) worst = err, worst_i = (size_t)r * C + i;
+            }
+        }
+        CHECK(worst <= 1, "rmsnorm C = %d: row %zu value %zu is %.9g, error %.3g times the allowed (2^-22 relative)",
+              C, worst_i / C, worst_i % C, a[worst_i], worst);
+        free(x), free(w), free(a), free(b);
+    }
+}
+
 /* ref (HD) = softmax attention in double of q over K and V rows [first,
  * last] (rows stride floats apart), scores times scale. */
 static void attention_reference(double *ref, const float *q, const float *K, const float *V, int stride, int first,
@@ -938,6 +979,7 @@ int main(void) {
     test_q8_definition(160, 2080); // long rows: ten panels of 65 blocks
     test_gelu();
     test_silu();
+    test_rmsnorm();
     test_exp();
     test_attention();
     test_attention_group();
