@@ -1251,19 +1251,23 @@ static void shares_init(work_share *s, int nt, int n_blocks, int walk, int produ
 }
 
 /* Takes items of one share, from the front (its owner) or the back (another
- * thread): returns how many, and *first the first of them. With pairs, an
- * even count where more are left: blocks of row panels run two at a time
- * (in_order_pair) only within one take, and a 16-row BF16 decode step
- * took odd counts often enough that even ones ran it 1.04-1.07x as fast
- * (SmolLM2 and Qwen2.5 shapes, Zen 5, in process). */
-static int share_take(work_share *s, int from_back, int pairs, int *first) {
+ * thread): returns how many, and *first the first of them. With a group
+ * over 1, a multiple of it where enough are left: blocks of row panels run
+ * two or three at a time (in_order_run) only within one take, and a 16-row
+ * BF16 decode step took odd counts often enough that even ones ran it
+ * 1.04-1.07x as fast (pairs; SmolLM2 and Qwen2.5 shapes, Zen 5, in
+ * process). */
+static int share_take(work_share *s, int from_back, int group, int *first) {
     uint64_t span = atomic_load_explicit(&s->span, memory_order_relaxed);
     for (;;) {
         const uint32_t front = (uint32_t)span, back = (uint32_t)(span >> 32);
         if (front >= back) return 0;
         uint32_t n = (back - front) / (from_back ? 2 : 8);
         if (n == 0) n = 1;
-        if (pairs && (n & 1) && n < back - front) n++;  // whole pairs (share_next)
+        if (group > 1 && n % group && n < back - front) {  // whole groups (share_next)
+            n += group - n % group;
+            if (n > back - front) n = back - front;
+        }
         const uint64_t rest = from_back ? front | (uint64_t)(back - n) << 32 : (front + n) | (uint64_t)back << 32;
         if (atomic_compare_exchange_weak_explicit(&s->span, &span, rest, memory_order_relaxed,
                                                   memory_order_relaxed)) {
@@ -1281,13 +1285,13 @@ static void owner_blocks(int n_blocks, int owner, int nt, int *b0, int *b1) {
 }
 
 /* The calling thread's next items of the nt shares of n_blocks blocks: its
- * own first, then the others' (pairs: see share_take). Returns how many (0:
+ * own first, then the others' (group: see share_take). Returns how many (0:
  * none left), *first the first of them, and [*b0, *b1) the blocks of the
  * share they came from. */
-static int share_next(work_share *s, int nt, int n_blocks, int pairs, int *b0, int *b1, int *first) {
+static int share_next(work_share *s, int nt, int n_blocks, int group, int *b0, int *b1, int *first) {
     const int t = omp_get_thread_num();
     for (int k = 0; k < nt; k++) {
-        const int owner = (t + k) % nt, n = share_take(&s[owner], k > 0, pairs, first);
+        const int owner = (t + k) % nt, n = share_take(&s[owner], k > 0, group, first);
         if (n) {
             owner_blocks(n_blocks, owner, nt, b0, b1);
             return n;
@@ -2112,6 +2116,103 @@ TARGET_AVX2 static void in_order_tiles_avx2(float *out, int ldo, const float *in
     }
 }
 
+/* Three whole panels at once on AVX2, when the input rows come in fours:
+ * a 6-row tile keeps 12 chains of fmas (Zen 2's two FMA pipes and 5-cycle
+ * latency want 10 or more), but 16 rows split 6, 5, 5, and 8 rows 4, 4:
+ * 10 and 8 chains. A tile of 4 rows x 3 halves (24 outputs) keeps 12 for
+ * any multiple of 4 rows; a block's two halves and the three panels' six
+ * make two such tiles. In process on Zen 2, 576 inputs, L2: 16 rows 1.12x
+ * (105 GFLOP/s of a thread's 107 FMA peak), 8 rows 1.31x, 4 rows 1.32x,
+ * 32 rows 1.07x, 12 rows even. Each output is still one chain in input
+ * order, the same bits as in_order_tile_body's. */
+#define IN_ORDER_TRIPLE_ROWS 4
+
+/* Half h (0: rows 0-7, 1: rows 8-15) of input k's 16 weights of a panel. */
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256 widen8(const void *panel, const gpt_dtype dt, size_t k,
+                                                                      const int h) {
+    switch (dt) {
+    case GPT_DTYPE_BF16: {  // one load for both halves (gpt_row_panel_lane)
+        const __m256i v = _mm256_loadu_si256((const __m256i *)((const uint16_t *)panel + 16 * k));
+        return _mm256_castsi256_ps(h ? _mm256_and_si256(v, _mm256_set1_epi32((int)0xFFFF0000u))
+                                     : _mm256_slli_epi32(v, 16));
+    }
+    case GPT_DTYPE_F16:
+        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)panel + 16 * k + 8 * h)));
+    default: return _mm256_loadu_ps((const float *)panel + 16 * k + 8 * h);
+    }
+}
+
+/* out (4, 24 at ldo) for 4 input rows (ldi apart) against inputs [0, n)
+ * of halves 3 t .. 3 t + 2 of three panels (a, then b, stride elements
+ * on): t = 0 a's two and b's first, t = 1 b's second and c's two (a is
+ * then the second panel). Fetches ahead_bytes from ahead, a line every
+ * fourth, second or every input, as its share needs. */
+TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_triple_body(float *out, int ldo,
+                                                                                  const float *in, int ldi,
+                                                                                  const void *a, size_t stride,
+                                                                                  const gpt_dtype dt, int n, const int t,
+                                                                                  const char *ahead,
+                                                                                  size_t ahead_bytes) {
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    const void *b = (const char *)a + stride * esize;
+    __m256 acc[IN_ORDER_TRIPLE_ROWS][3];  // acc[r][j]: row r against the tile's half j
+#pragma GCC unroll 4
+    for (int r = 0; r < IN_ORDER_TRIPLE_ROWS; r++)
+        acc[r][0] = acc[r][1] = acc[r][2] = _mm256_setzero_ps();
+    const size_t lines = ahead_bytes / 64;
+    const int every = lines * 4 <= (size_t)n ? 3 : lines * 2 <= (size_t)n ? 1 : 0;
+    size_t fetched = 0;
+    for (int k = 0; k < n; k++) {
+        if (ahead && (k & every) == 0 && fetched < ahead_bytes) {
+            _mm_prefetch(ahead + fetched, _MM_HINT_T1);
+            fetched += 64;
+        }
+        const __m256 w[3] = {widen8(a, dt, (size_t)k, t), t ? widen8(b, dt, (size_t)k, 0) : widen8(a, dt, (size_t)k, 1),
+                             widen8(b, dt, (size_t)k, t)};
+#pragma GCC unroll 4
+        for (int r = 0; r < IN_ORDER_TRIPLE_ROWS; r++) {
+            const __m256 x = _mm256_broadcast_ss(in + (size_t)r * ldi + k);
+            acc[r][0] = _mm256_fmadd_ps(x, w[0], acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(x, w[1], acc[r][1]);
+            acc[r][2] = _mm256_fmadd_ps(x, w[2], acc[r][2]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < IN_ORDER_TRIPLE_ROWS; r++) {
+        _mm256_storeu_ps(out + (size_t)r * ldo, acc[r][0]);
+        _mm256_storeu_ps(out + (size_t)r * ldo + 8, acc[r][1]);
+        _mm256_storeu_ps(out + (size_t)r * ldo + 16, acc[r][2]);
+    }
+}
+
+/* out (R, 48 at ldo) = R input rows (a multiple of 4) against inputs [0, n)
+ * of three panels stride elements apart, each group of 4 rows two tiles
+ * (in_order_triple_body), each fetching its slice of ahead_bytes. */
+TARGET_AVX2 static void in_order_triple_avx2(float *out, int ldo, const float *in, int ldi, const void *panel,
+                                             size_t stride, gpt_dtype dt, int n, int R, const char *ahead,
+                                             size_t ahead_bytes) {
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    const void *second = (const char *)panel + stride * esize;
+    const size_t slice = (ahead_bytes / (size_t)(R / IN_ORDER_TRIPLE_ROWS * 2) + 63) & ~(size_t)63;
+    size_t done = 0;
+    for (int r = 0; r < R; r += IN_ORDER_TRIPLE_ROWS, out += (size_t)IN_ORDER_TRIPLE_ROWS * ldo,
+             in += (size_t)IN_ORDER_TRIPLE_ROWS * ldi)
+        for (int t = 0; t < 2; t++) {
+            const char *tile_ahead = ahead && done < ahead_bytes ? ahead + done : NULL;
+            const size_t tile_bytes = ahead_bytes - done < slice ? ahead_bytes - done : slice;
+            done += tile_ahead ? tile_bytes : 0;
+#define IN_ORDER_TRIPLE_CASE(DT)                                                                                   \
+    if (t) in_order_triple_body(out + 24, ldo, in, ldi, second, stride, DT, n, 1, tile_ahead, tile_bytes);        \
+    else in_order_triple_body(out, ldo, in, ldi, panel, stride, DT, n, 0, tile_ahead, tile_bytes);
+            switch (dt) {
+            case GPT_DTYPE_BF16: IN_ORDER_TRIPLE_CASE(GPT_DTYPE_BF16); break;
+            case GPT_DTYPE_F16: IN_ORDER_TRIPLE_CASE(GPT_DTYPE_F16); break;
+            default: IN_ORDER_TRIPLE_CASE(GPT_DTYPE_F32); break;
+            }
+#undef IN_ORDER_TRIPLE_CASE
+        }
+}
+
 /* The same tiles on AVX-512: one register holds an input's 16 weights, so
  * a tile keeps one accumulator per input row and panel in the 32
  * registers. BF16 widens in the panel's order (lane 2j row j, lane 2j + 1
@@ -2244,7 +2345,7 @@ TARGET_AVX512 static void in_order_pair_avx512(float *out, int ldo, const float 
     const int C = W->cols;
     const size_t esize = W->dtype == GPT_DTYPE_F32 ? 4 : 2, panel_bytes = (size_t)GPT_ROW_PANEL * C * esize;
     const char *panel = (const char *)W->data + (size_t)(v0 / GPT_ROW_PANEL) * panel_bytes;
-    const int ahead_ok = v0 + (AHEAD_BLOCKS + 1) * GPT_ROW_PANEL < W->rows;  // R > 1 (in_order_pairs)
+    const int ahead_ok = v0 + (AHEAD_BLOCKS + 1) * GPT_ROW_PANEL < W->rows;  // R > 1 (in_order_run_blocks)
     in_order_tiles_avx512(out + v0, ldo, in, C, panel, (size_t)GPT_ROW_PANEL * C, 2, W->dtype, C, R, 1,
                           ahead_ok ? panel + AHEAD_BLOCKS * panel_bytes : NULL, ahead_ok ? 2 * panel_bytes : 0);
 }
@@ -2484,29 +2585,42 @@ static void head_block(float *out, int ldo, const float *in, const gpt_matrix *W
             out[(size_t)r * ldo + v] = dot_portable(in + (size_t)r * C, W->data, W->dtype, (size_t)v * C, C);
 }
 
-/* Nonzero when whole blocks of 16 rows of W run two at a time on R input
- * rows (in_order_pair): the Llama family's row panels, several rows, on
+/* How many whole blocks of 16 rows of W run at once on R input rows
+ * (in_order_run), the Llama family's row panels and several rows: two on
  * AVX-512, where a tile's broadcast input then serves 32 outputs
- * (BENCHMARKS.md, seventeenth session). */
-static int in_order_pairs(const gpt_matrix *W, int R) {
+ * (BENCHMARKS.md, seventeenth session); three on AVX2 where the rows come
+ * in fours (in_order_triple_avx2); else one. */
+static int in_order_run_blocks(const gpt_matrix *W, int R) {
 #if HAVE_X86
-    return W->in_order && W->row_panels && R > 1 && cpu_has_avx512();
+    if (!W->in_order || !W->row_panels || R < 2) return 1;
+    if (cpu_has_avx512()) return 2;
+    if (cpu_has_avx2() && R % IN_ORDER_TRIPLE_ROWS == 0) return 3;
 #else
     (void)W;
     (void)R;
-    return 0;
 #endif
+    return 1;
 }
 
-/* Rows [v0, v0 + 32) of W, two whole blocks, against R input rows, when
- * in_order_pairs(W, R): the bits head_block gives each block. */
-static void in_order_pair(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0) {
+/* Rows [v0, v0 + 16 g) of W, g whole blocks (in_order_run_blocks(W, R)),
+ * against R input rows: the bits head_block gives each block. */
+static void in_order_run(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0, int g) {
 #if HAVE_X86
-    in_order_pair_avx512(out, ldo, in, W, R, v0);
-#else
-    head_block(out, ldo, in, W, R, v0, v0 + 16);
-    head_block(out, ldo, in, W, R, v0 + 16, v0 + 32);
+    if (g == 2) {
+        in_order_pair_avx512(out, ldo, in, W, R, v0);
+        return;
+    }
+    if (g == 3) {  // fetches the next three blocks, or those there are
+        const int C = W->cols, later = (W->rows - v0) / GPT_ROW_PANEL - 3;
+        const size_t panel_bytes = (size_t)GPT_ROW_PANEL * C * (W->dtype == GPT_DTYPE_F32 ? 4 : 2);
+        const char *panel = (const char *)W->data + (size_t)(v0 / GPT_ROW_PANEL) * panel_bytes;
+        in_order_triple_avx2(out + v0, ldo, in, C, panel, (size_t)GPT_ROW_PANEL * C, W->dtype, C, R,
+                             later > 0 ? panel + 3 * panel_bytes : NULL,
+                             later > 0 ? (size_t)(later < 3 ? later : 3) * panel_bytes : 0);
+        return;
+    }
 #endif
+    for (int j = 0; j < g; j++) head_block(out, ldo, in, W, R, v0 + 16 * j, v0 + 16 * j + 16);
 }
 
 /* out (R, V) for R rows: blocks of 16 head rows, shared among the threads
@@ -2516,12 +2630,12 @@ static void head_share(float *out, int ldo, const float *in, const gpt_matrix *W
                        int nt) {
     const int V = W->rows, n_blocks = (V + 15) / 16;
     int b0, b1, k0, n;
-    const int pairs = in_order_pairs(W, R);
-    while ((n = share_next(shares, nt, n_blocks, pairs, &b0, &b1, &k0)) > 0)
+    const int g = in_order_run_blocks(W, R);
+    while ((n = share_next(shares, nt, n_blocks, g, &b0, &b1, &k0)) > 0)
         for (int blk = b0 + k0; blk < b0 + k0 + n; blk++) {
-            if (pairs && blk + 1 < b0 + k0 + n && (blk + 2) * 16 <= V) {
-                in_order_pair(out, ldo, in, W, R, blk * 16);
-                blk++;
+            if (g > 1 && blk + g <= b0 + k0 + n && (blk + g) * 16 <= V) {
+                in_order_run(out, ldo, in, W, R, blk * 16, g);
+                blk += g - 1;
                 continue;
             }
             head_block(out, ldo, in, W, R, blk * 16, blk * 16 + 16 < V ? blk * 16 + 16 : V);
@@ -2738,15 +2852,15 @@ static void group_share(const ops_product *p, const int *first, int n_blocks, co
                         const ops_next *next) {
     if (walk) walk_shares(shares, nt, p, first, n_blocks, walk, in, xq, path);
     int b0, b1, k0, n_take;
-    const int pairs = in_order_pairs(p[0].W, R);  // R > 1: no walk
-    while (!walk && (n_take = share_next(shares, nt, n_blocks, pairs, &b0, &b1, &k0)) > 0) {
+    const int take_g = in_order_run_blocks(p[0].W, R);  // R > 1: no walk
+    while (!walk && (n_take = share_next(shares, nt, n_blocks, take_g, &b0, &b1, &k0)) > 0) {
         for (int blk = b0 + k0; blk < b0 + k0 + n_take; blk++) {
             int j0;
-            const int m = q8_block_at(first, blk, &j0);
-            if (blk + 1 < b0 + k0 + n_take && blk + 1 < first[m + 1] && j0 + 32 <= p[m].W->rows &&
-                in_order_pairs(p[m].W, R)) {  // this block and the next, both whole
-                in_order_pair(p[m].out, p[m].ldo, in, p[m].W, R, j0);
-                blk++;
+            const int m = q8_block_at(first, blk, &j0), g = in_order_run_blocks(p[m].W, R);
+            if (g > 1 && blk + g <= b0 + k0 + n_take && blk + g <= first[m + 1] &&
+                j0 + 16 * g <= p[m].W->rows) {  // this block and the next g - 1, all whole
+                in_order_run(p[m].out, p[m].ldo, in, p[m].W, R, j0, g);
+                blk += g - 1;
                 continue;
             }
             const int j1 = j0 + 16 < p[m].W->rows ? j0 + 16 : p[m].W->rows;
@@ -2811,8 +2925,8 @@ static void gated_share(const ops_product *both, const float *bg, const float *b
     const int H = both[0].W->rows, ldo = both[0].ldo, n_blocks = (H + 15) / 16;
     const int first[2] = {0, n_blocks};
     int b0, b1, k0, n;
-    const int pairs = in_order_pairs(both[0].W, R);  // R > 1: no walk
-    while ((n = share_next(shares, nt, n_blocks, pairs, &b0, &b1, &k0)) > 0) {
+    const int take_g = in_order_run_blocks(both[0].W, R);  // R > 1: no walk
+    while ((n = share_next(shares, nt, n_blocks, take_g, &b0, &b1, &k0)) > 0) {
         const int per = walk ? walk_items(b0, b1, walk) : b1 - b0;  // items of one product
         for (int k = k0; k < k0 + n; k++) {
             const ops_product *pr = &both[k >= per];
@@ -2820,9 +2934,10 @@ static void gated_share(const ops_product *both, const float *bg, const float *b
             if (walk) walk_item(pr, first, b0, b1, item, walk, in, xq, path);
             else {
                 const int j0 = (b0 + item) * 16, j1 = j0 + 16 < H ? j0 + 16 : H;
-                if (k + 1 < k0 + n && item + 1 < per && j0 + 32 <= H && in_order_pairs(pr->W, R)) {
-                    in_order_pair(pr->out, ldo, in, pr->W, R, j0);  // this item and the next, both whole
-                    k++;
+                const int g = in_order_run_blocks(pr->W, R);
+                if (g > 1 && k + g <= k0 + n && item + g <= per && j0 + 16 * g <= H) {
+                    in_order_run(pr->out, ldo, in, pr->W, R, j0, g);  // this item and the next g - 1, all whole
+                    k += g - 1;
                     continue;
                 }
                 group_block(pr->out, ldo, in, xq, pr->W, R, j0, j1, path);

@@ -137,8 +137,9 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
             ops_force_no_avx512(path == 1);
             ops_force_portable(path == 2);
             /* 5: AVX2 tiles of 3 and 2 input rows; 3, 5, 6 and 7: Q8's VNNI
-             * tiles of that many rows (up to 8), 6 the AVX2 Q8 tiles' 4 + 2 */
-            const int sizes[] = {1, 3, 5, 6, 7, 16, NROWS};
+             * tiles of that many rows (up to 8), 6 the AVX2 Q8 tiles' 4 + 2;
+             * 8 and 16: AVX2's row panels three blocks at a time */
+            const int sizes[] = {1, 3, 5, 6, 7, 8, 16, NROWS};
             for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
                 for (int in_team = 0; in_team <= 1; in_team++) {  // each kernel's own region, or a team's
                     int R = sizes[s];
@@ -856,9 +857,10 @@ static void test_q8_definition(int OUT, int IN) {
  * float weights and Q8, every path and 1-3 threads. */
 static void test_group(gpt_dtype dt, const char *name, int IN, int panels) {
     /* panels: the Llama family's matrices in row panels (in_order), whole
-     * blocks of 16 rows, which run two blocks at a time on AVX-512 where a
-     * thread takes two or more of its share at once (a share's owner takes
-     * an eighth of what is left: 16 blocks or more) */
+     * blocks of 16 rows, which run two blocks at a time on AVX-512 (three
+     * on AVX2, rows in fours) where a thread takes that many of its share at
+     * once (a share's owner takes an eighth of what is left: 16 blocks or
+     * more) */
     const int rows[3] = {panels ? 256 : 37, panels ? 128 : 20, panels ? 128 : 20}, R_MAX = 70;
     const int TOTAL = rows[0] + rows[1] + rows[2];  // the three side by side
     void *data[3], *qstore[3] = {0};
@@ -896,8 +898,8 @@ static void test_group(gpt_dtype dt, const char *name, int IN, int panels) {
                 omp_set_num_threads(threads);
                 ops_force_no_avx512(path == 1);
                 ops_force_portable(path == 2);
-                const int sizes[] = {1, 7, R_MAX};
-                for (int s = 0; s < 3; s++) {
+                const int sizes[] = {1, 7, 16, R_MAX};  // 16: AVX2's row panels three blocks at a time
+                for (int s = 0; s < 4; s++) {
                     const int R = sizes[s];
                     /* The references alone on the portable path up to
                      * OPS_SMALL_ROWS rows (the same bits as every path there:
