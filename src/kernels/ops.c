@@ -2116,15 +2116,26 @@ TARGET_AVX2 static void in_order_tiles_avx2(float *out, int ldo, const float *in
     }
 }
 
+/* A tile that fetches ahead_bytes over its n inputs takes a line at the
+ * inputs k with (k & every) == 0: every fourth input where that covers
+ * them, else every second, else every input. */
+static inline int fetch_every(size_t ahead_bytes, int n) {
+    const size_t lines = ahead_bytes / 64;
+    return lines * 4 <= (size_t)n ? 3 : lines * 2 <= (size_t)n ? 1 : 0;
+}
+
 /* Three whole panels at once on AVX2, when the input rows come in fours:
  * a 6-row tile keeps 12 chains of fmas (Zen 2's two FMA pipes and 5-cycle
  * latency want 10 or more), but 16 rows split 6, 5, 5, and 8 rows 4, 4:
  * 10 and 8 chains. A tile of 4 rows x 3 halves (24 outputs) keeps 12 for
  * any multiple of 4 rows; a block's two halves and the three panels' six
- * make two such tiles. In process on Zen 2, 576 inputs, L2: 16 rows 1.12x
+ * make two such tiles. Zen 2, 576 inputs, one thread in L2, such a tile
+ * without the fetch of later panels against the 6-row walk: 16 rows 1.12x
  * (105 GFLOP/s of a thread's 107 FMA peak), 8 rows 1.31x, 4 rows 1.32x,
- * 32 rows 1.07x, 12 rows even. Each output is still one chain in input
- * order, the same bits as in_order_tile_body's. */
+ * 32 rows 1.07x, 12 rows even. With the fetch (its tests cost 7-10% in
+ * cache, and it is needed from memory), 16 rows on two threads streaming a
+ * 75 MB matrix: 163-172 GFLOP/s against 152 for the 6-row walk. Each output
+ * is still one chain in input order, the same bits as in_order_tile_body's. */
 #define IN_ORDER_TRIPLE_ROWS 4
 
 /* Half h (0: rows 0-7, 1: rows 8-15) of input k's 16 weights of a panel. */
@@ -2159,8 +2170,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_triple_bo
 #pragma GCC unroll 4
     for (int r = 0; r < IN_ORDER_TRIPLE_ROWS; r++)
         acc[r][0] = acc[r][1] = acc[r][2] = _mm256_setzero_ps();
-    const size_t lines = ahead_bytes / 64;
-    const int every = lines * 4 <= (size_t)n ? 3 : lines * 2 <= (size_t)n ? 1 : 0;
+    const int every = fetch_every(ahead_bytes, n);
     size_t fetched = 0;
     for (int k = 0; k < n; k++) {
         if (ahead && (k & every) == 0 && fetched < ahead_bytes) {
@@ -2264,8 +2274,7 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void in_order_tile_bo
      * every input where the tile's slice needs more: a pair's 16-row decode
      * has two tiles, each a panel's worth to fetch (fetching half of it left
      * the next pair to demand misses: 1.04-1.10x a 16-row BF16 step). */
-    const size_t lines = ahead_bytes / 64;
-    const int every = lines * 4 <= (size_t)n ? 3 : lines * 2 <= (size_t)n ? 1 : 0;
+    const int every = fetch_every(ahead_bytes, n);
     for (int k = 0; k < n; k++) {
         if (ahead && (k & every) == 0 && fetched < ahead_bytes) {
             _mm_prefetch(ahead + fetched, _MM_HINT_T1);
