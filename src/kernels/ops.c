@@ -2134,7 +2134,7 @@ static inline int fetch_every(size_t ahead_bytes, int n) {
  * (105 GFLOP/s of a thread's 107 FMA peak), 8 rows 1.31x, 4 rows 1.32x,
  * 32 rows 1.07x, 12 rows even. With the fetch (its tests cost 7-10% in
  * cache, and it is needed from memory), 16 rows on two threads streaming a
- * 75 MB matrix: 163-172 GFLOP/s against 152 for the 6-row walk. Each output
+ * 75 MB matrix: 160-172 GFLOP/s against 152 for the 6-row walk. Each output
  * is still one chain in input order, the same bits as in_order_tile_body's. */
 #define IN_ORDER_TRIPLE_ROWS 4
 
