@@ -2002,25 +2002,36 @@ int ops_head_avx512(void) { return 0; }
 #define IN_ORDER_CHUNK 256  // inputs of a rows-layout block turned at a time: (256, 16) floats, 16 KB
 
 #if HAVE_X86
-/* The 16 weights of input k of a panel (element 16 k): rows 0-7 in *lo,
- * rows 8-15 in *hi. */
-TARGET_AVX2 static inline __attribute__((always_inline)) void widen16(const void *panel, const gpt_dtype dt, size_t k,
-                                                                     __m256 *lo, __m256 *hi) {
+/* Half h (0: rows 0-7, 1: rows 8-15) of input k's 16 weights of a panel. */
+TARGET_AVX2 static inline __attribute__((always_inline)) __m256 widen8(const void *panel, const gpt_dtype dt, size_t k,
+                                                                      const int h) {
     switch (dt) {
-    case GPT_DTYPE_BF16: {  // rows j and 8 + j side by side (gpt_row_panel_lane)
+    case GPT_DTYPE_BF16: {  // one load for both halves (gpt_row_panel_lane)
         const __m256i v = _mm256_loadu_si256((const __m256i *)((const uint16_t *)panel + 16 * k));
-        *lo = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
-        *hi = _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int)0xFFFF0000u)));
-        break;
+        return _mm256_castsi256_ps(h ? _mm256_and_si256(v, _mm256_set1_epi32((int)0xFFFF0000u))
+                                     : _mm256_slli_epi32(v, 16));
     }
     case GPT_DTYPE_F16:
-        *lo = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)panel + 16 * k)));
-        *hi = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)panel + 16 * k + 8)));
-        break;
-    default:
-        *lo = _mm256_loadu_ps((const float *)panel + 16 * k);
-        *hi = _mm256_loadu_ps((const float *)panel + 16 * k + 8);
-        break;
+        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)panel + 16 * k + 8 * h)));
+    default: return _mm256_loadu_ps((const float *)panel + 16 * k + 8 * h);
+    }
+}
+
+/* The 16 weights of input k of a panel (element 16 k): rows 0-7 in *lo,
+ * rows 8-15 in *hi (BF16: one load, which GCC shares between the halves). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void widen16(const void *panel, const gpt_dtype dt, size_t k,
+                                                                     __m256 *lo, __m256 *hi) {
+    *lo = widen8(panel, dt, k, 0);
+    *hi = widen8(panel, dt, k, 1);
+}
+
+/* At input k of a tile: a line of ahead_bytes from ahead where (k & every)
+ * == 0, until *fetched reaches ahead_bytes. */
+static inline __attribute__((always_inline)) void fetch_at(const char *ahead, size_t ahead_bytes, int k, int every,
+                                                           size_t *fetched) {
+    if (ahead && (k & every) == 0 && *fetched < ahead_bytes) {
+        _mm_prefetch(ahead + *fetched, _MM_HINT_T1);
+        *fetched += 64;
     }
 }
 
@@ -2039,10 +2050,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_tile_body
     }
     size_t fetched = 0;
     for (int k = 0; k < n; k++) {
-        if (ahead && (k & 3) == 0 && fetched < ahead_bytes) {  // a line every fourth input
-            _mm_prefetch(ahead + fetched, _MM_HINT_T1);
-            fetched += 64;
-        }
+        fetch_at(ahead, ahead_bytes, k, 3, &fetched);  // a line every fourth input
         __m256 lo, hi;
         widen16(panel, dt, (size_t)k, &lo, &hi);
 #pragma GCC unroll 6
@@ -2138,21 +2146,6 @@ static inline int fetch_every(size_t ahead_bytes, int n) {
  * is still one chain in input order, the same bits as in_order_tile_body's. */
 #define IN_ORDER_TRIPLE_ROWS 4
 
-/* Half h (0: rows 0-7, 1: rows 8-15) of input k's 16 weights of a panel. */
-TARGET_AVX2 static inline __attribute__((always_inline)) __m256 widen8(const void *panel, const gpt_dtype dt, size_t k,
-                                                                      const int h) {
-    switch (dt) {
-    case GPT_DTYPE_BF16: {  // one load for both halves (gpt_row_panel_lane)
-        const __m256i v = _mm256_loadu_si256((const __m256i *)((const uint16_t *)panel + 16 * k));
-        return _mm256_castsi256_ps(h ? _mm256_and_si256(v, _mm256_set1_epi32((int)0xFFFF0000u))
-                                     : _mm256_slli_epi32(v, 16));
-    }
-    case GPT_DTYPE_F16:
-        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)panel + 16 * k + 8 * h)));
-    default: return _mm256_loadu_ps((const float *)panel + 16 * k + 8 * h);
-    }
-}
-
 /* out (4, 24 at ldo) for 4 input rows (ldi apart) against inputs [0, n)
  * of halves 3 t .. 3 t + 2 of three panels (a, then b, stride elements
  * on): t = 0 a's two and b's first, t = 1 b's second and c's two (a is
@@ -2173,10 +2166,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_triple_bo
     const int every = fetch_every(ahead_bytes, n);
     size_t fetched = 0;
     for (int k = 0; k < n; k++) {
-        if (ahead && (k & every) == 0 && fetched < ahead_bytes) {
-            _mm_prefetch(ahead + fetched, _MM_HINT_T1);
-            fetched += 64;
-        }
+        fetch_at(ahead, ahead_bytes, k, every, &fetched);
         const __m256 w[3] = {widen8(a, dt, (size_t)k, t), t ? widen8(b, dt, (size_t)k, 0) : widen8(a, dt, (size_t)k, 1),
                              widen8(b, dt, (size_t)k, t)};
 #pragma GCC unroll 4
@@ -2197,20 +2187,20 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_triple_bo
 
 /* out (R, 48 at ldo) = R input rows (a multiple of 4) against inputs [0, n)
  * of three panels stride elements apart, each group of 4 rows two tiles
- * (in_order_triple_body), each fetching its slice of ahead_bytes. */
+ * (in_order_triple_body), each fetching its slice of ahead_bytes (as
+ * tile_walk slices it among the 2 R / 4 tiles). */
 TARGET_AVX2 static void in_order_triple_avx2(float *out, int ldo, const float *in, int ldi, const void *panel,
                                              size_t stride, gpt_dtype dt, int n, int R, const char *ahead,
                                              size_t ahead_bytes) {
     const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
     const void *second = (const char *)panel + stride * esize;
-    const size_t slice = (ahead_bytes / (size_t)(R / IN_ORDER_TRIPLE_ROWS * 2) + 63) & ~(size_t)63;
-    size_t done = 0;
+    tile_walk walk = tile_walk_new(1, R / IN_ORDER_TRIPLE_ROWS * 2, ahead, ahead_bytes);  // a step a tile: its slice
     for (int r = 0; r < R; r += IN_ORDER_TRIPLE_ROWS, out += (size_t)IN_ORDER_TRIPLE_ROWS * ldo,
              in += (size_t)IN_ORDER_TRIPLE_ROWS * ldi)
         for (int t = 0; t < 2; t++) {
-            const char *tile_ahead = ahead && done < ahead_bytes ? ahead + done : NULL;
-            const size_t tile_bytes = ahead_bytes - done < slice ? ahead_bytes - done : slice;
-            done += tile_ahead ? tile_bytes : 0;
+            const char *tile_ahead;
+            size_t tile_bytes;
+            tile_next(&walk, &tile_ahead, &tile_bytes);
 #define IN_ORDER_TRIPLE_CASE(DT)                                                                                   \
     if (t) in_order_triple_body(out + 24, ldo, in, ldi, second, stride, DT, n, 1, tile_ahead, tile_bytes);        \
     else in_order_triple_body(out, ldo, in, ldi, panel, stride, DT, n, 0, tile_ahead, tile_bytes);
@@ -2221,6 +2211,19 @@ TARGET_AVX2 static void in_order_triple_avx2(float *out, int ldo, const float *i
             }
 #undef IN_ORDER_TRIPLE_CASE
         }
+}
+
+/* Rows [v0, v0 + 48) of W in row panels (three whole panels) against R
+ * input rows, R a multiple of 4: fetches the next three blocks, or those
+ * there are. */
+TARGET_AVX2 static void in_order_triple_rows_avx2(float *out, int ldo, const float *in, const gpt_matrix *W, int R,
+                                                  int v0) {
+    const int C = W->cols, later = (W->rows - v0) / GPT_ROW_PANEL - 3;  // whole blocks past these three
+    const size_t panel_bytes = GPT_ROW_PANEL * row_bytes(W);
+    const char *panel = (const char *)W->data + (size_t)v0 * row_bytes(W);  // v0 a multiple of 16: its panel
+    in_order_triple_avx2(out + v0, ldo, in, C, panel, (size_t)GPT_ROW_PANEL * C, W->dtype, C, R,
+                         later > 0 ? panel + 3 * panel_bytes : NULL,
+                         later > 0 ? (size_t)(later < 3 ? later : 3) * panel_bytes : 0);
 }
 
 /* The same tiles on AVX-512: one register holds an input's 16 weights, so
@@ -2276,10 +2279,7 @@ TARGET_AVX512 static inline __attribute__((always_inline)) void in_order_tile_bo
      * the next pair to demand misses: 1.04-1.10x a 16-row BF16 step). */
     const int every = fetch_every(ahead_bytes, n);
     for (int k = 0; k < n; k++) {
-        if (ahead && (k & every) == 0 && fetched < ahead_bytes) {
-            _mm_prefetch(ahead + fetched, _MM_HINT_T1);
-            fetched += 64;
-        }
+        fetch_at(ahead, ahead_bytes, k, every, &fetched);
         __m512 w[2];
 #pragma GCC unroll 2
         for (int p = 0; p < NP; p++) w[p] = widen16_512((const char *)panel + p * stride * esize, dt, (size_t)k);
@@ -2352,8 +2352,8 @@ TARGET_AVX512 static void in_order_tiles1_avx512(float *out, int ldo, const floa
 TARGET_AVX512 static void in_order_pair_avx512(float *out, int ldo, const float *in, const gpt_matrix *W, int R,
                                                int v0) {
     const int C = W->cols;
-    const size_t esize = W->dtype == GPT_DTYPE_F32 ? 4 : 2, panel_bytes = (size_t)GPT_ROW_PANEL * C * esize;
-    const char *panel = (const char *)W->data + (size_t)(v0 / GPT_ROW_PANEL) * panel_bytes;
+    const size_t panel_bytes = GPT_ROW_PANEL * row_bytes(W);
+    const char *panel = (const char *)W->data + (size_t)v0 * row_bytes(W);  // v0 a multiple of 16: its panel
     const int ahead_ok = v0 + (AHEAD_BLOCKS + 1) * GPT_ROW_PANEL < W->rows;  // R > 1 (in_order_run_blocks)
     in_order_tiles_avx512(out + v0, ldo, in, C, panel, (size_t)GPT_ROW_PANEL * C, 2, W->dtype, C, R, 1,
                           ahead_ok ? panel + AHEAD_BLOCKS * panel_bytes : NULL, ahead_ok ? 2 * panel_bytes : 0);
@@ -2517,8 +2517,8 @@ TARGET_AVX2 static void in_order_block_avx2(float *out, int ldo, const float *in
     float *o = full ? out + v0 : short_out;
     const int ld = full ? ldo : GPT_ROW_PANEL;
     if (W->row_panels) {
-        const size_t panel_bytes = (size_t)GPT_ROW_PANEL * C * (W->dtype == GPT_DTYPE_F32 ? 4 : 2);
-        const char *panel = (const char *)W->data + (size_t)(v0 / GPT_ROW_PANEL) * panel_bytes;
+        const size_t panel_bytes = GPT_ROW_PANEL * row_bytes(W);
+        const char *panel = (const char *)W->data + (size_t)v0 * row_bytes(W);  // v0 a multiple of 16: its panel
         const int ahead_ok = R > 1 && v0 + AHEAD_BLOCKS * GPT_ROW_PANEL < W->rows;
         tiles(o, ld, in, C, panel, W->dtype, C, R, 1,
                             ahead_ok ? panel + AHEAD_BLOCKS * panel_bytes : NULL, ahead_ok ? panel_bytes : 0);
@@ -2619,13 +2619,8 @@ static void in_order_run(float *out, int ldo, const float *in, const gpt_matrix 
         in_order_pair_avx512(out, ldo, in, W, R, v0);
         return;
     }
-    if (g == 3) {  // fetches the next three blocks, or those there are
-        const int C = W->cols, later = (W->rows - v0) / GPT_ROW_PANEL - 3;
-        const size_t panel_bytes = (size_t)GPT_ROW_PANEL * C * (W->dtype == GPT_DTYPE_F32 ? 4 : 2);
-        const char *panel = (const char *)W->data + (size_t)(v0 / GPT_ROW_PANEL) * panel_bytes;
-        in_order_triple_avx2(out + v0, ldo, in, C, panel, (size_t)GPT_ROW_PANEL * C, W->dtype, C, R,
-                             later > 0 ? panel + 3 * panel_bytes : NULL,
-                             later > 0 ? (size_t)(later < 3 ? later : 3) * panel_bytes : 0);
+    if (g == 3) {
+        in_order_triple_rows_avx2(out, ldo, in, W, R, v0);
         return;
     }
 #endif
