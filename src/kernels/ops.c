@@ -1035,11 +1035,12 @@ TARGET_VNNI static void q8_panel_tile_vnni(float *out, int ldo, const gpt_q8_blo
  * input's of AVX2's 16 registers, ran a SmolLM2-shape Q8 decode step at
  * 0.93x, on Zen 5 with AVX-512 off). VNNI takes all four (two at a time:
  * 0.93-0.94x).
- * On Zen 2 this body reads a panel at about twice one core's share of the
- * memory bandwidth, too close for the hardware prefetcher alone: each
- * block fetches the next one of both panels into L1 (a decode step 1.08x)
- * and the quads go unrolled no further than the loop (GCC spilled the
- * eight unrolled quads' values to the stack: another 1.06-1.08x). */
+ * The quads go unrolled no further than the loop: GCC spilled the eight
+ * unrolled quads' values to the stack (a Zen 2 decode step 1.06-1.08x
+ * without the spills). Nothing is fetched by hand: on Zen 2 (2 MB pages)
+ * the hardware prefetcher alone streams it faster. Each block fetching
+ * the next one of both panels into L1, as this body did in the twenty-first
+ * session, ran a Q8 decode step at 0.77-0.89x of none (BENCHMARKS.md). */
 TARGET_AVX2 static inline __attribute__((always_inline)) void q8_row2_avx2_body(
     float *const out[2], const gpt_q8_block *x, const void *const panel[2], int nb) {
     const gpt_q8_panel_block *const pn[2] = {panel[0], panel[1]};
@@ -1047,11 +1048,6 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_row2_avx2_body(
 #pragma GCC unroll 2
     for (int s = 0; s < 2; s++) acc[s][0] = acc[s][1] = _mm256_setzero_ps();
     for (int b = 0; b < nb; b++) {
-#pragma GCC unroll 2
-        for (int s = 0; s < 2; s++)  // the next block; past a panel's end, mostly the stream's next panel (walk_item)
-#pragma GCC unroll 9
-            for (int line = 0; line < (int)sizeof(gpt_q8_panel_block); line += 64)
-                _mm_prefetch((const char *)(pn[s] + b + 1) + line, _MM_HINT_T0);
         __m256i sum[2][2];
 #pragma GCC unroll 2
         for (int s = 0; s < 2; s++) sum[s][0] = sum[s][1] = _mm256_setzero_si256();
