@@ -1156,6 +1156,11 @@ static size_t row_bytes(const gpt_matrix *W) {
 }
 _Static_assert(GPT_Q8_PANEL == GPT_ROW_PANEL, "walk_item's panels and sinks: 16 rows either way");
 
+/* Where the panel of rows [v0, v0 + 16) of W starts (v0 a multiple of 16:
+ * v0 rows' bytes in), and the bytes of one panel. */
+static inline const char *panel_at(const gpt_matrix *W, int v0) { return (const char *)W->data + (size_t)v0 * row_bytes(W); }
+static inline size_t panel_bytes_of(const gpt_matrix *W) { return GPT_ROW_PANEL * row_bytes(W); }
+
 static void group_block(float *out, int ldo, const float *in, const gpt_q8_block *xq, const gpt_matrix *W, int R,
                         int j0, int j1, int path);
 static void float_dot2(float *const out[], const float *x, const void *const row[], gpt_dtype dt, int n);
@@ -2216,8 +2221,8 @@ TARGET_AVX2 static void in_order_triple_avx2(float *out, int ldo, const float *i
 TARGET_AVX2 static void in_order_triple_rows_avx2(float *out, int ldo, const float *in, const gpt_matrix *W, int R,
                                                   int v0) {
     const int C = W->cols, later = (W->rows - v0) / GPT_ROW_PANEL - 3;  // whole blocks past these three
-    const size_t panel_bytes = GPT_ROW_PANEL * row_bytes(W);
-    const char *panel = (const char *)W->data + (size_t)v0 * row_bytes(W);  // v0 a multiple of 16: its panel
+    const size_t panel_bytes = panel_bytes_of(W);
+    const char *panel = panel_at(W, v0);
     in_order_triple_avx2(out + v0, ldo, in, C, panel, (size_t)GPT_ROW_PANEL * C, W->dtype, C, R,
                          later > 0 ? panel + 3 * panel_bytes : NULL,
                          later > 0 ? (size_t)(later < 3 ? later : 3) * panel_bytes : 0);
@@ -2349,8 +2354,8 @@ TARGET_AVX512 static void in_order_tiles1_avx512(float *out, int ldo, const floa
 TARGET_AVX512 static void in_order_pair_avx512(float *out, int ldo, const float *in, const gpt_matrix *W, int R,
                                                int v0) {
     const int C = W->cols;
-    const size_t panel_bytes = GPT_ROW_PANEL * row_bytes(W);
-    const char *panel = (const char *)W->data + (size_t)v0 * row_bytes(W);  // v0 a multiple of 16: its panel
+    const size_t panel_bytes = panel_bytes_of(W);
+    const char *panel = panel_at(W, v0);
     const int ahead_ok = v0 + (AHEAD_BLOCKS + 1) * GPT_ROW_PANEL < W->rows;  // R > 1 (in_order_run_blocks)
     in_order_tiles_avx512(out + v0, ldo, in, C, panel, (size_t)GPT_ROW_PANEL * C, 2, W->dtype, C, R, 1,
                           ahead_ok ? panel + AHEAD_BLOCKS * panel_bytes : NULL, ahead_ok ? 2 * panel_bytes : 0);
@@ -2514,8 +2519,8 @@ TARGET_AVX2 static void in_order_block_avx2(float *out, int ldo, const float *in
     float *o = full ? out + v0 : short_out;
     const int ld = full ? ldo : GPT_ROW_PANEL;
     if (W->row_panels) {
-        const size_t panel_bytes = GPT_ROW_PANEL * row_bytes(W);
-        const char *panel = (const char *)W->data + (size_t)v0 * row_bytes(W);  // v0 a multiple of 16: its panel
+        const size_t panel_bytes = panel_bytes_of(W);
+        const char *panel = panel_at(W, v0);
         const int ahead_ok = R > 1 && v0 + AHEAD_BLOCKS * GPT_ROW_PANEL < W->rows;
         tiles(o, ld, in, C, panel, W->dtype, C, R, 1,
                             ahead_ok ? panel + AHEAD_BLOCKS * panel_bytes : NULL, ahead_ok ? panel_bytes : 0);
