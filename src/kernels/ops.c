@@ -2143,9 +2143,11 @@ static inline int fetch_every(size_t ahead_bytes, int n) {
  * without the fetch of later panels against the 6-row walk: 16 rows 1.12x
  * (105 GFLOP/s of a thread's 107 FMA peak), 8 rows 1.31x, 4 rows 1.32x,
  * 32 rows 1.07x, 12 rows even. With the fetch (its tests cost 7% in L2
- * and 10-12% from L3, and it is needed from memory), 16 rows on two threads streaming a
- * 75 MB matrix: 160-172 GFLOP/s against 152 for the 6-row walk. Each output
- * is still one chain in input order, the same bits as in_order_tile_body's. */
+ * and 10-12% from L3), 16 rows on two threads streaming a 75 MB matrix
+ * (on 4 KB pages): 160-172 GFLOP/s against 152 for the 6-row walk. In
+ * whole commands (weights on 2 MB pages) a 16-stream step without the
+ * fetch ran 0.87-0.96x. Each output is still one chain in input order,
+ * the same bits as in_order_tile_body's. */
 #define IN_ORDER_TRIPLE_ROWS 4
 
 /* out (4, 24 at ldo) for 4 input rows (ldi apart) against inputs [0, n)
