@@ -2134,7 +2134,7 @@ static inline int fetch_every(size_t ahead_bytes, int n) {
     return lines * 4 <= (size_t)n ? 3 : lines * 2 <= (size_t)n ? 1 : 0;
 }
 
-/* Three whole panels at once on AVX2, when the input rows come in fours:
+/* Three whole panels at once on AVX2, for 2 input rows or more (but 3):
  * a 6-row tile keeps 12 chains of fmas (Zen 2's two FMA pipes and 5-cycle
  * latency want 10 or more), but 16 rows split 6, 5, 5, and 8 rows 4, 4:
  * 10 and 8 chains. A tile of 4 rows x 3 halves (24 outputs) keeps 12 for
@@ -2158,14 +2158,14 @@ static inline int fetch_every(size_t ahead_bytes, int n) {
 TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_triple_body(float *out, int ldo,
                                                                                   const float *in, int ldi,
                                                                                   const void *a, size_t stride,
-                                                                                  const gpt_dtype dt, int n, const int t,
-                                                                                  const char *ahead,
+                                                                                  const gpt_dtype dt, int n, const int NR,
+                                                                                  const int t, const char *ahead,
                                                                                   size_t ahead_bytes) {
     const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
     const void *b = (const char *)a + stride * esize;
     __m256 acc[IN_ORDER_TRIPLE_ROWS][3];  // acc[r][j]: row r against the tile's half j
 #pragma GCC unroll 4
-    for (int r = 0; r < IN_ORDER_TRIPLE_ROWS; r++)
+    for (int r = 0; r < NR; r++)
         acc[r][0] = acc[r][1] = acc[r][2] = _mm256_setzero_ps();
     const int every = fetch_every(ahead_bytes, n);
     size_t fetched = 0;
@@ -2174,7 +2174,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_triple_bo
         const __m256 w[3] = {widen8(a, dt, (size_t)k, t), t ? widen8(b, dt, (size_t)k, 0) : widen8(a, dt, (size_t)k, 1),
                              widen8(b, dt, (size_t)k, t)};
 #pragma GCC unroll 4
-        for (int r = 0; r < IN_ORDER_TRIPLE_ROWS; r++) {
+        for (int r = 0; r < NR; r++) {
             const __m256 x = _mm256_broadcast_ss(in + (size_t)r * ldi + k);
             acc[r][0] = _mm256_fmadd_ps(x, w[0], acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(x, w[1], acc[r][1]);
@@ -2182,32 +2182,77 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_triple_bo
         }
     }
 #pragma GCC unroll 4
-    for (int r = 0; r < IN_ORDER_TRIPLE_ROWS; r++) {
+    for (int r = 0; r < NR; r++) {
         _mm256_storeu_ps(out + (size_t)r * ldo, acc[r][0]);
         _mm256_storeu_ps(out + (size_t)r * ldo + 8, acc[r][1]);
         _mm256_storeu_ps(out + (size_t)r * ldo + 16, acc[r][2]);
     }
 }
 
-/* out (R, 48 at ldo) = R input rows (a multiple of 4) against inputs [0, n)
- * of three panels stride elements apart, each group of 4 rows two tiles
- * (in_order_triple_body), each fetching its slice of ahead_bytes (as
- * tile_walk slices it among the 2 R / 4 tiles). */
+/* out (NR, 48 at ldo) for NR (1 or 2) input rows (ldi apart) against
+ * inputs [0, n) of three whole panels (a, stride elements on b and c):
+ * 6 NR chains, where a tile of one panel keeps 2 NR, and two rows keep
+ * in_order_triple_body's twelve. Each weight is widened, used by the
+ * rows and dropped before the next (12 accumulators, 2 inputs and 2
+ * weights in 16 registers). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_six_body(float *out, int ldo, const float *in,
+                                                                               int ldi, const void *a, size_t stride,
+                                                                               const gpt_dtype dt, int n, const int NR,
+                                                                               const char *ahead,
+                                                                               size_t ahead_bytes) {
+    const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
+    __m256 acc[2][6];  // acc[r][h]: row r against half h (panel h / 2, its rows 8 (h % 2)..)
+#pragma GCC unroll 2
+    for (int r = 0; r < NR; r++)
+#pragma GCC unroll 6
+        for (int h = 0; h < 6; h++) acc[r][h] = _mm256_setzero_ps();
+    const int every = fetch_every(ahead_bytes, n);
+    size_t fetched = 0;
+    for (int k = 0; k < n; k++) {
+        fetch_at(ahead, ahead_bytes, k, every, &fetched);
+        __m256 x[2];
+#pragma GCC unroll 2
+        for (int r = 0; r < NR; r++) x[r] = _mm256_broadcast_ss(in + (size_t)r * ldi + k);
+#pragma GCC unroll 6
+        for (int h = 0; h < 6; h++) {
+            const __m256 w = widen8((const char *)a + (size_t)(h / 2) * stride * esize, dt, (size_t)k, h % 2);
+#pragma GCC unroll 2
+            for (int r = 0; r < NR; r++) acc[r][h] = _mm256_fmadd_ps(x[r], w, acc[r][h]);
+        }
+    }
+#pragma GCC unroll 2
+    for (int r = 0; r < NR; r++)
+#pragma GCC unroll 6
+        for (int h = 0; h < 6; h++) _mm256_storeu_ps(out + (size_t)r * ldo + 8 * h, acc[r][h]);
+}
+
+/* out (R, 48 at ldo) = R input rows against inputs [0, n) of three panels
+ * stride elements apart: each group of 4 rows two tiles
+ * (in_order_triple_body), then 2 rows left over one tile and a last odd
+ * row another (in_order_six_body), each fetching its slice of ahead_bytes
+ * (as tile_walk slices it among the tiles). */
 TARGET_AVX2 static void in_order_triple_avx2(float *out, int ldo, const float *in, int ldi, const void *panel,
                                              size_t stride, gpt_dtype dt, int n, int R, const char *ahead,
                                              size_t ahead_bytes) {
     const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
     const void *second = (const char *)panel + stride * esize;
-    tile_walk walk = tile_walk_new(1, R / IN_ORDER_TRIPLE_ROWS * 2, ahead, ahead_bytes);  // a step a tile: its slice
-    for (int r = 0; r < R; r += IN_ORDER_TRIPLE_ROWS, out += (size_t)IN_ORDER_TRIPLE_ROWS * ldo,
-             in += (size_t)IN_ORDER_TRIPLE_ROWS * ldi)
-        for (int t = 0; t < 2; t++) {
-            const char *tile_ahead;
-            size_t tile_bytes;
+    const int left = R % IN_ORDER_TRIPLE_ROWS, tiles = R / IN_ORDER_TRIPLE_ROWS * 2 + (left == 3 ? 2 : left > 0);
+    tile_walk walk = tile_walk_new(1, tiles, ahead, ahead_bytes);  // a step a tile: its slice
+    const char *tile_ahead;
+    size_t tile_bytes;
+    for (int r = 0, nr; r < R; r += nr, out += (size_t)nr * ldo, in += (size_t)nr * ldi) {
+        nr = R - r < IN_ORDER_TRIPLE_ROWS ? R - r : IN_ORDER_TRIPLE_ROWS;
+        for (int t = 0; t < (nr >= 3 ? 2 : 1); t++) {
             tile_next(&walk, &tile_ahead, &tile_bytes);
 #define IN_ORDER_TRIPLE_CASE(DT)                                                                                   \
-    if (t) in_order_triple_body(out + 24, ldo, in, ldi, second, stride, DT, n, 1, tile_ahead, tile_bytes);        \
-    else in_order_triple_body(out, ldo, in, ldi, panel, stride, DT, n, 0, tile_ahead, tile_bytes);
+    switch (nr * 2 + t) {                                                                                          \
+    case 8: in_order_triple_body(out, ldo, in, ldi, panel, stride, DT, n, 4, 0, tile_ahead, tile_bytes); break;    \
+    case 9: in_order_triple_body(out + 24, ldo, in, ldi, second, stride, DT, n, 4, 1, tile_ahead, tile_bytes); break; \
+    case 6: in_order_triple_body(out, ldo, in, ldi, panel, stride, DT, n, 3, 0, tile_ahead, tile_bytes); break;    \
+    case 7: in_order_triple_body(out + 24, ldo, in, ldi, second, stride, DT, n, 3, 1, tile_ahead, tile_bytes); break; \
+    case 4: in_order_six_body(out, ldo, in, ldi, panel, stride, DT, n, 2, tile_ahead, tile_bytes); break;          \
+    default: in_order_six_body(out, ldo, in, ldi, panel, stride, DT, n, 1, tile_ahead, tile_bytes); break;         \
+    }
             switch (dt) {
             case GPT_DTYPE_BF16: IN_ORDER_TRIPLE_CASE(GPT_DTYPE_BF16); break;
             case GPT_DTYPE_F16: IN_ORDER_TRIPLE_CASE(GPT_DTYPE_F16); break;
@@ -2215,11 +2260,11 @@ TARGET_AVX2 static void in_order_triple_avx2(float *out, int ldo, const float *i
             }
 #undef IN_ORDER_TRIPLE_CASE
         }
+    }
 }
 
 /* Rows [v0, v0 + 48) of W in row panels (three whole panels) against R
- * input rows, R a multiple of 4: fetches the next three blocks, or those
- * there are. */
+ * input rows: fetches the next three blocks, or those there are. */
 TARGET_AVX2 static void in_order_triple_rows_avx2(float *out, int ldo, const float *in, const gpt_matrix *W, int R,
                                                   int v0) {
     const int C = W->cols, later = (W->rows - v0) / GPT_ROW_PANEL - 3;  // whole blocks past these three
@@ -2601,13 +2646,14 @@ static void head_block(float *out, int ldo, const float *in, const gpt_matrix *W
 /* How many whole blocks of 16 rows of W run at once on R input rows
  * (in_order_run), the Llama family's row panels and several rows: two on
  * AVX-512, where a tile's broadcast input then serves 32 outputs
- * (BENCHMARKS.md, seventeenth session); three on AVX2 where the rows come
- * in fours (in_order_triple_avx2); else one. */
+ * (BENCHMARKS.md, seventeenth session); three on AVX2 (in_order_triple_avx2)
+ * but for 3 rows, which ran 0.88-0.95x so (as 2 + 1 or as 3 x 3 halves)
+ * against a 6-row tile's 3 rows one panel at a time; else one. */
 static int in_order_run_blocks(const gpt_matrix *W, int R) {
 #if HAVE_X86
     if (!W->in_order || !W->row_panels || R < 2) return 1;
     if (cpu_has_avx512()) return 2;
-    if (cpu_has_avx2() && R % IN_ORDER_TRIPLE_ROWS == 0) return 3;
+    if (cpu_has_avx2() && R != 3) return 3;
 #else
     (void)W;
     (void)R;
