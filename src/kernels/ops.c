@@ -2194,7 +2194,10 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_triple_bo
  * 6 NR chains, where a tile of one panel keeps 2 NR, and two rows keep
  * in_order_triple_body's twelve. Each weight is widened, used by the
  * rows and dropped before the next (12 accumulators, 2 inputs and 2
- * weights in 16 registers). */
+ * weights in 16 registers). Zen 2, SmolLM2-135M BF16 (medians of four
+ * rounds against one panel at a time): --parallel 2 1.24x (87-89% of the
+ * roofline, was 70-75%), 5 = 4 + 1 1.13x, 6 = 4 + 2 1.19x, 9 = 4 + 4 + 1
+ * even; in L2 on one thread, 2 rows 81 GFLOP/s against 41. */
 TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_six_body(float *out, int ldo, const float *in,
                                                                                int ldi, const void *a, size_t stride,
                                                                                const gpt_dtype dt, int n, const int NR,
@@ -2647,7 +2650,7 @@ static void head_block(float *out, int ldo, const float *in, const gpt_matrix *W
  * (in_order_run), the Llama family's row panels and several rows: two on
  * AVX-512, where a tile's broadcast input then serves 32 outputs
  * (BENCHMARKS.md, seventeenth session); three on AVX2 (in_order_triple_avx2)
- * but for 3 rows, which ran 0.88-0.95x so (as 2 + 1 or as 3 x 3 halves)
+ * but for 3 rows, which ran 0.88-0.92x so (as 2 + 1 or as 3 x 3 halves)
  * against a 6-row tile's 3 rows one panel at a time; else one. */
 static int in_order_run_blocks(const gpt_matrix *W, int R) {
 #if HAVE_X86
