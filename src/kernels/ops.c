@@ -2195,8 +2195,8 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_triple_bo
  * in_order_triple_body's twelve. Each weight is widened, used by the
  * rows and dropped before the next (12 accumulators, 2 inputs and 2
  * weights in 16 registers). Zen 2, SmolLM2-135M BF16 (medians of four
- * rounds against one panel at a time): --parallel 2 1.24x (87-89% of the
- * roofline, was 70-75%), 5 = 4 + 1 1.13x, 6 = 4 + 2 1.19x, 9 = 4 + 4 + 1
+ * rounds against one panel at a time): --parallel 2 1.24x (a median 87%
+ * of the roofline, was 70-75%), 5 = 4 + 1 1.13x, 6 = 4 + 2 1.19x, 9 = 4 + 4 + 1
  * even; in L2 on one thread, 2 rows 81 GFLOP/s against 41. */
 TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_six_body(float *out, int ldo, const float *in,
                                                                                int ldi, const void *a, size_t stride,
