@@ -927,9 +927,56 @@ TARGET_AVX2 static inline __attribute__((always_inline)) __m256i q8_quad_add(__m
  * and each row's quad costs a sign, maddubs, madd and add. With the quads loop unrolled no
  * further, GCC no longer spilled to the stack; the two ran a Zen 2 step of
  * 16 streams at 1.09x (SmolLM2-135M and Qwen2.5-0.5B shapes, in process).
- * Out: (NR, ldo), 16 columns. */
+ * Up to 2 rows take both halves in one pass over the panel (8 sums and
+ * accumulators fit the registers); 3 or 4 rows take rows 0-7 in a pass and
+ * then 8-15 from L1. ahead (NULL: none) is a later panel, fetched into L2
+ * a line every other quad over the passes (9 lines a block): perf found
+ * the first pass waiting on its loads, the second leaving the memory idle.
+ * Zen 2, a Q8 decode step of 2, 3, 4, 6 and 16 streams against one pass a
+ * half and no fetch: 1.24, 1.10-1.13, 1.16-1.19, 1.10-1.12 and 1.05-1.06x
+ * at SmolLM2-135M's shape, 1.16-1.24, 1.14-1.16, 1.23-1.25, 1.16 and
+ * 1.06-1.07x at Qwen2.5-0.5B's (BENCHMARKS.md).
+ * The sums are integers and each half's fma per block is the same, so the
+ * bits are the same either way. Out: (NR, ldo), 16 columns. */
 TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body(
-    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_panel_block *panel, int nb, const int NR) {
+    float *out, int ldo, const gpt_q8_block *x, const gpt_q8_panel_block *panel, int nb, const int NR,
+    const char *ahead) {
+    if (NR <= 2) {  // both halves in one pass
+        __m256 acc[2][2];  // acc[r][h]: rows 8h..8h+7 against input row r
+#pragma GCC unroll 2
+        for (int r = 0; r < NR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+        for (int b = 0; b < nb; b++) {
+            __m256i sum[2][2];
+#pragma GCC unroll 2
+            for (int r = 0; r < NR; r++) sum[r][0] = sum[r][1] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+            for (int k = 0; k < 8; k++) {
+                if (ahead) _mm_prefetch(ahead + (size_t)b * sizeof(gpt_q8_panel_block) + 64 * k, _MM_HINT_T1);  // line k
+                const __m256i q0 = q8_signed_quads(panel[b].q[k]), q1 = q8_signed_quads(panel[b].q[k] + 32);
+                const __m256i abs0 = _mm256_abs_epi8(q0), abs1 = _mm256_abs_epi8(q1);
+#pragma GCC unroll 2
+                for (int r = 0; r < NR; r++) {
+                    const __m256i xk = _mm256_set1_epi32(q8_quad(x + (size_t)r * nb + b, k));
+                    sum[r][0] = q8_quad_add(sum[r][0], abs0, _mm256_sign_epi8(xk, q0));
+                    sum[r][1] = q8_quad_add(sum[r][1], abs1, _mm256_sign_epi8(xk, q1));
+                }
+            }
+            if (ahead) _mm_prefetch(ahead + (size_t)b * sizeof(gpt_q8_panel_block) + 512, _MM_HINT_T1);  // the scales
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; h++) {
+                const __m256 ws = _mm256_loadu_ps(panel[b].scale + 8 * h);
+#pragma GCC unroll 2
+                for (int r = 0; r < NR; r++)
+                    acc[r][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[r][h]),
+                                                _mm256_mul_ps(_mm256_set1_ps(x[(size_t)r * nb + b].scale), ws), acc[r][h]);
+            }
+        }
+#pragma GCC unroll 2
+        for (int r = 0; r < NR; r++)
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; h++) _mm256_storeu_ps(out + (size_t)r * ldo + 8 * h, acc[r][h]);
+        return;
+    }
 #pragma GCC unroll 2
     for (int h = 0; h < 2; h++) {
         __m256 acc[4];  // acc[r]: rows 8h..8h+7 against input row r
@@ -941,6 +988,8 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body
             for (int r = 0; r < NR; r++) sum[r] = _mm256_setzero_si256();
 #pragma GCC unroll 1
             for (int k = 0; k < 8; k++) {
+                if (ahead && !(k & 1))  // lines 0-3 of the block in the first half's pass, 4-7 in the second's
+                    _mm_prefetch(ahead + (size_t)b * sizeof(gpt_q8_panel_block) + 64 * (4 * h + k / 2), _MM_HINT_T1);
                 const __m256i q = q8_signed_quads(panel[b].q[k] + 32 * h), abs_q = _mm256_abs_epi8(q);
 #pragma GCC unroll 4
                 for (int r = 0; r < NR; r++) {
@@ -948,6 +997,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body
                     sum[r] = q8_quad_add(sum[r], abs_q, _mm256_sign_epi8(xk, q));
                 }
             }
+            if (ahead && h) _mm_prefetch(ahead + (size_t)b * sizeof(gpt_q8_panel_block) + 512, _MM_HINT_T1);  // the scales
             const __m256 ws = _mm256_loadu_ps(panel[b].scale + 8 * h);
 #pragma GCC unroll 4
             for (int r = 0; r < NR; r++)
@@ -1003,12 +1053,12 @@ TARGET_VNNI static inline __attribute__((always_inline)) void q8_panels_vnni_bod
 /* One panel against nr input rows (up to 4 on AVX2, 8 on VNNI): out (nr,
  * ldo), 16 columns. */
 TARGET_AVX2 static void q8_panel_tile_avx2(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_panel_block *panel,
-                                           int nb, int nr) {
+                                           int nb, int nr, const char *ahead) {
     switch (nr) {
-    case 1: q8_panel_avx2_body(out, ldo, x, panel, nb, 1); return;
-    case 2: q8_panel_avx2_body(out, ldo, x, panel, nb, 2); return;
-    case 3: q8_panel_avx2_body(out, ldo, x, panel, nb, 3); return;
-    default: q8_panel_avx2_body(out, ldo, x, panel, nb, 4); return;
+    case 1: q8_panel_avx2_body(out, ldo, x, panel, nb, 1, ahead); return;
+    case 2: q8_panel_avx2_body(out, ldo, x, panel, nb, 2, ahead); return;
+    case 3: q8_panel_avx2_body(out, ldo, x, panel, nb, 3, ahead); return;
+    default: q8_panel_avx2_body(out, ldo, x, panel, nb, 4, ahead); return;
     }
 }
 TARGET_VNNI static void q8_panel_tile_vnni(float *out, int ldo, const gpt_q8_block *x, const gpt_q8_panel_block *panel,
@@ -1088,12 +1138,15 @@ TARGET_VNNI static void q8_panels4_vnni(float *const out[4], const gpt_q8_block 
 /* Rows [j0, j1) of W, one panel (j0 a multiple of 16), against the R
  * quantized rows xq (R, nb), then the bias: tiles of 8 input rows (4 on
  * AVX2). A panel is one run of memory, which the hardware prefetcher
- * follows; the tiles after the first read it from L2. The padded last
- * panel's tiles go through part. */
+ * follows; the tiles after the first read it from L2. On AVX2 the first
+ * tile also fetches the panel AHEAD_BLOCKS on into L2 (q8_panel_avx2_body).
+ * The padded last panel's tiles go through part. */
 static void q8_panel_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt_matrix *W, const float *bias, int R,
                           int j0, int j1, int path) {
     const int nb = W->cols / GPT_Q8_BLOCK, tile_rows = path == 1 ? 4 : 8, nw = j1 - j0;
     const gpt_q8_panel_block *panel = gpt_q8_panel_of(W, j0);
+    const int ahead_row = j0 + AHEAD_BLOCKS * GPT_Q8_PANEL;  // fetched by the first tile (4 ahead: no better)
+    const char *ahead = ahead_row < W->rows ? (const char *)gpt_q8_panel_of(W, ahead_row) : NULL;
     float part[8 * GPT_Q8_PANEL];  // (8, 16) a tile's outputs of a padded panel
     for (int r0 = 0; r0 < R; r0 += tile_rows) {
         const int nr = R - r0 < tile_rows ? R - r0 : tile_rows;
@@ -1102,7 +1155,7 @@ static void q8_panel_rows(float *out, int ldo, const gpt_q8_block *xq, const gpt
         const gpt_q8_block *x = xq + (size_t)r0 * nb;
 #if HAVE_X86
         if (path == 2) q8_panel_tile_vnni(o, ldt, x, panel, nb, nr);
-        else if (path == 1) q8_panel_tile_avx2(o, ldt, x, panel, nb, nr);
+        else if (path == 1) q8_panel_tile_avx2(o, ldt, x, panel, nb, nr, r0 == 0 ? ahead : NULL);
         else
 #endif
             q8_panel_portable(o, ldt, x, nb, panel, nr);
