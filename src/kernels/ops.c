@@ -2203,8 +2203,8 @@ static inline int fetch_every(size_t ahead_bytes, int n) {
  * the same bits as in_order_tile_body's. */
 #define IN_ORDER_TRIPLE_ROWS 4
 
-/* out (4, 24 at ldo) for 4 input rows (ldi apart) against inputs [0, n)
- * of halves 3 t .. 3 t + 2 of three panels (a, then b, stride elements
+/* out (NR, 24 at ldo) for NR (3 or 4) input rows (ldi apart) against
+ * inputs [0, n) of halves 3 t .. 3 t + 2 of three panels (a, then b, stride elements
  * on): t = 0 a's two and b's first, t = 1 b's second and c's two (a is
  * then the second panel). Fetches ahead_bytes from ahead, a line every
  * fourth, second or every input, as its share needs. */
@@ -2284,9 +2284,9 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_six_body(
 
 /* out (R, 48 at ldo) = R input rows against inputs [0, n) of three panels
  * stride elements apart: each group of 4 rows two tiles
- * (in_order_triple_body), then 2 rows left over one tile and a last odd
- * row another (in_order_six_body), each fetching its slice of ahead_bytes
- * (as tile_walk slices it among the tiles). */
+ * (in_order_triple_body), then the rows left over: 3 two such tiles, 2 or
+ * 1 one tile of all six halves (in_order_six_body); each tile fetches its
+ * slice of ahead_bytes (as tile_walk slices it among the tiles). */
 TARGET_AVX2 static void in_order_triple_avx2(float *out, int ldo, const float *in, int ldi, const void *panel,
                                              size_t stride, gpt_dtype dt, int n, int R, const char *ahead,
                                              size_t ahead_bytes) {
