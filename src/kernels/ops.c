@@ -2242,44 +2242,60 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_triple_bo
     }
 }
 
-/* out (NR, 48 at ldo) for NR (1 or 2) input rows (ldi apart) against
- * inputs [0, n) of three whole panels (a, stride elements on b and c):
- * 6 NR chains, where a tile of one panel keeps 2 NR, and two rows keep
- * in_order_triple_body's twelve. Each weight is widened, used by the
- * rows and dropped before the next (12 accumulators, 2 inputs and 2
- * weights in 16 registers). Zen 2, SmolLM2-135M BF16 (medians of four
+/* out (NR, 8 NH at ldo) for NR input rows (ldi apart) against inputs
+ * [0, n) of the NH halves of NH / 2 whole panels (a, stride elements on
+ * b and c): NR NH chains, where a tile of one panel keeps 2 NR. 2 or 1
+ * rows x 6 halves (in_order_triple_avx2's rows left over) and 3 rows x 4
+ * halves (in_order_pair3_avx2) keep 12 or 6. Each weight is widened, used
+ * by the rows and dropped before the next (12 accumulators, the inputs and
+ * the weight in 16 registers). Zen 2, SmolLM2-135M BF16 (medians of four
  * rounds against one panel at a time): --parallel 2 1.24x (a median 87%
  * of the roofline, was 70-75%), 5 = 4 + 1 1.13x, 6 = 4 + 2 1.19x, 9 = 4 + 4 + 1
  * even; in L2 on one thread, 2 rows 81 GFLOP/s against 41. */
 TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_six_body(float *out, int ldo, const float *in,
                                                                                int ldi, const void *a, size_t stride,
                                                                                const gpt_dtype dt, int n, const int NR,
-                                                                               const char *ahead,
+                                                                               const int NH, const char *ahead,
                                                                                size_t ahead_bytes) {
     const size_t esize = dt == GPT_DTYPE_F32 ? 4 : 2;
-    __m256 acc[2][6];  // acc[r][h]: row r against half h (panel h / 2, its rows 8 (h % 2)..)
-#pragma GCC unroll 2
+    __m256 acc[3][6];  // acc[r][h]: row r against half h (panel h / 2, its rows 8 (h % 2)..)
+#pragma GCC unroll 3
     for (int r = 0; r < NR; r++)
 #pragma GCC unroll 6
-        for (int h = 0; h < 6; h++) acc[r][h] = _mm256_setzero_ps();
+        for (int h = 0; h < NH; h++) acc[r][h] = _mm256_setzero_ps();
     const int every = fetch_every(ahead_bytes, n);
     size_t fetched = 0;
     for (int k = 0; k < n; k++) {
         fetch_at(ahead, ahead_bytes, k, every, &fetched);
-        __m256 x[2];
-#pragma GCC unroll 2
+        __m256 x[3];
+#pragma GCC unroll 3
         for (int r = 0; r < NR; r++) x[r] = _mm256_broadcast_ss(in + (size_t)r * ldi + k);
 #pragma GCC unroll 6
-        for (int h = 0; h < 6; h++) {
+        for (int h = 0; h < NH; h++) {
             const __m256 w = widen8((const char *)a + (size_t)(h / 2) * stride * esize, dt, (size_t)k, h % 2);
-#pragma GCC unroll 2
+#pragma GCC unroll 3
             for (int r = 0; r < NR; r++) acc[r][h] = _mm256_fmadd_ps(x[r], w, acc[r][h]);
         }
     }
-#pragma GCC unroll 2
+#pragma GCC unroll 3
     for (int r = 0; r < NR; r++)
 #pragma GCC unroll 6
-        for (int h = 0; h < 6; h++) _mm256_storeu_ps(out + (size_t)r * ldo + 8 * h, acc[r][h]);
+        for (int h = 0; h < NH; h++) _mm256_storeu_ps(out + (size_t)r * ldo + 8 * h, acc[r][h]);
+}
+
+/* Rows [v0, v0 + 32) of W in row panels (two whole panels) against 3 input
+ * rows on AVX2: one tile of 3 rows x 4 halves (12 chains), fetching the
+ * next two blocks, or those there are. */
+TARGET_AVX2 static void in_order_pair3_avx2(float *out, int ldo, const float *in, const gpt_matrix *W, int v0) {
+    const int C = W->cols, later = (W->rows - v0) / GPT_ROW_PANEL - 2;  // whole blocks past these two
+    const size_t panel_bytes = panel_bytes_of(W), stride = (size_t)GPT_ROW_PANEL * C;
+    const char *panel = panel_at(W, v0), *ahead = later > 0 ? panel + 2 * panel_bytes : NULL;
+    const size_t ahead_bytes = later > 0 ? (size_t)(later < 2 ? later : 2) * panel_bytes : 0;
+    switch (W->dtype) {
+    case GPT_DTYPE_BF16: in_order_six_body(out + v0, ldo, in, C, panel, stride, GPT_DTYPE_BF16, C, 3, 4, ahead, ahead_bytes); break;
+    case GPT_DTYPE_F16: in_order_six_body(out + v0, ldo, in, C, panel, stride, GPT_DTYPE_F16, C, 3, 4, ahead, ahead_bytes); break;
+    default: in_order_six_body(out + v0, ldo, in, C, panel, stride, GPT_DTYPE_F32, C, 3, 4, ahead, ahead_bytes); break;
+    }
 }
 
 /* out (R, 48 at ldo) = R input rows against inputs [0, n) of three panels
@@ -2306,8 +2322,8 @@ TARGET_AVX2 static void in_order_triple_avx2(float *out, int ldo, const float *i
     case 9: in_order_triple_body(out + 24, ldo, in, ldi, second, stride, DT, n, 4, 1, tile_ahead, tile_bytes); break; \
     case 6: in_order_triple_body(out, ldo, in, ldi, panel, stride, DT, n, 3, 0, tile_ahead, tile_bytes); break;    \
     case 7: in_order_triple_body(out + 24, ldo, in, ldi, second, stride, DT, n, 3, 1, tile_ahead, tile_bytes); break; \
-    case 4: in_order_six_body(out, ldo, in, ldi, panel, stride, DT, n, 2, tile_ahead, tile_bytes); break;          \
-    default: in_order_six_body(out, ldo, in, ldi, panel, stride, DT, n, 1, tile_ahead, tile_bytes); break;         \
+    case 4: in_order_six_body(out, ldo, in, ldi, panel, stride, DT, n, 2, 6, tile_ahead, tile_bytes); break;       \
+    default: in_order_six_body(out, ldo, in, ldi, panel, stride, DT, n, 1, 6, tile_ahead, tile_bytes); break;      \
     }
             switch (dt) {
             case GPT_DTYPE_BF16: IN_ORDER_TRIPLE_CASE(GPT_DTYPE_BF16); break;
@@ -2702,14 +2718,15 @@ static void head_block(float *out, int ldo, const float *in, const gpt_matrix *W
 /* How many whole blocks of 16 rows of W run at once on R input rows
  * (in_order_run), the Llama family's row panels and several rows: two on
  * AVX-512, where a tile's broadcast input then serves 32 outputs
- * (BENCHMARKS.md, seventeenth session); three on AVX2 (in_order_triple_avx2)
- * but for 3 rows, which ran 0.88-0.92x so (as 2 + 1 or as 3 x 3 halves)
- * against a 6-row tile's 3 rows one panel at a time; else one. */
+ * (BENCHMARKS.md, seventeenth session); on AVX2 three (in_order_triple_avx2),
+ * but two for 3 rows (in_order_pair3_avx2: three panels, as 2 + 1 rows or
+ * 3 x 3 halves, ran 0.88-0.92x of one panel at a time, two 1.06-1.13x);
+ * else one. */
 static int in_order_run_blocks(const gpt_matrix *W, int R) {
 #if HAVE_X86
     if (!W->in_order || !W->row_panels || R < 2) return 1;
     if (cpu_has_avx512()) return 2;
-    if (cpu_has_avx2() && R != 3) return 3;
+    if (cpu_has_avx2()) return R == 3 ? 2 : 3;
 #else
     (void)W;
     (void)R;
@@ -2722,7 +2739,8 @@ static int in_order_run_blocks(const gpt_matrix *W, int R) {
 static void in_order_run(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0, int g) {
 #if HAVE_X86
     if (g == 2) {
-        in_order_pair_avx512(out, ldo, in, W, R, v0);
+        if (cpu_has_avx512()) in_order_pair_avx512(out, ldo, in, W, R, v0);
+        else in_order_pair3_avx2(out, ldo, in, W, v0);  // R = 3 (in_order_run_blocks)
         return;
     }
     if (g == 3) {

@@ -140,7 +140,7 @@ static void check_product(const char *what, int transposed, const gpt_matrix *W,
              * tiles of that many rows (up to 8), 6 the AVX2 Q8 tiles' 4 + 2;
              * AVX2's row panels three blocks at a time: 2 one tile of 2
              * rows, 5 = 4 + 1, 6 = 4 + 2, 7 = 4 + 3, 8 and 16 fours (3
-             * one panel at a time) */
+             * two blocks at a time) */
             const int sizes[] = {1, 2, 3, 5, 6, 7, 8, 16, NROWS};
             for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
                 for (int in_team = 0; in_team <= 1; in_team++) {  // each kernel's own region, or a team's
@@ -901,9 +901,9 @@ static void test_group(gpt_dtype dt, const char *name, int IN, int panels) {
                 ops_force_no_avx512(path == 1);
                 ops_force_portable(path == 2);
                 /* AVX2's row panels three blocks at a time: 2 one tile of
-                 * 2 rows, 5 = 4 + 1, 7 = 4 + 3, 16 fours */
-                const int sizes[] = {1, 2, 5, 7, 16, R_MAX};
-                for (int s = 0; s < 6; s++) {
+                 * 2 rows, 5 = 4 + 1, 7 = 4 + 3, 16 fours; 3 two blocks */
+                const int sizes[] = {1, 2, 3, 5, 7, 16, R_MAX};
+                for (int s = 0; s < 7; s++) {
                     const int R = sizes[s];
                     /* The references alone on the portable path up to
                      * OPS_SMALL_ROWS rows (the same bits as every path there:
