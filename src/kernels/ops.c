@@ -920,6 +920,12 @@ TARGET_AVX2 static inline __attribute__((always_inline)) __m256i q8_quad_add(__m
     return _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(abs_a, b_signed_as_a), _mm256_set1_epi16(1)));
 }
 
+/* Line `line` (0-8: quads 0-7, then the scales) of block b of the Q8
+ * panel at ahead into L2; nothing where ahead is NULL. */
+static inline __attribute__((always_inline)) void fetch_q8_line(const char *ahead, int b, int line) {
+    if (ahead) _mm_prefetch(ahead + (size_t)b * sizeof(gpt_q8_panel_block) + 64 * line, _MM_HINT_T1);
+}
+
 /* One panel against NR input rows (up to 4), its rows 0-7 and then 8-15
  * in 8 lanes: per block, value quad k of the 8 rows against x's quad k
  * broadcast. Here the weights' sign moves onto x (one input row's walk,
@@ -951,7 +957,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body
             for (int r = 0; r < NR; r++) sum[r][0] = sum[r][1] = _mm256_setzero_si256();
 #pragma GCC unroll 1
             for (int k = 0; k < 8; k++) {
-                if (ahead) _mm_prefetch(ahead + (size_t)b * sizeof(gpt_q8_panel_block) + 64 * k, _MM_HINT_T1);  // line k
+                fetch_q8_line(ahead, b, k);
                 const __m256i q0 = q8_signed_quads(panel[b].q[k]), q1 = q8_signed_quads(panel[b].q[k] + 32);
                 const __m256i abs0 = _mm256_abs_epi8(q0), abs1 = _mm256_abs_epi8(q1);
 #pragma GCC unroll 2
@@ -961,7 +967,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body
                     sum[r][1] = q8_quad_add(sum[r][1], abs1, _mm256_sign_epi8(xk, q1));
                 }
             }
-            if (ahead) _mm_prefetch(ahead + (size_t)b * sizeof(gpt_q8_panel_block) + 512, _MM_HINT_T1);  // the scales
+            fetch_q8_line(ahead, b, 8);  // the scales
 #pragma GCC unroll 2
             for (int h = 0; h < 2; h++) {
                 const __m256 ws = _mm256_loadu_ps(panel[b].scale + 8 * h);
@@ -988,8 +994,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body
             for (int r = 0; r < NR; r++) sum[r] = _mm256_setzero_si256();
 #pragma GCC unroll 1
             for (int k = 0; k < 8; k++) {
-                if (ahead && !(k & 1))  // lines 0-3 of the block in the first half's pass, 4-7 in the second's
-                    _mm_prefetch(ahead + (size_t)b * sizeof(gpt_q8_panel_block) + 64 * (4 * h + k / 2), _MM_HINT_T1);
+                if (!(k & 1)) fetch_q8_line(ahead, b, 4 * h + k / 2);  // lines 0-3 in the first half's pass, 4-7 in the second's
                 const __m256i q = q8_signed_quads(panel[b].q[k] + 32 * h), abs_q = _mm256_abs_epi8(q);
 #pragma GCC unroll 4
                 for (int r = 0; r < NR; r++) {
@@ -997,7 +1002,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_panel_avx2_body
                     sum[r] = q8_quad_add(sum[r], abs_q, _mm256_sign_epi8(xk, q));
                 }
             }
-            if (ahead && h) _mm_prefetch(ahead + (size_t)b * sizeof(gpt_q8_panel_block) + 512, _MM_HINT_T1);  // the scales
+            if (h) fetch_q8_line(ahead, b, 8);  // the scales
             const __m256 ws = _mm256_loadu_ps(panel[b].scale + 8 * h);
 #pragma GCC unroll 4
             for (int r = 0; r < NR; r++)
@@ -2283,14 +2288,22 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void in_order_six_body(
         for (int h = 0; h < NH; h++) _mm256_storeu_ps(out + (size_t)r * ldo + 8 * h, acc[r][h]);
 }
 
+/* The g whole blocks of W in row panels past the g from row v0, or those
+ * there are: where they start (NULL: none) and *bytes. */
+static const char *next_blocks(const gpt_matrix *W, int v0, int g, size_t *bytes) {
+    const int later = (W->rows - v0) / GPT_ROW_PANEL - g;  // whole blocks past these g
+    *bytes = later > 0 ? (size_t)(later < g ? later : g) * panel_bytes_of(W) : 0;
+    return later > 0 ? panel_at(W, v0) + g * panel_bytes_of(W) : NULL;
+}
+
 /* Rows [v0, v0 + 32) of W in row panels (two whole panels) against 3 input
  * rows on AVX2: one tile of 3 rows x 4 halves (12 chains), fetching the
  * next two blocks, or those there are. */
 TARGET_AVX2 static void in_order_pair3_avx2(float *out, int ldo, const float *in, const gpt_matrix *W, int v0) {
-    const int C = W->cols, later = (W->rows - v0) / GPT_ROW_PANEL - 2;  // whole blocks past these two
-    const size_t panel_bytes = panel_bytes_of(W), stride = (size_t)GPT_ROW_PANEL * C;
-    const char *panel = panel_at(W, v0), *ahead = later > 0 ? panel + 2 * panel_bytes : NULL;
-    const size_t ahead_bytes = later > 0 ? (size_t)(later < 2 ? later : 2) * panel_bytes : 0;
+    const int C = W->cols;
+    const size_t stride = (size_t)GPT_ROW_PANEL * C;
+    size_t ahead_bytes;
+    const char *panel = panel_at(W, v0), *ahead = next_blocks(W, v0, 2, &ahead_bytes);
     switch (W->dtype) {
     case GPT_DTYPE_BF16: in_order_six_body(out + v0, ldo, in, C, panel, stride, GPT_DTYPE_BF16, C, 3, 4, ahead, ahead_bytes); break;
     case GPT_DTYPE_F16: in_order_six_body(out + v0, ldo, in, C, panel, stride, GPT_DTYPE_F16, C, 3, 4, ahead, ahead_bytes); break;
@@ -2339,12 +2352,11 @@ TARGET_AVX2 static void in_order_triple_avx2(float *out, int ldo, const float *i
  * input rows: fetches the next three blocks, or those there are. */
 TARGET_AVX2 static void in_order_triple_rows_avx2(float *out, int ldo, const float *in, const gpt_matrix *W, int R,
                                                   int v0) {
-    const int C = W->cols, later = (W->rows - v0) / GPT_ROW_PANEL - 3;  // whole blocks past these three
-    const size_t panel_bytes = panel_bytes_of(W);
-    const char *panel = panel_at(W, v0);
-    in_order_triple_avx2(out + v0, ldo, in, C, panel, (size_t)GPT_ROW_PANEL * C, W->dtype, C, R,
-                         later > 0 ? panel + 3 * panel_bytes : NULL,
-                         later > 0 ? (size_t)(later < 3 ? later : 3) * panel_bytes : 0);
+    const int C = W->cols;
+    size_t ahead_bytes;
+    const char *ahead = next_blocks(W, v0, 3, &ahead_bytes);
+    in_order_triple_avx2(out + v0, ldo, in, C, panel_at(W, v0), (size_t)GPT_ROW_PANEL * C, W->dtype, C, R, ahead,
+                         ahead_bytes);
 }
 
 /* The same tiles on AVX-512: one register holds an input's 16 weights, so
