@@ -13,6 +13,11 @@ needs nothing installed: the checkpoints are small.
                                      and DIR/reference.json
   hf_reference.py prompt DIR K       prompt K's ids, space-separated
   hf_reference.py greedy DIR K       the greedy ids whose margin is above 1e-3
+  hf_reference.py logits DIR         ids on stdin: gpt logits --top 10 --full's
+                                     lines for any checkpoint, in float64
+  hf_reference.py agree DIR K        this forward pass against a shared
+                                     fixture's reference.json, prompt K: every
+                                     position's top 10 and logsumexp within 1e-9
   hf_reference.py check DIR K FILE   FILE (gpt logits --top 10 --full of
                                      prompt K) against the reference: every
                                      position's listed logits and logsumexp,
@@ -219,6 +224,32 @@ def write_safetensors(path, tensors, dtype):
             f.write(data)
 
 
+def read_checkpoint(d):
+    """Every tensor of DIR's safetensors files, widened to Python floats."""
+    values = {}
+    for fname in sorted(f for f in os.listdir(d) if f.endswith(".safetensors")):
+        with open(os.path.join(d, fname), "rb") as f:
+            n = struct.unpack("<Q", f.read(8))[0]
+            header = json.loads(f.read(n))
+            data = f.read()
+        for name, t in header.items():
+            if name == "__metadata__":
+                continue
+            raw = data[t["data_offsets"][0]:t["data_offsets"][1]]
+            if t["dtype"] == "F32":
+                flat = list(struct.unpack("<%df" % (len(raw) // 4), raw))
+            elif t["dtype"] == "F16":
+                flat = list(struct.unpack("<%de" % (len(raw) // 2), raw))
+            elif t["dtype"] == "BF16":
+                halves = struct.unpack("<%dH" % (len(raw) // 2), raw)
+                flat = list(struct.unpack("<%df" % len(halves), struct.pack("<%dI" % len(halves),
+                                                                             *(h << 16 for h in halves))))
+            else:
+                raise SystemExit("%s: %s is %s, not in this reference" % (fname, name, t["dtype"]))
+            values[name] = (tuple(t["shape"]), flat)
+    return values
+
+
 # ---- the forward pass, float64, one position at a time through a cache ----
 
 def rows_of(values, name):
@@ -395,6 +426,28 @@ def main(argv):
         with open(os.path.join(d, "reference.json"), "w") as f:
             json.dump(dict(case=case, prompts=reference(c, values, CASES[case]["seed"])), f)
         return 0
+    if argv[0] == "logits":  # DIR, ids on stdin: gpt logits --top 10 --full's lines, in float64
+        c = json.load(open(os.path.join(argv[1], "config.json")))
+        m = Model(c, read_checkpoint(argv[1]))
+        ids = [int(t) for t in sys.stdin.read().replace(",", " ").split()]
+        for pos, t in enumerate(ids):
+            x = m.step(t)
+            top = sorted(range(len(x)), key=lambda i: -x[i])[:10]
+            line = dict(pos=pos, id=t, logsumexp=logsumexp(x), top=[[i, x[i]] for i in top])
+            if pos == len(ids) - 1:
+                line["logits"] = x
+            print(json.dumps(line), flush=True)
+        return 0
+    if argv[0] == "agree":  # DIR K: this forward pass against a shared fixture's own reference
+        ref = json.load(open(os.path.join(argv[1], "reference.json")))["prompts"][int(argv[2])]
+        m = Model(json.load(open(os.path.join(argv[1], "config.json"))), read_checkpoint(argv[1]))
+        worst = 0.0
+        for pos, t in enumerate(ref["input_ids"]):
+            x = m.step(t)
+            worst = max([worst, abs(logsumexp(x) - ref["logsumexp"][pos])] +
+                        [abs(x[i] - v) for i, v in zip(ref["top10_ids"][pos], ref["top10_logits"][pos])])
+        print("largest difference from %s's reference: %.2e" % (argv[1], worst))
+        return 0 if worst < 1e-9 else 1
     ref = json.load(open(os.path.join(argv[1], "reference.json")))["prompts"][int(argv[2])]
     if argv[0] == "prompt":
         print(" ".join(map(str, ref["input_ids"])))

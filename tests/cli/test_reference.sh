@@ -8,6 +8,7 @@
 #   Mistral without grouping, head size 24 != hidden / heads, three shards;
 #   Llama-3 rope scaling at other settings, 6 query heads on 1 kv head, a
 #     tied head also stored as lm_head.weight, F16.
+# The reference is checked first against the four shared fixtures' own.
 # Each prompt (1, 23 and 70 ids: 70 crosses a 64-row chunk and every
 # window): every position's top-10 logits and logsumexp and the last full
 # logits within 1e-3 (gpt logits), and the greedy ids through the KV cache
@@ -16,6 +17,13 @@
 # the checks see the switch.
 . "$(dirname "$0")/lib.sh"
 REF="$ROOT/tests/cli/hf_reference.py"
+
+# The reference itself first: on the four shared fixtures (40-id prompts)
+# it gives their own float64 references (numpy, made elsewhere) within 1e-9.
+for m in dev-llama dev-qwen2 dev-qwen3 dev-mistral; do
+    python3 "$REF" agree "$ROOT/tests/golden/$m" 2 >"$TMP/check" ||
+        { fail "$m: hf_reference.py against the fixture's reference"; sed 's/^/  /' "$TMP/check" >&2; }
+done
 
 # case, and a one-field change whose reference the case's output must miss
 # (a case's first line runs its checks)
