@@ -225,7 +225,8 @@ def write_safetensors(path, tensors, dtype):
 
 
 def read_checkpoint(d):
-    """Every tensor of DIR's safetensors files, widened to Python floats."""
+    """Every tensor of DIR's safetensors files as float32 (4 bytes a value,
+    so a checkpoint of the real shapes fits in memory), read as floats."""
     values = {}
     for fname in sorted(f for f in os.listdir(d) if f.endswith(".safetensors")):
         with open(os.path.join(d, fname), "rb") as f:
@@ -237,16 +238,17 @@ def read_checkpoint(d):
                 continue
             raw = data[t["data_offsets"][0]:t["data_offsets"][1]]
             if t["dtype"] == "F32":
-                flat = list(struct.unpack("<%df" % (len(raw) // 4), raw))
+                wide = raw
             elif t["dtype"] == "F16":
-                flat = list(struct.unpack("<%de" % (len(raw) // 2), raw))
-            elif t["dtype"] == "BF16":
-                halves = struct.unpack("<%dH" % (len(raw) // 2), raw)
-                flat = list(struct.unpack("<%df" % len(halves), struct.pack("<%dI" % len(halves),
-                                                                             *(h << 16 for h in halves))))
+                wide = struct.pack("<%df" % (len(raw) // 2), *struct.unpack("<%de" % (len(raw) // 2), raw))
+            elif t["dtype"] == "BF16":  # the 16 bits on top of a float32 (little-endian: bytes 2 and 3)
+                wide = bytearray(2 * len(raw))
+                wide[2::4], wide[3::4] = raw[0::2], raw[1::2]
             else:
                 raise SystemExit("%s: %s is %s, not in this reference" % (fname, name, t["dtype"]))
-            values[name] = (tuple(t["shape"]), flat)
+            if sys.byteorder != "little":
+                raise SystemExit("this reference reads safetensors on little-endian machines only")
+            values[name] = (tuple(t["shape"]), memoryview(bytes(wide)).cast("f"))
     return values
 
 
