@@ -7,12 +7,14 @@ Mistral, Qwen2, Qwen3), not from gpt's: RMSNorm x / sqrt(mean(x^2) + eps) * w;
 rotary embeddings by rotate_half (dimension i pairs with i + d/2); query head
 h reads kv head h // (heads / kv_heads); scores scaled by 1/sqrt(head_dim);
 a window of W lets position i see j when i - W < j <= i. Plain Python, so it
-needs nothing installed: the checkpoints are small.
+needs nothing installed: the test's checkpoints take seconds, SmolLM2-135M's
+shape about 40 s a token, Qwen2.5-0.5B's 70 s and 3 GB.
 
   hf_reference.py write CASE DIR     the checkpoint (config.json, safetensors)
                                      and DIR/reference.json
   hf_reference.py prompt DIR K       prompt K's ids, space-separated
-  hf_reference.py greedy DIR K       the greedy ids whose margin is above 1e-3
+  hf_reference.py greedy DIR K       the leading greedy ids, up to the first
+                                     whose margin is 1e-3 or less
   hf_reference.py logits DIR         ids on stdin: gpt logits --top 10 --full's
                                      lines for any checkpoint, in float64
   hf_reference.py agree DIR K        this forward pass against a shared
@@ -310,7 +312,7 @@ def rotate(x, pos, inv):
 
 class Model:
     def __init__(self, c, values):
-        self.c, self.v = c, values
+        self.c = c
         self.hd, self.inv = head_dim_of(c), inv_freqs(c)
         self.eps = c.get("rms_norm_eps", 1e-6)
         self.W = {n: rows_of(values, n) for n in values}
