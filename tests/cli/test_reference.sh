@@ -12,7 +12,8 @@
 # Each prompt (1, 23 and 70 ids: 70 crosses a 64-row chunk and every
 # window): every position's top-10 logits and logsumexp and the last full
 # logits within 1e-3 (gpt logits), and the greedy ids through the KV cache
-# while the reference's margin is above 1e-3 (gpt generate). Then each case
+# while the reference's margin is above 1e-3 (gpt generate); a batch of ten
+# requests the same bits alone and side by side. Then each case
 # once against a reference of a config changed in one field, which must fail:
 # the checks see the switch.
 . "$(dirname "$0")/lib.sh"
@@ -43,6 +44,20 @@ while read -r case variant; do
             --ignore-eos)
         expect_eq "$case prompt $k: greedy ids ($steps steps)" "$got" "$want"
     done
+    # One row, one answer for these switches too: every request's sampled
+    # tokens and log-probabilities the same bits alone (--parallel 1 -t 1)
+    # and beside others (--parallel 4 -t 2: batches of 4, 4 and 2 rows).
+    if [ "$case" != "$prev" ]; then
+        for k in 0 1 2 1 0 2 2 1 0 1; do python3 "$REF" prompt "$M" $k; done >"$TMP/batch.txt"
+        for run in "1 1" "4 2"; do
+            set -- $run
+            "$GPT" generate -m "$M" --ids --batch --parallel "$1" -t "$2" -n 12 --seed 3 --ignore-eos --logprobs \
+                <"$TMP/batch.txt" >"$TMP/batch.p$1"
+        done
+        expect_eq "$case: one line per request" "$(grep -c '"logprobs":\[' "$TMP/batch.p1")" 10
+        expect_file_eq "$case: --parallel 1 -t 1 vs --parallel 4 -t 2 (logprobs bit for bit)" "$TMP/batch.p1" \
+            "$TMP/batch.p4"
+    fi
     # The same output against the changed config's reference: a check that
     # passed it would not see the switch.
     python3 "$REF" write "$case" "$TMP/variant" --variant "$variant"
