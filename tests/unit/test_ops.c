@@ -903,7 +903,7 @@ static void test_group(gpt_dtype dt, const char *name, int IN, int panels) {
                 /* AVX2's row panels three blocks at a time: 2 one tile of
                  * 2 rows, 5 = 4 + 1, 7 = 4 + 3, 16 fours; 3 two blocks */
                 const int sizes[] = {1, 2, 3, 5, 7, 16, R_MAX};
-                for (int s = 0; s < 7; s++) {
+                for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
                     const int R = sizes[s];
                     /* The references alone on the portable path up to
                      * OPS_SMALL_ROWS rows (the same bits as every path there:
