@@ -354,6 +354,11 @@ static gpt_status add_post_processor(ctx *c, gpt_tokenizer *t, const cJSON *o, i
                 break;
             }
             int id = (int)e->valuedouble;
+            if (!t->spelling[id]) {  // a hole: encode would give an id that nothing decodes
+                st = BAD(c, "%s: post_processor TemplateProcessing: special token \"%.40s\" has id %d, which is no token",
+                         c->file, name->valuestring, id);
+                break;
+            }
             st = seen_a ? append_ids(c, &suffix, &n_suffix, &id, 1) : append_ids(c, &prefix, &n_prefix, &id, 1);
             if (st != GPT_OK) break;
         }

@@ -232,6 +232,10 @@ hostile "unknown decoder" 1 'decoder type "WordPiece" is not supported' \
     "$GPT" tokenize -m "$(tj tjdec "{\"model\":{$BPE},\"decoder\":{\"type\":\"WordPiece\"}}")"
 hostile "unknown post_processor" 1 'post_processor type "RobertaProcessing" is not supported' \
     "$GPT" tokenize -m "$(tj tjpost "{\"model\":{$BPE},\"post_processor\":{\"type\":\"RobertaProcessing\"}}")"
+# A post-processor id that no token has (ids 0-2 and 4, not 3): encode would
+# give 3, which nothing decodes (a fuzz finding).
+hostile "post_processor id that is no token" 1 'special token "<s>" has id 3, which is no token' \
+    "$GPT" tokenize -m "$(tj tjhole '{"model":{"type":"BPE","vocab":{"a":0,"b":1,"ab":2,"c":4},"merges":["a b"]},"post_processor":{"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"<s>","type_id":0}},{"Sequence":{"id":"A","type_id":0}}],"special_tokens":{"<s>":{"id":"<s>","ids":[3],"tokens":["<s>"]}}}}')"
 hostile "unknown model" 1 'model type "Unigram" is not supported' \
     "$GPT" tokenize -m "$(tj tjmodel '{"model":{"type":"Unigram","vocab":[]}}')"
 hostile "BPE dropout" 1 "model.dropout is not supported" \
