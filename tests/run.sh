@@ -15,16 +15,18 @@ passed=0
 failed=0
 failed_names=""
 
+# Each line ends with the test's wall time, so that a slow one shows.
 run_one() { # name command...
     name=$1; shift
     log=$(mktemp)
+    start=$(date +%s)
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
-        echo "ok   $name"
+        echo "ok   $name ($(($(date +%s) - start)) s)"
     else
         failed=$((failed + 1))
         failed_names="$failed_names $name"
-        echo "FAIL $name"
+        echo "FAIL $name ($(($(date +%s) - start)) s)"
         sed 's/^/     | /' "$log" | tail -40
     fi
     rm -f "$log"
