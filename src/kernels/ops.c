@@ -274,7 +274,7 @@ void matrix_row(float *out, const gpt_matrix *W, int row) {
 
 /* The same sums in the same order as the AVX2 kernels (16 lanes, then the
  * same reduction tree), so a machine without AVX2 gets the same bits. */
-static float dot_portable(const float *a, const void *b, gpt_dtype bt, size_t base, int n) {
+PORTABLE_CLONES static float dot_portable(const float *a, const void *b, gpt_dtype bt, size_t base, int n) {
     float acc[16] = {0};
     int i = 0;
     for (; i + 16 <= n; i += 16)
@@ -303,7 +303,7 @@ float dot_f32(const float *a, const float *b, int n) {
 
 /* Columns [j0, j1) of the product: each weight row is read once, for all R
  * rows of in, while those output columns stay in cache. */
-static void matmul_small_cols(float *out, const float *in, const gpt_matrix *W, const float *bias,
+PORTABLE_CLONES static void matmul_small_cols(float *out, const float *in, const gpt_matrix *W, const float *bias,
                               int R, int j0, int j1) {
     const int IC = W->rows, OC = W->cols;
     for (int r = 0; r < R; r++) {
@@ -845,7 +845,7 @@ size_t matmul_scratch_floats(const gpt_matrix *W) {
  * on AVX2), so one conversion, one product of scales and one fma serve 16
  * dots: in rows of blocks they had served two (the float side was what the
  * tiles waited on; BENCHMARKS.md, twentieth session). */
-static void q8_panel_portable(float *out, int ldo, const gpt_q8_block *x, int nb, const gpt_q8_panel_block *panel,
+PORTABLE_CLONES static void q8_panel_portable(float *out, int ldo, const gpt_q8_block *x, int nb, const gpt_q8_panel_block *panel,
                               int nr) {
     for (int r = 0; r < nr; r++)
         for (int j = 0; j < GPT_Q8_PANEL; j++) {
@@ -2684,23 +2684,39 @@ TARGET_AVX2 static void in_order_rows_avx2(float *out, int ldo, const float *in,
 }
 #endif
 
+/* acc[v] (n chains) += x[k] * the weight at first[v] + k step, k in input
+ * order: dt a constant in each copy, so the widening is chosen once. */
+static inline __attribute__((always_inline)) void in_order_chains(float *acc, const float *x, const void *data,
+                                                                  const gpt_dtype dt, const size_t *first, size_t step,
+                                                                  int n, int C) {
+    for (int k = 0; k < C; k++)
+        for (int v = 0; v < n; v++) acc[v] = fmaf(x[k], load_one(data, dt, first[v] + (size_t)k * step), acc[v]);
+}
+
 /* Rows [v0, v1) of W (at most 16, from a multiple of 16) against R input
- * rows: each element the fmaf chain in input order, on any path. */
-static void in_order_block(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0, int v1) {
+ * rows: each element the fmaf chain in input order, on any path. W is in
+ * rows or row panels (in_order matrices never are in column panels), so a
+ * row's inputs lie a fixed step apart. */
+PORTABLE_CLONES static void in_order_block(float *out, int ldo, const float *in, const gpt_matrix *W, int R, int v0, int v1) {
 #if HAVE_X86
     if (cpu_has_avx2()) {
         in_order_rows_avx2(out, ldo, in, W, R, v0, v1);
         return;
     }
 #endif
-    const int C = W->cols;
-    for (int v = v0; v < v1; v++)
-        for (int r = 0; r < R; r++) {
-            const float *x = in + (size_t)r * C;
-            float acc = 0.0f;
-            for (int k = 0; k < C; k++) acc = fmaf(x[k], load_one(W->data, W->dtype, gpt_matrix_index(W, v, k)), acc);
-            out[(size_t)r * ldo + v] = acc;
+    const int C = W->cols, n = v1 - v0;
+    size_t first[GPT_ROW_PANEL];  // (n) where each row's input 0 sits; input k is k steps on (rows or row panels)
+    for (int v = v0; v < v1; v++) first[v - v0] = gpt_matrix_index(W, v, 0);
+    const size_t step = W->row_panels ? GPT_ROW_PANEL : 1;
+    for (int r = 0; r < R; r++) {
+        float acc[GPT_ROW_PANEL] = {0};  // (n) the block's chains, side by side so that none waits on another
+        switch (W->dtype) {
+        case GPT_DTYPE_BF16: in_order_chains(acc, in + (size_t)r * C, W->data, GPT_DTYPE_BF16, first, step, n, C); break;
+        case GPT_DTYPE_F16: in_order_chains(acc, in + (size_t)r * C, W->data, GPT_DTYPE_F16, first, step, n, C); break;
+        default: in_order_chains(acc, in + (size_t)r * C, W->data, GPT_DTYPE_F32, first, step, n, C); break;
         }
+        memcpy(out + (size_t)r * ldo + v0, acc, sizeof(float) * (size_t)n);
+    }
 }
 
 /* Head rows [v0, v1) of W against R input rows, each element by the fixed

@@ -10,6 +10,16 @@
 #define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define TARGET_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")))
 #define TARGET_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+/* The portable kernels, with a second copy for CPUs that have FMA (chosen
+ * once, at load): there fmaf is one instruction, where the build's baseline
+ * (no -march) calls libm for each. The same bits either way: fmaf rounds
+ * once, nothing else is contracted (-ffp-contract=off) or reassociated, and
+ * integer sums are exact in any order. Such a CPU takes the AVX2 kernels
+ * anyway, unless it lacks AVX2 (AMD's Piledriver to Excavator) or a test
+ * forces the portable path, as test_ops does for every product: it ran in
+ * 89 s instead of 129 (Zen 2). (One feature a copy: GCC's target_clones
+ * takes "fma" or "avx2", not both, and "arch=haswell" asks for that CPU.) */
+#define PORTABLE_CLONES __attribute__((target_clones("fma", "default")))
 
 /* The rest of dot_f32's 16-lane tree for 16 dots at once (the decode
  * attention's scores and the head tiles), a[j] the lanes of dot j: lanes
@@ -56,6 +66,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void transpose8(__m256 
 }
 #else
 #define HAVE_X86 0
+#define PORTABLE_CLONES
 #endif
 
 #endif
