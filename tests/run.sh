@@ -20,13 +20,16 @@ run_one() { # name command...
     name=$1; shift
     log=$(mktemp)
     start=$(date +%s)
-    if "$@" >"$log" 2>&1; then
+    "$@" >"$log" 2>&1
+    rc=$?
+    took="($(($(date +%s) - start)) s)"
+    if [ $rc -eq 0 ]; then
         passed=$((passed + 1))
-        echo "ok   $name ($(($(date +%s) - start)) s)"
+        echo "ok   $name $took"
     else
         failed=$((failed + 1))
         failed_names="$failed_names $name"
-        echo "FAIL $name ($(($(date +%s) - start)) s)"
+        echo "FAIL $name $took"
         sed 's/^/     | /' "$log" | tail -40
     fi
     rm -f "$log"

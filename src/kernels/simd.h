@@ -16,9 +16,12 @@
  * once, nothing else is contracted (-ffp-contract=off) or reassociated, and
  * integer sums are exact in any order. Such a CPU takes the AVX2 kernels
  * anyway, unless it lacks AVX2 (AMD's Piledriver to Excavator) or a test
- * forces the portable path, as test_ops does for every product: it ran in
- * 89 s instead of 129 (Zen 2). (One feature a copy: GCC's target_clones
- * takes "fma" or "avx2", not both, and "arch=haswell" asks for that CPU.) */
+ * forces the portable path, as test_ops does for every product: with the
+ * copies of dot_portable, matmul_small_cols and in_order_block it ran in
+ * 94 s instead of 129 (Zen 2; 78 s with q8_panel_portable's copy and the
+ * in-order block's rework). (A string with a comma is two copies, one a
+ * feature: "avx2,fma" gave an AVX2 copy that still called libm; and
+ * "arch=haswell" asks for that CPU model, so Zen 2 took the default.) */
 #define PORTABLE_CLONES __attribute__((target_clones("fma", "default")))
 
 /* The rest of dot_f32's 16-lane tree for 16 dots at once (the decode
